@@ -1,0 +1,4 @@
+//! The pure auth machine. (Being written.)
+
+pub mod config;
+pub mod secret;
