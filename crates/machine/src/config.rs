@@ -60,7 +60,9 @@ impl UserPoolConfig {
 }
 
 /// How a sign-in proves the user's identity first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthFlow {
     /// Secure Remote Password: the password never leaves the device.

@@ -1,0 +1,627 @@
+//! Cognito service calls as data: the requests the machine asks the engine to send, the
+//! responses the engine hands back, and the service errors, classified.
+//!
+//! Field names follow the Cognito API so the engine's mapping onto `aws-sdk-cognitoidentityprovider`
+//! and `aws-sdk-cognitoidentity` is mechanical. Secrets are wrapped in [`Secret`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// A string-to-string map as Cognito uses them (auth parameters, challenge responses, metadata).
+pub type StringMap = BTreeMap<String, String>;
+
+/// A user attribute (`email`, `phone_number`, `custom:tier`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Attribute name.
+    pub name: String,
+    /// Attribute value.
+    pub value: String,
+}
+
+/// A call to the Cognito user pools API (`AWSCognitoIdentityProviderService`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+#[non_exhaustive]
+pub enum UserPoolRequest {
+    /// `InitiateAuth`.
+    InitiateAuth {
+        /// `USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, `CUSTOM_AUTH`, `USER_AUTH`, `REFRESH_TOKEN_AUTH`.
+        auth_flow: String,
+        /// Parameters; secret ones (PASSWORD, REFRESH_TOKEN, SECRET_HASH) included.
+        auth_parameters: Secret<StringMap>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `RespondToAuthChallenge`.
+    RespondToAuthChallenge {
+        /// The challenge being answered.
+        challenge_name: String,
+        /// Answers (codes, signatures, new password ...).
+        challenge_responses: Secret<StringMap>,
+        /// The session string from the previous step.
+        session: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `SignUp`.
+    SignUp {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret<String>,
+        /// User attributes.
+        user_attributes: Vec<Attribute>,
+        /// Validation data for the pre-sign-up trigger.
+        validation_data: Vec<Attribute>,
+        /// SECRET_HASH when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `ConfirmSignUp`.
+    ConfirmSignUp {
+        /// The user name.
+        username: String,
+        /// The code delivered to the user.
+        confirmation_code: Secret<String>,
+        /// SECRET_HASH when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `ResendConfirmationCode`.
+    ResendConfirmationCode {
+        /// The user name.
+        username: String,
+        /// SECRET_HASH when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `ForgotPassword`.
+    ForgotPassword {
+        /// The user name.
+        username: String,
+        /// SECRET_HASH when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `ConfirmForgotPassword`.
+    ConfirmForgotPassword {
+        /// The user name.
+        username: String,
+        /// The code delivered to the user.
+        confirmation_code: Secret<String>,
+        /// The new password.
+        password: Secret<String>,
+        /// SECRET_HASH when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `ChangePassword`.
+    ChangePassword {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// Current password.
+        previous_password: Secret<String>,
+        /// New password.
+        proposed_password: Secret<String>,
+    },
+    /// `GetUser`.
+    GetUser {
+        /// A valid access token.
+        access_token: Secret<String>,
+    },
+    /// `UpdateUserAttributes`.
+    UpdateUserAttributes {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// Attributes to set.
+        user_attributes: Vec<Attribute>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `GetUserAttributeVerificationCode`.
+    GetUserAttributeVerificationCode {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// Which attribute (`email`, `phone_number`).
+        attribute_name: String,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// `VerifyUserAttribute`.
+    VerifyUserAttribute {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// Which attribute.
+        attribute_name: String,
+        /// The code delivered to the user.
+        code: Secret<String>,
+    },
+    /// `DeleteUser`.
+    DeleteUser {
+        /// A valid access token.
+        access_token: Secret<String>,
+    },
+    /// `GlobalSignOut`.
+    GlobalSignOut {
+        /// A valid access token.
+        access_token: Secret<String>,
+    },
+    /// `RevokeToken`.
+    RevokeToken {
+        /// The refresh token to revoke.
+        token: Secret<String>,
+        /// The app client id.
+        client_id: String,
+        /// The app client secret, when the client has one.
+        client_secret: Option<Secret<String>>,
+    },
+    /// `ConfirmDevice`.
+    ConfirmDevice {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// The device key from `NewDeviceMetadata`.
+        device_key: String,
+        /// Base64 SRP verifier for the device password.
+        password_verifier: Secret<String>,
+        /// Base64 salt.
+        salt: String,
+        /// A human-readable device name.
+        device_name: Option<String>,
+    },
+    /// `UpdateDeviceStatus`.
+    UpdateDeviceStatus {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// The device.
+        device_key: String,
+        /// `remembered` or `not_remembered`.
+        remembered: bool,
+    },
+    /// `ListDevices`.
+    ListDevices {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// Page size.
+        limit: Option<i32>,
+        /// Pagination token from a previous page.
+        pagination_token: Option<String>,
+    },
+    /// `GetDevice`.
+    GetDevice {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// The device.
+        device_key: String,
+    },
+    /// `ForgetDevice`.
+    ForgetDevice {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// The device.
+        device_key: String,
+    },
+    /// `AssociateSoftwareToken` (with an access token, or with a sign-in session during MFA_SETUP).
+    AssociateSoftwareToken {
+        /// A valid access token, when signed in.
+        access_token: Option<Secret<String>>,
+        /// The sign-in session, during MFA_SETUP.
+        session: Option<Secret<String>>,
+    },
+    /// `VerifySoftwareToken`.
+    VerifySoftwareToken {
+        /// A valid access token, when signed in.
+        access_token: Option<Secret<String>>,
+        /// The sign-in session, during MFA_SETUP.
+        session: Option<Secret<String>>,
+        /// The TOTP code.
+        user_code: Secret<String>,
+        /// A name for the authenticator.
+        friendly_device_name: Option<String>,
+    },
+    /// `SetUserMFAPreference`.
+    SetUserMfaPreference {
+        /// A valid access token.
+        access_token: Secret<String>,
+        /// SMS preference.
+        sms: Option<MfaPreference>,
+        /// TOTP preference.
+        totp: Option<MfaPreference>,
+        /// Email preference.
+        email: Option<MfaPreference>,
+    },
+}
+
+impl UserPoolRequest {
+    /// The Cognito operation name, e.g. `InitiateAuth`.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::InitiateAuth { .. } => "InitiateAuth",
+            Self::RespondToAuthChallenge { .. } => "RespondToAuthChallenge",
+            Self::SignUp { .. } => "SignUp",
+            Self::ConfirmSignUp { .. } => "ConfirmSignUp",
+            Self::ResendConfirmationCode { .. } => "ResendConfirmationCode",
+            Self::ForgotPassword { .. } => "ForgotPassword",
+            Self::ConfirmForgotPassword { .. } => "ConfirmForgotPassword",
+            Self::ChangePassword { .. } => "ChangePassword",
+            Self::GetUser { .. } => "GetUser",
+            Self::UpdateUserAttributes { .. } => "UpdateUserAttributes",
+            Self::GetUserAttributeVerificationCode { .. } => "GetUserAttributeVerificationCode",
+            Self::VerifyUserAttribute { .. } => "VerifyUserAttribute",
+            Self::DeleteUser { .. } => "DeleteUser",
+            Self::GlobalSignOut { .. } => "GlobalSignOut",
+            Self::RevokeToken { .. } => "RevokeToken",
+            Self::ConfirmDevice { .. } => "ConfirmDevice",
+            Self::UpdateDeviceStatus { .. } => "UpdateDeviceStatus",
+            Self::ListDevices { .. } => "ListDevices",
+            Self::GetDevice { .. } => "GetDevice",
+            Self::ForgetDevice { .. } => "ForgetDevice",
+            Self::AssociateSoftwareToken { .. } => "AssociateSoftwareToken",
+            Self::VerifySoftwareToken { .. } => "VerifySoftwareToken",
+            Self::SetUserMfaPreference { .. } => "SetUserMFAPreference",
+        }
+    }
+}
+
+/// One MFA method's setting in `SetUserMFAPreference`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaPreference {
+    /// Whether the method is enabled.
+    pub enabled: bool,
+    /// Whether it is the preferred method.
+    pub preferred: bool,
+}
+
+/// What the user pool answered. One variant per response shape the machine reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "shape")]
+#[non_exhaustive]
+pub enum UserPoolResponse {
+    /// `InitiateAuth` / `RespondToAuthChallenge`.
+    Auth(AuthResponse),
+    /// `SignUp`.
+    SignUp {
+        /// Whether the user is already confirmed (auto-confirm trigger).
+        user_confirmed: bool,
+        /// The new user's `sub`.
+        user_sub: String,
+        /// Where the confirmation code went.
+        code_delivery: Option<CodeDelivery>,
+        /// A session usable for auto sign-in after confirmation (USER_AUTH pools).
+        session: Option<Secret<String>>,
+    },
+    /// `ConfirmSignUp`.
+    ConfirmSignUp {
+        /// A session usable for auto sign-in (USER_AUTH pools).
+        session: Option<Secret<String>>,
+    },
+    /// Responses that carry only code delivery details (`ResendConfirmationCode`,
+    /// `ForgotPassword`, `GetUserAttributeVerificationCode`).
+    CodeDelivery {
+        /// Where the code went.
+        code_delivery: Option<CodeDelivery>,
+    },
+    /// `GetUser`.
+    User {
+        /// The user name.
+        username: String,
+        /// Attributes.
+        attributes: Vec<Attribute>,
+        /// Preferred MFA setting (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
+        preferred_mfa: Option<String>,
+        /// Enabled MFA methods.
+        mfa_settings: Vec<String>,
+    },
+    /// `UpdateUserAttributes`.
+    UpdateUserAttributes {
+        /// Where verification codes for changed attributes went.
+        code_deliveries: Vec<CodeDelivery>,
+    },
+    /// `ConfirmDevice`.
+    ConfirmDevice {
+        /// Whether the user must confirm remembering this device.
+        user_confirmation_necessary: bool,
+    },
+    /// `ListDevices`.
+    Devices {
+        /// The devices.
+        devices: Vec<Device>,
+        /// Next page.
+        pagination_token: Option<String>,
+    },
+    /// `GetDevice`.
+    Device {
+        /// The device.
+        device: Device,
+    },
+    /// `AssociateSoftwareToken`.
+    AssociateSoftwareToken {
+        /// The TOTP shared secret (base32).
+        secret_code: Secret<String>,
+        /// The updated sign-in session, during MFA_SETUP.
+        session: Option<Secret<String>>,
+    },
+    /// `VerifySoftwareToken`.
+    VerifySoftwareToken {
+        /// `SUCCESS` or `ERROR`.
+        status: String,
+        /// The updated sign-in session, during MFA_SETUP.
+        session: Option<Secret<String>>,
+    },
+    /// Operations whose response carries nothing the machine reads.
+    Empty,
+}
+
+/// The response of `InitiateAuth` and `RespondToAuthChallenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AuthResponse {
+    /// The next challenge, if any.
+    pub challenge_name: Option<String>,
+    /// Its parameters.
+    #[serde(default)]
+    pub challenge_parameters: StringMap,
+    /// Session string for the next call.
+    pub session: Option<Secret<String>>,
+    /// Tokens, when authentication finished.
+    pub authentication_result: Option<AuthenticationResult>,
+    /// `USER_AUTH`: the first factors the user can choose from.
+    #[serde(default)]
+    pub available_challenges: Vec<String>,
+}
+
+/// Tokens as Cognito returns them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthenticationResult {
+    /// The access token (JWT).
+    pub access_token: Secret<String>,
+    /// The id token (JWT).
+    pub id_token: Option<Secret<String>>,
+    /// The refresh token (opaque). Absent on refresh unless rotation is on.
+    pub refresh_token: Option<Secret<String>>,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: i32,
+    /// Present when a new device must be confirmed.
+    pub new_device_metadata: Option<NewDeviceMetadata>,
+}
+
+/// Cognito's `NewDeviceMetadata`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDeviceMetadata {
+    /// The device key.
+    pub device_key: String,
+    /// The device group key.
+    pub device_group_key: String,
+}
+
+/// Where a code was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeDelivery {
+    /// `SMS` or `EMAIL`.
+    pub delivery_medium: Option<String>,
+    /// Masked destination, e.g. `a***@e***`.
+    pub destination: Option<String>,
+    /// Which attribute it verifies.
+    pub attribute_name: Option<String>,
+}
+
+/// A device as `ListDevices` / `GetDevice` describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// The device key.
+    pub device_key: String,
+    /// Device attributes (`device_name`, `device_status`, ...).
+    pub attributes: Vec<Attribute>,
+    /// Creation time, unix seconds.
+    pub create_date_s: Option<i64>,
+    /// Last authentication, unix seconds.
+    pub last_authenticated_s: Option<i64>,
+}
+
+/// A call to the Cognito identity pools API (`AWSCognitoIdentityService`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+#[non_exhaustive]
+pub enum IdentityRequest {
+    /// `GetId`.
+    GetId {
+        /// The identity pool.
+        identity_pool_id: String,
+        /// Provider name -> token. Empty for a guest.
+        logins: Secret<StringMap>,
+    },
+    /// `GetCredentialsForIdentity`.
+    GetCredentialsForIdentity {
+        /// The identity.
+        identity_id: String,
+        /// Provider name -> token. Empty for a guest.
+        logins: Secret<StringMap>,
+        /// Role to assume when several are possible (SAML).
+        custom_role_arn: Option<String>,
+    },
+    /// `GetOpenIdToken`.
+    GetOpenIdToken {
+        /// The identity.
+        identity_id: String,
+        /// Provider name -> token.
+        logins: Secret<StringMap>,
+    },
+}
+
+impl IdentityRequest {
+    /// The Cognito operation name.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::GetId { .. } => "GetId",
+            Self::GetCredentialsForIdentity { .. } => "GetCredentialsForIdentity",
+            Self::GetOpenIdToken { .. } => "GetOpenIdToken",
+        }
+    }
+}
+
+/// What the identity pool answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "shape")]
+#[non_exhaustive]
+pub enum IdentityResponse {
+    /// `GetId`.
+    IdentityId {
+        /// The identity id.
+        identity_id: String,
+    },
+    /// `GetCredentialsForIdentity`.
+    Credentials {
+        /// The identity the credentials belong to.
+        identity_id: String,
+        /// The credentials.
+        credentials: AwsCredentials,
+    },
+    /// `GetOpenIdToken`.
+    OpenIdToken {
+        /// The identity.
+        identity_id: String,
+        /// The OpenID token.
+        token: Secret<String>,
+    },
+}
+
+/// Temporary AWS credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsCredentials {
+    /// Access key id (not secret on its own, but kept with its secret).
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: Secret<String>,
+    /// Session token.
+    pub session_token: Secret<String>,
+    /// Expiration, unix seconds.
+    pub expiration_s: i64,
+}
+
+/// An OAuth 2.0 token-endpoint call (hosted UI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthTokenRequest {
+    /// The token endpoint URL.
+    pub url: String,
+    /// Form parameters (`grant_type`, `code`, `code_verifier`, `redirect_uri`, `client_id`, ...).
+    pub form: Secret<StringMap>,
+    /// HTTP basic auth (client id, client secret), for confidential clients.
+    pub basic_auth: Option<(String, Secret<String>)>,
+}
+
+/// What the token endpoint answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthTokenResponse {
+    /// Access token.
+    pub access_token: Secret<String>,
+    /// Id token.
+    pub id_token: Option<Secret<String>>,
+    /// Refresh token.
+    pub refresh_token: Option<Secret<String>>,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// A failed service call, as the engine saw it. The machine classifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceError {
+    /// What kind of failure.
+    pub kind: ServiceErrorKind,
+    /// The service's error code (e.g. `NotAuthorizedException`), or a transport description.
+    pub code: String,
+    /// The service's message. Cognito messages never contain secrets.
+    pub message: String,
+}
+
+/// Transport-level versus service-level failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceErrorKind {
+    /// The service answered with an error (`__type` / `code`); see [`ServiceError::code`].
+    Service,
+    /// HTTP status 5xx or an internal error from the service.
+    ServerError,
+    /// Could not connect, connection reset, DNS failure.
+    Network,
+    /// No answer within the request timeout.
+    Timeout,
+    /// The response could not be understood.
+    InvalidResponse,
+}
+
+impl ServiceError {
+    /// A service error with the given Cognito code.
+    pub fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: ServiceErrorKind::Service,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A transport failure.
+    pub fn network(message: impl Into<String>) -> Self {
+        Self {
+            kind: ServiceErrorKind::Network,
+            code: "NetworkError".into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error code without a namespace prefix or the `Exception` suffix
+    /// (`NotAuthorizedException` -> `NotAuthorized`).
+    pub fn short_code(&self) -> &str {
+        let code = self.code.rsplit(['#', ':']).next().unwrap_or(&self.code);
+        code.strip_suffix("Exception").unwrap_or(code)
+    }
+
+    /// Whether trying the same call again later may succeed: transport failures, timeouts,
+    /// 5xx, and throttling.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ServiceErrorKind::Network
+            | ServiceErrorKind::Timeout
+            | ServiceErrorKind::ServerError => true,
+            ServiceErrorKind::InvalidResponse => false,
+            ServiceErrorKind::Service => matches!(
+                self.short_code(),
+                "TooManyRequests"
+                    | "Throttling"
+                    | "ThrottlingException"
+                    | "InternalError"
+                    | "InternalErrorException"
+                    | "ServiceUnavailable"
+                    | "RequestTimeout"
+            ),
+        }
+    }
+
+    /// Whether the service definitively rejected the credentials (the only reason a session ends
+    /// without the user asking).
+    pub fn is_not_authorized(&self) -> bool {
+        self.kind == ServiceErrorKind::Service && self.short_code() == "NotAuthorized"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_codes() {
+        assert!(ServiceError::service("NotAuthorizedException", "x").is_not_authorized());
+        assert!(!ServiceError::service("NotAuthorizedException", "x").is_retryable());
+        assert!(ServiceError::service("TooManyRequestsException", "x").is_retryable());
+        assert!(ServiceError::network("reset").is_retryable());
+        assert_eq!(
+            ServiceError::service("com.amazonaws#UserNotFoundException", "x").short_code(),
+            "UserNotFound"
+        );
+    }
+}

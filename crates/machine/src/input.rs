@@ -1,0 +1,314 @@
+//! Everything that can happen to the machine: app commands, effect results, timers,
+//! connectivity changes, and the loaded session. Every input carries the time it happened.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cognito::{
+    Attribute, IdentityResponse, MfaPreference, OAuthTokenResponse, ServiceError, StringMap,
+    UserPoolResponse,
+};
+use crate::config::AuthFlow;
+use crate::output::{EffectId, OperationId, TimerKind};
+use crate::secret::Secret;
+use crate::session::PersistedSession;
+use crate::srp_task::{SrpFailure, SrpOutput};
+
+/// One input to the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    /// When it happened.
+    pub at: crate::time::Timestamp,
+    /// What happened.
+    pub event: Event,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum Event {
+    /// The app asked for something; it will get exactly one [`crate::Output::Reply`] for `op`.
+    Command {
+        /// Chosen by the engine; repeated in the reply.
+        op: OperationId,
+        /// The request.
+        call: ApiCall,
+    },
+    /// An effect the machine asked for has finished.
+    Completed {
+        /// The effect's id.
+        effect_id: EffectId,
+        /// Its outcome.
+        result: EffectResult,
+    },
+    /// A timer set with [`crate::Output::SetTimer`] fired.
+    TimerFired {
+        /// Which timer.
+        timer: TimerKind,
+    },
+    /// The device's connectivity changed.
+    Connectivity {
+        /// Whether the network is reachable.
+        online: bool,
+    },
+}
+
+/// The outcome of an effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "result")]
+#[non_exhaustive]
+pub enum EffectResult {
+    /// A user-pool call.
+    UserPool(Result<UserPoolResponse, ServiceError>),
+    /// An identity-pool call.
+    Identity(Result<IdentityResponse, ServiceError>),
+    /// An OAuth token-endpoint call.
+    OAuth(Result<OAuthTokenResponse, ServiceError>),
+    /// An SRP computation.
+    Srp(Result<SrpOutput, SrpFailure>),
+    /// Loading the persisted session. `Ok(None)`: nothing stored.
+    Loaded(Result<Option<PersistedSession>, StoreFailure>),
+    /// Writing or clearing the persisted session.
+    Stored(Result<(), StoreFailure>),
+}
+
+/// The store could not be read or written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreFailure {
+    /// What went wrong, for logs (never contains session contents).
+    pub message: String,
+}
+
+/// A request from the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call")]
+#[non_exhaustive]
+pub enum ApiCall {
+    /// Register a new user.
+    SignUp {
+        /// User name (or email/phone when the pool uses them as user names).
+        username: String,
+        /// Password.
+        password: Secret<String>,
+        /// Attributes.
+        attributes: Vec<Attribute>,
+        /// Validation data for the pre-sign-up trigger.
+        validation_data: Vec<Attribute>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Confirm a registration with the delivered code.
+    ConfirmSignUp {
+        /// User name.
+        username: String,
+        /// The code.
+        code: Secret<String>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Send the registration code again.
+    ResendSignUpCode {
+        /// User name.
+        username: String,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Start a sign-in. A sign-in already in progress is cancelled.
+    SignIn {
+        /// User name.
+        username: String,
+        /// Password (`None` for passwordless or custom flows that need none).
+        password: Option<Secret<String>>,
+        /// Overrides the configured flow.
+        flow: Option<AuthFlow>,
+        /// USER_AUTH: the preferred first factor (`PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`,
+        /// `SMS_OTP`, `WEB_AUTHN`).
+        preferred_challenge: Option<String>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Answer the current sign-in challenge.
+    ConfirmSignIn {
+        /// The code, new password, custom answer, MFA type or first-factor choice.
+        answer: Secret<String>,
+        /// Attributes required by NEW_PASSWORD_REQUIRED.
+        user_attributes: Vec<Attribute>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Start a hosted-UI sign-in: the machine emits the authorization URL to open.
+    SignInWithWebUi {
+        /// Identity provider to go straight to (`Google`, `Facebook`, a SAML name, ...).
+        identity_provider: Option<String>,
+        /// Scopes overriding the configured ones.
+        scopes: Vec<String>,
+    },
+    /// The hosted UI redirected back to the app with this URL.
+    HandleRedirect {
+        /// The full redirect URL, with its query.
+        url: Secret<String>,
+    },
+    /// Sign out.
+    SignOut(SignOutOptions),
+    /// Tokens for the signed-in user, refreshed if needed (or always, when `force_refresh`).
+    FetchTokens {
+        /// Refresh even if the cached tokens are valid.
+        force_refresh: bool,
+    },
+    /// AWS credentials from the identity pool (guest, signed in, or federated).
+    FetchCredentials {
+        /// Fetch new ones even if the cached ones are valid.
+        force_refresh: bool,
+    },
+    /// The identity-pool identity id.
+    FetchIdentityId,
+    /// Sign in to the identity pool with an external provider's token.
+    FederatedSignIn {
+        /// Logins key, e.g. `graph.facebook.com`, `accounts.google.com`, an OIDC issuer, a SAML
+        /// provider ARN, or `cognito-identity.amazonaws.com` for developer identities.
+        provider: String,
+        /// The provider's token.
+        token: Secret<String>,
+        /// Developer-authenticated identities: the identity id your backend obtained.
+        identity_id: Option<String>,
+        /// Role to assume (SAML with several roles).
+        custom_role_arn: Option<String>,
+    },
+    /// Forget the federated session locally (no service call), as AWSMobileClient does.
+    ClearFederation,
+    /// Release callers waiting for a new sign-in (they get an error).
+    ReleaseSignInWait,
+    /// Start a password reset.
+    ForgotPassword {
+        /// User name.
+        username: String,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Finish a password reset.
+    ConfirmForgotPassword {
+        /// User name.
+        username: String,
+        /// New password.
+        new_password: Secret<String>,
+        /// The delivered code.
+        code: Secret<String>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Change the signed-in user's password.
+    ChangePassword {
+        /// Current password.
+        old_password: Secret<String>,
+        /// New password.
+        new_password: Secret<String>,
+    },
+    /// The signed-in user's attributes.
+    FetchUserAttributes,
+    /// Update attributes of the signed-in user.
+    UpdateUserAttributes {
+        /// Attributes to set.
+        attributes: Vec<Attribute>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Send a verification code for an attribute.
+    SendAttributeVerificationCode {
+        /// `email` or `phone_number`.
+        attribute_name: String,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
+    /// Verify an attribute with the delivered code.
+    ConfirmAttribute {
+        /// The attribute.
+        attribute_name: String,
+        /// The code.
+        code: Secret<String>,
+    },
+    /// Delete the signed-in user, then sign out locally.
+    DeleteUser,
+    /// Mark the current device remembered.
+    RememberDevice,
+    /// Forget a device (`None`: this device); its local secret is dropped.
+    ForgetDevice {
+        /// The device; this device when `None`.
+        device_key: Option<String>,
+    },
+    /// Describe this device.
+    FetchDevice,
+    /// List the user's devices.
+    FetchDevices {
+        /// Page size.
+        limit: Option<i32>,
+    },
+    /// Set MFA preferences.
+    UpdateMfaPreference {
+        /// SMS.
+        sms: Option<MfaPreference>,
+        /// TOTP.
+        totp: Option<MfaPreference>,
+        /// Email.
+        email: Option<MfaPreference>,
+    },
+    /// Start TOTP setup for the signed-in user (returns the shared secret).
+    SetUpTotp,
+    /// Finish TOTP setup with a code from the authenticator.
+    VerifyTotpSetup {
+        /// The code.
+        code: Secret<String>,
+        /// A name for the authenticator.
+        friendly_device_name: Option<String>,
+    },
+    /// The user's current state (answered at once).
+    GetUserState,
+}
+
+impl ApiCall {
+    /// A short name for traces and errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SignUp { .. } => "sign_up",
+            Self::ConfirmSignUp { .. } => "confirm_sign_up",
+            Self::ResendSignUpCode { .. } => "resend_sign_up_code",
+            Self::SignIn { .. } => "sign_in",
+            Self::ConfirmSignIn { .. } => "confirm_sign_in",
+            Self::SignInWithWebUi { .. } => "sign_in_with_web_ui",
+            Self::HandleRedirect { .. } => "handle_redirect",
+            Self::SignOut(_) => "sign_out",
+            Self::FetchTokens { .. } => "tokens",
+            Self::FetchCredentials { .. } => "aws_credentials",
+            Self::FetchIdentityId => "identity_id",
+            Self::FederatedSignIn { .. } => "federated_sign_in",
+            Self::ClearFederation => "clear_federation",
+            Self::ReleaseSignInWait => "release_sign_in_wait",
+            Self::ForgotPassword { .. } => "forgot_password",
+            Self::ConfirmForgotPassword { .. } => "confirm_forgot_password",
+            Self::ChangePassword { .. } => "change_password",
+            Self::FetchUserAttributes => "fetch_user_attributes",
+            Self::UpdateUserAttributes { .. } => "update_user_attributes",
+            Self::SendAttributeVerificationCode { .. } => "send_attribute_verification_code",
+            Self::ConfirmAttribute { .. } => "confirm_attribute",
+            Self::DeleteUser => "delete_user",
+            Self::RememberDevice => "remember_device",
+            Self::ForgetDevice { .. } => "forget_device",
+            Self::FetchDevice => "fetch_device",
+            Self::FetchDevices { .. } => "fetch_devices",
+            Self::UpdateMfaPreference { .. } => "update_mfa_preference",
+            Self::SetUpTotp => "set_up_totp",
+            Self::VerifyTotpSetup { .. } => "verify_totp_setup",
+            Self::GetUserState => "user_state",
+        }
+    }
+}
+
+/// How to sign out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SignOutOptions {
+    /// Also invalidate every session of the user (`GlobalSignOut`).
+    pub global: bool,
+    /// Revoke the refresh token (`RevokeToken`). On by default in Amplify v2.
+    pub revoke: bool,
+    /// Visit the hosted UI's logout endpoint (sessions started with the web UI).
+    pub hosted_ui: bool,
+}
