@@ -19,7 +19,7 @@ pub enum Actor {
 
 /// An error answered to an app call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error")]
+#[serde(tag = "kind")]
 #[non_exhaustive]
 pub enum AuthError {
     // --- the user must act ---
@@ -60,7 +60,22 @@ pub enum AuthError {
         message: String,
     },
 
+    /// The hosted UI redirected back with an error (`access_denied` when the user cancelled).
+    #[error("hosted UI error {error}: {description}")]
+    HostedUi {
+        /// OAuth error code.
+        error: String,
+        /// OAuth error description.
+        description: String,
+    },
+
     // --- the app must act ---
+    /// The call needs a signed-in user-pool user.
+    #[error("no user is signed in")]
+    NotSignedIn,
+    /// A sign-in was started while a user is signed in (sign out first).
+    #[error("a user is already signed in")]
+    AlreadySignedIn,
     /// The call is not valid in the current state.
     #[error("`{call}` is not allowed while {state}")]
     InvalidState {
@@ -145,8 +160,11 @@ impl AuthError {
             | Self::CodeExpired
             | Self::InvalidPassword { .. }
             | Self::UsernameExists
-            | Self::LimitExceeded { .. } => Actor::User,
-            Self::InvalidState { .. }
+            | Self::LimitExceeded { .. }
+            | Self::HostedUi { .. } => Actor::User,
+            Self::NotSignedIn
+            | Self::AlreadySignedIn
+            | Self::InvalidState { .. }
             | Self::InvalidParameter { .. }
             | Self::NotConfigured { .. }
             | Self::Cancelled { .. }

@@ -23,6 +23,8 @@ pub struct Input {
 }
 
 /// What happened.
+// Inputs are built once and handled once; boxing the large results would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 #[non_exhaustive]

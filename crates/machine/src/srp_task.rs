@@ -98,3 +98,98 @@ pub struct SrpFailure {
     /// What went wrong (never contains secret values).
     pub message: String,
 }
+
+impl SrpTask {
+    /// Random bytes the machine draws for an ephemeral.
+    pub const EPHEMERAL_RANDOM_LEN: usize = cognito_auth_srp::ClientEphemeral::RANDOM_LEN;
+    /// Random bytes the machine draws for a device verifier.
+    pub const DEVICE_RANDOM_LEN: usize = cognito_auth_srp::DEVICE_VERIFIER_RANDOM_LEN;
+
+    /// Performs the computation. Pure and CPU-bound (about a millisecond).
+    ///
+    /// # Errors
+    /// Bad server values (`B mod N = 0`, malformed hex or base64) or too few random bytes.
+    pub fn run(&self) -> Result<SrpOutput, SrpFailure> {
+        use cognito_auth_srp as srp;
+        let fail = |e: srp::SrpError| SrpFailure {
+            message: e.to_string(),
+        };
+        match self {
+            Self::PublicA { ephemeral } => {
+                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
+                Ok(SrpOutput::PublicA {
+                    srp_a: eph.public_a_hex(),
+                })
+            }
+            Self::UserClaim {
+                ephemeral,
+                pool_name,
+                user_id_for_srp,
+                password,
+                srp_b,
+                salt,
+                secret_block,
+                timestamp,
+            } => {
+                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
+                let signature = srp::user_password_claim(
+                    &eph,
+                    &srp::UserClaimInput {
+                        pool_name,
+                        user_id_for_srp,
+                        password: password.expose(),
+                        srp_b_hex: srp_b,
+                        salt_hex: salt,
+                        secret_block_b64: secret_block.expose(),
+                        timestamp,
+                    },
+                )
+                .map_err(fail)?;
+                Ok(SrpOutput::Claim {
+                    signature: Secret::new(signature),
+                })
+            }
+            Self::DeviceClaim {
+                ephemeral,
+                device_group_key,
+                device_key,
+                device_password,
+                srp_b,
+                salt,
+                secret_block,
+                timestamp,
+            } => {
+                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
+                let signature = srp::device_password_claim(
+                    &eph,
+                    &srp::DeviceClaimInput {
+                        device_group_key,
+                        device_key,
+                        device_password: device_password.expose(),
+                        srp_b_hex: srp_b,
+                        salt_hex: salt,
+                        secret_block_b64: secret_block.expose(),
+                        timestamp,
+                    },
+                )
+                .map_err(fail)?;
+                Ok(SrpOutput::Claim {
+                    signature: Secret::new(signature),
+                })
+            }
+            Self::DeviceVerifier {
+                device_group_key,
+                device_key,
+                random,
+            } => {
+                let v = srp::device_verifier(device_group_key, device_key, random.expose())
+                    .map_err(fail)?;
+                Ok(SrpOutput::DeviceVerifier {
+                    password_verifier: Secret::new(v.password_verifier_b64),
+                    salt: v.salt_b64,
+                    device_password: Secret::new(v.device_password.expose().to_owned()),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! Account operations that do not change who is signed in: registration and password reset
+//! (no tokens needed), and the signed-in user's attributes, password, devices and MFA settings
+//! (an access token needed). Each becomes one user-pool call whose result answers the app.
+
+use super::core::{CallKind, Core, Outbox, Pending};
+use crate::cognito::{UserPoolRequest, UserPoolResponse};
+use crate::error::AuthError;
+use crate::input::{ApiCall, EffectResult};
+use crate::output::{Answer, OperationId};
+use crate::secret::Secret;
+use crate::session::Tokens;
+
+/// Whether `call` needs a signed-in user (an access token).
+pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::ChangePassword { .. }
+            | ApiCall::FetchUserAttributes
+            | ApiCall::UpdateUserAttributes { .. }
+            | ApiCall::SendAttributeVerificationCode { .. }
+            | ApiCall::ConfirmAttribute { .. }
+            | ApiCall::RememberDevice
+            | ApiCall::ForgetDevice { .. }
+            | ApiCall::FetchDevice
+            | ApiCall::FetchDevices { .. }
+            | ApiCall::UpdateMfaPreference { .. }
+            | ApiCall::SetUpTotp
+            | ApiCall::VerifyTotpSetup { .. }
+    )
+}
+
+impl Core {
+    /// Registration and password-reset calls, valid in every state. Returns false if `call` is
+    /// not one of them.
+    pub(crate) fn unauthenticated_call(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+    ) -> bool {
+        let (kind, request) = match call {
+            ApiCall::SignUp {
+                username,
+                password,
+                attributes,
+                validation_data,
+                client_metadata,
+            } => (
+                CallKind::SignUp,
+                UserPoolRequest::SignUp {
+                    username: username.clone(),
+                    password: password.clone(),
+                    user_attributes: attributes.clone(),
+                    validation_data: validation_data.clone(),
+                    secret_hash: self.secret_hash(username),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::ConfirmSignUp {
+                username,
+                code,
+                client_metadata,
+            } => (
+                CallKind::Done,
+                UserPoolRequest::ConfirmSignUp {
+                    username: username.clone(),
+                    confirmation_code: code.clone(),
+                    secret_hash: self.secret_hash(username),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::ResendSignUpCode {
+                username,
+                client_metadata,
+            } => (
+                CallKind::CodeSent,
+                UserPoolRequest::ResendConfirmationCode {
+                    username: username.clone(),
+                    secret_hash: self.secret_hash(username),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::ForgotPassword {
+                username,
+                client_metadata,
+            } => (
+                CallKind::CodeSent,
+                UserPoolRequest::ForgotPassword {
+                    username: username.clone(),
+                    secret_hash: self.secret_hash(username),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::ConfirmForgotPassword {
+                username,
+                new_password,
+                code,
+                client_metadata,
+            } => (
+                CallKind::Done,
+                UserPoolRequest::ConfirmForgotPassword {
+                    username: username.clone(),
+                    confirmation_code: code.clone(),
+                    password: new_password.clone(),
+                    secret_hash: self.secret_hash(username),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            _ => return false,
+        };
+        if let Err(e) = self.user_pool_config() {
+            Core::reply(out, op, Err(e));
+            return true;
+        }
+        self.call(out, op, kind, request);
+        true
+    }
+
+    /// Sends a call that needs an access token; `tokens` must be usable.
+    pub(crate) fn authorized_call(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+        tokens: &Tokens,
+    ) {
+        let access_token = tokens.access_token.clone();
+        let this_device = self.devices.get(&tokens.username).cloned();
+        let no_device = || AuthError::InvalidState {
+            call: call.name().into(),
+            state: "this device is not tracked by the user pool".into(),
+        };
+        let (kind, request) = match call {
+            ApiCall::ChangePassword {
+                old_password,
+                new_password,
+            } => (
+                CallKind::Done,
+                UserPoolRequest::ChangePassword {
+                    access_token,
+                    previous_password: old_password.clone(),
+                    proposed_password: new_password.clone(),
+                },
+            ),
+            ApiCall::FetchUserAttributes => (
+                CallKind::Attributes,
+                UserPoolRequest::GetUser { access_token },
+            ),
+            ApiCall::UpdateUserAttributes {
+                attributes,
+                client_metadata,
+            } => (
+                CallKind::AttributesUpdated,
+                UserPoolRequest::UpdateUserAttributes {
+                    access_token,
+                    user_attributes: attributes.clone(),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::SendAttributeVerificationCode {
+                attribute_name,
+                client_metadata,
+            } => (
+                CallKind::CodeSent,
+                UserPoolRequest::GetUserAttributeVerificationCode {
+                    access_token,
+                    attribute_name: attribute_name.clone(),
+                    client_metadata: client_metadata.clone(),
+                },
+            ),
+            ApiCall::ConfirmAttribute {
+                attribute_name,
+                code,
+            } => (
+                CallKind::Done,
+                UserPoolRequest::VerifyUserAttribute {
+                    access_token,
+                    attribute_name: attribute_name.clone(),
+                    code: code.clone(),
+                },
+            ),
+            ApiCall::RememberDevice => {
+                let Some(d) = this_device else {
+                    return Core::reply(out, op, Err(no_device()));
+                };
+                (
+                    CallKind::Done,
+                    UserPoolRequest::UpdateDeviceStatus {
+                        access_token,
+                        device_key: d.device_key,
+                        remembered: true,
+                    },
+                )
+            }
+            ApiCall::ForgetDevice { device_key } => {
+                let key = match (device_key, &this_device) {
+                    (Some(k), _) => k.clone(),
+                    (None, Some(d)) => d.device_key.clone(),
+                    (None, None) => return Core::reply(out, op, Err(no_device())),
+                };
+                (
+                    CallKind::ForgetLocalDevice {
+                        username: tokens.username.clone(),
+                        device_key: key.clone(),
+                    },
+                    UserPoolRequest::ForgetDevice {
+                        access_token,
+                        device_key: key,
+                    },
+                )
+            }
+            ApiCall::FetchDevice => {
+                let Some(d) = this_device else {
+                    return Core::reply(out, op, Err(no_device()));
+                };
+                (
+                    CallKind::Device,
+                    UserPoolRequest::GetDevice {
+                        access_token,
+                        device_key: d.device_key,
+                    },
+                )
+            }
+            ApiCall::FetchDevices { limit } => (
+                CallKind::Devices,
+                UserPoolRequest::ListDevices {
+                    access_token,
+                    limit: *limit,
+                    pagination_token: None,
+                },
+            ),
+            ApiCall::UpdateMfaPreference { sms, totp, email } => (
+                CallKind::Done,
+                UserPoolRequest::SetUserMfaPreference {
+                    access_token,
+                    sms: *sms,
+                    totp: *totp,
+                    email: *email,
+                },
+            ),
+            ApiCall::SetUpTotp => (
+                CallKind::TotpSetup,
+                UserPoolRequest::AssociateSoftwareToken {
+                    access_token: Some(access_token),
+                    session: None,
+                },
+            ),
+            ApiCall::VerifyTotpSetup {
+                code,
+                friendly_device_name,
+            } => (
+                CallKind::TotpVerified,
+                UserPoolRequest::VerifySoftwareToken {
+                    access_token: Some(access_token),
+                    session: None,
+                    user_code: code.clone(),
+                    friendly_device_name: friendly_device_name.clone(),
+                },
+            ),
+            other => {
+                return Core::reply(
+                    out,
+                    op,
+                    Err(AuthError::invalid_state(other.name(), "signed in")),
+                )
+            }
+        };
+        self.call(out, op, kind, request);
+    }
+
+    /// Answers a generic call from its user-pool result. Returns true when the local device
+    /// store changed (the caller persists).
+    pub(crate) fn finish_call(
+        &mut self,
+        out: &mut Outbox,
+        pending: Pending,
+        result: &EffectResult,
+    ) -> bool {
+        let Pending::Call { op, call } = pending else {
+            if let (Pending::Store, EffectResult::Stored(Err(e))) = (&pending, result) {
+                Core::trace(out, format!("session store write failed: {}", e.message));
+            }
+            return false;
+        };
+        let EffectResult::UserPool(result) = result else {
+            Core::reply(
+                out,
+                op,
+                Err(AuthError::UnexpectedResponse {
+                    message: "a result of the wrong kind".into(),
+                }),
+            );
+            return false;
+        };
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                Core::reply(out, op, Err(AuthError::from(e)));
+                return false;
+            }
+        };
+        let mut devices_changed = false;
+        let answer = match (call, resp) {
+            (
+                CallKind::SignUp,
+                UserPoolResponse::SignUp {
+                    user_confirmed,
+                    user_sub,
+                    code_delivery,
+                    ..
+                },
+            ) => Ok(Answer::SignUp {
+                user_confirmed: *user_confirmed,
+                user_sub: user_sub.clone(),
+                code_delivery: code_delivery.clone(),
+            }),
+            (CallKind::CodeSent, UserPoolResponse::CodeDelivery { code_delivery }) => {
+                Ok(Answer::CodeSent {
+                    code_delivery: code_delivery.clone(),
+                })
+            }
+            (CallKind::Done, _) => Ok(Answer::Done),
+            (CallKind::Attributes, UserPoolResponse::User { attributes, .. }) => {
+                Ok(Answer::Attributes {
+                    attributes: attributes.clone(),
+                })
+            }
+            (
+                CallKind::AttributesUpdated,
+                UserPoolResponse::UpdateUserAttributes { code_deliveries },
+            ) => Ok(Answer::AttributesUpdated {
+                code_deliveries: code_deliveries.clone(),
+            }),
+            (CallKind::Device, UserPoolResponse::Device { device }) => {
+                Ok(Answer::Device(device.clone()))
+            }
+            (CallKind::Devices, UserPoolResponse::Devices { devices, .. }) => Ok(Answer::Devices {
+                devices: devices.clone(),
+            }),
+            (CallKind::TotpSetup, UserPoolResponse::AssociateSoftwareToken { secret_code, .. }) => {
+                Ok(Answer::TotpSetup {
+                    shared_secret: secret_code.clone(),
+                })
+            }
+            (CallKind::TotpVerified, UserPoolResponse::VerifySoftwareToken { status, .. }) => {
+                if status == "SUCCESS" {
+                    Ok(Answer::Done)
+                } else {
+                    Err(AuthError::CodeMismatch)
+                }
+            }
+            (
+                CallKind::ForgetLocalDevice {
+                    username,
+                    device_key,
+                },
+                _,
+            ) => {
+                if self
+                    .devices
+                    .get(&username)
+                    .is_some_and(|d| d.device_key == device_key)
+                {
+                    self.devices.remove(&username);
+                    devices_changed = true;
+                }
+                Ok(Answer::Done)
+            }
+            _ => Err(AuthError::UnexpectedResponse {
+                message: "a response of the wrong shape".into(),
+            }),
+        };
+        Core::reply(out, op, answer);
+        devices_changed
+    }
+}
+
+/// The refresh request for `tokens`.
+pub(crate) fn refresh_request(core: &Core, tokens: &Tokens) -> Option<UserPoolRequest> {
+    let refresh = tokens.refresh_token.as_ref()?;
+    let mut p = crate::cognito::StringMap::new();
+    p.insert("REFRESH_TOKEN".into(), refresh.expose().clone());
+    if let Some(h) = core.secret_hash(&tokens.username) {
+        p.insert("SECRET_HASH".into(), h.into_inner());
+    }
+    if let Some(d) = core.devices.get(&tokens.username) {
+        p.insert("DEVICE_KEY".into(), d.device_key.clone());
+    }
+    Some(UserPoolRequest::InitiateAuth {
+        auth_flow: "REFRESH_TOKEN_AUTH".into(),
+        auth_parameters: Secret::new(p),
+        client_metadata: Default::default(),
+    })
+}

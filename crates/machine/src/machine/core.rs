@@ -1,0 +1,289 @@
+//! The machine's shared storage (what survives across states) and the helpers every state uses:
+//! effect ids, replies, waiters, persistence, timers and backoff.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cognito::{IdentityRequest, StringMap, UserPoolRequest};
+use crate::config::{Config, UserPoolConfig};
+use crate::drbg::Drbg;
+use crate::error::AuthError;
+use crate::input::ApiCall;
+use crate::output::{Answer, Effect, EffectId, OperationId, Output, TimerKind};
+use crate::secret::Secret;
+use crate::session::{DeviceSecrets, Federation, IdentityState, PersistedSession, Tokens};
+use crate::time::Timestamp;
+
+/// Outputs collected while one input is handled: the statig context.
+pub(crate) type Outbox = Vec<Output>;
+
+/// What a pending effect's result answers, for effects not owned by a state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Pending {
+    /// A user-pool call made for an app call; the result is mapped onto an answer.
+    Call { op: OperationId, call: CallKind },
+    /// Loading the stored session.
+    Load,
+    /// A store write; only failures are traced.
+    Store,
+    /// A URL opened; nothing to do.
+    OpenUrl,
+}
+
+/// How to turn a user-pool response into an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CallKind {
+    SignUp,
+    CodeSent,
+    Done,
+    Attributes,
+    AttributesUpdated,
+    Device,
+    Devices,
+    TotpSetup,
+    TotpVerified,
+    /// UpdateDeviceStatus / ForgetDevice for this user's local device: drop or keep its secret.
+    ForgetLocalDevice {
+        username: String,
+        device_key: String,
+    },
+}
+
+/// An app call waiting for something the machine is doing (a refresh, a new sign-in, credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Waiter {
+    pub(crate) op: OperationId,
+    pub(crate) call: ApiCall,
+}
+
+/// The identity-pool fetch in flight, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IdentityFetch {
+    pub(crate) wait: EffectId,
+    pub(crate) step: IdentityStep,
+    pub(crate) logins: Secret<StringMap>,
+    pub(crate) custom_role_arn: Option<String>,
+    /// A GetCredentialsForIdentity for a stale identity id was refused; GetId again once.
+    pub(crate) retried_get_id: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum IdentityStep {
+    GetId,
+    GetCredentials,
+}
+
+/// Shared storage of the statig machine.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) config: Config,
+    pub(crate) rng: Drbg,
+    pub(crate) now: Timestamp,
+    pub(crate) online: bool,
+    next_effect: u64,
+    /// Effects whose results are answered generically.
+    pub(crate) pending: BTreeMap<EffectId, Pending>,
+    /// Calls waiting for tokens (a refresh, or a new sign-in after the refresh token died).
+    pub(crate) token_waiters: Vec<Waiter>,
+    /// Calls waiting for identity-pool credentials or the identity id.
+    pub(crate) credential_waiters: Vec<Waiter>,
+    /// The identity-pool fetch in flight.
+    pub(crate) identity_fetch: Option<IdentityFetch>,
+    /// Identity id and credentials of the current session.
+    pub(crate) identity: IdentityState,
+    /// Remembered devices, per user name.
+    pub(crate) devices: BTreeMap<String, DeviceSecrets>,
+    /// Consecutive failed refreshes (drives the backoff).
+    pub(crate) token_retry_attempt: u32,
+    /// Consecutive failed background credential fetches.
+    pub(crate) credential_retry_attempt: u32,
+    /// The current state's label (kept by the `after_transition` hook for error messages).
+    pub(crate) state_label: &'static str,
+}
+
+impl Core {
+    pub(crate) fn new(config: Config, seed: &[u8; 32]) -> Self {
+        Self {
+            config,
+            rng: Drbg::new(seed),
+            now: Timestamp::default(),
+            online: true,
+            next_effect: 1,
+            pending: BTreeMap::new(),
+            token_waiters: Vec::new(),
+            credential_waiters: Vec::new(),
+            identity_fetch: None,
+            identity: IdentityState::default(),
+            devices: BTreeMap::new(),
+            token_retry_attempt: 0,
+            credential_retry_attempt: 0,
+            state_label: "restoring",
+        }
+    }
+
+    pub(crate) fn effect(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
+        let effect_id = EffectId(self.next_effect);
+        self.next_effect += 1;
+        out.push(Output::Effect { effect_id, effect });
+        effect_id
+    }
+
+    pub(crate) fn user_pool(&mut self, out: &mut Outbox, request: UserPoolRequest) -> EffectId {
+        self.effect(out, Effect::UserPool { request })
+    }
+
+    pub(crate) fn identity_call(&mut self, out: &mut Outbox, request: IdentityRequest) -> EffectId {
+        self.effect(out, Effect::Identity { request })
+    }
+
+    /// Sends a user-pool request whose result answers `op` generically.
+    pub(crate) fn call(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        kind: CallKind,
+        request: UserPoolRequest,
+    ) {
+        let id = self.user_pool(out, request);
+        self.pending.insert(id, Pending::Call { op, call: kind });
+    }
+
+    pub(crate) fn reply(out: &mut Outbox, op: OperationId, result: Result<Answer, AuthError>) {
+        out.push(Output::Reply { op, result });
+    }
+
+    pub(crate) fn trace(out: &mut Outbox, reason: impl Into<String>) {
+        out.push(Output::Ignored {
+            reason: reason.into(),
+        });
+    }
+
+    pub(crate) fn set_timer(out: &mut Outbox, timer: TimerKind, at_mono_ms: u64) {
+        out.push(Output::SetTimer { timer, at_mono_ms });
+    }
+
+    pub(crate) fn cancel_timer(out: &mut Outbox, timer: TimerKind) {
+        out.push(Output::CancelTimer { timer });
+    }
+
+    pub(crate) fn user_pool_config(&self) -> Result<&UserPoolConfig, AuthError> {
+        self.config
+            .user_pool
+            .as_ref()
+            .ok_or_else(|| AuthError::NotConfigured {
+                what: "a user pool".into(),
+            })
+    }
+
+    /// SECRET_HASH for `username`, when the app client has a secret.
+    pub(crate) fn secret_hash(&self, username: &str) -> Option<Secret<String>> {
+        let pool = self.config.user_pool.as_ref()?;
+        let secret = pool.app_client_secret.as_ref()?;
+        Some(Secret::new(cognito_auth_srp::secret_hash(
+            username,
+            &pool.app_client_id,
+            secret.expose(),
+        )))
+    }
+
+    /// The delay before retry number `attempt` (0-based): exponential, capped, with full
+    /// jitter drawn from the DRBG so a replay waits exactly as long.
+    pub(crate) fn backoff_ms(&mut self, attempt: u32) -> u64 {
+        let t = &self.config.tuning;
+        let ceiling = t
+            .retry_base_ms
+            .saturating_mul(1u64 << attempt.min(20))
+            .min(t.retry_max_ms)
+            .max(1);
+        let half = ceiling / 2;
+        half + self.rng.next_u64() % (ceiling - half).max(1)
+    }
+
+    /// Persists the session described by `snapshot` plus the shared identity and device state.
+    pub(crate) fn persist(&mut self, out: &mut Outbox, snapshot: Snapshot<'_>) {
+        let session = PersistedSession {
+            version: PersistedSession::VERSION,
+            tokens: snapshot.tokens.cloned(),
+            tokens_invalid: snapshot.tokens_invalid,
+            federation: snapshot.federation.cloned(),
+            federation_invalid: snapshot.federation_invalid,
+            identity: self.identity.clone(),
+            devices: self.devices.clone(),
+            hosted_ui: snapshot.hosted_ui,
+        };
+        let id = self.effect(
+            out,
+            Effect::Persist {
+                session: Box::new(session),
+            },
+        );
+        self.pending.insert(id, Pending::Store);
+    }
+
+    /// Answers every waiter with `f(waiter)`.
+    pub(crate) fn answer_all(
+        out: &mut Outbox,
+        waiters: Vec<Waiter>,
+        mut f: impl FnMut(&Waiter) -> Result<Answer, AuthError>,
+    ) {
+        for w in waiters {
+            let result = f(&w);
+            Self::reply(out, w.op, result);
+        }
+    }
+
+    /// Fails every waiting call (tokens, credentials) with `err`.
+    pub(crate) fn fail_waiters(&mut self, out: &mut Outbox, err: &AuthError) {
+        let tokens = std::mem::take(&mut self.token_waiters);
+        let creds = std::mem::take(&mut self.credential_waiters);
+        Self::answer_all(out, tokens, |_| Err(err.clone()));
+        Self::answer_all(out, creds, |_| Err(err.clone()));
+    }
+
+    /// Forgets the session-bound shared state (identity, in-flight fetch, retries, timers).
+    pub(crate) fn clear_session_state(&mut self, out: &mut Outbox) {
+        self.identity = IdentityState::default();
+        self.identity_fetch = None;
+        self.token_retry_attempt = 0;
+        self.credential_retry_attempt = 0;
+        for timer in [
+            TimerKind::TokensDue,
+            TimerKind::RetryTokens,
+            TimerKind::CredentialsDue,
+            TimerKind::RetryCredentials,
+        ] {
+            Self::cancel_timer(out, timer);
+        }
+    }
+
+    /// Whether tokens can be handed out now: not expired.
+    pub(crate) fn tokens_usable(&self, tokens: &Tokens) -> bool {
+        tokens.is_valid_at(self.now.unix_s())
+    }
+
+    /// Whether tokens are fresh enough not to need a refresh (outside the skew window).
+    pub(crate) fn tokens_fresh(&self, tokens: &Tokens) -> bool {
+        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
+        self.now.unix_s() < tokens.expires_at_s.saturating_sub(skew)
+    }
+
+    /// Arms the refresh timer `refresh_skew_s` ahead of the tokens' expiry.
+    pub(crate) fn arm_tokens_due(&self, out: &mut Outbox, tokens: &Tokens) {
+        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
+        let at = self
+            .now
+            .mono_deadline_for_unix_s(tokens.expires_at_s.saturating_sub(skew));
+        Self::set_timer(out, TimerKind::TokensDue, at);
+    }
+}
+
+/// The state-local parts of what gets persisted.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Snapshot<'a> {
+    pub(crate) tokens: Option<&'a Tokens>,
+    pub(crate) tokens_invalid: bool,
+    pub(crate) federation: Option<&'a Federation>,
+    pub(crate) federation_invalid: bool,
+    pub(crate) hosted_ui: bool,
+}

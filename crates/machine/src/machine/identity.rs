@@ -1,0 +1,263 @@
+//! Identity pools: the identity id and AWS credentials for guests, signed-in users (their id
+//! token federated as `cognito-idp.<region>.amazonaws.com/<pool id>`) and federated users.
+//!
+//! One fetch at a time (single flight): callers that ask while one runs join it.
+
+use super::core::{Core, IdentityFetch, IdentityStep, Outbox, Waiter};
+use crate::cognito::{IdentityRequest, IdentityResponse, StringMap};
+use crate::error::AuthError;
+use crate::input::{ApiCall, EffectResult};
+use crate::output::{Answer, EffectId, OperationId, TimerKind};
+use crate::secret::Secret;
+use crate::session::{Federation, Tokens};
+
+/// How a finished identity fetch ended.
+#[derive(Debug)]
+pub(crate) enum IdentityOutcome {
+    /// Another step was started, or the result was not for the current fetch.
+    Pending,
+    /// Credentials were obtained and the waiters answered.
+    Got,
+    /// The provider token was refused (NotAuthorized); waiters are still queued.
+    Rejected,
+    /// Another failure; waiters were answered with it.
+    Failed,
+}
+
+/// The `Logins` map for a signed-in user.
+pub(crate) fn user_pool_logins(core: &Core, tokens: &Tokens) -> StringMap {
+    let mut logins = StringMap::new();
+    if let (Some(pool), Some(id)) = (&core.config.user_pool, &tokens.id_token) {
+        logins.insert(pool.identity_provider_name(), id.expose().clone());
+    }
+    logins
+}
+
+/// The `Logins` map for a federated user.
+pub(crate) fn federation_logins(fed: &Federation) -> StringMap {
+    StringMap::from([(fed.provider.clone(), fed.token.expose().clone())])
+}
+
+impl Core {
+    /// Whether credentials can be served from cache now.
+    fn cached_credentials(&self, force: bool) -> Option<Answer> {
+        let creds = self.identity.credentials.as_ref()?;
+        let id = self.identity.identity_id.clone()?;
+        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
+        (!force && self.now.unix_s() < creds.expiration_s.saturating_sub(skew)).then(|| {
+            Answer::Credentials {
+                identity_id: id,
+                credentials: creds.clone(),
+            }
+        })
+    }
+
+    /// Answers a credentials / identity-id call from cache, or joins or starts a fetch.
+    pub(crate) fn credentials_call(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+        logins: StringMap,
+        custom_role_arn: Option<String>,
+    ) {
+        if self.config.identity_pool.is_none() {
+            Core::reply(
+                out,
+                op,
+                Err(AuthError::NotConfigured {
+                    what: "an identity pool".into(),
+                }),
+            );
+            return;
+        }
+        match call {
+            ApiCall::FetchIdentityId => {
+                if let Some(id) = &self.identity.identity_id {
+                    let answer = Answer::IdentityId {
+                        identity_id: id.clone(),
+                    };
+                    Core::reply(out, op, Ok(answer));
+                    return;
+                }
+            }
+            ApiCall::FetchCredentials { force_refresh } => {
+                if let Some(answer) = self.cached_credentials(*force_refresh) {
+                    Core::reply(out, op, Ok(answer));
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.credential_waiters.push(Waiter {
+            op,
+            call: call.clone(),
+        });
+        self.start_identity_fetch(out, logins, custom_role_arn);
+    }
+
+    /// Starts a fetch unless one is running.
+    pub(crate) fn start_identity_fetch(
+        &mut self,
+        out: &mut Outbox,
+        logins: StringMap,
+        custom_role_arn: Option<String>,
+    ) {
+        if self.identity_fetch.is_some() {
+            return;
+        }
+        let Some(pool) = self.config.identity_pool.clone() else {
+            return;
+        };
+        let logins = Secret::new(logins);
+        let (step, wait) = match self.identity.identity_id.clone() {
+            Some(identity_id) => (
+                IdentityStep::GetCredentials,
+                self.identity_call(
+                    out,
+                    IdentityRequest::GetCredentialsForIdentity {
+                        identity_id,
+                        logins: logins.clone(),
+                        custom_role_arn: custom_role_arn.clone(),
+                    },
+                ),
+            ),
+            None => (
+                IdentityStep::GetId,
+                self.identity_call(
+                    out,
+                    IdentityRequest::GetId {
+                        identity_pool_id: pool.pool_id,
+                        logins: logins.clone(),
+                    },
+                ),
+            ),
+        };
+        self.identity_fetch = Some(IdentityFetch {
+            wait,
+            step,
+            logins,
+            custom_role_arn,
+            retried_get_id: false,
+        });
+    }
+
+    /// Whether `effect_id` is the identity fetch in flight.
+    pub(crate) fn is_identity_wait(&self, effect_id: EffectId) -> bool {
+        self.identity_fetch
+            .as_ref()
+            .is_some_and(|f| f.wait == effect_id)
+    }
+
+    /// Handles the result of the identity fetch in flight.
+    pub(crate) fn identity_result(
+        &mut self,
+        out: &mut Outbox,
+        result: &EffectResult,
+    ) -> IdentityOutcome {
+        let Some(mut fetch) = self.identity_fetch.take() else {
+            return IdentityOutcome::Pending;
+        };
+        let EffectResult::Identity(result) = result else {
+            return self.identity_failed(
+                out,
+                AuthError::UnexpectedResponse {
+                    message: "identity result of the wrong kind".into(),
+                },
+            );
+        };
+        match result {
+            Ok(IdentityResponse::IdentityId { identity_id }) => {
+                self.identity.identity_id = Some(identity_id.clone());
+                fetch.step = IdentityStep::GetCredentials;
+                fetch.wait = self.identity_call(
+                    out,
+                    IdentityRequest::GetCredentialsForIdentity {
+                        identity_id: identity_id.clone(),
+                        logins: fetch.logins.clone(),
+                        custom_role_arn: fetch.custom_role_arn.clone(),
+                    },
+                );
+                self.identity_fetch = Some(fetch);
+                IdentityOutcome::Pending
+            }
+            Ok(IdentityResponse::Credentials {
+                identity_id,
+                credentials,
+            }) => {
+                self.identity.identity_id = Some(identity_id.clone());
+                self.identity.credentials = Some(credentials.clone());
+                self.credential_retry_attempt = 0;
+                let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
+                let due = self
+                    .now
+                    .mono_deadline_for_unix_s(credentials.expiration_s.saturating_sub(skew));
+                Core::set_timer(out, TimerKind::CredentialsDue, due);
+                let waiters = std::mem::take(&mut self.credential_waiters);
+                Core::answer_all(out, waiters, |w| match w.call {
+                    ApiCall::FetchIdentityId => Ok(Answer::IdentityId {
+                        identity_id: identity_id.clone(),
+                    }),
+                    _ => Ok(Answer::Credentials {
+                        identity_id: identity_id.clone(),
+                        credentials: credentials.clone(),
+                    }),
+                });
+                IdentityOutcome::Got
+            }
+            Ok(IdentityResponse::OpenIdToken { .. }) => self.identity_failed(
+                out,
+                AuthError::UnexpectedResponse {
+                    message: "GetOpenIdToken answer to a credentials request".into(),
+                },
+            ),
+            Err(e)
+                if e.short_code() == "ResourceNotFound"
+                    && fetch.step == IdentityStep::GetCredentials
+                    && !fetch.retried_get_id =>
+            {
+                // The identity was deleted or belongs to another pool: get a new one, once.
+                self.identity.identity_id = None;
+                self.identity.credentials = None;
+                let pool_id = self
+                    .config
+                    .identity_pool
+                    .as_ref()
+                    .map(|p| p.pool_id.clone())
+                    .unwrap_or_default();
+                fetch.step = IdentityStep::GetId;
+                fetch.retried_get_id = true;
+                fetch.wait = self.identity_call(
+                    out,
+                    IdentityRequest::GetId {
+                        identity_pool_id: pool_id,
+                        logins: fetch.logins.clone(),
+                    },
+                );
+                self.identity_fetch = Some(fetch);
+                IdentityOutcome::Pending
+            }
+            Err(e) if e.is_not_authorized() && !fetch.logins.expose().is_empty() => {
+                IdentityOutcome::Rejected
+            }
+            Err(e) => {
+                if e.is_retryable() {
+                    let delay = self.backoff_ms(self.credential_retry_attempt);
+                    self.credential_retry_attempt = self.credential_retry_attempt.saturating_add(1);
+                    Core::set_timer(
+                        out,
+                        TimerKind::RetryCredentials,
+                        self.now.mono_ms.saturating_add(delay),
+                    );
+                }
+                self.identity_failed(out, AuthError::from(e))
+            }
+        }
+    }
+
+    pub(crate) fn identity_failed(&mut self, out: &mut Outbox, err: AuthError) -> IdentityOutcome {
+        let waiters = std::mem::take(&mut self.credential_waiters);
+        Core::answer_all(out, waiters, |_| Err(err.clone()));
+        IdentityOutcome::Failed
+    }
+}

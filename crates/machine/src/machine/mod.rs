@@ -1,0 +1,1501 @@
+//! The state machine: states named for what they wait for, built on `statig`.
+//!
+//! ```text
+//! any
+//! ├── restoring                      waiting for the stored session
+//! ├── signed_out                     no user (reported as Guest when the identity pool allows it)
+//! ├── signing_in {flow}
+//! │   ├── computing_srp              SRP_A / claim signature / device verifier being computed
+//! │   ├── initiating_auth            InitiateAuth in flight
+//! │   ├── responding_to_challenge    RespondToAuthChallenge (or MFA setup call) in flight
+//! │   ├── awaiting_challenge_answer  waiting for the app's confirm_sign_in
+//! │   └── confirming_device          ConfirmDevice in flight
+//! ├── awaiting_web_redirect          hosted UI opened; waiting for handle_redirect
+//! ├── exchanging_code                hosted UI code -> tokens in flight
+//! ├── signed_in {session}
+//! │   ├── fresh                      tokens valid; refresh timer armed
+//! │   ├── refreshing                 REFRESH_TOKEN_AUTH in flight; callers join it
+//! │   └── stale                      refresh failed for lack of network/service; backing off
+//! ├── deleting_user                  DeleteUser in flight
+//! ├── session_expired                signedOutUserPoolsTokenInvalid: callers wait for a sign-in
+//! ├── federating                     identity-pool sign-in with an external token in flight
+//! ├── federated                      identity-pool session from an external provider
+//! ├── federation_expired             signedOutFederatedTokensInvalid: waiting for a new token
+//! └── signing_out                    GlobalSignOut / RevokeToken / hosted-UI logout in flight
+//! ```
+
+// statig generates `State` and `Superstate` from the handlers below; the tree above documents them.
+#![allow(missing_docs)]
+
+mod account;
+pub(crate) mod core;
+mod identity;
+pub(crate) mod sign_in;
+mod web;
+
+use serde::{Deserialize, Serialize};
+use statig::prelude::*;
+
+use self::account::{is_authorized_call, refresh_request};
+use self::core::{Core, Outbox, Pending, Snapshot, Waiter};
+use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
+pub use self::sign_in::{Challenge, Origin as SignInOrigin};
+use self::sign_in::{Next, Origin, SignInFlow, WaitFor};
+pub use self::web::WebFlow;
+use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
+use crate::error::AuthError;
+use crate::input::{ApiCall, EffectResult, Event, Input, SignOutOptions};
+use crate::output::{Answer, Effect, EffectId, OperationId, SignInStep, SignOutReport, TimerKind};
+use crate::session::{Federation, PersistedSession, Tokens};
+
+/// A user-pool session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSession {
+    /// The tokens.
+    pub tokens: Tokens,
+    /// Signed in through the hosted UI.
+    pub hosted_ui: bool,
+}
+
+/// A federated sign-in in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationFlow {
+    /// The call to answer.
+    pub op: OperationId,
+    /// The federation being established.
+    pub federation: Federation,
+    /// The session it replaces, if its token had been rejected.
+    pub replacing_expired: bool,
+}
+
+/// A sign-out in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOutPlan {
+    /// The call to answer.
+    pub op: OperationId,
+    /// What was asked.
+    pub options: SignOutOptions,
+    /// The session being ended.
+    pub session: UserSession,
+    /// What went wrong remotely so far.
+    pub report: SignOutReport,
+    /// The step in flight.
+    pub wait: EffectId,
+    /// Whether the step in flight is GlobalSignOut (else RevokeToken).
+    pub global_step: bool,
+}
+
+fn is_sign_in_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } | ApiCall::FederatedSignIn { .. }
+    )
+}
+
+#[state_machine(
+    initial = "State::restoring()",
+    state(derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)),
+    superstate(derive(Debug)),
+    before_dispatch = "Self::before_dispatch",
+    after_transition = "Self::after_transition"
+)]
+impl Core {
+    // ----------------------------------------------------------------- any
+
+    /// Calls valid everywhere, generic effect results, and the default answer for a call that
+    /// the state does not take.
+    #[superstate]
+    fn any(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => {
+                if self.unauthenticated_call(context, *op, call) {
+                    return Handled;
+                }
+                let result = match call {
+                    ApiCall::ReleaseSignInWait | ApiCall::ClearFederation => Ok(Answer::Done),
+                    ApiCall::SignOut(_) => Ok(Answer::SignedOut(SignOutReport::default())),
+                    ApiCall::FetchTokens { .. } => Err(AuthError::NotSignedIn),
+                    c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
+                        Err(AuthError::NotSignedIn)
+                    }
+                    c => Err(AuthError::invalid_state(c.name(), self.state_label)),
+                };
+                Core::reply(context, *op, result);
+                Handled
+            }
+            Event::Completed { effect_id, result } => {
+                if let Some(p) = self.pending.remove(effect_id) {
+                    self.finish_call(context, p, result);
+                } else if self.is_identity_wait(*effect_id) {
+                    // The session the fetch was for has ended.
+                    self.identity_fetch = None;
+                    Core::trace(context, "identity result for an ended session");
+                } else {
+                    Core::trace(
+                        context,
+                        format!("result of effect {} not awaited", effect_id.0),
+                    );
+                }
+                Handled
+            }
+            Event::TimerFired { timer } => {
+                Core::trace(context, format!("timer {timer:?} not needed"));
+                Handled
+            }
+            Event::Connectivity { online } => {
+                self.online = *online;
+                Handled
+            }
+        }
+    }
+
+    // ----------------------------------------------------------- restoring
+
+    #[state(superstate = "any", entry_action = "enter_restoring")]
+    fn restoring(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+        match &event.event {
+            Event::Completed {
+                effect_id,
+                result: EffectResult::Loaded(loaded),
+            } if self.pending.get(effect_id) == Some(&Pending::Load) => {
+                self.pending.remove(effect_id);
+                match loaded {
+                    Ok(Some(session)) => Transition(self.restore(context, session.clone())),
+                    Ok(None) => Transition(State::signed_out()),
+                    Err(e) => {
+                        Core::trace(
+                            context,
+                            format!(
+                                "stored session unreadable, starting signed out: {}",
+                                e.message
+                            ),
+                        );
+                        Transition(State::signed_out())
+                    }
+                }
+            }
+            _ => Super,
+        }
+    }
+
+    #[action]
+    fn enter_restoring(&mut self, context: &mut Outbox) {
+        let id = self.effect(context, Effect::LoadSession);
+        self.pending.insert(id, Pending::Load);
+    }
+
+    // ---------------------------------------------------------- signed_out
+
+    #[state(superstate = "any")]
+    fn signed_out(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
+                    self.begin_sign_in(context, *op, call, Origin::SignedOut)
+                }
+                ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, false),
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    if self.guest_allowed() {
+                        self.credentials_call(context, *op, call, Default::default(), None);
+                    } else if self.config.identity_pool.is_some() {
+                        Core::reply(context, *op, Err(AuthError::NotSignedIn));
+                    } else {
+                        Core::reply(
+                            context,
+                            *op,
+                            Err(AuthError::NotConfigured {
+                                what: "an identity pool".into(),
+                            }),
+                        );
+                    }
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => self.persist(context, Snapshot::default()),
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(context, AuthError::NotSignedIn);
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
+                }
+                Handled
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } if self.guest_allowed() && self.identity.identity_id.is_some() => {
+                self.start_identity_fetch(context, Default::default(), None);
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    // ---------------------------------------------------------- signing_in
+
+    /// Calls that arrive while a sign-in is under way.
+    #[superstate(superstate = "any")]
+    fn signing_in(
+        &mut self,
+        flow: &mut SignInFlow,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Event::Command { op, call } = &event.event else {
+            return Super;
+        };
+        match call {
+            ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
+                // A new sign-in replaces the one in progress.
+                cancel_flow_op(context, flow.op.take());
+                self.begin_sign_in(context, *op, call, flow.origin.clone())
+            }
+            ApiCall::ConfirmSignIn { .. } => {
+                Core::reply(
+                    context,
+                    *op,
+                    Err(AuthError::invalid_state(
+                        "confirm_sign_in",
+                        "a sign-in step is in progress",
+                    )),
+                );
+                Handled
+            }
+            ApiCall::SignOut(_) => {
+                cancel_flow_op(context, flow.op.take());
+                Transition(self.sign_out_locally(context, *op))
+            }
+            ApiCall::ReleaseSignInWait => {
+                self.release_waiters(context, *op);
+                Handled
+            }
+            ApiCall::FetchTokens { .. }
+            | ApiCall::FetchCredentials { .. }
+            | ApiCall::FetchIdentityId
+                if matches!(flow.origin, Origin::SessionExpired { .. }) =>
+            {
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId if self.guest_allowed() => {
+                // Answered once the sign-in ends, with the identity it ends in.
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            ApiCall::FederatedSignIn { .. } => {
+                Core::reply(
+                    context,
+                    *op,
+                    Err(AuthError::invalid_state(
+                        "federated_sign_in",
+                        "a user-pool sign-in is in progress",
+                    )),
+                );
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "signing_in")]
+    fn computing_srp(
+        &mut self,
+        flow: &mut SignInFlow,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_sign_in_wait(flow, *wait, context, event)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn initiating_auth(
+        &mut self,
+        flow: &mut SignInFlow,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_sign_in_wait(flow, *wait, context, event)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn responding_to_challenge(
+        &mut self,
+        flow: &mut SignInFlow,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_sign_in_wait(flow, *wait, context, event)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn confirming_device(
+        &mut self,
+        flow: &mut SignInFlow,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_sign_in_wait(flow, *wait, context, event)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn awaiting_challenge_answer(
+        &mut self,
+        flow: &mut SignInFlow,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command {
+                op,
+                call:
+                    ApiCall::ConfirmSignIn {
+                        answer,
+                        user_attributes,
+                        client_metadata,
+                    },
+            } => {
+                let mut flow = flow.clone();
+                let next = self.confirm_sign_in(
+                    context,
+                    &mut flow,
+                    *op,
+                    answer,
+                    user_attributes,
+                    client_metadata,
+                );
+                self.after_sign_in_step(context, flow, next)
+            }
+            _ => Super,
+        }
+    }
+
+    // ------------------------------------------------------------ web UI
+
+    #[state(superstate = "any")]
+    fn awaiting_web_redirect(
+        &mut self,
+        web: &mut WebFlow,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Event::Command { op, call } = &event.event else {
+            return Super;
+        };
+        match call {
+            ApiCall::HandleRedirect { url } => {
+                match self.redirect_to_token_request(web, url.expose()) {
+                    Ok(request) => {
+                        let wait = self.effect(context, Effect::OAuthToken { request });
+                        let mut web = web.clone();
+                        web.op = Some(*op);
+                        Transition(State::exchanging_code(web, wait))
+                    }
+                    Err(e @ AuthError::HostedUi { .. }) => {
+                        Core::reply(context, *op, Err(e));
+                        Transition(self.origin_state(&web.origin))
+                    }
+                    Err(e) => {
+                        Core::reply(context, *op, Err(e));
+                        Handled
+                    }
+                }
+            }
+            ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
+                self.begin_sign_in(context, *op, call, web.origin.clone())
+            }
+            ApiCall::SignOut(_) => Transition(self.sign_out_locally(context, *op)),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn exchanging_code(
+        &mut self,
+        web: &mut WebFlow,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if effect_id == wait => {
+                let op = web.op.take();
+                let tokens = match result {
+                    EffectResult::OAuth(Ok(OAuthTokenResponse {
+                        access_token,
+                        id_token,
+                        refresh_token,
+                        ..
+                    })) => Tokens::from_jwts(
+                        access_token.clone(),
+                        id_token.clone(),
+                        refresh_token.clone(),
+                    )
+                    .map_err(|e| AuthError::UnexpectedResponse {
+                        message: format!("tokens: {e}"),
+                    }),
+                    EffectResult::OAuth(Err(e)) => Err(AuthError::from(e)),
+                    _ => Err(AuthError::UnexpectedResponse {
+                        message: "a result of the wrong kind".into(),
+                    }),
+                };
+                match tokens {
+                    Ok(tokens) => Transition(self.complete_sign_in(context, op, tokens, true)),
+                    Err(e) => {
+                        cancel_with(context, op, e);
+                        Transition(self.origin_state(&web.origin))
+                    }
+                }
+            }
+            Event::Command {
+                op,
+                call: ApiCall::SignOut(_),
+            } => {
+                cancel_flow_op(context, web.op.take());
+                Transition(self.sign_out_locally(context, *op))
+            }
+            _ => Super,
+        }
+    }
+
+    // ----------------------------------------------------------- signed_in
+
+    /// Everything a signed-in user can do, whatever the state of the tokens.
+    #[superstate(superstate = "any")]
+    fn signed_in(
+        &mut self,
+        session: &mut UserSession,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                c if is_sign_in_call(c) => {
+                    Core::reply(context, *op, Err(AuthError::AlreadySignedIn));
+                    Handled
+                }
+                ApiCall::SignOut(options) => {
+                    Transition(self.begin_sign_out(context, *op, *options, session.clone()))
+                }
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    if self.tokens_usable(&session.tokens) {
+                        let logins = user_pool_logins(self, &session.tokens);
+                        self.credentials_call(context, *op, call, logins, None);
+                        Handled
+                    } else {
+                        self.credential_waiters.push(Waiter {
+                            op: *op,
+                            call: call.clone(),
+                        });
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
+                    if self.tokens_usable(&session.tokens) {
+                        if matches!(c, ApiCall::DeleteUser) {
+                            let wait = self.user_pool(
+                                context,
+                                UserPoolRequest::DeleteUser {
+                                    access_token: session.tokens.access_token.clone(),
+                                },
+                            );
+                            return Transition(State::deleting_user(session.clone(), wait, *op));
+                        }
+                        self.authorized_call(context, *op, c, &session.tokens);
+                        Handled
+                    } else {
+                        self.queue_waiter(*op, c);
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                ApiCall::ReleaseSignInWait => {
+                    Core::reply(context, *op, Ok(Answer::Done));
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => self.persist_session(context, session),
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(
+                            context,
+                            AuthError::Service {
+                                code: "NotAuthorized".into(),
+                                message: "the identity pool refused the user pool's id token"
+                                    .into(),
+                            },
+                        );
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
+                }
+                Handled
+            }
+            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
+                if let Some(p) = self.pending.remove(effect_id) {
+                    if self.finish_call(context, p, result) {
+                        self.persist_session(context, session);
+                    }
+                }
+                Handled
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } if self.identity.identity_id.is_some() => {
+                if self.tokens_usable(&session.tokens) {
+                    let logins = user_pool_logins(self, &session.tokens);
+                    self.start_identity_fetch(context, logins, None);
+                }
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "signed_in")]
+    fn fresh(
+        &mut self,
+        session: &mut UserSession,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command {
+                op,
+                call: ApiCall::FetchTokens { force_refresh },
+            } => {
+                if !force_refresh && self.tokens_fresh(&session.tokens) {
+                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    return Handled;
+                }
+                self.queue_waiter(
+                    *op,
+                    &ApiCall::FetchTokens {
+                        force_refresh: true,
+                    },
+                );
+                Transition(self.start_refresh(context, session.clone()))
+            }
+            Event::TimerFired {
+                timer: TimerKind::TokensDue,
+            } => Transition(self.start_refresh(context, session.clone())),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "signed_in")]
+    fn refreshing(
+        &mut self,
+        session: &mut UserSession,
+        wait: &mut EffectId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command {
+                op,
+                call: call @ ApiCall::FetchTokens { .. },
+            } => {
+                // Single flight: join the refresh in progress.
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            Event::Completed { effect_id, result } if effect_id == wait => {
+                Transition(self.on_refresh_result(context, session, result))
+            }
+            Event::TimerFired {
+                timer: TimerKind::TokensDue | TimerKind::RetryTokens,
+            } => Handled,
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "signed_in")]
+    fn stale(
+        &mut self,
+        session: &mut UserSession,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command {
+                op,
+                call: call @ ApiCall::FetchTokens { force_refresh },
+            } => {
+                if !force_refresh && self.tokens_usable(&session.tokens) {
+                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    return Handled;
+                }
+                // A caller asking is a good moment to try again.
+                self.queue_waiter(*op, call);
+                Transition(self.start_refresh(context, session.clone()))
+            }
+            Event::TimerFired {
+                timer: TimerKind::RetryTokens | TimerKind::TokensDue,
+            } => Transition(self.start_refresh(context, session.clone())),
+            Event::Connectivity { online: true } => {
+                self.online = true;
+                Transition(self.start_refresh(context, session.clone()))
+            }
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn deleting_user(
+        &mut self,
+        session: &mut UserSession,
+        wait: &mut EffectId,
+        op: &mut OperationId,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if effect_id == wait => match result {
+                EffectResult::UserPool(Ok(_)) => {
+                    Core::reply(context, *op, Ok(Answer::Done));
+                    Transition(self.end_session(context))
+                }
+                EffectResult::UserPool(Err(e)) => {
+                    Core::reply(context, *op, Err(AuthError::from(e)));
+                    Transition(State::fresh(session.clone()))
+                }
+                _ => {
+                    Core::reply(
+                        context,
+                        *op,
+                        Err(AuthError::UnexpectedResponse {
+                            message: "a result of the wrong kind".into(),
+                        }),
+                    );
+                    Transition(State::fresh(session.clone()))
+                }
+            },
+            Event::Command {
+                op: new_op,
+                call: ApiCall::FetchTokens { .. },
+            } => {
+                Core::reply(context, *new_op, Ok(Answer::Tokens(session.tokens.clone())));
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    // ----------------------------------------------------- session_expired
+
+    /// signedOutUserPoolsTokenInvalid: token and credential callers wait for a new sign-in.
+    // statig stores state-local data by value, so the handler sees `&mut String`.
+    #[allow(clippy::ptr_arg)]
+    #[state(superstate = "any")]
+    fn session_expired(
+        &mut self,
+        username: &mut String,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Event::Command { op, call } = &event.event else {
+            return Super;
+        };
+        match call {
+            ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => self.begin_sign_in(
+                context,
+                *op,
+                call,
+                Origin::SessionExpired {
+                    username: username.clone(),
+                },
+            ),
+            ApiCall::FetchTokens { .. }
+            | ApiCall::FetchCredentials { .. }
+            | ApiCall::FetchIdentityId => {
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            ApiCall::ReleaseSignInWait => {
+                self.release_waiters(context, *op);
+                Handled
+            }
+            ApiCall::SignOut(_) => Transition(self.sign_out_locally(context, *op)),
+            c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
+                Core::reply(context, *op, Err(AuthError::SessionExpired));
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    // ---------------------------------------------------------- federation
+
+    #[state(superstate = "any")]
+    fn federating(
+        &mut self,
+        fed: &mut FederationFlow,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Pending => Handled,
+                    IdentityOutcome::Got => {
+                        let federation = fed.federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                ..Snapshot::default()
+                            },
+                        );
+                        Transition(State::federated(federation))
+                    }
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(context, AuthError::FederationExpired);
+                        Transition(self.federation_origin(fed))
+                    }
+                    IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
+                }
+            }
+            Event::Command { op, call } => match call {
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    self.queue_waiter(*op, call);
+                    Handled
+                }
+                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
+                    Transition(self.sign_out_locally(context, *op))
+                }
+                c if is_sign_in_call(c) => {
+                    Core::reply(
+                        context,
+                        *op,
+                        Err(AuthError::invalid_state(
+                            c.name(),
+                            "a federated sign-in is in progress",
+                        )),
+                    );
+                    Handled
+                }
+                _ => Super,
+            },
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn federated(
+        &mut self,
+        federation: &mut Federation,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    let logins = federation_logins(federation);
+                    let role = federation.custom_role_arn.clone();
+                    self.credentials_call(context, *op, call, logins, role);
+                    Handled
+                }
+                ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, false),
+                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
+                    Transition(self.sign_out_locally(context, *op))
+                }
+                ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
+                    Core::reply(
+                        context,
+                        *op,
+                        Err(AuthError::invalid_state(
+                            call.name(),
+                            "federated: call clear_federation first",
+                        )),
+                    );
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => {
+                        let federation = federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                ..Snapshot::default()
+                            },
+                        );
+                        Handled
+                    }
+                    IdentityOutcome::Rejected => {
+                        let federation = federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                federation_invalid: true,
+                                ..Snapshot::default()
+                            },
+                        );
+                        Transition(State::federation_expired(federation))
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
+                }
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } => {
+                let logins = federation_logins(federation);
+                let role = federation.custom_role_arn.clone();
+                self.start_identity_fetch(context, logins, role);
+                Handled
+            }
+            _ => Super,
+        }
+    }
+
+    /// signedOutFederatedTokensInvalid: credential callers wait for a new token.
+    #[state(superstate = "any")]
+    fn federation_expired(
+        &mut self,
+        federation: &mut Federation,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Event::Command { op, call } = &event.event else {
+            return Super;
+        };
+        match call {
+            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            ApiCall::FederatedSignIn { provider, .. } if *provider == federation.provider => {
+                self.begin_federation(context, *op, call, true)
+            }
+            ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, true),
+            ApiCall::ReleaseSignInWait => {
+                self.release_waiters(context, *op);
+                Handled
+            }
+            ApiCall::SignOut(_) | ApiCall::ClearFederation => {
+                Transition(self.sign_out_locally(context, *op))
+            }
+            _ => Super,
+        }
+    }
+
+    // ---------------------------------------------------------- signing_out
+
+    #[state(superstate = "any")]
+    fn signing_out(
+        &mut self,
+        plan: &mut SignOutPlan,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if *effect_id == plan.wait => {
+                let err = match result {
+                    EffectResult::UserPool(Ok(_)) => None,
+                    EffectResult::UserPool(Err(e)) => Some(AuthError::from(e)),
+                    _ => Some(AuthError::UnexpectedResponse {
+                        message: "a result of the wrong kind".into(),
+                    }),
+                };
+                let mut plan = plan.clone();
+                if plan.global_step {
+                    plan.report.global_sign_out_error = err;
+                } else {
+                    plan.report.revoke_token_error = err;
+                }
+                let step = if plan.global_step {
+                    SignOutStep::AfterGlobal
+                } else {
+                    SignOutStep::AfterRevoke
+                };
+                Transition(self.continue_sign_out(context, plan, step))
+            }
+            Event::Command {
+                op,
+                call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
+            } => {
+                Core::reply(context, *op, Err(AuthError::SignedOut));
+                Handled
+            }
+            _ => Super,
+        }
+    }
+}
+
+/// Where a sign-out is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignOutStep {
+    Start,
+    AfterGlobal,
+    AfterRevoke,
+}
+
+fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
+    cancel_with(
+        out,
+        op,
+        AuthError::Cancelled {
+            reason: "a newer call replaced this sign-in".into(),
+        },
+    );
+}
+
+fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
+    if let Some(op) = op {
+        Core::reply(out, op, Err(err));
+    }
+}
+
+impl Core {
+    fn before_dispatch(
+        &mut self,
+        _state: StateOrSuperstate<'_, State, Superstate<'_>>,
+        event: &Input,
+    ) {
+        self.now = event.at;
+    }
+
+    fn after_transition(&mut self, _source: &State, target: &State, _context: &mut Outbox) {
+        self.state_label = target.label();
+    }
+
+    pub(crate) fn guest_allowed(&self) -> bool {
+        self.config
+            .identity_pool
+            .as_ref()
+            .is_some_and(|p| p.allow_guest)
+    }
+
+    fn queue_waiter(&mut self, op: OperationId, call: &ApiCall) {
+        let w = Waiter {
+            op,
+            call: call.clone(),
+        };
+        match call {
+            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                self.credential_waiters.push(w);
+            }
+            _ => self.token_waiters.push(w),
+        }
+    }
+
+    fn release_waiters(&mut self, out: &mut Outbox, op: OperationId) {
+        self.fail_waiters(out, &AuthError::SignInWaitReleased);
+        Core::reply(out, op, Ok(Answer::Done));
+    }
+
+    /// The state a failed sign-in returns to.
+    fn origin_state(&self, origin: &Origin) -> State {
+        match origin {
+            Origin::SignedOut => State::signed_out(),
+            Origin::SessionExpired { username } => State::session_expired(username.clone()),
+        }
+    }
+
+    fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
+        self.devices = session.devices;
+        self.identity = session.identity;
+        if let Some(fed) = session.federation {
+            return if session.federation_invalid {
+                State::federation_expired(fed)
+            } else {
+                State::federated(fed)
+            };
+        }
+        let Some(tokens) = session.tokens else {
+            return State::signed_out();
+        };
+        if session.tokens_invalid {
+            return State::session_expired(tokens.username);
+        }
+        let session = UserSession {
+            tokens,
+            hosted_ui: session.hosted_ui,
+        };
+        if self.tokens_fresh(&session.tokens) {
+            self.arm_tokens_due(out, &session.tokens);
+            State::fresh(session)
+        } else {
+            self.start_refresh(out, session)
+        }
+    }
+
+    /// Starts a sign-in (password flows or the hosted UI) from `origin`.
+    fn begin_sign_in(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+        origin: Origin,
+    ) -> Outcome<State> {
+        match call {
+            ApiCall::SignIn {
+                username,
+                password,
+                flow,
+                preferred_challenge,
+                client_metadata,
+            } => {
+                let auth_flow = flow.unwrap_or_else(|| {
+                    self.config
+                        .user_pool
+                        .as_ref()
+                        .map(|p| p.auth_flow)
+                        .unwrap_or_default()
+                });
+                let mut flow = SignInFlow::new(
+                    op,
+                    username.clone(),
+                    password.clone(),
+                    auth_flow,
+                    preferred_challenge.clone(),
+                    client_metadata.clone(),
+                    origin,
+                );
+                let next = self.start_sign_in(out, &mut flow);
+                self.after_sign_in_step(out, flow, next)
+            }
+            ApiCall::SignInWithWebUi {
+                identity_provider,
+                scopes,
+            } => match self.start_web(identity_provider.as_deref(), scopes, origin.clone()) {
+                Ok((web, url)) => {
+                    let id = self.effect(out, Effect::OpenUrl { url: url.clone() });
+                    self.pending.insert(id, Pending::OpenUrl);
+                    Core::reply(out, op, Ok(Answer::OpenUrl { url }));
+                    Transition(State::awaiting_web_redirect(web))
+                }
+                Err(e) => {
+                    Core::reply(out, op, Err(e));
+                    Transition(self.origin_state(&origin))
+                }
+            },
+            _ => Super,
+        }
+    }
+
+    fn on_sign_in_wait(
+        &mut self,
+        flow: &mut SignInFlow,
+        wait: EffectId,
+        out: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if *effect_id == wait => {
+                let mut flow = flow.clone();
+                let next = self.sign_in_result(out, &mut flow, result);
+                self.after_sign_in_step(out, flow, next)
+            }
+            _ => Super,
+        }
+    }
+
+    /// Turns the flow's next step into a transition.
+    fn after_sign_in_step(
+        &mut self,
+        out: &mut Outbox,
+        flow: SignInFlow,
+        next: Next,
+    ) -> Outcome<State> {
+        match next {
+            Next::Wait(wait) => Transition(match flow.waiting_for {
+                Some(WaitFor::Initiate) => State::initiating_auth(flow, wait),
+                Some(WaitFor::Auth | WaitFor::Associate | WaitFor::VerifyTotp) => {
+                    State::responding_to_challenge(flow, wait)
+                }
+                Some(WaitFor::ConfirmDevice { .. }) => State::confirming_device(flow, wait),
+                _ => State::computing_srp(flow, wait),
+            }),
+            Next::AwaitAnswer => Transition(State::awaiting_challenge_answer(flow)),
+            Next::Complete(tokens) => {
+                Transition(self.complete_sign_in(out, flow.op, tokens, flow.hosted_ui))
+            }
+            Next::Fail => Transition(self.origin_state(&flow.origin)),
+        }
+    }
+
+    /// Signed in: answer the app and everyone waiting, persist, arm the refresh timer.
+    fn complete_sign_in(
+        &mut self,
+        out: &mut Outbox,
+        op: Option<OperationId>,
+        tokens: Tokens,
+        hosted_ui: bool,
+    ) -> State {
+        if let Some(op) = op {
+            Core::reply(
+                out,
+                op,
+                Ok(Answer::SignIn {
+                    next_step: SignInStep::Done,
+                }),
+            );
+        }
+        // A new user means a new identity.
+        self.identity = Default::default();
+        self.identity_fetch = None;
+        self.token_retry_attempt = 0;
+        let session = UserSession { tokens, hosted_ui };
+        self.persist_session(out, &session);
+        self.arm_tokens_due(out, &session.tokens);
+        self.resume_after_tokens(out, &session);
+        State::fresh(session)
+    }
+
+    /// Fresh tokens arrived: answer token waiters, run deferred calls, fetch credentials for
+    /// whoever waits for them.
+    fn resume_after_tokens(&mut self, out: &mut Outbox, session: &UserSession) {
+        for w in std::mem::take(&mut self.token_waiters) {
+            match &w.call {
+                ApiCall::FetchTokens { .. } => {
+                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                }
+                ApiCall::DeleteUser => {
+                    // Deletion changes state; ask again now that tokens are fresh.
+                    Core::reply(
+                        out,
+                        w.op,
+                        Err(AuthError::Network {
+                            code: "Retry".into(),
+                            message: "tokens were refreshed; call delete_user again".into(),
+                        }),
+                    );
+                }
+                call => self.authorized_call(out, w.op, call, &session.tokens),
+            }
+        }
+        if !self.credential_waiters.is_empty() && self.config.identity_pool.is_some() {
+            let logins = user_pool_logins(self, &session.tokens);
+            self.start_identity_fetch(out, logins, None);
+        }
+    }
+
+    fn persist_session(&mut self, out: &mut Outbox, session: &UserSession) {
+        self.persist(
+            out,
+            Snapshot {
+                tokens: Some(&session.tokens),
+                hosted_ui: session.hosted_ui,
+                ..Snapshot::default()
+            },
+        );
+    }
+
+    /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
+    fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
+        Core::cancel_timer(out, TimerKind::RetryTokens);
+        match refresh_request(self, &session.tokens) {
+            Some(request) => {
+                let wait = self.user_pool(out, request);
+                State::refreshing(session, wait)
+            }
+            None => self.expire_session(out, &session),
+        }
+    }
+
+    fn on_refresh_result(
+        &mut self,
+        out: &mut Outbox,
+        session: &UserSession,
+        result: &EffectResult,
+    ) -> State {
+        match result {
+            EffectResult::UserPool(Ok(UserPoolResponse::Auth(resp))) => {
+                let Some(r) = &resp.authentication_result else {
+                    return self.refresh_failed(
+                        out,
+                        session,
+                        AuthError::UnexpectedResponse {
+                            message: "refresh answered with a challenge".into(),
+                        },
+                    );
+                };
+                let refresh = r
+                    .refresh_token
+                    .clone()
+                    .or_else(|| session.tokens.refresh_token.clone());
+                match Tokens::from_jwts(r.access_token.clone(), r.id_token.clone(), refresh) {
+                    Ok(tokens) => {
+                        self.token_retry_attempt = 0;
+                        let session = UserSession {
+                            tokens,
+                            hosted_ui: session.hosted_ui,
+                        };
+                        self.persist_session(out, &session);
+                        self.arm_tokens_due(out, &session.tokens);
+                        self.resume_after_tokens(out, &session);
+                        State::fresh(session)
+                    }
+                    Err(e) => self.refresh_failed(
+                        out,
+                        session,
+                        AuthError::UnexpectedResponse {
+                            message: format!("tokens: {e}"),
+                        },
+                    ),
+                }
+            }
+            EffectResult::UserPool(Err(e)) if e.is_not_authorized() => {
+                self.expire_session(out, session)
+            }
+            EffectResult::UserPool(Err(e)) => {
+                if e.is_retryable() && e.kind != crate::cognito::ServiceErrorKind::Service {
+                    self.online = false;
+                }
+                self.refresh_failed(out, session, AuthError::from(e))
+            }
+            _ => self.refresh_failed(
+                out,
+                session,
+                AuthError::UnexpectedResponse {
+                    message: "a result of the wrong kind".into(),
+                },
+            ),
+        }
+    }
+
+    /// The refresh failed without a definitive rejection: keep the user, back off, retry.
+    fn refresh_failed(&mut self, out: &mut Outbox, session: &UserSession, err: AuthError) -> State {
+        let delay = self.backoff_ms(self.token_retry_attempt);
+        self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
+        Core::set_timer(
+            out,
+            TimerKind::RetryTokens,
+            self.now.mono_ms.saturating_add(delay),
+        );
+        let usable = self.tokens_usable(&session.tokens);
+        for w in std::mem::take(&mut self.token_waiters) {
+            match &w.call {
+                ApiCall::FetchTokens { .. } if usable => {
+                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                }
+                call if usable && is_authorized_call(call) => {
+                    self.authorized_call(out, w.op, call, &session.tokens);
+                }
+                _ => Core::reply(out, w.op, Err(err.clone())),
+            }
+        }
+        if usable && !self.credential_waiters.is_empty() {
+            let logins = user_pool_logins(self, &session.tokens);
+            self.start_identity_fetch(out, logins, None);
+        } else {
+            let creds = std::mem::take(&mut self.credential_waiters);
+            Core::answer_all(out, creds, |_| Err(err.clone()));
+        }
+        State::stale(session.clone())
+    }
+
+    /// The refresh token was rejected: signedOutUserPoolsTokenInvalid. Token and credential
+    /// callers keep waiting for a new sign-in; other calls fail.
+    fn expire_session(&mut self, out: &mut Outbox, session: &UserSession) -> State {
+        for w in std::mem::take(&mut self.token_waiters) {
+            if matches!(w.call, ApiCall::FetchTokens { .. }) {
+                self.token_waiters.push(w);
+            } else {
+                Core::reply(out, w.op, Err(AuthError::SessionExpired));
+            }
+        }
+        self.identity = Default::default();
+        self.identity_fetch = None;
+        for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
+            Core::cancel_timer(out, timer);
+        }
+        self.persist(
+            out,
+            Snapshot {
+                tokens: Some(&session.tokens),
+                tokens_invalid: true,
+                hosted_ui: session.hosted_ui,
+                ..Snapshot::default()
+            },
+        );
+        State::session_expired(session.tokens.username.clone())
+    }
+
+    fn begin_sign_out(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        options: SignOutOptions,
+        session: UserSession,
+    ) -> State {
+        let plan = SignOutPlan {
+            op,
+            options,
+            session,
+            report: SignOutReport::default(),
+            wait: EffectId(0),
+            global_step: false,
+        };
+        self.continue_sign_out(out, plan, SignOutStep::Start)
+    }
+
+    /// Runs the next remote sign-out step, or finishes: GlobalSignOut, RevokeToken, hosted-UI
+    /// logout, then the local session is cleared whatever failed remotely.
+    fn continue_sign_out(
+        &mut self,
+        out: &mut Outbox,
+        mut plan: SignOutPlan,
+        step: SignOutStep,
+    ) -> State {
+        if step == SignOutStep::Start && plan.options.global {
+            plan.global_step = true;
+            plan.wait = self.user_pool(
+                out,
+                UserPoolRequest::GlobalSignOut {
+                    access_token: plan.session.tokens.access_token.clone(),
+                },
+            );
+            return State::signing_out(plan);
+        }
+        if step != SignOutStep::AfterRevoke && plan.options.revoke {
+            if let (Some(refresh), Some(pool)) = (
+                plan.session.tokens.refresh_token.clone(),
+                self.config.user_pool.clone(),
+            ) {
+                plan.global_step = false;
+                plan.wait = self.user_pool(
+                    out,
+                    UserPoolRequest::RevokeToken {
+                        token: refresh,
+                        client_id: pool.app_client_id,
+                        client_secret: pool.app_client_secret,
+                    },
+                );
+                return State::signing_out(plan);
+            }
+        }
+        if plan.options.hosted_ui && plan.session.hosted_ui {
+            match self.logout_url() {
+                Ok(url) => {
+                    let id = self.effect(out, Effect::OpenUrl { url });
+                    self.pending.insert(id, Pending::OpenUrl);
+                }
+                Err(e) => plan.report.hosted_ui_error = Some(e),
+            }
+        }
+        Core::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
+        self.end_session(out)
+    }
+
+    /// Clears the local session (devices are kept), releases waiters, goes to signed_out.
+    fn end_session(&mut self, out: &mut Outbox) -> State {
+        self.fail_waiters(out, &AuthError::SignedOut);
+        self.clear_session_state(out);
+        self.persist(out, Snapshot::default());
+        State::signed_out()
+    }
+
+    /// Sign-out with no user-pool session to end remotely.
+    fn sign_out_locally(&mut self, out: &mut Outbox, op: OperationId) -> State {
+        Core::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
+        self.end_session(out)
+    }
+
+    fn begin_federation(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+        replacing_expired: bool,
+    ) -> Outcome<State> {
+        let ApiCall::FederatedSignIn {
+            provider,
+            token,
+            identity_id,
+            custom_role_arn,
+        } = call
+        else {
+            return Super;
+        };
+        if self.config.identity_pool.is_none() {
+            Core::reply(
+                out,
+                op,
+                Err(AuthError::NotConfigured {
+                    what: "an identity pool".into(),
+                }),
+            );
+            return Handled;
+        }
+        if provider.is_empty() || token.expose().is_empty() {
+            Core::reply(
+                out,
+                op,
+                Err(AuthError::InvalidParameter {
+                    message: "federated_sign_in needs a provider and a token".into(),
+                }),
+            );
+            return Handled;
+        }
+        let federation = Federation {
+            provider: provider.clone(),
+            token: token.clone(),
+            custom_role_arn: custom_role_arn.clone(),
+            developer_identity: identity_id.is_some(),
+        };
+        // A different login is a different identity; developer identities bring their own.
+        self.identity_fetch = None;
+        self.identity.credentials = None;
+        if identity_id.is_some() || !replacing_expired {
+            self.identity.identity_id.clone_from(identity_id);
+        }
+        self.credential_waiters.push(Waiter {
+            op,
+            call: ApiCall::FetchCredentials {
+                force_refresh: true,
+            },
+        });
+        let logins = federation_logins(&federation);
+        self.start_identity_fetch(out, logins, custom_role_arn.clone());
+        Transition(State::federating(FederationFlow {
+            op,
+            federation,
+            replacing_expired,
+        }))
+    }
+
+    fn federation_origin(&self, fed: &FederationFlow) -> State {
+        if fed.replacing_expired {
+            State::federation_expired(fed.federation.clone())
+        } else {
+            State::signed_out()
+        }
+    }
+}
+
+impl State {
+    /// A short name for the state, for traces and error messages.
+    pub fn label(&self) -> &'static str {
+        match self {
+            State::Restoring {} => "restoring",
+            State::SignedOut {} => "signed out",
+            State::ComputingSrp { .. } => "signing in (computing SRP)",
+            State::InitiatingAuth { .. } => "signing in (initiating auth)",
+            State::RespondingToChallenge { .. } => "signing in (responding to a challenge)",
+            State::AwaitingChallengeAnswer { .. } => "signing in (awaiting a challenge answer)",
+            State::ConfirmingDevice { .. } => "signing in (confirming the device)",
+            State::AwaitingWebRedirect { .. } => "awaiting the hosted UI redirect",
+            State::ExchangingCode { .. } => "exchanging the hosted UI code",
+            State::Fresh { .. } => "signed in",
+            State::Refreshing { .. } => "signed in (refreshing tokens)",
+            State::Stale { .. } => "signed in (tokens stale, retrying)",
+            State::DeletingUser { .. } => "deleting the user",
+            State::SessionExpired { .. } => "signed out (session expired)",
+            State::Federating { .. } => "federating",
+            State::Federated { .. } => "federated",
+            State::FederationExpired { .. } => "federated (token expired)",
+            State::SigningOut { .. } => "signing out",
+        }
+    }
+}
