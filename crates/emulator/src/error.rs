@@ -1,0 +1,153 @@
+//! Cognito's error shapes: the `__type` name, the message and the HTTP status each error travels
+//! with over AWS JSON 1.1.
+
+use std::fmt;
+
+/// An error answered by an operation, named exactly as Cognito names it on the wire.
+///
+/// Messages never contain secrets (passwords, codes, tokens): they are written from fixed text
+/// plus identifiers such as user names and pool ids.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ApiError {
+    /// The `__type` Cognito sends, such as `NotAuthorizedException`.
+    pub kind: ErrorKind,
+    /// The human-readable message.
+    pub message: String,
+}
+
+/// Every error name the emulator answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each variant is the Cognito exception of the same name
+pub enum ErrorKind {
+    NotAuthorized,
+    UserNotFound,
+    UserNotConfirmed,
+    UsernameExists,
+    InvalidParameter,
+    InvalidPassword,
+    CodeMismatch,
+    ExpiredCode,
+    ResourceNotFound,
+    InvalidUserPoolConfiguration,
+    TooManyRequests,
+    LimitExceeded,
+    PasswordResetRequired,
+    EnableSoftwareTokenMfa,
+    AliasExists,
+    UnsupportedTokenType,
+    InternalError,
+    UnknownOperation,
+    SerializationError,
+    InvalidIdentityPoolConfiguration,
+    ExternalService,
+    DeveloperUserAlreadyRegistered,
+    ResourceConflict,
+    UnauthorizedClient,
+    Forbidden,
+}
+
+impl ErrorKind {
+    /// The exception name sent as `__type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NotAuthorized => "NotAuthorizedException",
+            Self::UserNotFound => "UserNotFoundException",
+            Self::UserNotConfirmed => "UserNotConfirmedException",
+            Self::UsernameExists => "UsernameExistsException",
+            Self::InvalidParameter => "InvalidParameterException",
+            Self::InvalidPassword => "InvalidPasswordException",
+            Self::CodeMismatch => "CodeMismatchException",
+            Self::ExpiredCode => "ExpiredCodeException",
+            Self::ResourceNotFound => "ResourceNotFoundException",
+            Self::InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
+            Self::TooManyRequests => "TooManyRequestsException",
+            Self::LimitExceeded => "LimitExceededException",
+            Self::PasswordResetRequired => "PasswordResetRequiredException",
+            Self::EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
+            Self::AliasExists => "AliasExistsException",
+            Self::UnsupportedTokenType => "UnsupportedTokenTypeException",
+            Self::InternalError => "InternalErrorException",
+            Self::UnknownOperation => "UnknownOperationException",
+            Self::SerializationError => "SerializationException",
+            Self::InvalidIdentityPoolConfiguration => "InvalidIdentityPoolConfigurationException",
+            Self::ExternalService => "ExternalServiceException",
+            Self::DeveloperUserAlreadyRegistered => "DeveloperUserAlreadyRegisteredException",
+            Self::ResourceConflict => "ResourceConflictException",
+            Self::UnauthorizedClient => "UnauthorizedException",
+            Self::Forbidden => "ForbiddenException",
+        }
+    }
+
+    /// The HTTP status Cognito answers this error with: client errors are 400 (throttling
+    /// included), internal errors 500.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::InternalError => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl ApiError {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body Cognito sends for this error.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "__type": self.kind.name(), "message": self.message })
+    }
+
+    pub(crate) fn not_authorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotAuthorized, message)
+    }
+
+    pub(crate) fn invalid_parameter(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidParameter, message)
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::ResourceNotFound, message)
+    }
+
+    pub(crate) fn user_not_found() -> Self {
+        Self::new(ErrorKind::UserNotFound, "User does not exist.")
+    }
+
+    pub(crate) fn code_mismatch() -> Self {
+        Self::new(
+            ErrorKind::CodeMismatch,
+            "Invalid verification code provided, please try again.",
+        )
+    }
+
+    pub(crate) fn expired_code() -> Self {
+        Self::new(
+            ErrorKind::ExpiredCode,
+            "Invalid code provided, please request a code again.",
+        )
+    }
+
+    pub(crate) fn bad_credentials() -> Self {
+        Self::not_authorized("Incorrect username or password.")
+    }
+
+    pub(crate) fn invalid_session() -> Self {
+        Self::not_authorized("Invalid session for the user, session is expired.")
+    }
+}
+
+/// The result type of every operation.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,496 @@
+//! Identity pools (`AWSCognitoIdentityService.*`): identities that are stable per login, logins
+//! validated (user-pool id tokens by signature, issuer and audience; external providers by the
+//! configured verifier; developer identities), temporary credentials and OpenID tokens.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use crate::core::{unknown_operation, Emulator, IDENTITY_PREFIX};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::model::{Identity, IdentityPool};
+use crate::params::Params;
+use crate::time::UnixMillis;
+
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// The issuer of OpenID tokens minted by identity pools.
+const OPENID_ISSUER: &str = "https://cognito-identity.amazonaws.com";
+/// The provider name under which those tokens come back as logins.
+const OPENID_PROVIDER: &str = "cognito-identity.amazonaws.com";
+
+pub(crate) fn dispatch(
+    emu: &mut Emulator,
+    op: &str,
+    body: &Value,
+    now: UnixMillis,
+) -> ApiResult<Value> {
+    let p = Params(body);
+    match op {
+        "CreateIdentityPool" => create_identity_pool(emu, p),
+        "DescribeIdentityPool" => describe(emu, p.str("IdentityPoolId")?),
+        "ListIdentityPools" => Ok(
+            json!({"IdentityPools": emu.identity_pools.values().map(|i| json!({"IdentityPoolId": i.id, "IdentityPoolName": i.name})).collect::<Vec<_>>()}),
+        ),
+        "DeleteIdentityPool" => {
+            let id = p.str("IdentityPoolId")?;
+            emu.identity_pools
+                .remove(id)
+                .ok_or_else(|| pool_not_found(id))?;
+            Ok(json!({}))
+        }
+        "GetId" => get_id(emu, p, now),
+        "GetCredentialsForIdentity" => get_credentials(emu, p, now),
+        "GetOpenIdToken" => get_open_id_token(emu, p, now),
+        "GetOpenIdTokenForDeveloperIdentity" => developer_token(emu, p, now),
+        "LookupDeveloperIdentity" => lookup_developer(emu, p),
+        "DescribeIdentity" => {
+            let id = p.str("IdentityId")?;
+            let (_, ident) = find_identity(emu, id)?;
+            Ok(
+                json!({"IdentityId": id, "Logins": ident.logins.iter().map(|l| l.split('|').next().unwrap_or_default()).collect::<BTreeSet<_>>(), "CreationDate": ident.created.epoch_f64(), "LastModifiedDate": ident.modified.epoch_f64()}),
+            )
+        }
+        _ => Err(unknown_operation(&format!("{IDENTITY_PREFIX}{op}"))),
+    }
+}
+
+fn pool_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("IdentityPool '{id}' not found."))
+}
+
+fn create_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let name = p.str("IdentityPoolName")?.to_owned();
+    let allow = p
+        .opt_bool("AllowUnauthenticatedIdentities")
+        .ok_or_else(|| crate::params::missing("AllowUnauthenticatedIdentities"))?;
+    let id = {
+        let u = emu.uuid();
+        format!("{}:{u}", emu.config.region)
+    };
+    let pool = build_identity_pool(id.clone(), name, allow, p)?;
+    emu.identity_pools.insert(id.clone(), pool);
+    describe(emu, &id)
+}
+
+/// Builds an identity pool from a `CreateIdentityPool` request.
+pub(crate) fn build_identity_pool(
+    id: String,
+    name: String,
+    allow: bool,
+    p: Params<'_>,
+) -> ApiResult<IdentityPool> {
+    let providers =
+        p.0.get("CognitoIdentityProviders")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some((
+                            x.get("ProviderName")?.as_str()?.to_owned(),
+                            x.get("ClientId")?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    Ok(IdentityPool {
+        id,
+        name,
+        allow_unauthenticated: allow,
+        allow_classic_flow: p.opt_bool("AllowClassicFlow").unwrap_or(false),
+        cognito_providers: providers,
+        supported_logins: p.string_map("SupportedLoginProviders"),
+        developer_provider: p.opt_str("DeveloperProviderName").map(str::to_owned),
+        raw: p.0.clone(),
+        by_login: BTreeMap::new(),
+        identities: BTreeMap::new(),
+    })
+}
+
+fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
+    let pool = emu
+        .identity_pools
+        .get(id)
+        .ok_or_else(|| pool_not_found(id))?;
+    let mut v = pool.raw.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("IdentityPoolId".into(), json!(pool.id));
+        o.insert("IdentityPoolName".into(), json!(pool.name));
+        o.insert(
+            "AllowUnauthenticatedIdentities".into(),
+            json!(pool.allow_unauthenticated),
+        );
+        o.insert("AllowClassicFlow".into(), json!(pool.allow_classic_flow));
+    }
+    Ok(v)
+}
+
+fn invalid_login(why: &str) -> ApiError {
+    ApiError::not_authorized(format!("Invalid login token. {why}"))
+}
+
+/// Validates every login and returns their keys (`provider|subject`).
+fn validate_logins(
+    emu: &Emulator,
+    pool: &IdentityPool,
+    logins: &BTreeMap<String, String>,
+    now: UnixMillis,
+) -> ApiResult<Vec<String>> {
+    let mut keys = Vec::new();
+    for (provider, token) in logins {
+        let subject = if let Some(client_ids) = cognito_provider(pool, provider) {
+            let claims = emu
+                .signer
+                .verify(token)
+                .map_err(|_| invalid_login("Token signature invalid."))?;
+            let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default();
+            if s("iss") != format!("https://{provider}") {
+                return Err(invalid_login("Issuer doesn't match providerName"));
+            }
+            if s("token_use") != "id" {
+                return Err(invalid_login("Not an id token."));
+            }
+            if !client_ids.iter().any(|c| c.as_str() == s("aud")) {
+                return Err(invalid_login(
+                    "Token audience is not a client of this identity pool.",
+                ));
+            }
+            if claims.get("exp").and_then(Value::as_u64).unwrap_or(0) <= now.secs() {
+                return Err(invalid_login("Token expired."));
+            }
+            s("sub").to_owned()
+        } else if provider == OPENID_PROVIDER {
+            let claims = emu
+                .signer
+                .verify(token)
+                .map_err(|_| invalid_login("Token signature invalid."))?;
+            if claims.get("aud").and_then(Value::as_str) != Some(pool.id.as_str())
+                || claims.get("exp").and_then(Value::as_u64).unwrap_or(0) <= now.secs()
+            {
+                return Err(invalid_login("Token is not valid for this identity pool."));
+            }
+            // Such a token stands for the identity itself.
+            let sub = claims
+                .get("sub")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            keys.push(format!("identity|{sub}"));
+            continue;
+        } else if pool.supported_logins.contains_key(provider) {
+            (emu.external_verifier)(provider, token, now).map_err(|why| invalid_login(&why))?
+        } else {
+            return Err(ApiError::not_authorized(format!(
+                "Token is not from a supported provider of this identity pool: {provider}"
+            )));
+        };
+        keys.push(format!("{provider}|{subject}"));
+    }
+    Ok(keys)
+}
+
+fn cognito_provider<'a>(pool: &'a IdentityPool, provider: &str) -> Option<Vec<&'a String>> {
+    let ids: Vec<&String> = pool
+        .cognito_providers
+        .iter()
+        .filter(|(p, _)| p == provider)
+        .map(|(_, c)| c)
+        .collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// The identity that `keys` already belong to, if any (an `identity|id` key names it directly).
+fn linked_identity(pool: &IdentityPool, keys: &[String]) -> Option<String> {
+    keys.iter().find_map(|k| {
+        k.strip_prefix("identity|")
+            .filter(|id| pool.identities.contains_key(*id))
+            .map(str::to_owned)
+            .or_else(|| pool.by_login.get(k).cloned())
+    })
+}
+
+fn new_identity(
+    emu: &mut Emulator,
+    pool_id: &str,
+    keys: &[String],
+    now: UnixMillis,
+) -> ApiResult<String> {
+    let id = {
+        let u = emu.uuid();
+        format!("{}:{u}", emu.config.region)
+    };
+    let pool = emu
+        .identity_pools
+        .get_mut(pool_id)
+        .ok_or_else(|| pool_not_found(pool_id))?;
+    let mut ident = Identity {
+        created: now,
+        modified: now,
+        ..Identity::default()
+    };
+    for k in keys.iter().filter(|k| !k.starts_with("identity|")) {
+        ident.logins.insert(k.clone());
+        pool.by_login.insert(k.clone(), id.clone());
+    }
+    pool.identities.insert(id.clone(), ident);
+    Ok(id)
+}
+
+fn get_id(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+    let pool_id = p.str("IdentityPoolId")?.to_owned();
+    let logins = p.string_map("Logins");
+    let pool = emu
+        .identity_pools
+        .get(&pool_id)
+        .ok_or_else(|| pool_not_found(&pool_id))?;
+    if logins.is_empty() {
+        if !pool.allow_unauthenticated {
+            return Err(ApiError::not_authorized(
+                "Unauthenticated access is not supported for this identity pool.",
+            ));
+        }
+        let id = new_identity(emu, &pool_id, &[], now)?;
+        return Ok(json!({"IdentityId": id}));
+    }
+    let keys = validate_logins(emu, pool, &logins, now)?;
+    let id = match linked_identity(pool, &keys) {
+        Some(id) => {
+            link(emu, &pool_id, &id, &keys, now)?;
+            id
+        }
+        None => new_identity(emu, &pool_id, &keys, now)?,
+    };
+    Ok(json!({"IdentityId": id}))
+}
+
+fn link(
+    emu: &mut Emulator,
+    pool_id: &str,
+    id: &str,
+    keys: &[String],
+    now: UnixMillis,
+) -> ApiResult<()> {
+    let pool = emu
+        .identity_pools
+        .get_mut(pool_id)
+        .ok_or_else(|| pool_not_found(pool_id))?;
+    for k in keys.iter().filter(|k| !k.starts_with("identity|")) {
+        if let Some(other) = pool.by_login.get(k) {
+            if other != id {
+                return Err(ApiError::new(
+                    ErrorKind::ResourceConflict,
+                    "Logins are already linked to another identity.",
+                ));
+            }
+        }
+    }
+    let ident = pool
+        .identities
+        .get_mut(id)
+        .ok_or_else(|| identity_not_found(id))?;
+    for k in keys.iter().filter(|k| !k.starts_with("identity|")) {
+        ident.logins.insert(k.clone());
+        pool.by_login.insert(k.clone(), id.to_owned());
+    }
+    ident.modified = now;
+    Ok(())
+}
+
+fn identity_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("IdentityId '{id}' not found."))
+}
+
+fn find_identity<'a>(emu: &'a Emulator, id: &str) -> ApiResult<(&'a IdentityPool, &'a Identity)> {
+    emu.identity_pools
+        .values()
+        .find_map(|p| p.identities.get(id).map(|i| (p, i)))
+        .ok_or_else(|| identity_not_found(id))
+}
+
+/// Checks that `logins` may act for identity `id`; returns whether it is authenticated.
+fn authorize_identity(
+    emu: &Emulator,
+    id: &str,
+    logins: &BTreeMap<String, String>,
+    now: UnixMillis,
+) -> ApiResult<(String, bool)> {
+    let (pool, ident) = find_identity(emu, id)?;
+    if logins.is_empty() {
+        if !ident.logins.is_empty() {
+            return Err(ApiError::not_authorized("Logins don't match. Please include at least one valid login for this identity or identity pool."));
+        }
+        if !pool.allow_unauthenticated {
+            return Err(ApiError::not_authorized(
+                "Unauthenticated access is not supported for this identity pool.",
+            ));
+        }
+        return Ok((pool.id.clone(), false));
+    }
+    let keys = validate_logins(emu, pool, logins, now)?;
+    let matches = keys.iter().all(|k| {
+        k.strip_prefix("identity|").map_or_else(
+            || pool.by_login.get(k).map(String::as_str) == Some(id),
+            |x| x == id,
+        )
+    });
+    if !matches {
+        return Err(ApiError::not_authorized("Logins don't match. Please include at least one valid login for this identity or identity pool."));
+    }
+    Ok((pool.id.clone(), true))
+}
+
+fn get_credentials(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+    let id = p.str("IdentityId")?.to_owned();
+    let logins = p.string_map("Logins");
+    authorize_identity(emu, &id, &logins, now)?;
+    let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
+    let secret = emu.random_string(40, crate::core::ALNUM);
+    let token = emu.opaque_token(300);
+    Ok(json!({
+        "IdentityId": id,
+        "Credentials": {
+            "AccessKeyId": access,
+            "SecretKey": secret,
+            "SessionToken": token,
+            "Expiration": now.plus_secs(3600).secs(),
+        }
+    }))
+}
+
+fn open_id_token(
+    emu: &mut Emulator,
+    pool_id: &str,
+    id: &str,
+    authenticated: bool,
+    providers: Vec<String>,
+    duration_s: u64,
+    now: UnixMillis,
+) -> String {
+    let mut amr = vec![json!(if authenticated {
+        "authenticated"
+    } else {
+        "unauthenticated"
+    })];
+    amr.extend(providers.into_iter().map(|p| json!(p)));
+    let mut claims = Map::new();
+    claims.insert("sub".into(), json!(id));
+    claims.insert("aud".into(), json!(pool_id));
+    claims.insert("amr".into(), json!(amr));
+    claims.insert("iss".into(), json!(OPENID_ISSUER));
+    claims.insert("exp".into(), json!(now.secs() + duration_s));
+    claims.insert("iat".into(), json!(now.secs()));
+    claims.insert("jti".into(), json!(emu.uuid()));
+    emu.signer.sign(&claims)
+}
+
+fn get_open_id_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+    let id = p.str("IdentityId")?.to_owned();
+    let logins = p.string_map("Logins");
+    let (pool_id, authed) = authorize_identity(emu, &id, &logins, now)?;
+    let token = open_id_token(
+        emu,
+        &pool_id,
+        &id,
+        authed,
+        logins.keys().cloned().collect(),
+        600,
+        now,
+    );
+    Ok(json!({"IdentityId": id, "Token": token}))
+}
+
+fn developer_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+    let pool_id = p.str("IdentityPoolId")?.to_owned();
+    let logins = p.string_map("Logins");
+    let duration = p
+        .opt_i64("TokenDuration")
+        .map_or(900, |d| d.clamp(1, 86_400) as u64);
+    let pool = emu
+        .identity_pools
+        .get(&pool_id)
+        .ok_or_else(|| pool_not_found(&pool_id))?;
+    let dev = pool
+        .developer_provider
+        .clone()
+        .ok_or_else(|| ApiError::not_authorized("The identity pool has no developer provider."))?;
+    let mut keys = Vec::new();
+    let mut others = BTreeMap::new();
+    for (provider, value) in &logins {
+        if *provider == dev {
+            keys.push(format!("dev:{dev}|{value}"));
+        } else {
+            others.insert(provider.clone(), value.clone());
+        }
+    }
+    keys.extend(validate_logins(emu, pool, &others, now)?);
+    if keys.is_empty() {
+        return Err(ApiError::invalid_parameter(
+            "Logins must include the developer provider.",
+        ));
+    }
+    let id = match (p.opt_str("IdentityId"), linked_identity(pool, &keys)) {
+        (Some(given), Some(found)) if given != found => {
+            return Err(ApiError::new(
+                ErrorKind::DeveloperUserAlreadyRegistered,
+                "The developer user is linked to another identity.",
+            ))
+        }
+        (Some(given), _) => {
+            link(emu, &pool_id, given, &keys, now)?;
+            given.to_owned()
+        }
+        (None, Some(found)) => found,
+        (None, None) => new_identity(emu, &pool_id, &keys, now)?,
+    };
+    let token = open_id_token(
+        emu,
+        &pool_id,
+        &id,
+        true,
+        logins.keys().cloned().collect(),
+        duration,
+        now,
+    );
+    Ok(json!({"IdentityId": id, "Token": token}))
+}
+
+fn lookup_developer(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let pool_id = p.str("IdentityPoolId")?;
+    let pool = emu
+        .identity_pools
+        .get(pool_id)
+        .ok_or_else(|| pool_not_found(pool_id))?;
+    let dev = pool.developer_provider.clone().unwrap_or_default();
+    let prefix = format!("dev:{dev}|");
+    let id = match (
+        p.opt_str("IdentityId"),
+        p.opt_str("DeveloperUserIdentifier"),
+    ) {
+        (Some(id), _) => id.to_owned(),
+        (None, Some(user)) => pool
+            .by_login
+            .get(&format!("{prefix}{user}"))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("The developer user identifier was not found."))?,
+        (None, None) => {
+            return Err(ApiError::invalid_parameter(
+                "IdentityId or DeveloperUserIdentifier is required.",
+            ))
+        }
+    };
+    let ident = pool
+        .identities
+        .get(&id)
+        .ok_or_else(|| identity_not_found(&id))?;
+    let users: Vec<&str> = ident
+        .logins
+        .iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .collect();
+    if users.is_empty() {
+        return Err(ApiError::not_found(
+            "The identity has no developer user identifier.",
+        ));
+    }
+    Ok(json!({"IdentityId": id, "DeveloperUserIdentifierList": users}))
+}

@@ -1,0 +1,166 @@
+//! RS256 JSON Web Tokens: signing the tokens the emulator issues, verifying the ones it is shown,
+//! and publishing the public key as a JWKS.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::signature::{SignatureEncoding, Signer as _, Verifier as _};
+use rsa::traits::PublicKeyParts;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde_json::{Map, Value};
+use sha2::Sha256;
+
+/// The emulator-only RSA key shipped with the crate. It signs tokens for local testing only and
+/// protects nothing: never use it, or tokens it signed, for anything real.
+const EMULATOR_ONLY_KEY_PEM: &str = include_str!("../keys/emulator-only-signing-key.pem");
+
+/// Why a key or a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// The PEM did not hold a PKCS#1 RSA private key.
+    #[error("the signing key is not a PKCS#1 RSA private key")]
+    BadKey,
+    /// Not three base64url segments of JSON.
+    #[error("malformed token")]
+    Malformed,
+    /// The header names another algorithm or key.
+    #[error("unexpected token header")]
+    BadHeader,
+    /// The signature does not verify.
+    #[error("invalid token signature")]
+    BadSignature,
+}
+
+/// An RS256 signer with the key id it publishes.
+#[derive(Clone)]
+pub struct TokenSigner {
+    kid: String,
+    signing: SigningKey<Sha256>,
+    verifying: VerifyingKey<Sha256>,
+    public: RsaPublicKey,
+}
+
+impl std::fmt::Debug for TokenSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSigner")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenSigner {
+    /// The signer with the emulator-only key committed in the crate.
+    pub fn emulator_only() -> Result<Self, JwtError> {
+        Self::from_pkcs1_pem(EMULATOR_ONLY_KEY_PEM)
+    }
+
+    /// A signer from a PKCS#1 PEM private key.
+    pub fn from_pkcs1_pem(pem: &str) -> Result<Self, JwtError> {
+        let key = RsaPrivateKey::from_pkcs1_pem(pem).map_err(|_| JwtError::BadKey)?;
+        let public = key.to_public_key();
+        // The key id is derived from the modulus so that it is stable for a given key.
+        let digest = <Sha256 as sha2::Digest>::digest(public.n().to_bytes_be());
+        let kid = URL_SAFE_NO_PAD.encode(&digest[..20]);
+        Ok(Self {
+            kid,
+            signing: SigningKey::<Sha256>::new(key),
+            verifying: VerifyingKey::<Sha256>::new(public.clone()),
+            public,
+        })
+    }
+
+    /// Signs `claims` as a compact RS256 JWT.
+    pub fn sign(&self, claims: &Map<String, Value>) -> String {
+        let header = serde_json::json!({"kid": self.kid, "alg": "RS256"});
+        let mut out = String::with_capacity(1024);
+        out.push_str(&URL_SAFE_NO_PAD.encode(header.to_string()));
+        out.push('.');
+        out.push_str(&URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string()));
+        let sig = self.signing.sign(out.as_bytes());
+        out.push('.');
+        out.push_str(&URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+        out
+    }
+
+    /// Verifies the signature of a token signed by this key and returns its claims. Expiry and
+    /// the other claims are the caller's to check.
+    pub fn verify(&self, token: &str) -> Result<Map<String, Value>, JwtError> {
+        let (header, claims, sig) = split(token)?;
+        if header.get("alg").and_then(Value::as_str) != Some("RS256")
+            || header.get("kid").and_then(Value::as_str) != Some(self.kid.as_str())
+        {
+            return Err(JwtError::BadHeader);
+        }
+        let signed_len = token.rfind('.').ok_or(JwtError::Malformed)?;
+        let sig = Signature::try_from(sig.as_slice()).map_err(|_| JwtError::BadSignature)?;
+        self.verifying
+            .verify(&token.as_bytes()[..signed_len], &sig)
+            .map_err(|_| JwtError::BadSignature)?;
+        Ok(claims)
+    }
+
+    /// The JWKS document listing this key.
+    pub fn jwks(&self) -> Value {
+        serde_json::json!({"keys": [{
+            "alg": "RS256",
+            "e": URL_SAFE_NO_PAD.encode(self.public.e().to_bytes_be()),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(self.public.n().to_bytes_be()),
+            "use": "sig",
+        }]})
+    }
+}
+
+/// Decodes a token's claims without checking its signature (for tokens another party signed,
+/// which a configured verifier then judges).
+pub fn decode_unverified(token: &str) -> Result<Map<String, Value>, JwtError> {
+    split(token).map(|(_, claims, _)| claims)
+}
+
+type Parts = (Map<String, Value>, Map<String, Value>, Vec<u8>);
+
+fn split(token: &str) -> Result<Parts, JwtError> {
+    let mut it = token.split('.');
+    let (Some(h), Some(c), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(JwtError::Malformed);
+    };
+    let json = |seg: &str| -> Result<Map<String, Value>, JwtError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(seg)
+            .map_err(|_| JwtError::Malformed)?;
+        match serde_json::from_slice(&bytes) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(JwtError::Malformed),
+        }
+    };
+    let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
+    Ok((json(h)?, json(c)?, sig))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_and_verifies_and_rejects_tampering() {
+        let signer = TokenSigner::emulator_only().unwrap();
+        let mut claims = Map::new();
+        claims.insert("sub".into(), Value::from("abc"));
+        let token = signer.sign(&claims);
+        assert_eq!(signer.verify(&token).unwrap(), claims);
+        let mut forged = claims.clone();
+        forged.insert("sub".into(), Value::from("evil"));
+        let parts: Vec<&str> = token.split('.').collect();
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(Value::Object(forged).to_string()),
+            parts[2]
+        );
+        assert_eq!(signer.verify(&tampered), Err(JwtError::BadSignature));
+        assert_eq!(signer.verify("a.b"), Err(JwtError::Malformed));
+    }
+}

@@ -1,0 +1,121 @@
+//! `cognito-auth-emulator`: serve a Cognito emulator over HTTP.
+//!
+//! ```text
+//! cognito-auth-emulator [--port 9229] [--host 127.0.0.1] [--seed-file seed.json] [--seed N]
+//! ```
+
+use cognito_auth_emulator::http::serve;
+use cognito_auth_emulator::{Emulator, EmulatorConfig};
+
+const USAGE: &str = "usage: cognito-auth-emulator [--port PORT] [--host HOST] [--seed-file FILE] [--seed N] [--region REGION]";
+
+#[derive(Debug)]
+struct Args {
+    host: String,
+    port: u16,
+    seed_file: Option<String>,
+    seed: Option<u64>,
+    region: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        host: "127.0.0.1".into(),
+        port: 9229,
+        seed_file: None,
+        seed: None,
+        region: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--port" => {
+                args.port = value("--port")?
+                    .parse()
+                    .map_err(|_| format!("--port must be a number\n{USAGE}"))?
+            }
+            "--host" => args.host = value("--host")?,
+            "--seed-file" => args.seed_file = Some(value("--seed-file")?),
+            "--seed" => {
+                args.seed = Some(
+                    value("--seed")?
+                        .parse()
+                        .map_err(|_| format!("--seed must be a number\n{USAGE}"))?,
+                )
+            }
+            "--region" => args.region = Some(value("--region")?),
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args = parse_args()?;
+    let seed_doc = match &args.seed_file {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            Some(
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .map_err(|e| format!("{path} is not JSON: {e}"))?,
+            )
+        }
+        None => None,
+    };
+    let mut config = EmulatorConfig::default();
+    if let Some(s) = args.seed.or_else(|| {
+        seed_doc
+            .as_ref()
+            .and_then(|d| d.get("seed"))
+            .and_then(serde_json::Value::as_u64)
+    }) {
+        config.seed = s;
+    }
+    if let Some(r) = args.region.or_else(|| {
+        seed_doc
+            .as_ref()
+            .and_then(|d| d.get("region"))
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }) {
+        config.region = r;
+    }
+    let mut emu = Emulator::new(config).map_err(|e| e.to_string())?;
+    let server_shared = cognito_auth_emulator::http::Shared::new({
+        if let Some(doc) = &seed_doc {
+            let now = cognito_auth_emulator::http::Shared::new(
+                Emulator::new(EmulatorConfig::default()).map_err(|e| e.to_string())?,
+            )
+            .now();
+            emu.apply_seed(doc, now).map_err(|e| e.to_string())?;
+        }
+        emu
+    });
+    let server = cognito_auth_emulator::http::serve_shared(
+        &format!("{}:{}", args.host, args.port),
+        server_shared,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!("cognito-auth-emulator listening on {}", server.endpoint());
+    let _ = serve; // `serve` is the one-call form for embedding; the binary keeps a handle.
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    server.shutdown();
+    Ok(())
+}
