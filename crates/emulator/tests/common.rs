@@ -1,6 +1,13 @@
 //! Shared helpers for the core scenarios: an emulator with one pool and client, and calls by
 //! operation name.
-#![allow(missing_docs, dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    missing_docs,
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use cognito_auth_emulator::{ApiError, Emulator, EmulatorConfig, UnixMillis};
 use serde_json::{json, Value};

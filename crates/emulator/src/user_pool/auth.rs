@@ -759,8 +759,14 @@ pub(super) fn respond_to_auth_challenge(
 ) -> ApiResult<Value> {
     let name = p.str("ChallengeName")?.to_owned();
     let client_id = p.str("ClientId")?.to_owned();
-    let session_id = p.str("Session")?.to_owned();
     let responses = p.string_map("ChallengeResponses");
+    // Cognito answers PASSWORD_VERIFIER without a Session (the secret block identifies the
+    // exchange), and clients such as pycognito respond without one.
+    let session_id = match p.opt_str("Session") {
+        Some(s) => s.to_owned(),
+        None => session_by_secret_block(emu, responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
+            .ok_or_else(|| crate::params::missing("Session"))?,
+    };
     let s = emu
         .sessions
         .remove(&session_id)
@@ -1061,4 +1067,17 @@ pub(crate) fn session_mut<'a>(
         Some(s) if s.expires > now => Ok(s),
         _ => Err(ApiError::invalid_session()),
     }
+}
+
+/// The session of a password-verifier exchange, found by its secret block.
+fn session_by_secret_block(emu: &Emulator, block: Option<&String>) -> Option<String> {
+    let block = block?;
+    emu.sessions.iter().find_map(|(id, s)| match &s.expected {
+        Expected::PasswordVerifier(_, b) | Expected::DevicePasswordVerifier(_, b)
+            if b.0 == *block =>
+        {
+            Some(id.clone())
+        }
+        _ => None,
+    })
 }

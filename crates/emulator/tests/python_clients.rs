@@ -1,0 +1,67 @@
+//! The emulator driven over HTTP by clients no one here wrote: boto3 and pycognito. Each script
+//! runs against a fresh in-process server and must print its checks and exit 0.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use cognito_auth_emulator::http::BackgroundServer;
+use cognito_auth_emulator::{Emulator, EmulatorConfig};
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("COGNITO_AUTH_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
+    let py = venv.join("bin/python");
+    assert!(
+        py.exists(),
+        "no Python venv at {}: run scripts/setup-venv.sh (or set COGNITO_AUTH_VENV)",
+        venv.display()
+    );
+    py
+}
+
+fn run_script(name: &str) {
+    let server = BackgroundServer::start(
+        "127.0.0.1:0",
+        Emulator::new(EmulatorConfig {
+            seed: 11,
+            ..EmulatorConfig::default()
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(name);
+    let out = Command::new(python())
+        .arg(&script)
+        .arg(server.endpoint())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{name} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("checks passed"),
+        "{name} printed:\n{stdout}"
+    );
+}
+
+#[test]
+fn boto3_user_pools() {
+    run_script("boto3_user_pools.py");
+}
+
+#[test]
+fn boto3_identity_pools() {
+    run_script("boto3_identity_pools.py");
+}
+
+#[test]
+fn pycognito_srp_sign_in() {
+    run_script("pycognito_srp.py");
+}
