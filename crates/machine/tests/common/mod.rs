@@ -1,0 +1,350 @@
+//! A small harness for driving the machine by hand: a virtual clock, operation ids, fake JWTs,
+//! and a trace of (input, state, outputs) steps for snapshots.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use cognito_auth_machine::cognito::{
+    AuthResponse, AuthenticationResult, IdentityResponse, ServiceError, StringMap, UserPoolResponse,
+};
+use cognito_auth_machine::config::{IdentityPoolConfig, OAuthConfig, Tuning, UserPoolConfig};
+use cognito_auth_machine::*;
+use serde::Serialize;
+
+pub const T0_UNIX_MS: i64 = 1_700_000_000_000;
+
+/// One step of a trace.
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub input: Input,
+    pub state: &'static str,
+    pub user_state: UserState,
+    pub outputs: Vec<Output>,
+}
+
+pub struct Harness {
+    pub m: Machine,
+    pub now: Timestamp,
+    next_op: u64,
+    pub trace: Vec<Step>,
+    /// Effects emitted and not yet completed, in order.
+    pub effects: Vec<(EffectId, Effect)>,
+    pub replies: BTreeMap<OperationId, Result<Answer, AuthError>>,
+    pub timers: BTreeMap<TimerKind, u64>,
+    pub persisted: Option<PersistedSession>,
+    pub user_states: Vec<UserState>,
+    /// Every input fed, for replay tests.
+    pub log: Vec<Input>,
+    pub seed: [u8; 32],
+}
+
+pub fn user_pool() -> UserPoolConfig {
+    UserPoolConfig {
+        pool_id: "us-east-1_TestPool".into(),
+        app_client_id: "client123".into(),
+        app_client_secret: None,
+        region: "us-east-1".into(),
+        auth_flow: AuthFlow::UserSrpAuth,
+    }
+}
+
+pub fn identity_pool(allow_guest: bool) -> IdentityPoolConfig {
+    IdentityPoolConfig {
+        pool_id: "us-east-1:00000000-0000-0000-0000-000000000001".into(),
+        region: "us-east-1".into(),
+        allow_guest,
+    }
+}
+
+pub fn oauth() -> OAuthConfig {
+    OAuthConfig {
+        web_domain: "auth.example.com".into(),
+        app_client_id: "client123".into(),
+        app_client_secret: None,
+        sign_in_redirect_uri: "myapp://callback".into(),
+        sign_out_redirect_uri: "myapp://signout".into(),
+        scopes: vec!["openid".into(), "email".into()],
+        token_uri: None,
+        sign_in_uri: None,
+        sign_out_uri: None,
+        sign_out_uri_query_parameters: Default::default(),
+        sign_in_uri_query_parameters: Default::default(),
+        token_uri_query_parameters: Default::default(),
+    }
+}
+
+pub fn config_user_pool() -> Config {
+    Config {
+        user_pool: Some(user_pool()),
+        identity_pool: None,
+        oauth: None,
+        tuning: Tuning::default(),
+    }
+}
+
+pub fn config_full() -> Config {
+    Config {
+        user_pool: Some(user_pool()),
+        identity_pool: Some(identity_pool(true)),
+        oauth: Some(oauth()),
+        tuning: Tuning::default(),
+    }
+}
+
+/// An unsigned JWT with the given claims.
+pub fn jwt(claims: serde_json::Value) -> String {
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("e30.{}.sig", e.encode(claims.to_string()))
+}
+
+/// Tokens for `username` expiring `ttl_s` after `now_s`; `n` makes them distinct.
+pub fn auth_result(username: &str, now_s: i64, ttl_s: i64, n: u32) -> AuthenticationResult {
+    let exp = now_s + ttl_s;
+    AuthenticationResult {
+        access_token: Secret::new(jwt(serde_json::json!({
+            "sub": format!("sub-{username}"), "username": username, "exp": exp, "token_use": "access", "n": n
+        }))),
+        id_token: Some(Secret::new(jwt(serde_json::json!({
+            "sub": format!("sub-{username}"), "cognito:username": username, "exp": exp, "token_use": "id", "n": n
+        })))),
+        refresh_token: Some(Secret::new(format!("refresh-{username}-{n}"))),
+        expires_in: i32::try_from(ttl_s).unwrap(),
+        new_device_metadata: None,
+    }
+}
+
+pub fn tokens_response(result: AuthenticationResult) -> EffectResult {
+    EffectResult::UserPool(Ok(UserPoolResponse::Auth(AuthResponse {
+        authentication_result: Some(result),
+        ..Default::default()
+    })))
+}
+
+pub fn challenge(name: &str, params: &[(&str, &str)], session: Option<&str>) -> EffectResult {
+    EffectResult::UserPool(Ok(UserPoolResponse::Auth(AuthResponse {
+        challenge_name: Some(name.into()),
+        challenge_parameters: params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<StringMap>(),
+        session: session.map(|s| Secret::new(s.to_owned())),
+        ..Default::default()
+    })))
+}
+
+pub fn service_error(code: &str) -> EffectResult {
+    EffectResult::UserPool(Err(ServiceError::service(code, format!("{code} (test)"))))
+}
+
+pub fn network_error() -> EffectResult {
+    EffectResult::UserPool(Err(ServiceError::network("connection refused")))
+}
+
+pub fn credentials(identity_id: &str, expiration_s: i64) -> EffectResult {
+    EffectResult::Identity(Ok(IdentityResponse::Credentials {
+        identity_id: identity_id.into(),
+        credentials: cognito_auth_machine::cognito::AwsCredentials {
+            access_key_id: "AKIDTEST".into(),
+            secret_access_key: Secret::new("secret-key".into()),
+            session_token: Secret::new("session-token".into()),
+            expiration_s,
+        },
+    }))
+}
+
+impl Harness {
+    /// A machine restored from `stored` (None: nothing stored).
+    pub fn new(config: Config, stored: Option<PersistedSession>) -> Self {
+        let seed = [42u8; 32];
+        let mut h = Self {
+            m: Machine::new(config, seed),
+            now: Timestamp::new(1_000, T0_UNIX_MS),
+            next_op: 1,
+            trace: Vec::new(),
+            effects: Vec::new(),
+            replies: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            persisted: None,
+            user_states: Vec::new(),
+            log: Vec::new(),
+            seed,
+        };
+        let initial: Vec<Output> = std::iter::from_fn(|| h.m.poll_output()).collect();
+        h.absorb(&initial);
+        let (load, _) = h.take_effect(|e| matches!(e, Effect::LoadSession));
+        h.feed(Event::Completed {
+            effect_id: load,
+            result: EffectResult::Loaded(Ok(stored)),
+        });
+        h
+    }
+
+    pub fn now_s(&self) -> i64 {
+        self.now.unix_s()
+    }
+
+    pub fn advance_ms(&mut self, ms: u64) {
+        self.now = self.now.plus_ms(ms);
+    }
+
+    fn absorb(&mut self, outputs: &[Output]) {
+        for o in outputs {
+            match o {
+                Output::Effect { effect_id, effect } => match effect {
+                    Effect::Persist { session } => {
+                        self.persisted = Some((**session).clone());
+                    }
+                    _ => self.effects.push((*effect_id, effect.clone())),
+                },
+                Output::Reply { op, result } => {
+                    assert!(
+                        self.replies.insert(*op, result.clone()).is_none(),
+                        "operation {op:?} answered twice"
+                    );
+                }
+                Output::SetTimer { timer, at_mono_ms } => {
+                    self.timers.insert(*timer, *at_mono_ms);
+                }
+                Output::CancelTimer { timer } => {
+                    self.timers.remove(timer);
+                }
+                Output::UserStateChanged { to, .. } => self.user_states.push(*to),
+                _ => {}
+            }
+        }
+    }
+
+    /// Feeds one event at the current time and records the step.
+    pub fn feed(&mut self, event: Event) -> Vec<Output> {
+        let input = Input {
+            at: self.now,
+            event,
+        };
+        self.log.push(input.clone());
+        let outputs = self.m.handle(input.clone());
+        self.absorb(&outputs);
+        self.trace.push(Step {
+            input,
+            state: self.m.state().label(),
+            user_state: self.m.user_state(),
+            outputs: outputs.clone(),
+        });
+        outputs
+    }
+
+    pub fn call(&mut self, call: ApiCall) -> OperationId {
+        let op = OperationId(self.next_op);
+        self.next_op += 1;
+        self.feed(Event::Command { op, call });
+        op
+    }
+
+    pub fn reply(&self, op: OperationId) -> Option<&Result<Answer, AuthError>> {
+        self.replies.get(&op)
+    }
+
+    /// Removes and returns the oldest pending effect matching `pred`.
+    pub fn take_effect(&mut self, pred: impl Fn(&Effect) -> bool) -> (EffectId, Effect) {
+        let i = self
+            .effects
+            .iter()
+            .position(|(_, e)| pred(e))
+            .unwrap_or_else(|| panic!("no matching effect among {:#?}", self.effects));
+        self.effects.remove(i)
+    }
+
+    pub fn take_user_pool(&mut self, op_name: &str) -> (EffectId, cognito::UserPoolRequest) {
+        let (id, e) = self.take_effect(
+            |e| matches!(e, Effect::UserPool { request } if request.operation() == op_name),
+        );
+        match e {
+            Effect::UserPool { request } => (id, request),
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn take_identity(&mut self, op_name: &str) -> (EffectId, cognito::IdentityRequest) {
+        let (id, e) = self.take_effect(
+            |e| matches!(e, Effect::Identity { request } if request.operation() == op_name),
+        );
+        match e {
+            Effect::Identity { request } => (id, request),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Runs the oldest pending SRP task for real and feeds its result.
+    pub fn run_srp(&mut self) -> SrpTask {
+        let (id, e) = self.take_effect(|e| matches!(e, Effect::Srp { .. }));
+        let Effect::Srp { task } = e else {
+            unreachable!()
+        };
+        let result = task.run();
+        self.complete(id, EffectResult::Srp(result));
+        task
+    }
+
+    pub fn complete(&mut self, effect_id: EffectId, result: EffectResult) -> Vec<Output> {
+        self.feed(Event::Completed { effect_id, result })
+    }
+
+    pub fn fire(&mut self, timer: TimerKind) -> Vec<Output> {
+        let at = self.timers.remove(&timer).expect("timer armed");
+        if at > self.now.mono_ms {
+            let d = at - self.now.mono_ms;
+            self.advance_ms(d);
+        }
+        self.feed(Event::TimerFired { timer })
+    }
+
+    pub fn sign_in_call(&self, username: &str, password: &str) -> ApiCall {
+        ApiCall::SignIn {
+            username: username.into(),
+            password: Some(Secret::new(password.into())),
+            flow: None,
+            preferred_challenge: None,
+            client_metadata: Default::default(),
+        }
+    }
+
+    pub fn confirm_call(answer: &str) -> ApiCall {
+        ApiCall::ConfirmSignIn {
+            answer: Secret::new(answer.into()),
+            user_attributes: vec![],
+            client_metadata: Default::default(),
+        }
+    }
+
+    /// Signs `username` in with USER_PASSWORD_AUTH, tokens valid for an hour.
+    pub fn signed_in(config: Config, username: &str) -> Self {
+        let mut h = Self::new(config, None);
+        let op = h.call(ApiCall::SignIn {
+            username: username.into(),
+            password: Some(Secret::new("pw".into())),
+            flow: Some(AuthFlow::UserPasswordAuth),
+            preferred_challenge: None,
+            client_metadata: Default::default(),
+        });
+        let (id, _) = h.take_user_pool("InitiateAuth");
+        let now = h.now_s();
+        h.complete(id, tokens_response(auth_result(username, now, 3600, 1)));
+        assert!(matches!(
+            h.reply(op),
+            Some(Ok(Answer::SignIn {
+                next_step: SignInStep::Done
+            }))
+        ));
+        h.trace.clear();
+        h
+    }
+
+    pub fn assert_signed_in_answer(&self, op: OperationId) {
+        match self.reply(op) {
+            Some(Ok(Answer::SignIn {
+                next_step: SignInStep::Done,
+            })) => {}
+            other => panic!("expected a completed sign-in, got {other:?}"),
+        }
+    }
+}
