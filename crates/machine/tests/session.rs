@@ -1,0 +1,445 @@
+//! Signed-in life: refresh ahead of expiry, single flight, offline and retries, the refresh
+//! token dying and the sign-in wait, sign-out variants, deleting the user, restoring.
+
+mod common;
+
+use cognito_auth_machine::cognito::UserPoolRequest;
+use cognito_auth_machine::*;
+use common::*;
+
+fn tokens_op(h: &mut Harness, force: bool) -> OperationId {
+    h.call(ApiCall::FetchTokens {
+        force_refresh: force,
+    })
+}
+
+fn tokens_reply(h: &Harness, op: OperationId) -> Tokens {
+    match h.reply(op) {
+        Some(Ok(Answer::Tokens(t))) => t.clone(),
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
+#[test]
+fn cached_tokens_are_served_without_a_call() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let op = tokens_op(&mut h, false);
+    assert_eq!(tokens_reply(&h, op).username, "ann");
+    assert!(h.effects.is_empty());
+}
+
+#[test]
+fn the_refresh_timer_fires_ahead_of_expiry_and_concurrent_callers_share_one_refresh() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    // Armed at expiry minus the default 300 s skew.
+    assert_eq!(
+        h.timers[&TimerKind::TokensDue],
+        h.now.mono_ms + (3600 - 300) * 1000
+    );
+    h.fire(TimerKind::TokensDue);
+    let (id, req) = h.take_user_pool("InitiateAuth");
+    let UserPoolRequest::InitiateAuth {
+        auth_flow,
+        auth_parameters,
+        ..
+    } = &req
+    else {
+        unreachable!()
+    };
+    assert_eq!(auth_flow, "REFRESH_TOKEN_AUTH");
+    assert_eq!(auth_parameters.expose()["REFRESH_TOKEN"], "refresh-ann-1");
+    let callers: Vec<_> = (0..5).map(|i| tokens_op(&mut h, i % 2 == 0)).collect();
+    assert!(
+        h.effects.is_empty(),
+        "callers join the refresh in flight: {:?}",
+        h.effects
+    );
+    let now = h.now_s();
+    let mut refreshed = auth_result("ann", now, 3600, 2);
+    refreshed.refresh_token = None; // Cognito does not rotate by default
+    h.complete(id, tokens_response(refreshed));
+    for op in callers {
+        let t = tokens_reply(&h, op);
+        assert!(t.expires_at_s > now);
+        assert_eq!(
+            t.refresh_token.as_ref().unwrap().expose(),
+            "refresh-ann-1",
+            "the refresh token is kept when not rotated"
+        );
+    }
+    assert_eq!(h.m.state().label(), "signed in");
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn a_network_failure_keeps_the_user_signed_in_and_retries_with_backoff() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000); // tokens expired
+    let op = tokens_op(&mut h, false);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    assert!(matches!(h.reply(op), Some(Err(AuthError::Network { .. }))));
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    assert_eq!(h.m.state().label(), "signed in (tokens stale, retrying)");
+    let first_delay = h.timers[&TimerKind::RetryTokens] - h.now.mono_ms;
+    assert!((250..=500).contains(&first_delay), "{first_delay}");
+
+    // The retry fails too (throttled): the next delay grows.
+    h.fire(TimerKind::RetryTokens);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, service_error("TooManyRequestsException"));
+    let second_delay = h.timers[&TimerKind::RetryTokens] - h.now.mono_ms;
+    assert!((500..=1000).contains(&second_delay), "{second_delay}");
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+
+    // Back online: refresh at once and succeed.
+    h.feed(Event::Connectivity { online: false });
+    h.feed(Event::Connectivity { online: true });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    assert_eq!(h.m.state().label(), "signed in");
+    assert!(!h.timers.contains_key(&TimerKind::RetryTokens));
+    assert_eq!(
+        h.user_states,
+        vec![UserState::SignedOut, UserState::SignedIn]
+    );
+}
+
+#[test]
+fn stale_but_unexpired_tokens_are_still_handed_out() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.fire(TimerKind::TokensDue); // 300 s before expiry
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    let op = tokens_op(&mut h, false);
+    assert_eq!(tokens_reply(&h, op).username, "ann");
+}
+
+#[test]
+fn a_rejected_refresh_token_makes_callers_wait_for_the_next_sign_in() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let waiting = tokens_op(&mut h, false);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, service_error("NotAuthorizedException"));
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+    assert!(h.reply(waiting).is_none(), "the caller waits for a sign-in");
+    assert!(h.persisted.as_ref().unwrap().tokens_invalid);
+    let also_waiting = tokens_op(&mut h, true);
+    let attrs = h.call(ApiCall::FetchUserAttributes);
+    assert_eq!(h.reply(attrs), Some(&Err(AuthError::SessionExpired)));
+
+    let sign_in = h.call(ApiCall::SignIn {
+        username: "ann".into(),
+        password: Some(Secret::new("pw".into())),
+        flow: Some(AuthFlow::UserPasswordAuth),
+        preferred_challenge: None,
+        client_metadata: Default::default(),
+    });
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 7)));
+    h.assert_signed_in_answer(sign_in);
+    for op in [waiting, also_waiting] {
+        let t = tokens_reply(&h, op);
+        assert_eq!(t.refresh_token.unwrap().expose(), "refresh-ann-7");
+    }
+    assert_eq!(
+        h.user_states,
+        vec![
+            UserState::SignedOut,
+            UserState::SignedIn,
+            UserState::SignedOutUserPoolsTokenInvalid,
+            UserState::SignedIn
+        ]
+    );
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn release_sign_in_wait_answers_waiting_callers_with_an_error() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let waiting = tokens_op(&mut h, false);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, service_error("NotAuthorizedException"));
+    let release = h.call(ApiCall::ReleaseSignInWait);
+    assert_eq!(h.reply(release), Some(&Ok(Answer::Done)));
+    assert_eq!(h.reply(waiting), Some(&Err(AuthError::SignInWaitReleased)));
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+    let out = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(_)))));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}
+
+#[test]
+fn global_sign_out_reports_partial_failure_and_always_clears_locally() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let waiting_before = h.persisted.clone();
+    assert!(waiting_before.unwrap().tokens.is_some());
+    let op = h.call(ApiCall::SignOut(SignOutOptions {
+        global: true,
+        revoke: true,
+        hosted_ui: false,
+    }));
+    let (id, _) = h.take_user_pool("GlobalSignOut");
+    h.complete(id, network_error());
+    let (id, req) = h.take_user_pool("RevokeToken");
+    let UserPoolRequest::RevokeToken { token, .. } = &req else {
+        unreachable!()
+    };
+    assert_eq!(token.expose(), "refresh-ann-1");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Empty)),
+    );
+    match h.reply(op) {
+        Some(Ok(Answer::SignedOut(report))) => {
+            assert!(matches!(
+                report.global_sign_out_error,
+                Some(AuthError::Network { .. })
+            ));
+            assert!(report.revoke_token_error.is_none());
+            assert!(!report.is_complete());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    assert!(h.persisted.as_ref().unwrap().tokens.is_none());
+    assert!(h.timers.is_empty(), "{:?}", h.timers);
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn sign_out_releases_callers_waiting_for_a_refresh() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let waiting = tokens_op(&mut h, false);
+    let out = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(_)))));
+    assert_eq!(h.reply(waiting), Some(&Err(AuthError::SignedOut)));
+    // The refresh result arrives after the sign-out and is ignored.
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    let outputs = h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    assert!(matches!(outputs.as_slice(), [Output::Ignored { .. }]));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}
+
+#[test]
+fn delete_user_signs_out_after_the_service_confirms() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let op = h.call(ApiCall::DeleteUser);
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    let (id, _) = h.take_user_pool("DeleteUser");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Empty)),
+    );
+    assert_eq!(h.reply(op), Some(&Ok(Answer::Done)));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}
+
+#[test]
+fn delete_user_failure_keeps_the_session() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let op = h.call(ApiCall::DeleteUser);
+    let (id, _) = h.take_user_pool("DeleteUser");
+    h.complete(id, network_error());
+    assert!(matches!(h.reply(op), Some(Err(AuthError::Network { .. }))));
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+}
+
+#[test]
+fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let op = h.call(ApiCall::FetchUserAttributes);
+    let (id, req) = h.take_user_pool("GetUser");
+    let UserPoolRequest::GetUser { access_token } = &req else {
+        unreachable!()
+    };
+    assert!(access_token.expose().starts_with("e30."));
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::User {
+            username: "ann".into(),
+            attributes: vec![cognito::Attribute {
+                name: "email".into(),
+                value: "ann@example.com".into(),
+            }],
+            preferred_mfa: None,
+            mfa_settings: vec![],
+        })),
+    );
+    assert!(
+        matches!(h.reply(op), Some(Ok(Answer::Attributes { attributes })) if attributes[0].value == "ann@example.com")
+    );
+
+    h.advance_ms(3_700 * 1000);
+    let op = h.call(ApiCall::FetchUserAttributes);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    assert!(h.effects.is_empty(), "GetUser waits for fresh tokens");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    let (_, req) = h.take_user_pool("GetUser");
+    let UserPoolRequest::GetUser { access_token } = &req else {
+        unreachable!()
+    };
+    let claims = session::decode_claims(access_token.expose()).unwrap();
+    assert!(claims.exp > now, "the refreshed token is used");
+    assert!(h.reply(op).is_none());
+}
+
+#[test]
+fn unauthenticated_calls_work_in_any_state() {
+    let mut h = Harness::new(config_user_pool(), None);
+    let op = h.call(ApiCall::SignUp {
+        username: "new".into(),
+        password: Secret::new("P4ssword!".into()),
+        attributes: vec![],
+        validation_data: vec![],
+        client_metadata: Default::default(),
+    });
+    let (id, _) = h.take_user_pool("SignUp");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::SignUp {
+            user_confirmed: false,
+            user_sub: "sub-new".into(),
+            code_delivery: None,
+            session: None,
+        })),
+    );
+    assert!(matches!(
+        h.reply(op),
+        Some(Ok(Answer::SignUp {
+            user_confirmed: false,
+            ..
+        }))
+    ));
+    let op = h.call(ApiCall::ConfirmSignUp {
+        username: "new".into(),
+        code: Secret::new("123456".into()),
+        client_metadata: Default::default(),
+    });
+    let (id, _) = h.take_user_pool("ConfirmSignUp");
+    h.complete(id, service_error("ExpiredCodeException"));
+    assert_eq!(h.reply(op), Some(&Err(AuthError::CodeExpired)));
+}
+
+#[test]
+fn calls_before_the_session_is_loaded_are_answered_after_it() {
+    let mut h = Harness::new(config_user_pool(), None);
+    // A fresh machine: commands wait for the load.
+    h.m = Machine::new(config_user_pool(), [1; 32]);
+    let outputs: Vec<_> = std::iter::from_fn(|| h.m.poll_output()).collect();
+    let Output::Effect {
+        effect_id: load, ..
+    } = outputs[0]
+    else {
+        panic!("{outputs:?}")
+    };
+    h.replies.clear();
+    let op = tokens_op(&mut h, false);
+    assert!(h.reply(op).is_none());
+    let now = h.now_s();
+    let stored = PersistedSession {
+        version: PersistedSession::VERSION,
+        tokens: Some(
+            Tokens::from_jwts(
+                auth_result("ann", now, 3600, 1).access_token,
+                auth_result("ann", now, 3600, 1).id_token,
+                Some(Secret::new("r".into())),
+            )
+            .unwrap(),
+        ),
+        ..Default::default()
+    };
+    h.complete(load, EffectResult::Loaded(Ok(Some(stored))));
+    assert_eq!(tokens_reply(&h, op).username, "ann");
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+}
+
+#[test]
+fn restoring_expired_tokens_offline_keeps_the_user_signed_in() {
+    let now = T0_UNIX_MS / 1000;
+    let r = auth_result("ann", now - 7200, 3600, 1);
+    let stored = PersistedSession {
+        version: PersistedSession::VERSION,
+        tokens: Some(Tokens::from_jwts(r.access_token, r.id_token, r.refresh_token).unwrap()),
+        ..Default::default()
+    };
+    let mut h = Harness::new(config_user_pool(), Some(stored));
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    let op = tokens_op(&mut h, false);
+    // Expired tokens are never handed out: the caller triggers a refresh and waits for it.
+    assert!(h.reply(op).is_none());
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    assert!(matches!(h.reply(op), Some(Err(AuthError::Network { .. }))));
+}
+
+#[test]
+fn restoring_an_invalidated_session_waits_for_sign_in() {
+    let now = T0_UNIX_MS / 1000;
+    let r = auth_result("ann", now - 7200, 3600, 1);
+    let stored = PersistedSession {
+        version: PersistedSession::VERSION,
+        tokens: Some(Tokens::from_jwts(r.access_token, r.id_token, r.refresh_token).unwrap()),
+        tokens_invalid: true,
+        ..Default::default()
+    };
+    let h = Harness::new(config_user_pool(), Some(stored));
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+}
+
+#[test]
+fn an_unreadable_store_starts_signed_out_and_says_why() {
+    let mut h = Harness::new(config_user_pool(), None);
+    h.m = Machine::new(config_user_pool(), [1; 32]);
+    let outputs: Vec<_> = std::iter::from_fn(|| h.m.poll_output()).collect();
+    let Output::Effect {
+        effect_id: load, ..
+    } = outputs[0]
+    else {
+        panic!()
+    };
+    let out = h.complete(
+        load,
+        EffectResult::Loaded(Err(StoreFailure {
+            message: "corrupt file quarantined".into(),
+        })),
+    );
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::Ignored { reason } if reason.contains("quarantined"))));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}
+
+#[test]
+fn a_malformed_token_from_the_service_is_a_typed_error() {
+    let mut h = Harness::new(config_user_pool(), None);
+    let op = h.call(ApiCall::SignIn {
+        username: "ann".into(),
+        password: Some(Secret::new("pw".into())),
+        flow: Some(AuthFlow::UserPasswordAuth),
+        preferred_challenge: None,
+        client_metadata: Default::default(),
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let mut r = auth_result("ann", 0, 3600, 1);
+    r.access_token = Secret::new("not-a-jwt".into());
+    h.complete(id, tokens_response(r));
+    match h.reply(op) {
+        Some(Err(AuthError::UnexpectedResponse { message })) => {
+            assert!(!message.contains("not-a-jwt"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}
