@@ -1,0 +1,337 @@
+//! Identity pools: guest credentials, the signed-in user's federated id token, external
+//! federation and its expiry, and the hosted UI.
+
+mod common;
+
+use cognito_auth_machine::cognito::{IdentityRequest, IdentityResponse, ServiceError};
+use cognito_auth_machine::*;
+use common::*;
+
+fn creds_op(h: &mut Harness) -> OperationId {
+    h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    })
+}
+
+fn identity_id_answer(r: Option<&Result<Answer, AuthError>>) -> String {
+    match r {
+        Some(Ok(Answer::Credentials { identity_id, .. })) => identity_id.clone(),
+        other => panic!("expected credentials, got {other:?}"),
+    }
+}
+
+#[test]
+fn guest_credentials_are_fetched_once_cached_and_refreshed_ahead_of_expiry() {
+    let mut h = Harness::new(config_full(), None);
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    let a = creds_op(&mut h);
+    let b = creds_op(&mut h);
+    let (id, req) = h.take_identity("GetId");
+    assert!(matches!(&req, IdentityRequest::GetId { logins, .. } if logins.expose().is_empty()));
+    assert!(h.effects.is_empty(), "one fetch for both callers");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:guest".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert_eq!(identity_id_answer(h.reply(a)), "us-east-1:guest");
+    assert_eq!(identity_id_answer(h.reply(b)), "us-east-1:guest");
+    assert_eq!(
+        h.persisted
+            .as_ref()
+            .unwrap()
+            .identity
+            .identity_id
+            .as_deref(),
+        Some("us-east-1:guest")
+    );
+    let c = creds_op(&mut h);
+    assert_eq!(identity_id_answer(h.reply(c)), "us-east-1:guest");
+    assert!(h.effects.is_empty());
+    // Refreshed ahead of expiry with the same identity id.
+    h.fire(TimerKind::CredentialsDue);
+    let (_, req) = h.take_identity("GetCredentialsForIdentity");
+    assert!(
+        matches!(&req, IdentityRequest::GetCredentialsForIdentity { identity_id, .. } if identity_id == "us-east-1:guest")
+    );
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn signed_in_users_federate_their_id_token() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    let op = creds_op(&mut h);
+    let (id, req) = h.take_identity("GetId");
+    let IdentityRequest::GetId { logins, .. } = &req else {
+        unreachable!()
+    };
+    let token = &logins.expose()["cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"];
+    assert_eq!(
+        session::decode_claims(token).unwrap().token_use.as_deref(),
+        Some("id")
+    );
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:ann".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:ann", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:ann");
+    assert_eq!(
+        h.persisted
+            .as_ref()
+            .unwrap()
+            .tokens
+            .as_ref()
+            .unwrap()
+            .username,
+        "ann"
+    );
+}
+
+#[test]
+fn credentials_with_expired_tokens_refresh_the_tokens_first() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let op = creds_op(&mut h);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    let (id, _) = h.take_identity("GetId");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:ann".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, credentials("us-east-1:ann", now + 3600));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:ann");
+}
+
+#[test]
+fn federated_sign_in_then_the_provider_token_expires_and_a_new_one_unblocks_callers() {
+    let mut h = Harness::new(config_full(), None);
+    let op = h.call(ApiCall::FederatedSignIn {
+        provider: "accounts.google.com".into(),
+        token: Secret::new("google-token-1".into()),
+        identity_id: None,
+        custom_role_arn: None,
+    });
+    let (id, req) = h.take_identity("GetId");
+    let IdentityRequest::GetId { logins, .. } = &req else {
+        unreachable!()
+    };
+    assert_eq!(logins.expose()["accounts.google.com"], "google-token-1");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:fed".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:fed", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:fed");
+    assert_eq!(h.m.user_state(), UserState::Federated);
+
+    // User-pool calls are typed errors while federated.
+    let t = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    assert_eq!(h.reply(t), Some(&Err(AuthError::NotSignedIn)));
+
+    // Credentials expire; the provider token is refused.
+    h.advance_ms(3_700 * 1000);
+    let waiting = creds_op(&mut h);
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(
+        id,
+        EffectResult::Identity(Err(ServiceError::service(
+            "NotAuthorizedException",
+            "Token is expired",
+        ))),
+    );
+    assert_eq!(h.m.user_state(), UserState::SignedOutFederatedTokensInvalid);
+    assert!(
+        h.reply(waiting).is_none(),
+        "the caller waits for a new token"
+    );
+
+    let op = h.call(ApiCall::FederatedSignIn {
+        provider: "accounts.google.com".into(),
+        token: Secret::new("google-token-2".into()),
+        identity_id: None,
+        custom_role_arn: None,
+    });
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    let IdentityRequest::GetCredentialsForIdentity {
+        identity_id,
+        logins,
+        ..
+    } = &req
+    else {
+        unreachable!()
+    };
+    assert_eq!(identity_id, "us-east-1:fed", "the identity is kept");
+    assert_eq!(logins.expose()["accounts.google.com"], "google-token-2");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:fed", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:fed");
+    assert_eq!(identity_id_answer(h.reply(waiting)), "us-east-1:fed");
+    assert_eq!(h.m.user_state(), UserState::Federated);
+
+    let clear = h.call(ApiCall::ClearFederation);
+    assert!(h.reply(clear).unwrap().is_ok());
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    assert!(h.persisted.as_ref().unwrap().federation.is_none());
+}
+
+#[test]
+fn developer_authenticated_identities_use_the_given_identity_id() {
+    let mut h = Harness::new(config_full(), None);
+    h.call(ApiCall::FederatedSignIn {
+        provider: "cognito-identity.amazonaws.com".into(),
+        token: Secret::new("open-id-token".into()),
+        identity_id: Some("us-east-1:dev".into()),
+        custom_role_arn: Some("arn:aws:iam::1:role/r".into()),
+    });
+    let (_, req) = h.take_identity("GetCredentialsForIdentity");
+    let IdentityRequest::GetCredentialsForIdentity {
+        identity_id,
+        custom_role_arn,
+        ..
+    } = &req
+    else {
+        unreachable!()
+    };
+    assert_eq!(identity_id, "us-east-1:dev");
+    assert_eq!(custom_role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
+}
+
+#[test]
+fn identity_calls_without_an_identity_pool_are_typed_errors() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let op = creds_op(&mut h);
+    assert!(matches!(
+        h.reply(op),
+        Some(Err(AuthError::NotConfigured { .. }))
+    ));
+}
+
+#[test]
+fn hosted_ui_sign_in_with_pkce() {
+    let mut h = Harness::new(config_full(), None);
+    let op = h.call(ApiCall::SignInWithWebUi {
+        identity_provider: Some("Google".into()),
+        scopes: vec![],
+    });
+    let url = match h.reply(op) {
+        Some(Ok(Answer::OpenUrl { url })) => url.clone(),
+        other => panic!("{other:?}"),
+    };
+    let (_, opened) = h.take_effect(|e| matches!(e, Effect::OpenUrl { .. }));
+    assert_eq!(opened, Effect::OpenUrl { url: url.clone() });
+    assert!(url.starts_with("https://auth.example.com/oauth2/authorize?response_type=code&client_id=client123&redirect_uri=myapp%3A%2F%2Fcallback&scope=openid%20email&state="));
+    assert!(url.contains("code_challenge_method=S256"));
+    assert!(url.contains("identity_provider=Google"));
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let challenge = url
+        .split("code_challenge=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // A redirect with the wrong state is refused and the flow keeps waiting.
+    let bad = h.call(ApiCall::HandleRedirect {
+        url: Secret::new("myapp://callback?code=abc&state=forged".into()),
+    });
+    assert!(matches!(
+        h.reply(bad),
+        Some(Err(AuthError::InvalidParameter { .. }))
+    ));
+
+    let op = h.call(ApiCall::HandleRedirect {
+        url: Secret::new(format!("myapp://callback?code=abc&state={state}")),
+    });
+    let (id, effect) = h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }));
+    let Effect::OAuthToken { request } = effect else {
+        unreachable!()
+    };
+    assert_eq!(request.url, "https://auth.example.com/oauth2/token");
+    let form = request.form.expose();
+    assert_eq!(form["grant_type"], "authorization_code");
+    assert_eq!(form["code"], "abc");
+    // The verifier hashes to the challenge sent in the URL (S256).
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let expect = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(form["code_verifier"].as_bytes()));
+    assert_eq!(expect, challenge);
+    let r = auth_result("web", h.now_s(), 3600, 1);
+    h.complete(
+        id,
+        EffectResult::OAuth(Ok(cognito::OAuthTokenResponse {
+            access_token: r.access_token,
+            id_token: r.id_token,
+            refresh_token: r.refresh_token,
+            expires_in: 3600,
+        })),
+    );
+    h.assert_signed_in_answer(op);
+    assert!(h.persisted.as_ref().unwrap().hosted_ui);
+
+    // Signing out of a hosted-UI session opens the logout endpoint.
+    let out = h.call(ApiCall::SignOut(SignOutOptions {
+        global: false,
+        revoke: false,
+        hosted_ui: true,
+    }));
+    let (_, effect) = h.take_effect(|e| matches!(e, Effect::OpenUrl { .. }));
+    assert_eq!(
+        effect,
+        Effect::OpenUrl {
+            url: "https://auth.example.com/logout?client_id=client123&logout_uri=myapp%3A%2F%2Fsignout".into()
+        }
+    );
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(r))) if r.is_complete()));
+}
+
+#[test]
+fn hosted_ui_error_redirect_is_a_typed_error() {
+    let mut h = Harness::new(config_full(), None);
+    h.call(ApiCall::SignInWithWebUi {
+        identity_provider: None,
+        scopes: vec![],
+    });
+    let op = h.call(ApiCall::HandleRedirect {
+        url: Secret::new(
+            "myapp://callback?error=access_denied&error_description=User+cancelled".into(),
+        ),
+    });
+    assert_eq!(
+        h.reply(op),
+        Some(&Err(AuthError::HostedUi {
+            error: "access_denied".into(),
+            description: "User cancelled".into()
+        }))
+    );
+    assert_eq!(h.m.user_state(), UserState::Guest);
+}
