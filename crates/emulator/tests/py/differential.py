@@ -1,0 +1,97 @@
+"""Runs the same Cognito sequences against the emulator and against moto (an independent
+implementation) and compares outcome classes: success, or the error code. Steps where moto is
+known to be looser than Cognito (it accepts any confirmation code, never expires tokens...) are
+not in the sequences; the comparison covers what both claim to implement."""
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+CFG = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def outcome(fn, **kw):
+    try:
+        return "ok", fn(**kw)
+    except Exception as e:
+        return getattr(e, "response", {}).get("Error", {}).get("Code", type(e).__name__), None
+
+
+def sequence(endpoint):
+    c = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1", config=CFG)
+    ci = boto3.client("cognito-identity", endpoint_url=endpoint, region_name="us-east-1", config=CFG)
+    steps = []
+
+    def step(name, fn, **kw):
+        cls, val = outcome(fn, **kw)
+        steps.append((name, cls))
+        return val
+
+    pool = step("CreateUserPool", c.create_user_pool, PoolName="diff")["UserPool"]["Id"]
+    client = step("CreateUserPoolClient", c.create_user_pool_client, UserPoolId=pool, ClientName="a",
+                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    step("DescribeUserPool", c.describe_user_pool, UserPoolId=pool)
+    step("DescribeUserPool missing", c.describe_user_pool, UserPoolId="us-east-1_doesnotexist")
+    step("DescribeUserPoolClient", c.describe_user_pool_client, UserPoolId=pool, ClientId=client)
+    step("SignUp", c.sign_up, ClientId=client, Username="ann", Password="Passw0rd!",
+         UserAttributes=[{"Name": "email", "Value": "ann@example.com"}])
+    step("SignUp duplicate", c.sign_up, ClientId=client, Username="ann", Password="Passw0rd!")
+    step("InitiateAuth unconfirmed", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+         AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})
+    step("AdminConfirmSignUp", c.admin_confirm_sign_up, UserPoolId=pool, Username="ann")
+    step("AdminGetUser", c.admin_get_user, UserPoolId=pool, Username="ann")
+    step("AdminGetUser missing", c.admin_get_user, UserPoolId=pool, Username="nobody")
+    step("InitiateAuth wrong password", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+         AuthParameters={"USERNAME": "ann", "PASSWORD": "Wrong0rd!"})
+    step("InitiateAuth unknown user", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+         AuthParameters={"USERNAME": "nobody", "PASSWORD": "Passw0rd!"})
+    auth = step("InitiateAuth", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    step("GetUser", c.get_user, AccessToken=auth["AccessToken"])
+    step("GetUser garbage token", c.get_user, AccessToken="not-a-token")
+    step("RefreshToken", c.initiate_auth, ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH",
+         AuthParameters={"REFRESH_TOKEN": auth["RefreshToken"]})
+    step("ChangePassword wrong previous", c.change_password, AccessToken=auth["AccessToken"],
+         PreviousPassword="Wrong0rd!", ProposedPassword="N3wPassw0rd!")
+    step("ChangePassword", c.change_password, AccessToken=auth["AccessToken"],
+         PreviousPassword="Passw0rd!", ProposedPassword="N3wPassw0rd!")
+    step("InitiateAuth old password", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+         AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})
+    step("UpdateUserAttributes", c.update_user_attributes, AccessToken=auth["AccessToken"],
+         UserAttributes=[{"Name": "name", "Value": "Ann"}])
+    step("AdminCreateUser", c.admin_create_user, UserPoolId=pool, Username="bob", TemporaryPassword="Temp0rary!",
+         MessageAction="SUPPRESS")
+    step("AdminCreateUser duplicate", c.admin_create_user, UserPoolId=pool, Username="bob",
+         TemporaryPassword="Temp0rary!", MessageAction="SUPPRESS")
+    ch = step("InitiateAuth temporary password", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+              AuthParameters={"USERNAME": "bob", "PASSWORD": "Temp0rary!"})
+    steps.append(("  -> challenge", ch.get("ChallengeName")))
+    step("RespondToAuthChallenge NEW_PASSWORD_REQUIRED", c.respond_to_auth_challenge, ClientId=client,
+         ChallengeName="NEW_PASSWORD_REQUIRED", Session=ch["Session"],
+         ChallengeResponses={"USERNAME": "bob", "NEW_PASSWORD": "N3wPassw0rd!"})
+    step("AdminSetUserPassword", c.admin_set_user_password, UserPoolId=pool, Username="bob",
+         Password="Other0rd!x", Permanent=True)
+    step("AdminDeleteUser", c.admin_delete_user, UserPoolId=pool, Username="bob")
+    step("AdminDeleteUser again", c.admin_delete_user, UserPoolId=pool, Username="bob")
+    step("AdminUserGlobalSignOut", c.admin_user_global_sign_out, UserPoolId=pool, Username="ann")
+    ip = step("CreateIdentityPool", ci.create_identity_pool, IdentityPoolName="diff",
+              AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
+    step("DescribeIdentityPool", ci.describe_identity_pool, IdentityPoolId=ip)
+    ident = step("GetId guest", ci.get_id, IdentityPoolId=ip)["IdentityId"]
+    step("GetCredentialsForIdentity guest", ci.get_credentials_for_identity, IdentityId=ident)
+    step("GetOpenIdToken guest", ci.get_open_id_token, IdentityId=ident)
+    return steps
+
+
+emu, moto = sequence(sys.argv[1]), sequence(sys.argv[2])
+mismatches = 0
+print(f"{'step':48} {'emulator':28} moto")
+for (name, a), (_, b) in zip(emu, moto):
+    mark = "" if a == b else "   <-- differs"
+    mismatches += a != b
+    print(f"{name:48} {str(a):28} {b}{mark}")
+print(f"{len(emu)} steps, {mismatches} differ")
+sys.exit(1 if mismatches else 0)
