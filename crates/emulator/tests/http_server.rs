@@ -1,0 +1,269 @@
+//! The HTTP layer: AWS JSON 1.1 error shapes and statuses, admin endpoints, injected faults.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use cognito_auth_emulator::http::BackgroundServer;
+use cognito_auth_emulator::{example_seed, Emulator, EmulatorConfig};
+use serde_json::{json, Value};
+
+/// One HTTP/1.1 request on a fresh connection; returns (status, headers, body), or the raw bytes
+/// read when the server closed the connection before a complete answer.
+fn request(
+    server: &BackgroundServer,
+    method: &str,
+    path: &str,
+    target: Option<&str>,
+    body: &str,
+) -> Result<(u16, String, String), Vec<u8>> {
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n", server.addr(), body.len());
+    if let Some(t) = target {
+        req.push_str(&format!("X-Amz-Target: {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let Some((head, rest)) = text.split_once("\r\n\r\n") else {
+        return Err(raw);
+    };
+    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        // Decode chunks; an unterminated chunked body means the connection was dropped.
+        let mut out = String::new();
+        let mut r = rest;
+        loop {
+            let Some((size, after)) = r.split_once("\r\n") else {
+                return Err(raw);
+            };
+            let n = usize::from_str_radix(size.trim(), 16).map_err(|_| raw.clone())?;
+            if n == 0 {
+                break;
+            }
+            if after.len() < n {
+                return Err(raw);
+            }
+            out.push_str(&after[..n]);
+            r = after[n..].trim_start_matches("\r\n");
+        }
+        out
+    } else {
+        rest.to_owned()
+    };
+    Ok((status, head.to_owned(), body))
+}
+
+fn api(server: &BackgroundServer, op: &str, body: Value) -> (u16, Value) {
+    let (status, _, body) = request(
+        server,
+        "POST",
+        "/",
+        Some(&format!("AWSCognitoIdentityProviderService.{op}")),
+        &body.to_string(),
+    )
+    .unwrap();
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+fn seeded() -> BackgroundServer {
+    let mut emu = Emulator::new(EmulatorConfig::default()).unwrap();
+    emu.apply_seed(
+        &example_seed(),
+        cognito_auth_emulator::UnixMillis::from_secs(1_800_000_000),
+    )
+    .unwrap();
+    BackgroundServer::start("127.0.0.1:0", emu).unwrap()
+}
+
+const CLIENT: &str = "exampleclient0000000000001";
+
+#[test]
+fn errors_have_cognito_shapes_and_statuses() {
+    let server = seeded();
+    let (status, body) = api(
+        &server,
+        "InitiateAuth",
+        json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": "wrong"}}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "NotAuthorizedException");
+    assert_eq!(body["message"], "Incorrect username or password.");
+    let (status, body) = api(&server, "NoSuchOperation", json!({}));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
+    let (status, _, body) = request(
+        &server,
+        "POST",
+        "/",
+        Some("AWSCognitoIdentityProviderService.GetUser"),
+        "{not json",
+    )
+    .unwrap();
+    assert_eq!(status, 400);
+    assert!(body.contains("SerializationException"));
+    let (status, body) = api(
+        &server,
+        "InitiateAuth",
+        json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!"}}),
+    );
+    assert_eq!(status, 200);
+    assert!(body["AuthenticationResult"]["AccessToken"].is_string());
+}
+
+#[test]
+fn clock_offset_expires_tokens() {
+    let server = seeded();
+    let (_, auth) = api(
+        &server,
+        "InitiateAuth",
+        json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!"}}),
+    );
+    let at = auth["AuthenticationResult"]["AccessToken"].clone();
+    assert_eq!(api(&server, "GetUser", json!({"AccessToken": at})).0, 200);
+    let (status, _, clock) = request(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        None,
+        r#"{"advance_seconds": 3601}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let clock: Value = serde_json::from_str(&clock).unwrap();
+    assert_eq!(clock["offset_ms"], 3_601_000);
+    let (status, body) = api(&server, "GetUser", json!({"AccessToken": at}));
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (400, Some("Access Token has expired"))
+    );
+}
+
+#[test]
+fn outbox_endpoint_shows_delivered_codes() {
+    let server = seeded();
+    let (status, _) = api(
+        &server,
+        "SignUp",
+        json!({"ClientId": CLIENT, "Username": "newbie", "Password": "Passw0rd!", "UserAttributes": [{"Name": "email", "Value": "n@example.com"}]}),
+    );
+    assert_eq!(status, 200);
+    let (_, _, body) = request(
+        &server,
+        "GET",
+        "/_emulator/outbox?username=newbie",
+        None,
+        "",
+    )
+    .unwrap();
+    let out: Value = serde_json::from_str(&body).unwrap();
+    let code = out["messages"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(out["messages"][0]["purpose"], "sign_up");
+    let (status, _) = api(
+        &server,
+        "ConfirmSignUp",
+        json!({"ClientId": CLIENT, "Username": "newbie", "ConfirmationCode": code}),
+    );
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn faults_throttle_fail_and_drop() {
+    let server = seeded();
+    let set = |rules: Value| {
+        request(
+            &server,
+            "POST",
+            "/_emulator/faults",
+            None,
+            &json!({"seed": 3, "rules": rules}).to_string(),
+        )
+        .unwrap()
+    };
+    set(json!([{"operation": "GetUser", "kind": "throttle"}]));
+    let (status, body) = api(&server, "GetUser", json!({"AccessToken": "x"}));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("TooManyRequestsException"))
+    );
+    // Other operations are untouched.
+    assert_eq!(
+        api(
+            &server,
+            "DescribeUserPool",
+            json!({"UserPoolId": "us-east-1_Example01"})
+        )
+        .0,
+        200
+    );
+    set(json!([{"operation": "*", "kind": "server_error"}]));
+    let (status, body) = api(&server, "GetUser", json!({"AccessToken": "x"}));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (500, Some("InternalErrorException"))
+    );
+    set(json!([{"operation": "GetUser", "kind": "drop"}]));
+    let r = request(
+        &server,
+        "POST",
+        "/",
+        Some("AWSCognitoIdentityProviderService.GetUser"),
+        "{}",
+    );
+    assert!(r.is_err(), "expected a dropped connection, got {r:?}");
+    request(&server, "DELETE", "/_emulator/faults", None, "").unwrap();
+    let (status, body) = api(&server, "GetUser", json!({"AccessToken": "x"}));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("NotAuthorizedException"))
+    );
+}
+
+#[test]
+fn jwks_and_openid_configuration_at_cognito_paths() {
+    let server = seeded();
+    let (status, _, body) = request(
+        &server,
+        "GET",
+        "/us-east-1_Example01/.well-known/jwks.json",
+        None,
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let jwks: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    let (_, _, body) = request(
+        &server,
+        "GET",
+        "/us-east-1_Example01/.well-known/openid-configuration",
+        None,
+        "",
+    )
+    .unwrap();
+    let conf: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        conf["issuer"],
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example01"
+    );
+    assert_eq!(
+        request(
+            &server,
+            "GET",
+            "/us-east-1_Nope/.well-known/jwks.json",
+            None,
+            ""
+        )
+        .unwrap()
+        .0,
+        404
+    );
+}
