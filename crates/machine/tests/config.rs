@@ -1074,6 +1074,84 @@ fn to_aws_configuration(config: &Config) -> Value {
     doc
 }
 
+/// A valid configuration in the shape `amplify_outputs.json` can express, with that document.
+fn valid_outputs() -> impl Strategy<Value = (Config, Value)> {
+    (
+        valid_config(),
+        prop::option::of(any::<bool>()),
+        prop::option::of((
+            "[a-z0-9-]{1,20}",
+            prop::collection::vec("myapp://[a-z/]{0,8}", 1..3),
+            prop::collection::vec("myapp://[a-z/]{0,8}", 1..3),
+            prop::collection::vec("[a-z.:/]{1,20}", 0..4),
+        )),
+    )
+        .prop_map(|(base, guests, oauth)| {
+            let pool = base.user_pool.unwrap_or_else(|| UserPoolConfig {
+                pool_id: "us-east-1_Fallback".to_owned(),
+                app_client_id: "fallback".to_owned(),
+                app_client_secret: None,
+                region: "us-east-1".to_owned(),
+                auth_flow: AuthFlow::UserSrpAuth,
+            });
+            let region = pool.region.clone();
+            let mut auth = json!({
+                "aws_region": region,
+                "user_pool_id": pool.pool_id,
+                "user_pool_client_id": pool.app_client_id,
+            });
+            let identity_pool = base.identity_pool.map(|identity| {
+                let uuid = identity.pool_id.split_once(':').unwrap().1;
+                let pool_id = format!("{region}:{uuid}");
+                auth["identity_pool_id"] = json!(pool_id);
+                if let Some(flag) = guests {
+                    auth["unauthenticated_identities_enabled"] = json!(flag);
+                }
+                IdentityPoolConfig {
+                    pool_id,
+                    region: region.clone(),
+                    allow_guest: guests.unwrap_or(true),
+                }
+            });
+            let oauth = oauth.map(|(domain, sign_in, sign_out, scopes)| {
+                let domain = format!("{domain}.auth.{region}.amazoncognito.com");
+                auth["oauth"] = json!({
+                    "identity_providers": ["GOOGLE"],
+                    "domain": domain,
+                    "scopes": scopes,
+                    "redirect_sign_in_uri": sign_in,
+                    "redirect_sign_out_uri": sign_out,
+                    "response_type": "code",
+                });
+                OAuthConfig {
+                    web_domain: domain,
+                    app_client_id: pool.app_client_id.clone(),
+                    app_client_secret: None,
+                    sign_in_redirect_uri: sign_in[0].clone(),
+                    sign_out_redirect_uri: sign_out[0].clone(),
+                    scopes,
+                    token_uri: None,
+                    sign_in_uri: None,
+                    sign_out_uri: None,
+                    sign_out_uri_query_parameters: BTreeMap::new(),
+                    sign_in_uri_query_parameters: BTreeMap::new(),
+                    token_uri_query_parameters: BTreeMap::new(),
+                }
+            });
+            let config = Config {
+                user_pool: Some(UserPoolConfig {
+                    app_client_secret: None,
+                    auth_flow: AuthFlow::UserSrpAuth,
+                    ..pool
+                }),
+                identity_pool,
+                oauth,
+                tuning: Tuning::default(),
+            };
+            (config, json!({"version": "1.4", "auth": auth}))
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -1109,6 +1187,13 @@ proptest! {
         prop_assert_eq!(Config::from_aws_configuration_json(&doc.to_string()), Ok(config.clone()));
         let nested = json!({"auth": {"plugins": {"awsCognitoAuthPlugin": doc}}});
         prop_assert_eq!(Config::from_json_auto(&nested.to_string()), Ok(config));
+    }
+
+    #[test]
+    fn valid_configs_round_trip_through_amplify_outputs((config, doc) in valid_outputs()) {
+        prop_assert_eq!(config.validate(), Ok(()));
+        prop_assert_eq!(Config::from_amplify_outputs_json(&doc.to_string()), Ok(config.clone()));
+        prop_assert_eq!(Config::from_json_auto(&doc.to_string()), Ok(config));
     }
 
     #[test]

@@ -9,9 +9,10 @@ use super::ConfigError;
 
 /// The `authenticationFlowType` values and what each means here.
 ///
-/// `CUSTOM_AUTH` is the older name; Amplify Android runs it exactly like
-/// `CUSTOM_AUTH_WITHOUT_SRP` (InitiateAuth with the username only), and AWSMobileClient's
-/// custom flow also starts without SRP, so it maps to [`AuthFlow::CustomAuthWithoutSrp`].
+/// `CUSTOM_AUTH` is the older name, from before the SRP variant existed. Amplify Android runs it
+/// exactly like `CUSTOM_AUTH_WITHOUT_SRP` (InitiateAuth with the username only; the challenges
+/// come from the Lambda triggers), so it maps to [`AuthFlow::CustomAuthWithoutSrp`]. Apps that
+/// want an SRP round first say `CUSTOM_AUTH_WITH_SRP`.
 const FLOWS: [(&str, AuthFlow); 6] = [
     ("USER_SRP_AUTH", AuthFlow::UserSrpAuth),
     ("USER_PASSWORD_AUTH", AuthFlow::UserPasswordAuth),
