@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace. Needs only the Rust toolchain and python3: the Python tools
+# the tests drive (moto, boto3, pycognito) go into the project-local .venv, and the Node packages
+# (amazon-cognito-identity-js) into the test folders that need them, on first use.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+scripts/setup-venv.sh
+if [ -x scripts/setup-node.sh ]; then
+  scripts/setup-node.sh
+fi
+
+cargo test --workspace --locked "$@"
