@@ -322,8 +322,18 @@ fn new_session(
 /// Stores the session and answers with its challenge.
 fn challenge(emu: &mut Emulator, s: AuthSession, params: Value) -> ApiResult<Value> {
     let name = s.expected.challenge_name();
+    // Cognito answers the SRP verifier challenges without a Session: the SECRET_BLOCK names the
+    // exchange (see `session_by_secret_block`). Sending one would let clients that depend on it
+    // pass here and fail against Cognito.
+    let omit_session = matches!(
+        s.expected,
+        Expected::PasswordVerifier(..) | Expected::DevicePasswordVerifier(..)
+    );
     let id = emu.opaque_token(160);
     emu.sessions.insert(id.clone(), s);
+    if omit_session {
+        return Ok(json!({"ChallengeName": name, "ChallengeParameters": params}));
+    }
     Ok(json!({"ChallengeName": name, "Session": id, "ChallengeParameters": params}))
 }
 
