@@ -1,5 +1,6 @@
 //! Signed-in life: refresh ahead of expiry, single flight, offline and retries, the refresh
 //! token dying and the sign-in wait, sign-out variants, deleting the user, restoring.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

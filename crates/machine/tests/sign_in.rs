@@ -1,4 +1,5 @@
 //! Sign-in scenarios: every flow and challenge, driven by hand, with snapshots of the trace.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -27,8 +27,6 @@ pub(crate) enum Pending {
     Load,
     /// A store write; only failures are traced.
     Store,
-    /// A URL opened; nothing to do.
-    OpenUrl,
 }
 
 /// How to turn a user-pool response into an answer.

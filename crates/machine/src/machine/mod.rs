@@ -29,8 +29,11 @@
 
 mod account;
 pub(crate) mod core;
+mod federation;
 mod identity;
+mod session;
 pub(crate) mod sign_in;
+mod sign_out;
 mod web;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +44,7 @@ use self::core::{Core, Outbox, Pending, Snapshot, Waiter};
 use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
 use self::sign_in::{Next, Origin, SignInFlow, WaitFor};
+use self::sign_out::SignOutStep;
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
@@ -931,30 +935,6 @@ impl Core {
     }
 }
 
-/// Where a sign-out is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SignOutStep {
-    Start,
-    AfterGlobal,
-    AfterRevoke,
-}
-
-fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
-    cancel_with(
-        out,
-        op,
-        AuthError::Cancelled {
-            reason: "a newer call replaced this sign-in".into(),
-        },
-    );
-}
-
-fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
-    if let Some(op) = op {
-        Core::reply(out, op, Err(err));
-    }
-}
-
 impl Core {
     fn before_dispatch(
         &mut self,
@@ -1001,34 +981,6 @@ impl Core {
         }
     }
 
-    fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
-        self.devices = session.devices;
-        self.identity = session.identity;
-        if let Some(fed) = session.federation {
-            return if session.federation_invalid {
-                State::federation_expired(fed)
-            } else {
-                State::federated(fed)
-            };
-        }
-        let Some(tokens) = session.tokens else {
-            return State::signed_out();
-        };
-        if session.tokens_invalid {
-            return State::session_expired(tokens.username);
-        }
-        let session = UserSession {
-            tokens,
-            hosted_ui: session.hosted_ui,
-        };
-        if self.tokens_fresh(&session.tokens) {
-            self.arm_tokens_due(out, &session.tokens);
-            State::fresh(session)
-        } else {
-            self.start_refresh(out, session)
-        }
-    }
-
     /// Starts a sign-in (password flows or the hosted UI) from `origin`.
     fn begin_sign_in(
         &mut self,
@@ -1069,8 +1021,8 @@ impl Core {
                 scopes,
             } => match self.start_web(identity_provider.as_deref(), scopes, origin.clone()) {
                 Ok((web, url)) => {
-                    let id = self.effect(out, Effect::OpenUrl { url: url.clone() });
-                    self.pending.insert(id, Pending::OpenUrl);
+                    // Fire and forget: nothing waits for the browser.
+                    self.effect(out, Effect::OpenUrl { url: url.clone() });
                     Core::reply(out, op, Ok(Answer::OpenUrl { url }));
                     Transition(State::awaiting_web_redirect(web))
                 }
@@ -1123,354 +1075,21 @@ impl Core {
             Next::Fail => Transition(self.origin_state(&flow.origin)),
         }
     }
+}
 
-    /// Signed in: answer the app and everyone waiting, persist, arm the refresh timer.
-    fn complete_sign_in(
-        &mut self,
-        out: &mut Outbox,
-        op: Option<OperationId>,
-        tokens: Tokens,
-        hosted_ui: bool,
-    ) -> State {
-        if let Some(op) = op {
-            Core::reply(
-                out,
-                op,
-                Ok(Answer::SignIn {
-                    next_step: SignInStep::Done,
-                }),
-            );
-        }
-        // A new user means a new identity.
-        self.identity = Default::default();
-        self.identity_fetch = None;
-        self.token_retry_attempt = 0;
-        let session = UserSession { tokens, hosted_ui };
-        self.persist_session(out, &session);
-        self.arm_tokens_due(out, &session.tokens);
-        self.resume_after_tokens(out, &session);
-        State::fresh(session)
-    }
+fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
+    cancel_with(
+        out,
+        op,
+        AuthError::Cancelled {
+            reason: "a newer call replaced this sign-in".into(),
+        },
+    );
+}
 
-    /// Fresh tokens arrived: answer token waiters, run deferred calls, fetch credentials for
-    /// whoever waits for them.
-    fn resume_after_tokens(&mut self, out: &mut Outbox, session: &UserSession) {
-        for w in std::mem::take(&mut self.token_waiters) {
-            match &w.call {
-                ApiCall::FetchTokens { .. } => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
-                }
-                ApiCall::DeleteUser => {
-                    // Deletion changes state; ask again now that tokens are fresh.
-                    Core::reply(
-                        out,
-                        w.op,
-                        Err(AuthError::Network {
-                            code: "Retry".into(),
-                            message: "tokens were refreshed; call delete_user again".into(),
-                        }),
-                    );
-                }
-                call => self.authorized_call(out, w.op, call, &session.tokens),
-            }
-        }
-        if !self.credential_waiters.is_empty() && self.config.identity_pool.is_some() {
-            let logins = user_pool_logins(self, &session.tokens);
-            self.start_identity_fetch(out, logins, None);
-        }
-    }
-
-    fn persist_session(&mut self, out: &mut Outbox, session: &UserSession) {
-        self.persist(
-            out,
-            Snapshot {
-                tokens: Some(&session.tokens),
-                hosted_ui: session.hosted_ui,
-                ..Snapshot::default()
-            },
-        );
-    }
-
-    /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
-    fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
-        Core::cancel_timer(out, TimerKind::RetryTokens);
-        match refresh_request(self, &session.tokens) {
-            Some(request) => {
-                let wait = self.user_pool(out, request);
-                State::refreshing(session, wait)
-            }
-            None => self.expire_session(out, &session),
-        }
-    }
-
-    fn on_refresh_result(
-        &mut self,
-        out: &mut Outbox,
-        session: &UserSession,
-        result: &EffectResult,
-    ) -> State {
-        match result {
-            EffectResult::UserPool(Ok(UserPoolResponse::Auth(resp))) => {
-                let Some(r) = &resp.authentication_result else {
-                    return self.refresh_failed(
-                        out,
-                        session,
-                        AuthError::UnexpectedResponse {
-                            message: "refresh answered with a challenge".into(),
-                        },
-                    );
-                };
-                let refresh = r
-                    .refresh_token
-                    .clone()
-                    .or_else(|| session.tokens.refresh_token.clone());
-                match Tokens::from_jwts(r.access_token.clone(), r.id_token.clone(), refresh) {
-                    Ok(tokens) => {
-                        self.token_retry_attempt = 0;
-                        let session = UserSession {
-                            tokens,
-                            hosted_ui: session.hosted_ui,
-                        };
-                        self.persist_session(out, &session);
-                        self.arm_tokens_due(out, &session.tokens);
-                        self.resume_after_tokens(out, &session);
-                        State::fresh(session)
-                    }
-                    Err(e) => self.refresh_failed(
-                        out,
-                        session,
-                        AuthError::UnexpectedResponse {
-                            message: format!("tokens: {e}"),
-                        },
-                    ),
-                }
-            }
-            EffectResult::UserPool(Err(e)) if e.is_not_authorized() => {
-                self.expire_session(out, session)
-            }
-            EffectResult::UserPool(Err(e)) => {
-                if e.is_retryable() && e.kind != crate::cognito::ServiceErrorKind::Service {
-                    self.online = false;
-                }
-                self.refresh_failed(out, session, AuthError::from(e))
-            }
-            _ => self.refresh_failed(
-                out,
-                session,
-                AuthError::UnexpectedResponse {
-                    message: "a result of the wrong kind".into(),
-                },
-            ),
-        }
-    }
-
-    /// The refresh failed without a definitive rejection: keep the user, back off, retry.
-    fn refresh_failed(&mut self, out: &mut Outbox, session: &UserSession, err: AuthError) -> State {
-        let delay = self.backoff_ms(self.token_retry_attempt);
-        self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
-        Core::set_timer(
-            out,
-            TimerKind::RetryTokens,
-            self.now.mono_ms.saturating_add(delay),
-        );
-        let usable = self.tokens_usable(&session.tokens);
-        for w in std::mem::take(&mut self.token_waiters) {
-            match &w.call {
-                ApiCall::FetchTokens { .. } if usable => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
-                }
-                call if usable && is_authorized_call(call) => {
-                    self.authorized_call(out, w.op, call, &session.tokens);
-                }
-                _ => Core::reply(out, w.op, Err(err.clone())),
-            }
-        }
-        if usable && !self.credential_waiters.is_empty() {
-            let logins = user_pool_logins(self, &session.tokens);
-            self.start_identity_fetch(out, logins, None);
-        } else {
-            let creds = std::mem::take(&mut self.credential_waiters);
-            Core::answer_all(out, creds, |_| Err(err.clone()));
-        }
-        State::stale(session.clone())
-    }
-
-    /// The refresh token was rejected: signedOutUserPoolsTokenInvalid. Token and credential
-    /// callers keep waiting for a new sign-in; other calls fail.
-    fn expire_session(&mut self, out: &mut Outbox, session: &UserSession) -> State {
-        for w in std::mem::take(&mut self.token_waiters) {
-            if matches!(w.call, ApiCall::FetchTokens { .. }) {
-                self.token_waiters.push(w);
-            } else {
-                Core::reply(out, w.op, Err(AuthError::SessionExpired));
-            }
-        }
-        self.identity = Default::default();
-        self.identity_fetch = None;
-        for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
-            Core::cancel_timer(out, timer);
-        }
-        self.persist(
-            out,
-            Snapshot {
-                tokens: Some(&session.tokens),
-                tokens_invalid: true,
-                hosted_ui: session.hosted_ui,
-                ..Snapshot::default()
-            },
-        );
-        State::session_expired(session.tokens.username.clone())
-    }
-
-    fn begin_sign_out(
-        &mut self,
-        out: &mut Outbox,
-        op: OperationId,
-        options: SignOutOptions,
-        session: UserSession,
-    ) -> State {
-        let plan = SignOutPlan {
-            op,
-            options,
-            session,
-            report: SignOutReport::default(),
-            wait: EffectId(0),
-            global_step: false,
-        };
-        self.continue_sign_out(out, plan, SignOutStep::Start)
-    }
-
-    /// Runs the next remote sign-out step, or finishes: GlobalSignOut, RevokeToken, hosted-UI
-    /// logout, then the local session is cleared whatever failed remotely.
-    fn continue_sign_out(
-        &mut self,
-        out: &mut Outbox,
-        mut plan: SignOutPlan,
-        step: SignOutStep,
-    ) -> State {
-        if step == SignOutStep::Start && plan.options.global {
-            plan.global_step = true;
-            plan.wait = self.user_pool(
-                out,
-                UserPoolRequest::GlobalSignOut {
-                    access_token: plan.session.tokens.access_token.clone(),
-                },
-            );
-            return State::signing_out(plan);
-        }
-        if step != SignOutStep::AfterRevoke && plan.options.revoke {
-            if let (Some(refresh), Some(pool)) = (
-                plan.session.tokens.refresh_token.clone(),
-                self.config.user_pool.clone(),
-            ) {
-                plan.global_step = false;
-                plan.wait = self.user_pool(
-                    out,
-                    UserPoolRequest::RevokeToken {
-                        token: refresh,
-                        client_id: pool.app_client_id,
-                        client_secret: pool.app_client_secret,
-                    },
-                );
-                return State::signing_out(plan);
-            }
-        }
-        if plan.options.hosted_ui && plan.session.hosted_ui {
-            match self.logout_url() {
-                Ok(url) => {
-                    let id = self.effect(out, Effect::OpenUrl { url });
-                    self.pending.insert(id, Pending::OpenUrl);
-                }
-                Err(e) => plan.report.hosted_ui_error = Some(e),
-            }
-        }
-        Core::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
-        self.end_session(out)
-    }
-
-    /// Clears the local session (devices are kept), releases waiters, goes to signed_out.
-    fn end_session(&mut self, out: &mut Outbox) -> State {
-        self.fail_waiters(out, &AuthError::SignedOut);
-        self.clear_session_state(out);
-        self.persist(out, Snapshot::default());
-        State::signed_out()
-    }
-
-    /// Sign-out with no user-pool session to end remotely.
-    fn sign_out_locally(&mut self, out: &mut Outbox, op: OperationId) -> State {
-        Core::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
-        self.end_session(out)
-    }
-
-    fn begin_federation(
-        &mut self,
-        out: &mut Outbox,
-        op: OperationId,
-        call: &ApiCall,
-        replacing_expired: bool,
-    ) -> Outcome<State> {
-        let ApiCall::FederatedSignIn {
-            provider,
-            token,
-            identity_id,
-            custom_role_arn,
-        } = call
-        else {
-            return Super;
-        };
-        if self.config.identity_pool.is_none() {
-            Core::reply(
-                out,
-                op,
-                Err(AuthError::NotConfigured {
-                    what: "an identity pool".into(),
-                }),
-            );
-            return Handled;
-        }
-        if provider.is_empty() || token.expose().is_empty() {
-            Core::reply(
-                out,
-                op,
-                Err(AuthError::InvalidParameter {
-                    message: "federated_sign_in needs a provider and a token".into(),
-                }),
-            );
-            return Handled;
-        }
-        let federation = Federation {
-            provider: provider.clone(),
-            token: token.clone(),
-            custom_role_arn: custom_role_arn.clone(),
-            developer_identity: identity_id.is_some(),
-        };
-        // A different login is a different identity; developer identities bring their own.
-        self.identity_fetch = None;
-        self.identity.credentials = None;
-        if identity_id.is_some() || !replacing_expired {
-            self.identity.identity_id.clone_from(identity_id);
-        }
-        self.credential_waiters.push(Waiter {
-            op,
-            call: ApiCall::FetchCredentials {
-                force_refresh: true,
-            },
-        });
-        let logins = federation_logins(&federation);
-        self.start_identity_fetch(out, logins, custom_role_arn.clone());
-        Transition(State::federating(FederationFlow {
-            op,
-            federation,
-            replacing_expired,
-        }))
-    }
-
-    fn federation_origin(&self, fed: &FederationFlow) -> State {
-        if fed.replacing_expired {
-            State::federation_expired(fed.federation.clone())
-        } else {
-            State::signed_out()
-        }
+fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
+    if let Some(op) = op {
+        Core::reply(out, op, Err(err));
     }
 }
 

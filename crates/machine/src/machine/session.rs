@@ -1,0 +1,244 @@
+//! The signed-in session's life: restoring it, completing a sign-in, refreshing tokens (single
+//! flight, backoff on failure) and the refresh token's death (signedOutUserPoolsTokenInvalid).
+
+use super::*;
+
+impl Core {
+    pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
+        self.devices = session.devices;
+        self.identity = session.identity;
+        if let Some(fed) = session.federation {
+            return if session.federation_invalid {
+                State::federation_expired(fed)
+            } else {
+                State::federated(fed)
+            };
+        }
+        let Some(tokens) = session.tokens else {
+            return State::signed_out();
+        };
+        if session.tokens_invalid {
+            return State::session_expired(tokens.username);
+        }
+        let session = UserSession {
+            tokens,
+            hosted_ui: session.hosted_ui,
+        };
+        if self.tokens_fresh(&session.tokens) {
+            self.arm_tokens_due(out, &session.tokens);
+            State::fresh(session)
+        } else {
+            self.start_refresh(out, session)
+        }
+    }
+
+    /// Signed in: answer the app and everyone waiting, persist, arm the refresh timer.
+    pub(super) fn complete_sign_in(
+        &mut self,
+        out: &mut Outbox,
+        op: Option<OperationId>,
+        tokens: Tokens,
+        hosted_ui: bool,
+    ) -> State {
+        if let Some(op) = op {
+            Core::reply(
+                out,
+                op,
+                Ok(Answer::SignIn {
+                    next_step: SignInStep::Done,
+                }),
+            );
+        }
+        // A new user means a new identity.
+        self.identity = Default::default();
+        self.identity_fetch = None;
+        self.token_retry_attempt = 0;
+        let session = UserSession { tokens, hosted_ui };
+        self.persist_session(out, &session);
+        self.arm_tokens_due(out, &session.tokens);
+        self.resume_after_tokens(out, session)
+    }
+
+    /// Fresh tokens arrived: answer token waiters, run deferred calls, fetch credentials for
+    /// whoever waits for them. A deferred `delete_user` changes state, so it decides the state
+    /// to go to: `deleting_user` rather than `fresh`.
+    pub(super) fn resume_after_tokens(&mut self, out: &mut Outbox, session: UserSession) -> State {
+        let mut deletion = None;
+        for w in std::mem::take(&mut self.token_waiters) {
+            match &w.call {
+                ApiCall::FetchTokens { .. } => {
+                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                }
+                ApiCall::DeleteUser if deletion.is_none() => deletion = Some(w.op),
+                ApiCall::DeleteUser => Core::reply(
+                    out,
+                    w.op,
+                    Err(AuthError::invalid_state("delete_user", "deleting the user")),
+                ),
+                call => self.authorized_call(out, w.op, call, &session.tokens),
+            }
+        }
+        if !self.credential_waiters.is_empty() && self.config.identity_pool.is_some() {
+            let logins = user_pool_logins(self, &session.tokens);
+            self.start_identity_fetch(out, logins, None);
+        }
+        match deletion {
+            Some(op) => {
+                let wait = self.user_pool(
+                    out,
+                    UserPoolRequest::DeleteUser {
+                        access_token: session.tokens.access_token.clone(),
+                    },
+                );
+                State::deleting_user(session, wait, op)
+            }
+            None => State::fresh(session),
+        }
+    }
+
+    pub(super) fn persist_session(&mut self, out: &mut Outbox, session: &UserSession) {
+        self.persist(
+            out,
+            Snapshot {
+                tokens: Some(&session.tokens),
+                hosted_ui: session.hosted_ui,
+                ..Snapshot::default()
+            },
+        );
+    }
+
+    /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
+    pub(super) fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
+        Core::cancel_timer(out, TimerKind::RetryTokens);
+        match refresh_request(self, &session.tokens) {
+            Some(request) => {
+                let wait = self.user_pool(out, request);
+                State::refreshing(session, wait)
+            }
+            None => self.expire_session(out, &session),
+        }
+    }
+
+    pub(super) fn on_refresh_result(
+        &mut self,
+        out: &mut Outbox,
+        session: &UserSession,
+        result: &EffectResult,
+    ) -> State {
+        match result {
+            EffectResult::UserPool(Ok(UserPoolResponse::Auth(resp))) => {
+                let Some(r) = &resp.authentication_result else {
+                    return self.refresh_failed(
+                        out,
+                        session,
+                        AuthError::UnexpectedResponse {
+                            message: "refresh answered with a challenge".into(),
+                        },
+                    );
+                };
+                let refresh = r
+                    .refresh_token
+                    .clone()
+                    .or_else(|| session.tokens.refresh_token.clone());
+                match Tokens::from_jwts(r.access_token.clone(), r.id_token.clone(), refresh) {
+                    Ok(tokens) => {
+                        self.token_retry_attempt = 0;
+                        let session = UserSession {
+                            tokens,
+                            hosted_ui: session.hosted_ui,
+                        };
+                        self.persist_session(out, &session);
+                        self.arm_tokens_due(out, &session.tokens);
+                        self.resume_after_tokens(out, session)
+                    }
+                    Err(e) => self.refresh_failed(
+                        out,
+                        session,
+                        AuthError::UnexpectedResponse {
+                            message: format!("tokens: {e}"),
+                        },
+                    ),
+                }
+            }
+            EffectResult::UserPool(Err(e)) if e.is_not_authorized() => {
+                self.expire_session(out, session)
+            }
+            EffectResult::UserPool(Err(e)) => {
+                if e.is_retryable() && e.kind != crate::cognito::ServiceErrorKind::Service {
+                    self.online = false;
+                }
+                self.refresh_failed(out, session, AuthError::from(e))
+            }
+            _ => self.refresh_failed(
+                out,
+                session,
+                AuthError::UnexpectedResponse {
+                    message: "a result of the wrong kind".into(),
+                },
+            ),
+        }
+    }
+
+    /// The refresh failed without a definitive rejection: keep the user, back off, retry.
+    pub(super) fn refresh_failed(
+        &mut self,
+        out: &mut Outbox,
+        session: &UserSession,
+        err: AuthError,
+    ) -> State {
+        let delay = self.backoff_ms(self.token_retry_attempt);
+        self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
+        Core::set_timer(
+            out,
+            TimerKind::RetryTokens,
+            self.now.mono_ms.saturating_add(delay),
+        );
+        let usable = self.tokens_usable(&session.tokens);
+        for w in std::mem::take(&mut self.token_waiters) {
+            match &w.call {
+                ApiCall::FetchTokens { .. } if usable => {
+                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                }
+                call if usable && is_authorized_call(call) => {
+                    self.authorized_call(out, w.op, call, &session.tokens);
+                }
+                _ => Core::reply(out, w.op, Err(err.clone())),
+            }
+        }
+        if usable && !self.credential_waiters.is_empty() {
+            let logins = user_pool_logins(self, &session.tokens);
+            self.start_identity_fetch(out, logins, None);
+        } else {
+            let creds = std::mem::take(&mut self.credential_waiters);
+            Core::answer_all(out, creds, |_| Err(err.clone()));
+        }
+        State::stale(session.clone())
+    }
+
+    /// The refresh token was rejected: signedOutUserPoolsTokenInvalid. Token and credential
+    /// callers keep waiting for a new sign-in; other calls fail.
+    pub(super) fn expire_session(&mut self, out: &mut Outbox, session: &UserSession) -> State {
+        for w in std::mem::take(&mut self.token_waiters) {
+            if matches!(w.call, ApiCall::FetchTokens { .. }) {
+                self.token_waiters.push(w);
+            } else {
+                Core::reply(out, w.op, Err(AuthError::SessionExpired));
+            }
+        }
+        self.identity = Default::default();
+        self.identity_fetch = None;
+        for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
+            Core::cancel_timer(out, timer);
+        }
+        self.persist(
+            out,
+            Snapshot {
+                tokens: Some(&session.tokens),
+                tokens_invalid: true,
+                hosted_ui: session.hosted_ui,
+                ..Snapshot::default()
+            },
+        );
+        State::session_expired(session.tokens.username.clone())
+    }
+}

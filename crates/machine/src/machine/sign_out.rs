@@ -1,0 +1,93 @@
+//! Sign-out: GlobalSignOut, then RevokeToken, then the hosted UI's logout; the local session is
+//! cleared whatever the service answers, and the report says what failed remotely.
+
+use super::*;
+
+/// Where a sign-out is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SignOutStep {
+    Start,
+    AfterGlobal,
+    AfterRevoke,
+}
+
+impl Core {
+    pub(super) fn begin_sign_out(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        options: SignOutOptions,
+        session: UserSession,
+    ) -> State {
+        let plan = SignOutPlan {
+            op,
+            options,
+            session,
+            report: SignOutReport::default(),
+            wait: EffectId(0),
+            global_step: false,
+        };
+        self.continue_sign_out(out, plan, SignOutStep::Start)
+    }
+
+    /// Runs the next remote sign-out step, or finishes: GlobalSignOut, RevokeToken, hosted-UI
+    /// logout, then the local session is cleared whatever failed remotely.
+    pub(super) fn continue_sign_out(
+        &mut self,
+        out: &mut Outbox,
+        mut plan: SignOutPlan,
+        step: SignOutStep,
+    ) -> State {
+        if step == SignOutStep::Start && plan.options.global {
+            plan.global_step = true;
+            plan.wait = self.user_pool(
+                out,
+                UserPoolRequest::GlobalSignOut {
+                    access_token: plan.session.tokens.access_token.clone(),
+                },
+            );
+            return State::signing_out(plan);
+        }
+        if step != SignOutStep::AfterRevoke && plan.options.revoke {
+            if let (Some(refresh), Some(pool)) = (
+                plan.session.tokens.refresh_token.clone(),
+                self.config.user_pool.clone(),
+            ) {
+                plan.global_step = false;
+                plan.wait = self.user_pool(
+                    out,
+                    UserPoolRequest::RevokeToken {
+                        token: refresh,
+                        client_id: pool.app_client_id,
+                        client_secret: pool.app_client_secret,
+                    },
+                );
+                return State::signing_out(plan);
+            }
+        }
+        if plan.options.hosted_ui && plan.session.hosted_ui {
+            match self.logout_url() {
+                Ok(url) => {
+                    self.effect(out, Effect::OpenUrl { url });
+                }
+                Err(e) => plan.report.hosted_ui_error = Some(e),
+            }
+        }
+        Core::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
+        self.end_session(out)
+    }
+
+    /// Clears the local session (devices are kept), releases waiters, goes to signed_out.
+    pub(super) fn end_session(&mut self, out: &mut Outbox) -> State {
+        self.fail_waiters(out, &AuthError::SignedOut);
+        self.clear_session_state(out);
+        self.persist(out, Snapshot::default());
+        State::signed_out()
+    }
+
+    /// Sign-out with no user-pool session to end remotely.
+    pub(super) fn sign_out_locally(&mut self, out: &mut Outbox, op: OperationId) -> State {
+        Core::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
+        self.end_session(out)
+    }
+}
