@@ -775,6 +775,7 @@ pub(super) fn respond_to_auth_challenge(
     let session_id = match p.opt_str("Session") {
         Some(s) => s.to_owned(),
         None => session_by_secret_block(emu, responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
+            .or_else(|| device_session(emu, &client_id, &responses))
             .ok_or_else(|| crate::params::missing("Session"))?,
     };
     let s = emu
@@ -1089,5 +1090,27 @@ fn session_by_secret_block(emu: &Emulator, block: Option<&String>) -> Option<Str
             Some(id.clone())
         }
         _ => None,
+    })
+}
+
+/// The DEVICE_SRP_AUTH session of a device, for clients (pycognito) that answer it without the
+/// Session: the client, user name and device key name it.
+fn device_session(
+    emu: &Emulator,
+    client_id: &str,
+    responses: &BTreeMap<String, String>,
+) -> Option<String> {
+    let device_key = responses.get("DEVICE_KEY")?;
+    let username = responses.get("USERNAME")?;
+    emu.sessions.iter().find_map(|(id, s)| {
+        let matches = matches!(s.expected, Expected::DeviceSrpAuth)
+            && s.client_id == client_id
+            && s.device_key.as_ref() == Some(device_key)
+            && emu
+                .pools
+                .get(&s.pool_id)
+                .and_then(|p| user_key(p, username))
+                .is_some_and(|k| k == s.username);
+        matches.then(|| id.clone())
     })
 }

@@ -219,4 +219,57 @@ def faults_are_injected_and_cleared():
     expect_error("NotAuthorizedException", c.get_user, AccessToken="x")
 
 
+@check
+def custom_auth_user_auth_and_email_otp():
+    # CustomAuthRules is emulator-only (boto3 would refuse the member), so this pool comes from a seed.
+    p = "us-east-1_Flows0001"
+    admin("POST", "/_emulator/seed", {"user_pools": [{
+        "Id": p, "PoolName": "flows", "MfaConfiguration": "OPTIONAL",
+        "EmailMfaConfiguration": {"Message": "{####}", "Subject": "code"},
+        "CustomAuthRules": {"Challenges": [{"PublicChallengeParameters": {"q": "2+2?"}, "Answer": "4"},
+                                           {"AnswerFromClientMetadata": "secret"}]}}]})
+    cl = c.create_user_pool_client(UserPoolId=p, ClientName="f", ExplicitAuthFlows=[
+        "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    c.admin_create_user(UserPoolId=p, Username="lee", MessageAction="SUPPRESS",
+                        UserAttributes=[{"Name": "email", "Value": "lee@example.com"}, {"Name": "email_verified", "Value": "true"},
+                                        {"Name": "phone_number", "Value": "+15555550111"}])
+    c.admin_set_user_password(UserPoolId=p, Username="lee", Password="Passw0rd1!", Permanent=True)
+    ch = c.initiate_auth(ClientId=cl, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "lee"},
+                         ClientMetadata={"secret": "s3"})
+    assert ch["ChallengeParameters"]["q"] == "2+2?"
+    ch = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="CUSTOM_CHALLENGE", Session=ch["Session"],
+                                     ChallengeResponses={"USERNAME": "lee", "ANSWER": "4"})
+    expect_error_or_rechallenge = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="CUSTOM_CHALLENGE", Session=ch["Session"],
+                                                              ChallengeResponses={"USERNAME": "lee", "ANSWER": "wrong"})
+    assert expect_error_or_rechallenge["ChallengeName"] == "CUSTOM_CHALLENGE"
+    done = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="CUSTOM_CHALLENGE", Session=expect_error_or_rechallenge["Session"],
+                                       ChallengeResponses={"USERNAME": "lee", "ANSWER": "s3"})
+    t = done["AuthenticationResult"]["AccessToken"]
+    # USER_AUTH: choose EMAIL_OTP, no password.
+    ch = c.initiate_auth(ClientId=cl, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "lee"})
+    assert ch["ChallengeName"] == "SELECT_CHALLENGE" and "EMAIL_OTP" in ch["AvailableChallenges"]
+    ch = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="SELECT_CHALLENGE", Session=ch["Session"],
+                                     ChallengeResponses={"USERNAME": "lee", "ANSWER": "EMAIL_OTP"})
+    done = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="EMAIL_OTP", Session=ch["Session"],
+                                       ChallengeResponses={"USERNAME": "lee", "EMAIL_OTP_CODE": last_code("lee", "email_otp")})
+    assert "AccessToken" in done["AuthenticationResult"]
+    ch = c.initiate_auth(ClientId=cl, AuthFlow="USER_AUTH",
+                         AuthParameters={"USERNAME": "lee", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd1!"})
+    assert "AccessToken" in ch["AuthenticationResult"]
+    # Two MFA factors: SELECT_MFA_TYPE, then EMAIL_OTP as a second factor.
+    c.admin_set_user_mfa_preference(UserPoolId=p, Username="lee", SMSMfaSettings={"Enabled": True},
+                                    EmailMfaSettings={"Enabled": True})
+    ch = sign_in("lee", "Passw0rd1!", cl)
+    assert ch["ChallengeName"] == "SELECT_MFA_TYPE", ch
+    assert set(json.loads(ch["ChallengeParameters"]["MFAS_CAN_CHOOSE"])) == {"SMS_MFA", "EMAIL_OTP"}
+    ch = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="SELECT_MFA_TYPE", Session=ch["Session"],
+                                     ChallengeResponses={"USERNAME": "lee", "ANSWER": "EMAIL_OTP"})
+    assert ch["ChallengeName"] == "EMAIL_OTP"
+    expect_error("CodeMismatchException", c.respond_to_auth_challenge, ClientId=cl, ChallengeName="EMAIL_OTP",
+                 Session=ch["Session"], ChallengeResponses={"USERNAME": "lee", "EMAIL_OTP_CODE": "x"})
+    done = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="EMAIL_OTP", Session=ch["Session"],
+                                       ChallengeResponses={"USERNAME": "lee", "EMAIL_OTP_CODE": last_code("lee", "email_otp")})
+    assert "AccessToken" in done["AuthenticationResult"]
+
+
 run()
