@@ -690,3 +690,44 @@ fn secret_hash_is_sent_when_the_client_has_a_secret() {
         cognito_auth_srp::secret_hash("lee", "client123", "s3cr3t")
     );
 }
+
+#[test]
+fn a_device_unknown_to_cognito_is_forgotten_and_the_password_claim_sent_again() {
+    let mut h = Harness::new(config_user_pool(), None);
+    let server = SrpServer::new("alice", "correct horse");
+    let op = h.call(h.sign_in_call("alice", "correct horse"));
+    h.run_srp();
+    let (id, req) = h.take_user_pool("InitiateAuth");
+    let UserPoolRequest::InitiateAuth {
+        auth_parameters, ..
+    } = req
+    else {
+        unreachable!()
+    };
+    let srp_a = auth_parameters.expose()["SRP_A"].clone();
+    h.complete(id, server.challenge("alice"));
+    h.run_srp();
+    let (id, _) = h.take_user_pool("RespondToAuthChallenge");
+    h.complete(id, service_error("ResourceNotFoundException"));
+    assert!(
+        h.reply(op).is_none(),
+        "not an error yet: the claim is sent again"
+    );
+    h.run_srp();
+    let (id, req) = h.take_user_pool("RespondToAuthChallenge");
+    let UserPoolRequest::RespondToAuthChallenge {
+        challenge_responses,
+        ..
+    } = &req
+    else {
+        unreachable!()
+    };
+    assert!(!challenge_responses.expose().contains_key("DEVICE_KEY"));
+    assert!(server.check(&srp_a, challenge_responses.expose()));
+    // A second ResourceNotFound is an error.
+    h.complete(id, service_error("ResourceNotFoundException"));
+    assert!(
+        matches!(h.reply(op), Some(Err(AuthError::Service { code, .. })) if code == "ResourceNotFound")
+    );
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+}

@@ -172,6 +172,13 @@ pub struct SignInFlow {
     pub origin: Origin,
     /// Signed in through the hosted UI.
     pub hosted_ui: bool,
+    /// The PASSWORD_VERIFIER challenge being answered, kept to answer it again once without
+    /// the device key if Cognito no longer knows the device.
+    #[serde(default)]
+    pub srp_challenge: Option<StringMap>,
+    /// Whether that retry happened.
+    #[serde(default)]
+    pub retried_without_device: bool,
 }
 
 /// What the flow does next.
@@ -229,6 +236,8 @@ impl SignInFlow {
             new_device: None,
             origin,
             hosted_ui: false,
+            srp_challenge: None,
+            retried_without_device: false,
         }
     }
 
@@ -516,7 +525,17 @@ impl Core {
     }
 
     fn on_auth_error(&mut self, out: &mut Outbox, flow: &mut SignInFlow, e: &ServiceError) -> Next {
-        // The remembered device is gone on the server: forget it and start over without it.
+        // The remembered device is gone on the server: forget it and answer the password
+        // challenge again without it (as the Amplify SDKs do), once.
+        if e.short_code() == "ResourceNotFound" && !flow.retried_without_device {
+            if let Some(params) = flow.srp_challenge.take() {
+                flow.retried_without_device = true;
+                self.devices.remove(&flow.username);
+                flow.device_key = None;
+                return self.claim(out, flow, &params, false);
+            }
+        }
+        // Without an SRP challenge to answer again, start over without the device.
         if e.short_code() == "ResourceNotFound" && flow.device_key.is_some() {
             self.devices.remove(&flow.username);
             flow.device_key = None;
@@ -542,6 +561,7 @@ impl Core {
         if resp.session.is_some() {
             flow.session.clone_from(&resp.session);
         }
+        flow.srp_challenge = None;
         if let Some(result) = &resp.authentication_result {
             let tokens = match Tokens::from_jwts(
                 result.access_token.clone(),
@@ -577,7 +597,10 @@ impl Core {
             return flow.fail(out, unexpected("neither tokens nor a challenge"));
         };
         match name {
-            "PASSWORD_VERIFIER" => self.claim(out, flow, params, false),
+            "PASSWORD_VERIFIER" => {
+                flow.srp_challenge = Some(params.clone());
+                self.claim(out, flow, params, false)
+            }
             "DEVICE_PASSWORD_VERIFIER" => self.claim(out, flow, params, true),
             "DEVICE_SRP_AUTH" => {
                 if self.devices.contains_key(&flow.username) {
