@@ -95,6 +95,7 @@ fn signed_in_users_federate_their_id_token() {
             .username,
         "ann"
     );
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -193,6 +194,7 @@ fn federated_sign_in_then_the_provider_token_expires_and_a_new_one_unblocks_call
     assert!(h.reply(clear).unwrap().is_ok());
     assert_eq!(h.m.user_state(), UserState::Guest);
     assert!(h.persisted.as_ref().unwrap().federation.is_none());
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -313,6 +315,7 @@ fn hosted_ui_sign_in_with_pkce() {
         }
     );
     assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(r))) if r.is_complete()));
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]

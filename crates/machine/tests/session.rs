@@ -105,6 +105,7 @@ fn a_network_failure_keeps_the_user_signed_in_and_retries_with_backoff() {
         h.user_states,
         vec![UserState::SignedOut, UserState::SignedIn]
     );
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -241,6 +242,7 @@ fn delete_user_signs_out_after_the_service_confirms() {
     );
     assert_eq!(h.reply(op), Some(&Ok(Answer::Done)));
     assert_eq!(h.m.user_state(), UserState::SignedOut);
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -383,6 +385,7 @@ fn restoring_expired_tokens_offline_keeps_the_user_signed_in() {
     let (id, _) = h.take_user_pool("InitiateAuth");
     h.complete(id, network_error());
     assert!(matches!(h.reply(op), Some(Err(AuthError::Network { .. }))));
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]

@@ -102,6 +102,7 @@ fn srp_sign_in_with_the_right_password_is_verified_and_signs_in() {
     let stored = h.persisted.as_ref().expect("session persisted");
     assert_eq!(stored.tokens.as_ref().unwrap().username, "alice");
     assert!(h.timers.contains_key(&TimerKind::TokensDue));
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -406,6 +407,7 @@ fn custom_auth_with_srp_then_two_custom_rounds() {
     let now = h.now_s();
     h.complete(id, tokens_response(auth_result("erin", now, 3600, 1)));
     h.assert_signed_in_answer(op);
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -434,6 +436,7 @@ fn custom_auth_without_srp_sends_no_password() {
             next_step: SignInStep::CustomChallenge { .. }
         }))
     ));
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -486,6 +489,7 @@ fn user_auth_select_first_factor_email_otp() {
     let now = h.now_s();
     h.complete(id, tokens_response(auth_result("gus", now, 3600, 1)));
     h.assert_signed_in_answer(op);
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -607,6 +611,7 @@ fn new_device_is_confirmed_then_device_srp_is_used_on_the_next_sign_in() {
     let now = h.now_s();
     h.complete(id, tokens_response(auth_result("hal", now, 3600, 2)));
     h.assert_signed_in_answer(op);
+    insta::assert_yaml_snapshot!(h.trace);
 }
 
 #[test]
@@ -730,4 +735,5 @@ fn a_device_unknown_to_cognito_is_forgotten_and_the_password_claim_sent_again() 
         matches!(h.reply(op), Some(Err(AuthError::Service { code, .. })) if code == "ResourceNotFound")
     );
     assert_eq!(h.m.user_state(), UserState::SignedOut);
+    insta::assert_yaml_snapshot!(h.trace);
 }
