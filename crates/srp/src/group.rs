@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::encoding::{pad, strip_leading_zeros};
+use crate::encoding::pad;
 use crate::mont::{self, Limbs, LIMBS};
 use crate::secret::SecretLimbs;
 use crate::SrpError;
@@ -141,7 +141,9 @@ pub(crate) fn ephemeral_from_random<const L: usize>(
             got: random.len(),
         });
     };
-    if strip_leading_zeros(bytes).is_empty() {
+    // OR over every byte rather than searching for the first non-zero one, so the time taken
+    // does not tell how many leading zero bytes the secret has.
+    if bytes.iter().fold(0u8, |acc, &b| acc | b) == 0 {
         return Err(SrpError::DegenerateRandom);
     }
     Ok(SecretLimbs(mont::small_from_be(bytes)))

@@ -14,6 +14,13 @@
 //! bits, every window multiplies (by one when the digit is zero), table entries are selected by
 //! scanning the whole table with masks, and the Montgomery reduction's final subtraction is
 //! masked. Only public lengths (the exponent bit count chosen by the caller) shape the work.
+//! (Outside this module, Cognito's PAD rule hashes S without its leading zero bytes, so the HKDF
+//! input length depends on S; that is the protocol's, and the same in every SDK.)
+//!
+//! Zeroization: the exponentiations wipe their window tables; the callers keep secrets (`a`, `b`,
+//! `x`, the exponent, S) in zeroize-on-drop holders. Stack temporaries inside one Montgomery
+//! multiplication are not wiped: that would add stores to the hottest loop, and the next
+//! multiplication overwrites them.
 
 use std::sync::OnceLock;
 
