@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::jwt::TokenSigner;
@@ -112,6 +112,43 @@ pub struct Emulator {
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
     pub(crate) outbox: Vec<OutboxMessage>,
     pub(crate) external_verifier: ExternalVerifier,
+    /// Tokens of the current answer whose signatures are still to be computed.
+    pending: Vec<(String, Map<String, Value>)>,
+}
+
+/// An answer whose tokens are not signed yet: [`Unsigned::finish`] signs them. Signing is the
+/// costly part of a sign-in and needs no access to the model, so a server can do it after
+/// releasing its lock on the emulator.
+#[derive(Debug)]
+pub struct Unsigned {
+    response: Value,
+    pending: Vec<(String, Map<String, Value>)>,
+    signer: TokenSigner,
+}
+
+impl Unsigned {
+    /// Signs the pending tokens and returns the finished answer.
+    pub fn finish(self) -> Value {
+        let mut response = self.response;
+        if !self.pending.is_empty() {
+            fill(&mut response, &self.pending, &self.signer);
+        }
+        response
+    }
+}
+
+/// Replaces each placeholder string by its signed token.
+fn fill(v: &mut Value, pending: &[(String, Map<String, Value>)], signer: &TokenSigner) {
+    match v {
+        Value::String(s) => {
+            if let Some((_, claims)) = pending.iter().find(|(p, _)| p == s) {
+                *s = signer.sign(claims);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| fill(x, pending, signer)),
+        Value::Object(o) => o.values_mut().for_each(|x| fill(x, pending, signer)),
+        _ => {}
+    }
 }
 
 impl std::fmt::Debug for Emulator {
@@ -151,6 +188,7 @@ impl Emulator {
             identity_pools: BTreeMap::new(),
             outbox: Vec::new(),
             external_verifier,
+            pending: Vec::new(),
         })
     }
 
@@ -158,6 +196,28 @@ impl Emulator {
     /// `AWSCognitoIdentityProviderService.InitiateAuth`), `body` the JSON request, `now` the
     /// emulator's current time.
     pub fn handle(&mut self, target: &str, body: &Value, now: UnixMillis) -> ApiResult<Value> {
+        self.handle_unsigned(target, body, now)
+            .map(Unsigned::finish)
+    }
+
+    /// Like [`Emulator::handle`], leaving token signatures to [`Unsigned::finish`].
+    pub fn handle_unsigned(
+        &mut self,
+        target: &str,
+        body: &Value,
+        now: UnixMillis,
+    ) -> ApiResult<Unsigned> {
+        self.pending.clear();
+        let response = self.dispatch(target, body, now);
+        let pending = std::mem::take(&mut self.pending);
+        response.map(|response| Unsigned {
+            response,
+            pending,
+            signer: self.signer.clone(),
+        })
+    }
+
+    fn dispatch(&mut self, target: &str, body: &Value, now: UnixMillis) -> ApiResult<Value> {
         if !body.is_object() {
             return Err(ApiError::new(
                 ErrorKind::SerializationError,
@@ -172,6 +232,15 @@ impl Emulator {
         } else {
             Err(unknown_operation(target))
         }
+    }
+
+    /// Queues `claims` for signing and returns the placeholder that stands for the token in the
+    /// answer until [`Unsigned::finish`].
+    pub(crate) fn sign_later(&mut self, claims: Map<String, Value>) -> String {
+        // The placeholder cannot collide with anything a request carries: it holds a NUL.
+        let placeholder = format!("\u{0}unsigned-token-{}", self.pending.len());
+        self.pending.push((placeholder.clone(), claims));
+        placeholder
     }
 
     /// Every message delivered so far, oldest first.

@@ -287,9 +287,11 @@ async fn api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
         }
     };
     let now = shared.now();
-    let result = shared.with(|emu| emu.handle(&target, &parsed, now));
+    // Only the model update holds the lock; token signatures are computed after it is released,
+    // so concurrent sign-ins use every core.
+    let result = shared.with(|emu| emu.handle_unsigned(&target, &parsed, now));
     match result {
-        Ok(v) => json_response(200, &v),
+        Ok(unsigned) => json_response(200, &unsigned.finish()),
         Err(e) => error_response(&e),
     }
 }

@@ -380,7 +380,7 @@ fn open_id_token(
     claims.insert("exp".into(), json!(now.secs() + duration_s));
     claims.insert("iat".into(), json!(now.secs()));
     claims.insert("jti".into(), json!(emu.uuid()));
-    emu.signer.sign(&claims)
+    emu.sign_later(claims)
 }
 
 fn get_open_id_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {

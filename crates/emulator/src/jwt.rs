@@ -1,15 +1,16 @@
 //! RS256 JSON Web Tokens: signing the tokens the emulator issues, verifying the ones it is shown,
 //! and publishing the public key as a JWKS.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer as _, Verifier as _};
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    KeyPair, RsaKeyPair, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+};
 use serde_json::{Map, Value};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// The emulator-only RSA key shipped with the crate. It signs tokens for local testing only and
 /// protects nothing: never use it, or tokens it signed, for anything real.
@@ -33,13 +34,17 @@ pub enum JwtError {
     BadSignature,
 }
 
-/// An RS256 signer with the key id it publishes.
+/// An RS256 signer with the key id it publishes. Cloning is cheap (the key is shared).
 #[derive(Clone)]
 pub struct TokenSigner {
     kid: String,
-    signing: SigningKey<Sha256>,
-    verifying: VerifyingKey<Sha256>,
-    public: RsaPublicKey,
+    key: Arc<RsaKeyPair>,
+    public_der: Arc<Vec<u8>>,
+    n: Vec<u8>,
+    e: Vec<u8>,
+    // PKCS#1 v1.5 signatures are deterministic: this randomness only blinds the private-key
+    // operation against timing attacks and never changes a token, so replays stay exact.
+    blinding: SystemRandom,
 }
 
 impl std::fmt::Debug for TokenSigner {
@@ -56,18 +61,28 @@ impl TokenSigner {
         Self::from_pkcs1_pem(EMULATOR_ONLY_KEY_PEM)
     }
 
-    /// A signer from a PKCS#1 PEM private key.
+    /// A signer from a PKCS#1 PEM private key (`-----BEGIN RSA PRIVATE KEY-----`).
     pub fn from_pkcs1_pem(pem: &str) -> Result<Self, JwtError> {
-        let key = RsaPrivateKey::from_pkcs1_pem(pem).map_err(|_| JwtError::BadKey)?;
-        let public = key.to_public_key();
+        let body: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::trim)
+            .collect();
+        let der = STANDARD.decode(body).map_err(|_| JwtError::BadKey)?;
+        let key = RsaKeyPair::from_der(&der).map_err(|_| JwtError::BadKey)?;
+        let public = key.public_key();
+        let components = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(public);
+        let (n, e) = (components.n, components.e);
+        let public_der = public.as_ref().to_vec();
         // The key id is derived from the modulus so that it is stable for a given key.
-        let digest = <Sha256 as sha2::Digest>::digest(public.n().to_bytes_be());
-        let kid = URL_SAFE_NO_PAD.encode(&digest[..20]);
+        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n)[..20]);
         Ok(Self {
             kid,
-            signing: SigningKey::<Sha256>::new(key),
-            verifying: VerifyingKey::<Sha256>::new(public.clone()),
-            public,
+            key: Arc::new(key),
+            public_der: Arc::new(public_der),
+            n,
+            e,
+            blinding: SystemRandom::new(),
         })
     }
 
@@ -78,9 +93,19 @@ impl TokenSigner {
         out.push_str(&URL_SAFE_NO_PAD.encode(header.to_string()));
         out.push('.');
         out.push_str(&URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string()));
-        let sig = self.signing.sign(out.as_bytes());
+        let mut sig = vec![0u8; self.key.public().modulus_len()];
+        // Signing fails only if the buffer has the wrong length (it is the modulus length) or
+        // the system RNG is unavailable for blinding; the token is then left unsigned, which
+        // every verifier rejects.
+        if self
+            .key
+            .sign(&RSA_PKCS1_SHA256, &self.blinding, out.as_bytes(), &mut sig)
+            .is_err()
+        {
+            sig.clear();
+        }
         out.push('.');
-        out.push_str(&URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+        out.push_str(&URL_SAFE_NO_PAD.encode(sig));
         out
     }
 
@@ -94,8 +119,7 @@ impl TokenSigner {
             return Err(JwtError::BadHeader);
         }
         let signed_len = token.rfind('.').ok_or(JwtError::Malformed)?;
-        let sig = Signature::try_from(sig.as_slice()).map_err(|_| JwtError::BadSignature)?;
-        self.verifying
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, self.public_der.as_slice())
             .verify(&token.as_bytes()[..signed_len], &sig)
             .map_err(|_| JwtError::BadSignature)?;
         Ok(claims)
@@ -105,10 +129,10 @@ impl TokenSigner {
     pub fn jwks(&self) -> Value {
         serde_json::json!({"keys": [{
             "alg": "RS256",
-            "e": URL_SAFE_NO_PAD.encode(self.public.e().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(&self.e),
             "kid": self.kid,
             "kty": "RSA",
-            "n": URL_SAFE_NO_PAD.encode(self.public.n().to_bytes_be()),
+            "n": URL_SAFE_NO_PAD.encode(&self.n),
             "use": "sig",
         }]})
     }

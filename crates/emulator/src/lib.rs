@@ -55,7 +55,7 @@ pub mod faults;
 pub mod http;
 
 pub use crate::core::{
-    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage,
+    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage, Unsigned,
     IDENTITY_PREFIX, USER_POOL_PREFIX,
 };
 pub use crate::error::{ApiError, ApiResult, ErrorKind};

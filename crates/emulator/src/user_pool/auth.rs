@@ -540,10 +540,10 @@ pub(crate) fn issue_tokens(
     let username = u.username.clone();
     let tracking = pool.device_tracking();
     let mut result = json!({
-        "AccessToken": emu.signer.sign(&access),
+        "AccessToken": emu.sign_later(access),
         "ExpiresIn": validity.access_s,
         "TokenType": "Bearer",
-        "IdToken": emu.signer.sign(&id),
+        "IdToken": emu.sign_later(id),
     });
     if refresh.is_none() {
         let token = format!("{}.{}", emu.opaque_token(120), emu.opaque_token(200));
