@@ -123,6 +123,9 @@ fn run_case_inner(root: &Path, case: &Case, run: &mut CaseRun) -> Result<(), Str
             run.failures.push(format!("{kind}: {e}"));
         }
     }
+    if let Err(e) = checks::secret_hashes(&d, &config) {
+        run.failures.push(format!("requests: {e}"));
+    }
     if let Outcome::Single(None) = outcome {
         run.notes.push("the call was never answered".into());
     }

@@ -697,3 +697,51 @@ fn field_matches(exp: &Value, got: &Value, expected_hash: Option<&str>) -> bool 
         _ => exp == got,
     }
 }
+
+/// A check beyond Amplify's validations: the fixtures configure an app client secret, and Cognito
+/// refuses any sign-in, sign-up or password-reset request without the right SECRET_HASH (the
+/// mocks would not notice). Every such request the machine sent must carry the HMAC of its own
+/// user name. Refresh requests name no user and are not checked.
+pub(crate) fn secret_hashes(d: &Driver, config: &Config) -> Result<(), String> {
+    let Some(pool) = config.user_pool.as_ref() else {
+        return Ok(());
+    };
+    let Some(secret) = pool.app_client_secret.as_ref() else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for req in &d.user_pool_sent {
+        let fields = our_fields(req);
+        let sent = match req {
+            UserPoolRequest::InitiateAuth {
+                auth_parameters, ..
+            } => auth_parameters.expose().get("SECRET_HASH").cloned(),
+            UserPoolRequest::RespondToAuthChallenge {
+                challenge_responses,
+                ..
+            } => challenge_responses.expose().get("SECRET_HASH").cloned(),
+            _ => fields
+                .get("secretHash")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+        };
+        if fields.is_empty() {
+            continue;
+        }
+        let Some(user) = request_username(req) else {
+            if matches!(req, UserPoolRequest::RespondToAuthChallenge { .. }) {
+                errors.push("RespondToAuthChallenge without USERNAME".into());
+            }
+            continue;
+        };
+        let expected = cognito_auth_srp::secret_hash(&user, &pool.app_client_id, secret.expose());
+        if sent.as_deref() != Some(expected.as_str()) {
+            errors.push(format!(
+                "{} for {user:?}: SECRET_HASH {}",
+                req.operation(),
+                if sent.is_some() { "wrong" } else { "missing" }
+            ));
+        }
+    }
+    mismatch(errors)
+}
