@@ -19,7 +19,7 @@ mod conformance;
 use std::path::Path;
 
 use cognito_auth_machine::Config;
-use conformance::allow::{self, DELIBERATE, KNOWN_MACHINE_BUGS};
+use conformance::allow::{self, Call, DELIBERATE, KNOWN_MACHINE_BUGS};
 use conformance::calls::{self, Outcome};
 use conformance::fixture::{self, Case};
 use conformance::{checks, mocks::MockBackend, start, states};
@@ -65,20 +65,25 @@ fn concerns_user_pool(case: &Case, state: &serde_json::Value) -> bool {
     !(case.api_name() == "fetchAuthSession" && identity_only && !user_pool_mock)
 }
 
-fn run_case(root: &Path, case: &Case) -> CaseRun {
+fn run_case(root: &Path, case: &Case, equivalent: Option<&[Call]>) -> CaseRun {
     let mut run = CaseRun {
         id: case.id.clone(),
         user_pool: true,
         failures: Vec::new(),
         notes: Vec::new(),
     };
-    if let Err(e) = run_case_inner(root, case, &mut run) {
+    if let Err(e) = run_case_inner(root, case, equivalent, &mut run) {
         run.failures.push(e);
     }
     run
 }
 
-fn run_case_inner(root: &Path, case: &Case, run: &mut CaseRun) -> Result<(), String> {
+fn run_case_inner(
+    root: &Path,
+    case: &Case,
+    equivalent: Option<&[Call]>,
+    run: &mut CaseRun,
+) -> Result<(), String> {
     let config_text = fixture::config_text(root, case.config_file()?)?;
     let config =
         Config::from_json_auto_lenient(&config_text).map_err(|e| format!("config: {e}"))?;
@@ -86,13 +91,16 @@ fn run_case_inner(root: &Path, case: &Case, run: &mut CaseRun) -> Result<(), Str
     run.user_pool = concerns_user_pool(case, &state);
     let mut d = start::start(config.clone(), &state)?;
     let mut backend = MockBackend::new(case.mocks());
-    let outcome = calls::run(
-        &mut d,
-        &mut backend,
-        case.api_name(),
-        case.params(),
-        case.options(),
-    );
+    let outcome = match equivalent {
+        None => calls::run(
+            &mut d,
+            &mut backend,
+            case.api_name(),
+            case.params(),
+            case.options(),
+        ),
+        Some(list) => run_equivalent(&mut d, &mut backend, list),
+    };
     run.notes.append(&mut backend.notes);
     let unused = backend.unused();
     if !unused.is_empty() {
@@ -134,9 +142,27 @@ fn run_case_inner(root: &Path, case: &Case, run: &mut CaseRun) -> Result<(), Str
     Ok(())
 }
 
-/// Runs a case, turning a machine panic into a failure (a panic is always a bug).
-fn run_case_catching(root: &Path, case: &Case) -> CaseRun {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(root, case))) {
+/// Runs our equivalent of a case's call: each call in turn; the last one's result is validated.
+fn run_equivalent(
+    d: &mut conformance::driver::Driver,
+    backend: &mut MockBackend,
+    list: &[Call],
+) -> Result<Outcome, String> {
+    let mut last = Err("an empty equivalent".to_owned());
+    for call in list {
+        let params = serde_json::from_str(call.params).map_err(|e| format!("params: {e}"))?;
+        let options = serde_json::from_str(call.options).map_err(|e| format!("options: {e}"))?;
+        last = calls::run(d, backend, call.api, &params, &options);
+    }
+    last
+}
+
+/// Runs a case (or our equivalent of it), turning a machine panic into a failure (a panic is
+/// always a bug).
+fn run_case_catching(root: &Path, case: &Case, equivalent: Option<&[Call]>) -> CaseRun {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_case(root, case, equivalent)
+    })) {
         Ok(run) => run,
         Err(panic) => {
             let message = panic
@@ -202,13 +228,34 @@ fn amplify_android_feature_tests() {
         }
     }
 
-    let runs: Vec<CaseRun> = cases.iter().map(|c| run_case_catching(&root, c)).collect();
+    let runs: Vec<CaseRun> = cases
+        .iter()
+        .map(|c| run_case_catching(&root, c, None))
+        .collect();
     let mut counts = [0usize; 4];
     let (mut up_total, mut up_pass, mut up_deliberate) = (0usize, 0usize, 0usize);
+    let mut equivalents_passing = 0usize;
     println!("| case | user pool | result | details |");
     println!("|---|---|---|---|");
-    for run in &runs {
-        let s = status(run, &mut problems);
+    for (run, case) in runs.iter().zip(&cases) {
+        let mut s = status(run, &mut problems);
+        let mut equivalent = "";
+        if let Some(listed) = allow::find(DELIBERATE, &run.id)
+            .filter(|l| s == Status::Deliberate && !l.equivalent.is_empty())
+        {
+            let eq = run_case_catching(&root, case, Some(listed.equivalent));
+            if eq.failures.is_empty() {
+                equivalent = " (our equivalent passes)";
+                equivalents_passing += 1;
+            } else {
+                problems.push(format!(
+                    "{}: our equivalent fails: {}",
+                    run.id,
+                    eq.failures.join(" | ")
+                ));
+                s = Status::Fail;
+            }
+        }
         counts[s as usize] += 1;
         if run.user_pool {
             up_total += 1;
@@ -225,7 +272,7 @@ fn amplify_android_feature_tests() {
             run.id,
             if run.user_pool { "yes" } else { "no" },
             s.label(),
-            details.replace('|', "/")
+            details.replace('|', "/") + equivalent
         );
         if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
             for f in &run.failures {
@@ -241,7 +288,8 @@ fn amplify_android_feature_tests() {
     let rate = up_pass as f64 / considered.max(1) as f64;
     let raw = up_pass as f64 / up_total.max(1) as f64;
     println!(
-        "\n{} cases: {} pass, {} fail, {} deliberate differences, {} known machine bugs",
+        "\n{} cases: {} pass, {} fail, {} deliberate differences ({equivalents_passing} of them \
+         pass when expressed with our API), {} known machine bugs",
         runs.len(),
         counts[Status::Pass as usize],
         counts[Status::Fail as usize],
