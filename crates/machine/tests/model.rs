@@ -95,10 +95,11 @@ prop_state_machine! {
     fn refreshes_are_single_flight(sequential 1..60 => MachineUnderTest<SINGLE_REFRESH>);
 
     #[test]
-    #[ignore = "machine bug: see regression_credentials_without_identity_pool_never_answered"]
+    #[ignore = "machine bugs: see the regression_credentials_* tests"]
     fn every_call_answered_exactly_once(sequential 1..60 => MachineUnderTest<ANSWERS>);
 
     #[test]
+    #[ignore = "machine bug: see regression_expired_tokens_while_deleting_user"]
     fn never_hands_out_expired_tokens(sequential 1..60 => MachineUnderTest<FRESH_TOKENS>);
 
     #[test]
@@ -277,4 +278,90 @@ fn regression_refederation_network_error_loses_the_federated_session() {
         "(while re-federating, after a network error); state {}",
         d.m.state().label()
     );
+}
+
+/// Found by `every_call_answered_exactly_once` (once the bugs above were avoided): a guest
+/// `aws_credentials` call queued while a sign-in is in flight ("answered once the sign-in
+/// ends") is never answered when the sign-in fails: `Next::Fail` returns to `signed_out`
+/// without serving or failing `credential_waiters`, and `release_sign_in_wait` in
+/// `signed_out` does not release them either. (The same happens when the guest GetId was
+/// already in flight as the sign-in started: its result is dropped as "for an ended session".)
+#[test]
+#[ignore = "machine bug: credentials queued during a sign-in that fails are never answered"]
+fn regression_credentials_queued_during_failed_sign_in_never_answered() {
+    let mut d = Driver::new_checking(Checks::NONE, ConfigChoice::WithGuests, [0; 32]);
+    d.step(&Step::SignIn {
+        user: 0,
+        srp: false,
+    });
+    let op = d.call(cognito_auth_machine::ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    d.step(&answer(Reply::NotAuthorized)); // wrong password
+    d.finish(); // the network answers everything; release_sign_in_wait
+    assert!(
+        d.answered.contains(&op),
+        "aws_credentials must be answered (guest credentials or an error); state {}",
+        d.m.state().label()
+    );
+}
+
+/// Found by `every_call_answered_exactly_once`: an identity-pool result that arrives while
+/// `delete_user` is in flight is dropped (the `any` superstate treats it as "for an ended
+/// session"); if DeleteUser then fails the user stays signed in, and the `aws_credentials`
+/// call that started the fetch is never answered.
+#[test]
+#[ignore = "machine bug: credentials fetch finishing during a failed delete_user is dropped, the call never answered"]
+fn regression_credentials_dropped_while_deleting_user() {
+    let mut d = Driver::new_checking(Checks::NONE, ConfigChoice::WithGuests, [0; 32]);
+    d.step(&Step::SignIn {
+        user: 0,
+        srp: false,
+    });
+    d.step(&ok());
+    let op = d.call(cognito_auth_machine::ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    d.step(&Step::DeleteUser);
+    d.step(&ok()); // GetId answers while DeleteUser is in flight
+    d.step(&answer(Reply::NotAuthorized)); // DeleteUser refused: still signed in
+    d.finish();
+    assert!(
+        d.answered.contains(&op),
+        "aws_credentials must be answered; state {}",
+        d.m.state().label()
+    );
+}
+
+/// Found by `never_hands_out_expired_tokens`: while `delete_user` is in flight, `tokens()`
+/// answers with the cached tokens without checking their expiry.
+#[test]
+#[ignore = "machine bug: tokens() while deleting_user hands out expired tokens"]
+fn regression_expired_tokens_while_deleting_user() {
+    let mut d = Driver::new_checking(Checks::NONE, ConfigChoice::UserPool, [0; 32]);
+    d.step(&Step::SignIn {
+        user: 0,
+        srp: false,
+    });
+    d.step(&Step::Answer {
+        nth: 0,
+        reply: Reply::Ok { ttl_s: 600 },
+    });
+    d.step(&Step::DeleteUser);
+    d.step(&Step::Advance { secs: 600 });
+    let op = d.call(cognito_auth_machine::ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    let now_s = d.now.unix_s();
+    let reply = d.outputs.iter().rev().find_map(|o| match o {
+        cognito_auth_machine::Output::Reply { op: o, result } if *o == op => Some(result.clone()),
+        _ => None,
+    });
+    if let Some(Ok(cognito_auth_machine::Answer::Tokens(t))) = &reply {
+        assert!(
+            t.expires_at_s > now_s,
+            "tokens expiring at {} handed out at {now_s}",
+            t.expires_at_s
+        );
+    }
 }
