@@ -20,6 +20,8 @@ pub enum SrpTask {
     UserClaim {
         /// The same random bytes as for `SRP_A`.
         ephemeral: Secret<Vec<u8>>,
+        /// The `SRP_A` computed from them (saves recomputing it).
+        srp_a: Option<String>,
         /// Pool name (the part of the pool id after `_`).
         pool_name: String,
         /// `USER_ID_FOR_SRP` from the challenge.
@@ -39,6 +41,8 @@ pub enum SrpTask {
     DeviceClaim {
         /// The same random bytes as for the device `SRP_A`.
         ephemeral: Secret<Vec<u8>>,
+        /// The device `SRP_A` computed from them.
+        srp_a: Option<String>,
         /// Device group key.
         device_group_key: String,
         /// Device key.
@@ -123,6 +127,7 @@ impl SrpTask {
             }
             Self::UserClaim {
                 ephemeral,
+                srp_a,
                 pool_name,
                 user_id_for_srp,
                 password,
@@ -131,7 +136,7 @@ impl SrpTask {
                 secret_block,
                 timestamp,
             } => {
-                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
+                let eph = ephemeral_for_claim(ephemeral, srp_a.as_deref()).map_err(fail)?;
                 let signature = srp::user_password_claim(
                     &eph,
                     &srp::UserClaimInput {
@@ -151,6 +156,7 @@ impl SrpTask {
             }
             Self::DeviceClaim {
                 ephemeral,
+                srp_a,
                 device_group_key,
                 device_key,
                 device_password,
@@ -159,7 +165,7 @@ impl SrpTask {
                 secret_block,
                 timestamp,
             } => {
-                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
+                let eph = ephemeral_for_claim(ephemeral, srp_a.as_deref()).map_err(fail)?;
                 let signature = srp::device_password_claim(
                     &eph,
                     &srp::DeviceClaimInput {
@@ -191,5 +197,17 @@ impl SrpTask {
                 })
             }
         }
+    }
+}
+
+fn ephemeral_for_claim(
+    ephemeral: &Secret<Vec<u8>>,
+    srp_a: Option<&str>,
+) -> Result<cognito_auth_srp::ClientEphemeral, cognito_auth_srp::SrpError> {
+    match srp_a {
+        Some(a) => {
+            cognito_auth_srp::ClientEphemeral::from_random_with_public(ephemeral.expose(), a)
+        }
+        None => cognito_auth_srp::ClientEphemeral::from_random(ephemeral.expose()),
     }
 }

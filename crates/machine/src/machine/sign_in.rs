@@ -156,6 +156,9 @@ pub struct SignInFlow {
     pub client_metadata: StringMap,
     /// Random bytes of the current SRP ephemeral.
     pub ephemeral: Option<Secret<Vec<u8>>>,
+    /// The `SRP_A` computed from them.
+    #[serde(default)]
+    pub srp_a: Option<String>,
     /// Cognito's session string.
     pub session: Option<Secret<String>>,
     /// The challenge awaiting the app's answer.
@@ -228,6 +231,7 @@ impl SignInFlow {
             preferred_challenge,
             client_metadata,
             ephemeral: None,
+            srp_a: None,
             session: None,
             challenge: None,
             waiting_for: None,
@@ -280,6 +284,7 @@ impl Core {
     fn start_ephemeral(&mut self, out: &mut Outbox, flow: &mut SignInFlow, w: WaitFor) -> Next {
         let eph = Secret::new(self.rng.bytes(SrpTask::EPHEMERAL_RANDOM_LEN));
         flow.ephemeral = Some(eph.clone());
+        flow.srp_a = None;
         flow.waiting_for = Some(w);
         Next::Wait(self.effect(
             out,
@@ -408,15 +413,18 @@ impl Core {
         };
         match (waiting_for, result) {
             (WaitFor::UserA, EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a }))) => {
+                flow.srp_a = Some(srp_a.clone());
                 self.initiate(out, flow, Some(srp_a.clone()))
             }
             (WaitFor::SelectSrpA, EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a }))) => {
+                flow.srp_a = Some(srp_a.clone());
                 let mut extra = StringMap::new();
                 extra.insert("ANSWER".into(), "PASSWORD_SRP".into());
                 extra.insert("SRP_A".into(), srp_a.clone());
                 self.respond(out, flow, "SELECT_CHALLENGE", extra)
             }
             (WaitFor::DeviceA, EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a }))) => {
+                flow.srp_a = Some(srp_a.clone());
                 let mut extra = StringMap::new();
                 extra.insert("SRP_A".into(), srp_a.clone());
                 self.respond(out, flow, "DEVICE_SRP_AUTH", extra)
@@ -703,6 +711,7 @@ impl Core {
             };
             SrpTask::DeviceClaim {
                 ephemeral: eph,
+                srp_a: flow.srp_a.clone(),
                 device_group_key: d.device_group_key.clone(),
                 device_key: d.device_key.clone(),
                 device_password: d.device_password.clone(),
@@ -728,6 +737,7 @@ impl Core {
                 .unwrap_or_default();
             SrpTask::UserClaim {
                 ephemeral: eph,
+                srp_a: flow.srp_a.clone(),
                 pool_name,
                 user_id_for_srp: params
                     .get("USER_ID_FOR_SRP")
