@@ -2,7 +2,7 @@
 //! performs effects (service calls through a [`Backend`], SRP tasks for real, store writes
 //! acknowledged, timers ignored).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use cognito_auth_machine::cognito::{
     IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
@@ -47,6 +47,11 @@ pub(crate) struct Driver {
     now: Timestamp,
     next_op: u64,
     queue: VecDeque<(EffectId, Effect)>,
+    /// Service calls a backend left unanswered: offered again to the next backend (a refresh
+    /// started while the stored session loads is answered by the case's mocks).
+    parked: Vec<(EffectId, Effect)>,
+    /// Effects already recorded in `user_pool_sent` / `identity_sent`.
+    recorded: BTreeSet<EffectId>,
     pub(crate) replies: BTreeMap<OperationId, Result<Answer, AuthError>>,
     /// User-pool requests in the order sent.
     pub(crate) user_pool_sent: Vec<UserPoolRequest>,
@@ -66,6 +71,8 @@ impl Driver {
             now: Timestamp::new(1_000, NOW_UNIX_S * 1000),
             next_op: 1,
             queue: VecDeque::new(),
+            parked: Vec::new(),
+            recorded: BTreeSet::new(),
             replies: BTreeMap::new(),
             user_pool_sent: Vec::new(),
             identity_sent: Vec::new(),
@@ -93,6 +100,7 @@ impl Driver {
     pub(crate) fn reset_records(&mut self) {
         self.user_pool_sent.clear();
         self.identity_sent.clear();
+        self.recorded.clear();
         self.notes.clear();
     }
 
@@ -130,6 +138,9 @@ impl Driver {
 
     /// Performs effects until none is left (or only unanswered ones).
     pub(crate) fn run(&mut self, backend: &mut dyn Backend) {
+        for parked in std::mem::take(&mut self.parked).into_iter().rev() {
+            self.queue.push_front(parked);
+        }
         let mut handled = 0;
         while let Some((id, effect)) = self.queue.pop_front() {
             handled += 1;
@@ -139,16 +150,19 @@ impl Driver {
                 ));
                 return;
             }
-            let result = match effect {
+            let first_time = self.recorded.insert(id);
+            let result = match &effect {
                 Effect::UserPool { request } => {
-                    let r = backend.user_pool(&request);
-                    self.user_pool_sent.push(request);
-                    r.map(EffectResult::UserPool)
+                    if first_time {
+                        self.user_pool_sent.push(request.clone());
+                    }
+                    backend.user_pool(request).map(EffectResult::UserPool)
                 }
                 Effect::Identity { request } => {
-                    let r = backend.identity(&request);
-                    self.identity_sent.push(request);
-                    r.map(EffectResult::Identity)
+                    if first_time {
+                        self.identity_sent.push(request.clone());
+                    }
+                    backend.identity(request).map(EffectResult::Identity)
                 }
                 Effect::Srp { task } => {
                     let r = task.run();
@@ -161,19 +175,20 @@ impl Driver {
                 Effect::LoadSession => Some(EffectResult::Loaded(Ok(None))),
                 Effect::OpenUrl { url } => {
                     self.notes.push(format!("opened {url}"));
-                    None
+                    continue;
                 }
                 other => {
                     self.notes
                         .push(format!("effect left unanswered: {other:?}"));
-                    None
+                    continue;
                 }
             };
-            if let Some(result) = result {
-                self.feed(Event::Completed {
+            match result {
+                Some(result) => self.feed(Event::Completed {
                     effect_id: id,
                     result,
-                });
+                }),
+                None => self.parked.push((id, effect)),
             }
         }
     }
