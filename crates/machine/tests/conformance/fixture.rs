@@ -8,9 +8,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The fixture tree: `configuration/`, `states/`, `testsuites/<api>/*.json`.
+/// The fixture tree: `configuration/`, `states/`, `testsuites/<api>/*.json`. It sits beside the
+/// repository (`shared/conformance/amplify-android`); `CONFORMANCE_FIXTURES` points elsewhere.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/amplify-android")
+    match std::env::var_os("CONFORMANCE_FIXTURES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/conformance/amplify-android"),
+    }
 }
 
 /// One case file.
