@@ -10,8 +10,10 @@
 //! the table.
 //!
 //! The test fails if the fixtures are missing, if a case fails that is not on the documented
-//! allow-list (`conformance/allow.rs`), if a listed case passes or fails for another reason, or
-//! if fewer than 90% of the user-pool cases that are not deliberate differences pass.
+//! allow-list (`conformance/allow.rs`), if a listed case passes or fails for another reason, if
+//! the equivalent written for our API of a deliberate difference fails, or if fewer than 90% of
+//! the user-pool cases that are not deliberate differences pass. `CONFORMANCE_VERBOSE=1` prints
+//! every failure and note (unused mocks, relaxed answers, fields our requests do not have).
 
 #[path = "conformance/mod.rs"]
 mod conformance;
