@@ -30,6 +30,15 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// The system clock, the one place the emulator reads it.
+pub fn system_now() -> UnixMillis {
+    UnixMillis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+    )
+}
+
 /// The state shared by every request.
 #[derive(Debug)]
 pub struct Shared {
@@ -56,9 +65,7 @@ impl Shared {
 
     /// The emulator's clock: the system clock plus the admin offset.
     pub fn now(&self) -> UnixMillis {
-        let sys = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let sys = system_now().0 as i64;
         UnixMillis(sys.saturating_add(*lock(&self.offset_ms)).max(0) as u64)
     }
 

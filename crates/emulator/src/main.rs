@@ -4,7 +4,7 @@
 //! cognito-auth-emulator [--port 9229] [--host 127.0.0.1] [--seed-file seed.json] [--seed N]
 //! ```
 
-use cognito_auth_emulator::http::serve;
+use cognito_auth_emulator::http::{serve_shared, system_now, Shared};
 use cognito_auth_emulator::{Emulator, EmulatorConfig};
 
 const USAGE: &str = "usage: cognito-auth-emulator [--port PORT] [--host HOST] [--seed-file FILE] [--seed N] [--region REGION]";
@@ -97,24 +97,14 @@ async fn run() -> Result<(), String> {
         config.region = r;
     }
     let mut emu = Emulator::new(config).map_err(|e| e.to_string())?;
-    let server_shared = cognito_auth_emulator::http::Shared::new({
-        if let Some(doc) = &seed_doc {
-            let now = cognito_auth_emulator::http::Shared::new(
-                Emulator::new(EmulatorConfig::default()).map_err(|e| e.to_string())?,
-            )
-            .now();
-            emu.apply_seed(doc, now).map_err(|e| e.to_string())?;
-        }
-        emu
-    });
-    let server = cognito_auth_emulator::http::serve_shared(
-        &format!("{}:{}", args.host, args.port),
-        server_shared,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    if let Some(doc) = &seed_doc {
+        emu.apply_seed(doc, system_now())
+            .map_err(|e| e.to_string())?;
+    }
+    let server = serve_shared(&format!("{}:{}", args.host, args.port), Shared::new(emu))
+        .await
+        .map_err(|e| e.to_string())?;
     println!("cognito-auth-emulator listening on {}", server.endpoint());
-    let _ = serve; // `serve` is the one-call form for embedding; the binary keeps a handle.
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     server.shutdown();
     Ok(())

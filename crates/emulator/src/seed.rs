@@ -147,15 +147,15 @@ impl Emulator {
             let key = user.username.clone();
             user.password = Some(user_pool::password_record(self, &pool_name, &key, pw, None));
         }
-        if let Some(mfa) = u.opt_obj("Mfa") {
-            user_pool::apply_mfa_preference(&mut user, mfa)?;
-        }
         if let Some(secret) = u.opt_str("TotpSecretBase32") {
             let bytes = crate::totp::base32_decode(secret)
                 .ok_or_else(|| SeedError::Invalid("TotpSecretBase32 is not base32".into()))?;
             user.totp_secret = Some(Hidden(bytes));
             user.totp_verified = true;
             user.software_token_mfa = true;
+        }
+        if let Some(mfa) = u.opt_obj("Mfa") {
+            user_pool::apply_mfa_preference(&mut user, mfa)?;
         }
         let key = user.username.clone();
         user_pool::pool_mut(self, pool_id)?.users.insert(key, user);
