@@ -78,8 +78,9 @@ pub fn default_external_verifier() -> ExternalVerifier {
     })
 }
 
-/// A message the emulator "delivered" (an email or SMS), readable by tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A message the emulator "delivered" (an email or SMS), readable by tests. `Debug` redacts the
+/// code; read it from the field (or the outbox endpoint) on purpose.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {
     /// The user pool.
     pub pool_id: String,
@@ -95,6 +96,20 @@ pub struct OutboxMessage {
     pub code: String,
     /// When it was sent, in epoch milliseconds.
     pub sent_at_ms: u64,
+}
+
+impl std::fmt::Debug for OutboxMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMessage")
+            .field("pool_id", &self.pool_id)
+            .field("username", &self.username)
+            .field("medium", &self.medium)
+            .field("destination", &self.destination)
+            .field("purpose", &self.purpose)
+            .field("code", &"<redacted>")
+            .field("sent_at_ms", &self.sent_at_ms)
+            .finish()
+    }
 }
 
 /// A faithful in-memory Cognito (user pools and identity pools) with injected time and seeded

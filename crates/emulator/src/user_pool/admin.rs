@@ -69,7 +69,14 @@ pub(crate) fn build_pool(
     };
     let device = p.opt_obj("DeviceConfiguration");
     let custom_auth = p.opt_obj("CustomAuthRules").map(custom_rules);
-    let raw = p.0.clone();
+    // Seed documents nest clients (with secrets) and users (with passwords) in the pool: keep
+    // them out of what DescribeUserPool echoes and Debug prints.
+    let mut raw = p.0.clone();
+    if let Some(o) = raw.as_object_mut() {
+        for k in ["Clients", "Users", "Id"] {
+            o.remove(k);
+        }
+    }
     Ok(UserPool {
         id,
         name,
@@ -274,7 +281,14 @@ pub(crate) fn build_client(
         },
         prevent_user_existence_errors: p.opt_str("PreventUserExistenceErrors") == Some("ENABLED"),
         enable_token_revocation: p.opt_bool("EnableTokenRevocation").unwrap_or(true),
-        raw: p.0.clone(),
+        raw: {
+            // The secret is kept (redacted) in `secret`, never in the echoed request.
+            let mut raw = p.0.clone();
+            if let Some(o) = raw.as_object_mut() {
+                o.remove("ClientSecret");
+            }
+            raw
+        },
     })
 }
 
