@@ -129,7 +129,11 @@ pub struct Emulator {
     pub(crate) external_verifier: ExternalVerifier,
     /// Tokens of the current answer whose signatures are still to be computed.
     pending: Vec<(String, Map<String, Value>)>,
+    requests_since_sweep: u32,
 }
+
+/// How many requests pass between two sweeps of expired sessions and refresh tokens.
+const SWEEP_EVERY: u32 = 4096;
 
 /// An answer whose tokens are not signed yet: [`Unsigned::finish`] signs them. Signing is the
 /// costly part of a sign-in and needs no access to the model, so a server can do it after
@@ -204,6 +208,7 @@ impl Emulator {
             outbox: Vec::new(),
             external_verifier,
             pending: Vec::new(),
+            requests_since_sweep: 0,
         })
     }
 
@@ -313,13 +318,17 @@ impl Emulator {
         &self.signer
     }
 
-    /// Drops sessions that can no longer be answered, so memory does not grow with abandoned
-    /// sign-ins.
+    /// Drops sessions and refresh tokens that can no longer be used, so memory does not grow
+    /// with abandoned sign-ins. A sweep walks everything, so it runs once every
+    /// [`SWEEP_EVERY`] requests rather than on each one.
     fn expire(&mut self, now: UnixMillis) {
-        // Cheap check first: only sweep when the oldest-looking session is stale.
-        if self.sessions.len() > 10_000 {
-            self.sessions.retain(|_, s| s.expires > now);
+        self.requests_since_sweep += 1;
+        if self.requests_since_sweep < SWEEP_EVERY {
+            return;
         }
+        self.requests_since_sweep = 0;
+        self.sessions.retain(|_, s| s.expires > now);
+        self.refresh_tokens.retain(|_, r| r.expires > now);
     }
 
     // ---- randomness -------------------------------------------------------------------------

@@ -531,3 +531,36 @@ fn attribute_verification_codes() {
     assert!(attrs.contains(&json!({"Name": "email_verified", "Value": "true"})));
     assert!(attrs.contains(&json!({"Name": "email", "Value": "new@example.com"})));
 }
+
+#[test]
+fn prevent_user_existence_errors_hides_unknown_users_in_every_flow() {
+    let mut flows = all_flows();
+    flows["PreventUserExistenceErrors"] = json!("ENABLED");
+    let mut w = World::new(json!({}), flows);
+    w.user("real", "Passw0rd!");
+    assert_eq!(
+        w.password_auth("ghost", "Passw0rd!")
+            .unwrap_err()
+            .kind
+            .name(),
+        "NotAuthorizedException"
+    );
+    // SRP: a challenge comes back as for a real user, and the proof is refused.
+    let c = w.client_id.clone();
+    let ch = w.ok("InitiateAuth", json!({"ClientId": c, "AuthFlow": "USER_SRP_AUTH", "AuthParameters": {"USERNAME": "ghost", "SRP_A": "0a1b2c"}}));
+    assert_eq!(ch["ChallengeName"], "PASSWORD_VERIFIER");
+    assert_eq!(
+        w.srp_auth("ghost", "Passw0rd!", None)
+            .unwrap_err()
+            .kind
+            .name(),
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        w.srp_auth("real", "Wrong0rd!", None)
+            .unwrap_err()
+            .kind
+            .name(),
+        "NotAuthorizedException"
+    );
+}

@@ -393,7 +393,15 @@ fn srp_auth(
         username,
         params.get("SECRET_HASH").map(String::as_str),
     )?;
-    let key = find_user(emu, ctx, username)?;
+    let key = match find_user(emu, ctx, username) {
+        Ok(k) => k,
+        // With PreventUserExistenceErrors, Cognito answers an unknown user with a plausible
+        // challenge and refuses the proof later, so the two cases look alike.
+        Err(e) if e.message == ApiError::bad_credentials().message => {
+            return decoy_challenge(emu, ctx, username, srp_a, now)
+        }
+        Err(e) => return Err(e),
+    };
     let verifier = pool(emu, &ctx.pool_id)?.users[&key]
         .password
         .as_ref()
@@ -420,6 +428,38 @@ fn srp_auth(
     )?;
     s.device_key = params.get("DEVICE_KEY").cloned();
     s.custom = custom;
+    challenge(emu, s, out)
+}
+
+/// A PASSWORD_VERIFIER challenge for a user who does not exist; no proof can answer it.
+fn decoy_challenge(
+    emu: &mut Emulator,
+    ctx: &Ctx,
+    username: &str,
+    srp_a: &str,
+    now: UnixMillis,
+) -> ApiResult<Value> {
+    let salt: [u8; 16] = emu.random_bytes();
+    let unguessable = emu.opaque_token(32);
+    let verifier = crate::srp_glue::user_verifier("decoy", username, &unguessable, salt);
+    let random: [u8; crate::srp_glue::SERVER_RANDOM_LEN] = emu.random_bytes();
+    let (server, b_hex) = crate::srp_glue::start(&verifier, srp_a, &random)?;
+    let block = STANDARD.encode(emu.random_bytes::<64>());
+    let out = json!({
+        "SALT": crate::srp_glue::salt_hex(&verifier),
+        "SECRET_BLOCK": block,
+        "SRP_B": b_hex,
+        "USERNAME": username,
+        "USER_ID_FOR_SRP": username,
+    });
+    // The session names no stored user, so its answer always fails as a wrong password would.
+    let s = new_session(
+        emu,
+        ctx,
+        "",
+        Expected::PasswordVerifier(server, Hidden(block)),
+        now,
+    )?;
     challenge(emu, s, out)
 }
 
@@ -800,11 +840,13 @@ pub(super) fn respond_to_auth_challenge(
         client_id,
         meta,
     };
+    // A user deleted mid-flow, or the decoy session of an unknown user, fails like a wrong
+    // password.
     let display = pool(emu, &ctx.pool_id)?
         .users
         .get(&s.username)
         .map(|u| u.username.clone())
-        .ok_or_else(ApiError::invalid_session)?;
+        .ok_or_else(ApiError::bad_credentials)?;
     let username = responses.get("USERNAME").cloned().unwrap_or(display);
     check_client_secret(
         emu,
