@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::input::{ApiCall, Event, Input};
 use crate::machine::core::Core;
 use crate::machine::sign_in::Origin;
-use crate::machine::State;
+use crate::machine::{Replacing, State};
 use crate::output::{Answer, Output, UserState};
 
 /// The auth state machine.
@@ -123,10 +123,11 @@ impl Machine {
             | State::DeletingUser { .. }
             | State::SigningOut { .. } => UserState::SignedIn,
             State::SessionExpired { .. } => UserState::SignedOutUserPoolsTokenInvalid,
-            State::Federating { fed } if fed.replacing_expired => {
-                UserState::SignedOutFederatedTokensInvalid
-            }
-            State::Federating { .. } => Origin::SignedOut.user_state(guest),
+            State::Federating { fed } => match fed.replacing {
+                Replacing::Nothing => Origin::SignedOut.user_state(guest),
+                Replacing::Active(_) => UserState::Federated,
+                Replacing::Expired(_) => UserState::SignedOutFederatedTokensInvalid,
+            },
             State::Federated { .. } => UserState::Federated,
             State::FederationExpired { .. } => UserState::SignedOutFederatedTokensInvalid,
         };

@@ -100,7 +100,7 @@ pub use config::{AuthFlow, Config};
 pub use error::{Actor, AuthError};
 pub use input::{ApiCall, EffectResult, Event, Input, SignOutOptions, StoreFailure};
 pub use machine::{
-    Challenge, FederationFlow, SignInOrigin, SignOutPlan, State, UserSession, WebFlow,
+    Challenge, FederationFlow, Replacing, SignInOrigin, SignOutPlan, State, UserSession, WebFlow,
 };
 pub use output::{
     Answer, Effect, EffectId, OperationId, Output, SignInStep, SignOutReport, TimerKind, UserState,

@@ -9,7 +9,7 @@ impl Core {
         out: &mut Outbox,
         op: OperationId,
         call: &ApiCall,
-        replacing_expired: bool,
+        replacing: Replacing,
     ) -> Outcome<State> {
         let ApiCall::FederatedSignIn {
             provider,
@@ -46,10 +46,16 @@ impl Core {
             custom_role_arn: custom_role_arn.clone(),
             developer_identity: identity_id.is_some(),
         };
-        // A different login is a different identity; developer identities bring their own.
+        // The same login keeps its identity; another login is another identity; developer
+        // identities bring their own. The replaced session's identity comes back if this fails.
+        let previous_identity = self.identity.clone();
+        let same_login = match &replacing {
+            Replacing::Active(f) | Replacing::Expired(f) => f.provider == *provider,
+            Replacing::Nothing => false,
+        };
         self.identity_fetch = None;
         self.identity.credentials = None;
-        if identity_id.is_some() || !replacing_expired {
+        if identity_id.is_some() || !same_login {
             self.identity.identity_id.clone_from(identity_id);
         }
         self.credential_waiters.push(Waiter {
@@ -63,15 +69,26 @@ impl Core {
         Transition(State::federating(FederationFlow {
             op,
             federation,
-            replacing_expired,
+            replacing,
+            previous_identity,
         }))
     }
 
-    pub(super) fn federation_origin(&self, fed: &FederationFlow) -> State {
-        if fed.replacing_expired {
-            State::federation_expired(fed.federation.clone())
-        } else {
-            State::signed_out()
+    /// Where a failed federated sign-in returns: the session it was replacing, if any.
+    pub(super) fn federation_origin(&mut self, fed: &FederationFlow) -> State {
+        match &fed.replacing {
+            Replacing::Nothing => {
+                self.identity = Default::default();
+                State::signed_out()
+            }
+            Replacing::Active(previous) => {
+                self.identity = fed.previous_identity.clone();
+                State::federated(previous.clone())
+            }
+            Replacing::Expired(previous) => {
+                self.identity = fed.previous_identity.clone();
+                State::federation_expired(previous.clone())
+            }
         }
     }
 }

@@ -68,8 +68,21 @@ pub struct FederationFlow {
     pub op: OperationId,
     /// The federation being established.
     pub federation: Federation,
-    /// The session it replaces, if its token had been rejected.
-    pub replacing_expired: bool,
+    /// The federated session it replaces, if any; kept until the new token is accepted.
+    pub replacing: Replacing,
+    /// The identity state of the replaced session, restored if this sign-in fails.
+    pub previous_identity: crate::session::IdentityState,
+}
+
+/// What a federated sign-in replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Replacing {
+    /// Nobody was federated.
+    Nothing,
+    /// A working federated session (a new token for it, or another provider).
+    Active(Federation),
+    /// A federated session whose token had been refused (callers may be waiting).
+    Expired(Federation),
 }
 
 /// A sign-out in progress.
@@ -87,6 +100,18 @@ pub struct SignOutPlan {
     pub wait: EffectId,
     /// Whether the step in flight is GlobalSignOut (else RevokeToken).
     pub global_step: bool,
+}
+
+/// Calls that cannot be served with expired tokens.
+fn needs_fresh_tokens(call: &ApiCall) -> bool {
+    is_authorized_call(call) || is_identity_call(call) || matches!(call, ApiCall::DeleteUser)
+}
+
+fn is_identity_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
+    )
 }
 
 fn is_sign_in_call(call: &ApiCall) -> bool {
@@ -131,9 +156,16 @@ impl Core {
                 if let Some(p) = self.pending.remove(effect_id) {
                     self.finish_call(context, p, result);
                 } else if self.is_identity_wait(*effect_id) {
-                    // The session the fetch was for has ended.
-                    self.identity_fetch = None;
-                    Core::trace(context, "identity result for an ended session");
+                    // A fetch still current in a state that does not own it (a sign-in or a
+                    // deletion started meanwhile): finish it for whoever waits.
+                    if let IdentityOutcome::Rejected = self.identity_result(context, result) {
+                        self.identity_failed(
+                            context,
+                            AuthError::NotAuthorized {
+                                message: "the identity pool refused the login".into(),
+                            },
+                        );
+                    }
                 } else {
                     Core::trace(
                         context,
@@ -197,7 +229,9 @@ impl Core {
                 ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
                     self.begin_sign_in(context, *op, call, Origin::SignedOut)
                 }
-                ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, false),
+                ApiCall::FederatedSignIn { .. } => {
+                    self.begin_federation(context, *op, call, Replacing::Nothing)
+                }
                 ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
                     if self.guest_allowed() {
                         self.credentials_call(context, *op, call, Default::default(), None);
@@ -401,7 +435,7 @@ impl Core {
                     }
                     Err(e @ AuthError::HostedUi { .. }) => {
                         Core::reply(context, *op, Err(e));
-                        Transition(self.origin_state(&web.origin))
+                        Transition(self.return_to_origin(context, &web.origin))
                     }
                     Err(e) => {
                         Core::reply(context, *op, Err(e));
@@ -451,7 +485,7 @@ impl Core {
                     Ok(tokens) => Transition(self.complete_sign_in(context, op, tokens, true)),
                     Err(e) => {
                         cancel_with(context, op, e);
-                        Transition(self.origin_state(&web.origin))
+                        Transition(self.return_to_origin(context, &web.origin))
                     }
                 }
             }
@@ -486,7 +520,7 @@ impl Core {
                     Transition(self.begin_sign_out(context, *op, *options, session.clone()))
                 }
                 ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    if self.tokens_usable(&session.tokens) {
+                    if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
                         let logins = user_pool_logins(self, &session.tokens);
                         self.credentials_call(context, *op, call, logins, None);
                         Handled
@@ -579,7 +613,7 @@ impl Core {
                 self.queue_waiter(
                     *op,
                     &ApiCall::FetchTokens {
-                        force_refresh: true,
+                        force_refresh: *force_refresh,
                     },
                 );
                 Transition(self.start_refresh(context, session.clone()))
@@ -605,6 +639,17 @@ impl Core {
                 call: call @ ApiCall::FetchTokens { .. },
             } => {
                 // Single flight: join the refresh in progress.
+                self.queue_waiter(*op, call);
+                Handled
+            }
+            Event::Command { op, call }
+                if (needs_fresh_tokens(call)
+                    && !self.tokens_usable(&session.tokens)
+                    && (self.config.identity_pool.is_some() || !is_identity_call(call)))
+                    || matches!(call, ApiCall::DeleteUser) =>
+            {
+                // Calls that need a valid token wait for the refresh in flight; so does a
+                // deletion, which must not leave the refresh's callers behind.
                 self.queue_waiter(*op, call);
                 Handled
             }
@@ -683,7 +728,12 @@ impl Core {
                 op: new_op,
                 call: ApiCall::FetchTokens { .. },
             } => {
-                Core::reply(context, *new_op, Ok(Answer::Tokens(session.tokens.clone())));
+                let result = if self.tokens_usable(&session.tokens) {
+                    Ok(Answer::Tokens(session.tokens.clone()))
+                } else {
+                    Err(AuthError::invalid_state("tokens", "deleting the user"))
+                };
+                Core::reply(context, *new_op, result);
                 Handled
             }
             _ => Super,
@@ -804,7 +854,10 @@ impl Core {
                     self.credentials_call(context, *op, call, logins, role);
                     Handled
                 }
-                ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, false),
+                ApiCall::FederatedSignIn { .. } => {
+                    let replacing = Replacing::Active(federation.clone());
+                    self.begin_federation(context, *op, call, replacing)
+                }
                 ApiCall::SignOut(_) | ApiCall::ClearFederation => {
                     Transition(self.sign_out_locally(context, *op))
                 }
@@ -877,10 +930,10 @@ impl Core {
                 self.queue_waiter(*op, call);
                 Handled
             }
-            ApiCall::FederatedSignIn { provider, .. } if *provider == federation.provider => {
-                self.begin_federation(context, *op, call, true)
+            ApiCall::FederatedSignIn { .. } => {
+                let replacing = Replacing::Expired(federation.clone());
+                self.begin_federation(context, *op, call, replacing)
             }
-            ApiCall::FederatedSignIn { .. } => self.begin_federation(context, *op, call, true),
             ApiCall::ReleaseSignInWait => {
                 self.release_waiters(context, *op);
                 Handled
@@ -973,10 +1026,22 @@ impl Core {
         Core::reply(out, op, Ok(Answer::Done));
     }
 
-    /// The state a failed sign-in returns to.
-    fn origin_state(&self, origin: &Origin) -> State {
+    /// The state a failed sign-in returns to. Credential callers that waited for the sign-in
+    /// to end are served as a guest (or told nobody is signed in); token callers of an expired
+    /// session keep waiting for the next sign-in.
+    fn return_to_origin(&mut self, out: &mut Outbox, origin: &Origin) -> State {
         match origin {
-            Origin::SignedOut => State::signed_out(),
+            Origin::SignedOut => {
+                if !self.credential_waiters.is_empty() {
+                    if self.guest_allowed() {
+                        self.start_identity_fetch(out, Default::default(), None);
+                    } else {
+                        let waiters = std::mem::take(&mut self.credential_waiters);
+                        Core::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
+                    }
+                }
+                State::signed_out()
+            }
             Origin::SessionExpired { username } => State::session_expired(username.clone()),
         }
     }
@@ -1028,7 +1093,7 @@ impl Core {
                 }
                 Err(e) => {
                     Core::reply(out, op, Err(e));
-                    Transition(self.origin_state(&origin))
+                    Transition(self.return_to_origin(out, &origin))
                 }
             },
             _ => Super,
@@ -1072,7 +1137,7 @@ impl Core {
             Next::Complete(tokens) => {
                 Transition(self.complete_sign_in(out, flow.op, tokens, flow.hosted_ui))
             }
-            Next::Fail => Transition(self.origin_state(&flow.origin)),
+            Next::Fail => Transition(self.return_to_origin(out, &flow.origin)),
         }
     }
 }

@@ -196,7 +196,10 @@ impl Core {
         let usable = self.tokens_usable(&session.tokens);
         for w in std::mem::take(&mut self.token_waiters) {
             match &w.call {
-                ApiCall::FetchTokens { .. } if usable => {
+                // Callers who forced a refresh asked for new tokens, not the cached ones.
+                ApiCall::FetchTokens {
+                    force_refresh: false,
+                } if usable => {
                     Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
                 }
                 call if usable && is_authorized_call(call) => {
