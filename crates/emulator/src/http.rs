@@ -221,7 +221,33 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/_emulator/seed", post(seed))
+        .layer(axum::middleware::from_fn(cors))
         .with_state(shared)
+}
+
+/// Lets browser apps (amazon-cognito-identity-js, Amplify) call the emulator from another
+/// origin, as they call Cognito: preflights are answered and every answer allows any origin.
+async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut resp = if req.method() == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+    );
+    h.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("x-amzn-errortype, x-amzn-requestid"),
+    );
+    resp
 }
 
 fn json_response(status: u16, body: &Value) -> Response {

@@ -267,3 +267,28 @@ fn jwks_and_openid_configuration_at_cognito_paths() {
         404
     );
 }
+
+#[test]
+fn browsers_get_cors_preflight_answers() {
+    let server = seeded();
+    let (status, head, _) = request(&server, "OPTIONS", "/", None, "").unwrap();
+    assert_eq!(status, 204);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("access-control-allow-origin: *"),
+        "{head}"
+    );
+    let (_, head, _) = request(
+        &server,
+        "POST",
+        "/",
+        Some("AWSCognitoIdentityProviderService.GetUser"),
+        r#"{"AccessToken":"x"}"#,
+    )
+    .unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("access-control-allow-origin: *"),
+        "{head}"
+    );
+}
