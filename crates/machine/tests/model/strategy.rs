@@ -59,11 +59,11 @@ fn timer() -> impl Strategy<Value = TimerKind> {
 
 /// Steps, weighted by the phase.
 pub fn step(phase: Phase) -> BoxedStrategy<Step> {
-    let (sign_in, answer, session_calls) = match phase {
-        Phase::SignedOut => (6, 4, 1),
-        Phase::SigningIn => (1, 8, 1),
-        Phase::SignedIn => (1, 5, 4),
-        Phase::Federated => (1, 5, 2),
+    let (sign_in, federate, answer, session_calls) = match phase {
+        Phase::SignedOut => (6, 3, 4, 1),
+        Phase::SigningIn => (1, 1, 8, 1),
+        Phase::SignedIn => (1, 1, 5, 4),
+        Phase::Federated => (1, 1, 6, 3),
     };
     prop_oneof![
         sign_in => (0u8..2, any::<bool>()).prop_map(|(user, srp)| Step::SignIn { user, srp }),
@@ -73,7 +73,8 @@ pub fn step(phase: Phase) -> BoxedStrategy<Step> {
         1 => (any::<bool>(), any::<bool>())
             .prop_map(|(global, revoke)| Step::SignOut { global, revoke }),
         1 => Just(Step::ReleaseSignInWait),
-        1 => prop::bool::weighted(0.1).prop_map(|empty_token| Step::FederatedSignIn { empty_token }),
+        federate => prop::bool::weighted(0.1)
+            .prop_map(|empty_token| Step::FederatedSignIn { empty_token }),
         1 => Just(Step::ClearFederation),
         session_calls => Just(Step::FetchUserAttributes),
         1 => Just(Step::DeleteUser),
