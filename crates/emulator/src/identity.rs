@@ -88,6 +88,9 @@ pub(crate) fn build_identity_pool(
                         Some((
                             x.get("ProviderName")?.as_str()?.to_owned(),
                             x.get("ClientId")?.as_str()?.to_owned(),
+                            x.get("ServerSideTokenCheck")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
                         ))
                     })
                     .collect()
@@ -150,10 +153,20 @@ fn validate_logins(
             if s("token_use") != "id" {
                 return Err(invalid_login("Not an id token."));
             }
-            if !client_ids.iter().any(|c| c.as_str() == s("aud")) {
+            let Some((_, server_side_check)) =
+                client_ids.iter().find(|(c, _)| c.as_str() == s("aud"))
+            else {
                 return Err(invalid_login(
                     "Token audience is not a client of this identity pool.",
                 ));
+            };
+            // With ServerSideTokenCheck, Cognito asks the user pool whether the user is still
+            // signed in: a revoked token family or a deleted user is refused.
+            if *server_side_check
+                && (emu.revoked_families.contains(s("origin_jti"))
+                    || !user_still_exists(emu, provider, s("cognito:username"), s("sub")))
+            {
+                return Err(invalid_login("Token has been revoked."));
             }
             if claims.get("exp").and_then(Value::as_u64).unwrap_or(0) <= now.secs() {
                 return Err(invalid_login("Token expired."));
@@ -189,12 +202,13 @@ fn validate_logins(
     Ok(keys)
 }
 
-fn cognito_provider<'a>(pool: &'a IdentityPool, provider: &str) -> Option<Vec<&'a String>> {
-    let ids: Vec<&String> = pool
+/// The clients configured for a user-pool provider, each with its `ServerSideTokenCheck`.
+fn cognito_provider<'a>(pool: &'a IdentityPool, provider: &str) -> Option<Vec<(&'a String, bool)>> {
+    let ids: Vec<(&String, bool)> = pool
         .cognito_providers
         .iter()
-        .filter(|(p, _)| p == provider)
-        .map(|(_, c)| c)
+        .filter(|(p, _, _)| p == provider)
+        .map(|(_, c, check)| (c, *check))
         .collect();
     (!ids.is_empty()).then_some(ids)
 }
@@ -493,4 +507,12 @@ fn lookup_developer(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
         ));
     }
     Ok(json!({"IdentityId": id, "DeveloperUserIdentifierList": users}))
+}
+
+fn user_still_exists(emu: &Emulator, provider: &str, username: &str, sub: &str) -> bool {
+    let pool_id = provider.rsplit('/').next().unwrap_or_default();
+    emu.pools
+        .get(pool_id)
+        .and_then(|p| p.users.get(username))
+        .is_some_and(|u| u.sub == sub)
 }

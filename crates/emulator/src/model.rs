@@ -352,8 +352,8 @@ pub(crate) struct IdentityPool {
     pub(crate) name: String,
     pub(crate) allow_unauthenticated: bool,
     pub(crate) allow_classic_flow: bool,
-    /// `(ProviderName, ClientId)` of user-pool providers.
-    pub(crate) cognito_providers: Vec<(String, String)>,
+    /// `(ProviderName, ClientId, ServerSideTokenCheck)` of user-pool providers.
+    pub(crate) cognito_providers: Vec<(String, String, bool)>,
     pub(crate) supported_logins: BTreeMap<String, String>,
     pub(crate) developer_provider: Option<String>,
     pub(crate) raw: Value,

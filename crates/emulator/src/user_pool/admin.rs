@@ -665,3 +665,41 @@ fn parse_filter(f: &str) -> Option<(String, String)> {
     let (a, v) = f.split_once('=')?;
     Some((a.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
 }
+
+pub(super) fn list_user_pool_clients(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let pool = pool(emu, p.str("UserPoolId")?)?;
+    let clients: Vec<Value> = pool
+        .clients
+        .values()
+        .map(|c| json!({"ClientId": c.id, "ClientName": c.name, "UserPoolId": pool.id}))
+        .collect();
+    Ok(json!({"UserPoolClients": clients}))
+}
+
+/// Marks the password for reset and sends a reset code; sign-ins then fail with
+/// `PasswordResetRequiredException` until `ConfirmForgotPassword`.
+pub(super) fn admin_reset_user_password(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
+    let pool_id = p.str("UserPoolId")?.to_owned();
+    let key =
+        user_key(pool(emu, &pool_id)?, p.str("Username")?).ok_or_else(ApiError::user_not_found)?;
+    {
+        let u = &pool(emu, &pool_id)?.users[&key];
+        if u.status == UserStatus::Unconfirmed {
+            return Err(ApiError::not_authorized(
+                "User password cannot be reset in the current state.",
+            ));
+        }
+    }
+    super::send_code(emu, &pool_id, &key, CodePurpose::ForgotPassword, 3600, now)?;
+    let u = pool_mut(emu, &pool_id)?
+        .users
+        .get_mut(&key)
+        .ok_or_else(ApiError::user_not_found)?;
+    u.status = UserStatus::ResetRequired;
+    u.modified = now;
+    Ok(json!({}))
+}

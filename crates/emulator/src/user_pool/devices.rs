@@ -138,3 +138,51 @@ pub(super) fn forget_device(
     u.devices.remove(key).ok_or_else(not_found)?;
     Ok(json!({}))
 }
+
+fn admin_device_owner<'a>(
+    emu: &'a mut Emulator,
+    p: Params<'_>,
+) -> ApiResult<&'a mut crate::model::User> {
+    let pool = pool_mut(emu, p.str("UserPoolId")?)?;
+    super::user_mut(pool, p.str("Username")?)
+}
+
+pub(super) fn admin_get_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let key = p.str("DeviceKey")?.to_owned();
+    let u = admin_device_owner(emu, p)?;
+    let d = u
+        .devices
+        .get(&key)
+        .filter(|d| d.verifier.is_some())
+        .ok_or_else(not_found)?;
+    Ok(json!({"Device": device_json(d)}))
+}
+
+pub(super) fn admin_forget_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let key = p.str("DeviceKey")?.to_owned();
+    let u = admin_device_owner(emu, p)?;
+    u.devices.remove(&key).ok_or_else(not_found)?;
+    Ok(json!({}))
+}
+
+pub(super) fn admin_update_device_status(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
+    let key = p.str("DeviceKey")?.to_owned();
+    let remembered = match p.opt_str("DeviceRememberedStatus") {
+        Some("remembered") => true,
+        Some("not_remembered") | None => false,
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid DeviceRememberedStatus {other}"
+            )))
+        }
+    };
+    let u = admin_device_owner(emu, p)?;
+    let d = u.devices.get_mut(&key).ok_or_else(not_found)?;
+    d.remembered = remembered;
+    d.last_modified = now;
+    Ok(json!({}))
+}

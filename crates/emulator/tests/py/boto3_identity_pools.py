@@ -98,4 +98,20 @@ def guests_refused_when_not_allowed():
     expect_error("NotAuthorizedException", ci.get_id, IdentityPoolId=closed)
 
 
+@check
+def server_side_token_check_refuses_revoked_tokens():
+    strict = ci.create_identity_pool(IdentityPoolName="strict", AllowUnauthenticatedIdentities=False,
+                                     CognitoIdentityProviders=[{"ProviderName": PROVIDER, "ClientId": CLIENT,
+                                                                "ServerSideTokenCheck": True}])["IdentityPoolId"]
+    auth = c.initiate_auth(ClientId=CLIENT, AuthFlow="USER_PASSWORD_AUTH",
+                           AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    logins = {PROVIDER: auth["IdToken"]}
+    ident = ci.get_id(IdentityPoolId=strict, Logins=logins)["IdentityId"]
+    ci.get_credentials_for_identity(IdentityId=ident, Logins=logins)
+    c.revoke_token(Token=auth["RefreshToken"], ClientId=CLIENT)
+    expect_error("NotAuthorizedException", ci.get_credentials_for_identity, IdentityId=ident, Logins=logins)
+    # Without the check (the first pool), the same revoked but unexpired token is still accepted.
+    ci.get_id(IdentityPoolId=IP, Logins=logins)
+
+
 run()

@@ -272,4 +272,17 @@ def custom_auth_user_auth_and_email_otp():
     assert "AccessToken" in done["AuthenticationResult"]
 
 
+@check
+def admin_reset_password_and_client_listing():
+    make_user("max")
+    c.admin_reset_user_password(UserPoolId=POOL, Username="max")
+    assert c.admin_get_user(UserPoolId=POOL, Username="max")["UserStatus"] == "RESET_REQUIRED"
+    expect_error("PasswordResetRequiredException", sign_in, "max", "Passw0rd1")
+    c.confirm_forgot_password(ClientId=CLIENT, Username="max", ConfirmationCode=last_code("max", "forgot_password"),
+                              Password="Fresh0rd1")
+    assert "AuthenticationResult" in sign_in("max", "Fresh0rd1")
+    names = {x["ClientName"] for x in c.list_user_pool_clients(UserPoolId=POOL)["UserPoolClients"]}
+    assert "app" in names, names
+
+
 run()

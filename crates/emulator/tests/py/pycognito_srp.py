@@ -67,7 +67,17 @@ def devices_confirm_and_device_srp():
         raise AssertionError("wrong device password accepted")
     except c.exceptions.NotAuthorizedException:
         pass
-    c.forget_device(AccessToken=first["AccessToken"], DeviceKey=meta["DeviceKey"])
+    c.admin_update_device_status(UserPoolId=pool, Username="dev", DeviceKey=meta["DeviceKey"],
+                                 DeviceRememberedStatus="not_remembered")
+    got = c.admin_get_device(UserPoolId=pool, Username="dev", DeviceKey=meta["DeviceKey"])["Device"]
+    assert {a["Name"]: a["Value"] for a in got["DeviceAttributes"]}["device_status"] == "not_remembered"
+    c.admin_forget_device(UserPoolId=pool, Username="dev", DeviceKey=meta["DeviceKey"])
+    expect_not_found = c.exceptions.ResourceNotFoundException
+    try:
+        c.forget_device(AccessToken=first["AccessToken"], DeviceKey=meta["DeviceKey"])
+        raise AssertionError("forgotten device still known")
+    except expect_not_found:
+        pass
     assert c.list_devices(AccessToken=first["AccessToken"])["Devices"] == []
 
 
