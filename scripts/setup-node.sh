@@ -11,8 +11,11 @@ for dir in crates/emulator/tests/js; do
     continue
   fi
   if ! command -v npm >/dev/null 2>&1; then
-    echo "npm is needed for the amazon-cognito-identity-js tests ($dir); install Node.js" >&2
-    exit 1
+    echo "npm not found: installing Node.js from Debian's packages" >&2
+    if ! { apt-get update -qq && apt-get install -y -qq nodejs npm; } >/dev/null 2>&1; then
+      echo "npm is needed for the amazon-cognito-identity-js tests ($dir): install Node.js" >&2
+      exit 1
+    fi
   fi
   npm ci --prefix "$top/$dir" --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
