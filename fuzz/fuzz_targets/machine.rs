@@ -1,8 +1,9 @@
 //! Feeds arbitrary bytes to the auth machine as a session: the first byte picks the
-//! configuration, the second the seed, then each byte pair is one step (an app call, an answer
-//! to an outstanding effect, a timer, time passing, a connectivity change). Run with
-//! `cargo fuzz run machine` (nightly) or `cargo fuzz run -s none machine` (stable); seeds are
-//! in `corpus/machine/`, and `crates/machine/tests/replay.rs` replays them in CI.
+//! configuration and what the store holds at start, the second the seed, then each byte pair is
+//! one step (an app call, an answer to an outstanding effect, a timer, time passing, a
+//! connectivity change). Run with `cargo fuzz run machine` (nightly) or
+//! `cargo fuzz run -s none machine` (stable); seeds are in `corpus/machine/`, and
+//! `crates/machine/tests/replay.rs` replays them in CI.
 //!
 //! Beyond "never panics", every promise the model test checks is checked after every input
 //! (the driver is shared with the property tests), then a liveness phase must answer every
@@ -20,10 +21,10 @@ fuzz_target!(|data: &[u8]| {
     if data.len() > 1024 {
         return;
     }
-    let (config, seed, steps) = driver::decode_session(data);
-    let d = driver::run_session(config, seed, &steps);
+    let session = driver::decode_session(data);
+    let d = driver::run_decoded(&session);
     assert_eq!(
-        driver::replay(config, seed, &d.input_log()),
+        driver::replay(session.config, session.seed, &d.input_log()),
         d.output_log(),
         "the recorded inputs replay to the same outputs"
     );

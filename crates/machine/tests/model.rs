@@ -50,7 +50,7 @@ impl<const C: u8> StateMachineTest for MachineUnderTest<C> {
     type Reference = Model;
 
     fn init_test(state: &ModelState) -> Driver {
-        Driver::new_checking(checks(C), state.config, state.seed_bytes())
+        Driver::restoring(checks(C), state.config, state.stored, state.seed_bytes())
     }
 
     fn apply(mut d: Driver, _state: &ModelState, step: Step) -> Driver {
@@ -118,7 +118,7 @@ fn generated_sessions_reach_refreshes_and_expiry() {
             .expect("the strategy generates")
             .current();
         // Coverage only: the promises are the other tests' business.
-        let mut d = Driver::new_checking(Checks::NONE, state.config, state.seed_bytes());
+        let mut d = Driver::restoring(Checks::NONE, state.config, state.stored, state.seed_bytes());
         for s in &steps {
             d.step(s);
         }
@@ -140,6 +140,28 @@ fn generated_sessions_reach_refreshes_and_expiry() {
     assert!(federated >= 3, "only {federated}/64 sessions federated");
     assert!(srp_claims >= 1, "no session made an SRP claim");
     assert!(deleted >= 1, "no session deleted its user");
+}
+
+// The driver's stored sessions restore to the states they describe.
+#[test]
+fn stored_sessions_restore_where_they_left_off() {
+    use cognito_auth_machine::UserState;
+    use model::driver::Stored;
+    for (stored, expected) in [
+        (Stored::Nothing, UserState::SignedOut),
+        (Stored::Fresh, UserState::SignedIn),
+        (Stored::Expired, UserState::SignedIn),
+        (Stored::Invalid, UserState::SignedOutUserPoolsTokenInvalid),
+        (Stored::Federated, UserState::Federated),
+    ] {
+        let d = Driver::restoring(Checks::ALL, ConfigChoice::NoGuests, stored, [1; 32]);
+        assert_eq!(d.m.user_state(), expected, "{stored:?}");
+        let refreshing = d
+            .outstanding
+            .iter()
+            .any(|o| model::driver::refresh_token_of(&o.effect).is_some());
+        assert_eq!(refreshing, stored == Stored::Expired, "{stored:?}");
+    }
 }
 
 fn ok() -> Step {

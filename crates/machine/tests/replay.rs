@@ -17,8 +17,8 @@ use cognito_auth_machine::cognito::{StringMap, UserPoolRequest};
 use cognito_auth_machine::*;
 use common::*;
 use model::driver::{
-    decode_session, outputs_json, replay as replay_driver, run_session, run_session_checking,
-    Checks, ConfigChoice, Driver, Step,
+    decode_session, outputs_json, replay as replay_driver, run_decoded, run_session, Checks,
+    ConfigChoice, Driver, Step,
 };
 use model::strategy::Model;
 use proptest::test_runner::Config as ProptestConfig;
@@ -320,7 +320,11 @@ proptest::proptest! {
     fn generated_sessions_replay_identically(
         (state, steps, _) in Model::sequential_strategy(1..60)
     ) {
-        let d = run_session_checking(Checks::NONE, state.config, state.seed_bytes(), &steps);
+        let mut d = Driver::restoring(Checks::NONE, state.config, state.stored, state.seed_bytes());
+        for s in &steps {
+            d.step(s);
+        }
+        d.finish();
         let log = d.input_log();
         proptest::prop_assert_eq!(
             replay_driver(state.config, state.seed_bytes(), &log),
@@ -348,11 +352,11 @@ fn fuzz_corpus_sessions_keep_every_promise_and_replay() {
         // The no-IO rule is the machine's; the test reads its corpus.
         #[allow(clippy::disallowed_methods)]
         let bytes = std::fs::read(&path).expect("a readable corpus file");
-        let (config, seed, steps) = decode_session(&bytes);
-        let run = std::panic::catch_unwind(|| run_session(config, seed, &steps));
+        let session = decode_session(&bytes);
+        let run = std::panic::catch_unwind(|| run_decoded(&session));
         let d = run.unwrap_or_else(|_| panic!("corpus file {} broke a promise", path.display()));
         assert_eq!(
-            replay_driver(config, seed, &d.input_log()),
+            replay_driver(session.config, session.seed, &d.input_log()),
             d.output_log(),
             "corpus file {} does not replay",
             path.display()

@@ -21,9 +21,11 @@ use cognito_auth_machine::cognito::{
     ServiceError, ServiceErrorKind, StringMap, UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth_machine::config::{IdentityPoolConfig, Tuning, UserPoolConfig};
+use cognito_auth_machine::session::{Federation, IdentityState};
 use cognito_auth_machine::{
     Answer, ApiCall, AuthFlow, Config, Effect, EffectId, EffectResult, Event, Input, Machine,
-    OperationId, Output, Secret, SignOutOptions, TimerKind, Timestamp, UserState,
+    OperationId, Output, PersistedSession, Secret, SignOutOptions, TimerKind, Timestamp, Tokens,
+    UserState,
 };
 
 /// Serde round trip: what the engine logs must read back as the same value. (A macro rather
@@ -79,6 +81,78 @@ impl ConfigChoice {
             },
             oauth: None,
             tuning: Tuning::default(),
+        }
+    }
+}
+
+/// What the store holds when the machine starts (the load is answered with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing: a first start.
+    Nothing,
+    /// alice's tokens, valid for another hour.
+    Fresh,
+    /// alice's tokens, expired an hour ago (the machine refreshes as it restores).
+    Expired,
+    /// alice's session whose refresh token was rejected (signedOutUserPoolsTokenInvalid).
+    Invalid,
+    /// A federated session (with identity id and credentials).
+    Federated,
+}
+
+impl Stored {
+    pub const ALL: [Stored; 5] = [
+        Self::Nothing,
+        Self::Fresh,
+        Self::Expired,
+        Self::Invalid,
+        Self::Federated,
+    ];
+
+    /// The persisted session, for a machine started at `now_s`.
+    pub fn session(self, now_s: i64) -> Option<PersistedSession> {
+        let tokens = |exp_offset_s: i64| {
+            let r = auth_result("alice", now_s + exp_offset_s - 3600, 3600, 0, true);
+            Tokens::from_jwts(r.access_token, r.id_token, r.refresh_token)
+                .expect("the driver's JWTs decode")
+        };
+        let base = PersistedSession {
+            version: PersistedSession::VERSION,
+            ..PersistedSession::default()
+        };
+        match self {
+            Self::Nothing => None,
+            Self::Fresh => Some(PersistedSession {
+                tokens: Some(tokens(3600)),
+                ..base
+            }),
+            Self::Expired => Some(PersistedSession {
+                tokens: Some(tokens(-3600)),
+                ..base
+            }),
+            Self::Invalid => Some(PersistedSession {
+                tokens: Some(tokens(-60)),
+                tokens_invalid: true,
+                ..base
+            }),
+            Self::Federated => Some(PersistedSession {
+                federation: Some(Federation {
+                    provider: "accounts.google.com".into(),
+                    token: Secret::new("google-token-0".into()),
+                    custom_role_arn: None,
+                    developer_identity: false,
+                }),
+                identity: IdentityState {
+                    identity_id: Some("us-east-1:identity-0".into()),
+                    credentials: Some(AwsCredentials {
+                        access_key_id: "AKID0".into(),
+                        secret_access_key: Secret::new("secret-key".into()),
+                        session_token: Secret::new("session-token".into()),
+                        expiration_s: now_s + 1800,
+                    }),
+                },
+                ..base
+            }),
         }
     }
 }
@@ -352,6 +426,11 @@ impl Driver {
 
     /// [`Driver::new`], enforcing only `checks`.
     pub fn new_checking(checks: Checks, config: ConfigChoice, seed: [u8; 32]) -> Self {
+        Self::restoring(checks, config, Stored::Nothing, seed)
+    }
+
+    /// A machine for `config` and `seed` whose store holds `stored`.
+    pub fn restoring(checks: Checks, config: ConfigChoice, stored: Stored, seed: [u8; 32]) -> Self {
         let mut d = Self {
             checks,
             m: Machine::new(config.config(), seed),
@@ -381,7 +460,7 @@ impl Driver {
         d.feed(
             Event::Completed {
                 effect_id: load.id,
-                result: EffectResult::Loaded(Ok(None)),
+                result: EffectResult::Loaded(Ok(stored.session(d.now.unix_s()))),
             },
             Cause::Other,
         );
@@ -882,11 +961,24 @@ fn check_exit(from: UserState, to: UserState, cause: &Cause) -> Result<(), Strin
     }
 }
 
-/// Decodes arbitrary bytes into a configuration, a seed and steps (for the fuzzer and its
-/// corpus). Every byte string decodes; trailing bytes that do not make a whole step are dropped.
-pub fn decode_session(bytes: &[u8]) -> (ConfigChoice, [u8; 32], Vec<Step>) {
+/// A session decoded from bytes.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub config: ConfigChoice,
+    pub stored: Stored,
+    pub seed: [u8; 32],
+    pub steps: Vec<Step>,
+}
+
+/// Decodes arbitrary bytes into a session (for the fuzzer and its corpus): the first byte
+/// picks the configuration (`% 3`) and what is stored (`/ 3 % 5`), the second the seed, then
+/// each byte pair is a step ([`decode_step`]). Every byte string decodes; a trailing odd byte
+/// makes a step with argument 0.
+pub fn decode_session(bytes: &[u8]) -> Session {
     let mut it = bytes.iter().copied();
-    let config = ConfigChoice::ALL[usize::from(it.next().unwrap_or(0)) % ConfigChoice::ALL.len()];
+    let first = usize::from(it.next().unwrap_or(0));
+    let config = ConfigChoice::ALL[first % ConfigChoice::ALL.len()];
+    let stored = Stored::ALL[first / ConfigChoice::ALL.len() % Stored::ALL.len()];
     let mut seed = [0u8; 32];
     seed[0] = it.next().unwrap_or(0);
     let mut steps = Vec::new();
@@ -894,7 +986,12 @@ pub fn decode_session(bytes: &[u8]) -> (ConfigChoice, [u8; 32], Vec<Step>) {
         let arg = it.next().unwrap_or(0);
         steps.push(decode_step(tag, arg));
     }
-    (config, seed, steps)
+    Session {
+        config,
+        stored,
+        seed,
+        steps,
+    }
 }
 
 /// The byte encoding of one step (tag, argument); see [`decode_session`].
@@ -956,6 +1053,16 @@ fn decode_reply(n: u8) -> Reply {
 /// Runs a whole session: every step with its invariants, then the liveness phase.
 pub fn run_session(config: ConfigChoice, seed: [u8; 32], steps: &[Step]) -> Driver {
     run_session_checking(Checks::ALL, config, seed, steps)
+}
+
+/// Runs a decoded session with every promise checked, then the liveness phase.
+pub fn run_decoded(session: &Session) -> Driver {
+    let mut d = Driver::restoring(Checks::ALL, session.config, session.stored, session.seed);
+    for s in &session.steps {
+        d.step(s);
+    }
+    d.finish();
+    d
 }
 
 /// [`run_session`], enforcing only `checks`.

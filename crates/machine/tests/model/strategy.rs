@@ -8,7 +8,7 @@ use cognito_auth_machine::TimerKind;
 use proptest::prelude::*;
 use proptest_state_machine::ReferenceStateMachine;
 
-use super::driver::{ConfigChoice, Reply, Step};
+use super::driver::{ConfigChoice, Reply, Step, Stored};
 
 /// Where the model thinks the session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,7 @@ pub enum Phase {
 #[derive(Debug, Clone)]
 pub struct ModelState {
     pub config: ConfigChoice,
+    pub stored: Stored,
     pub seed: u8,
     pub phase: Phase,
 }
@@ -96,14 +97,27 @@ impl ReferenceStateMachine for Model {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<ModelState> {
+        let stored = prop_oneof![
+            4 => Just(Stored::Nothing),
+            1 => Just(Stored::Fresh),
+            1 => Just(Stored::Expired),
+            1 => Just(Stored::Invalid),
+            1 => Just(Stored::Federated),
+        ];
         (
             prop::sample::select(ConfigChoice::ALL.to_vec()),
+            stored,
             any::<u8>(),
         )
-            .prop_map(|(config, seed)| ModelState {
+            .prop_map(|(config, stored, seed)| ModelState {
                 config,
+                stored,
                 seed,
-                phase: Phase::SignedOut,
+                phase: match stored {
+                    Stored::Fresh | Stored::Expired => Phase::SignedIn,
+                    Stored::Federated => Phase::Federated,
+                    Stored::Nothing | Stored::Invalid => Phase::SignedOut,
+                },
             })
             .boxed()
     }
