@@ -213,32 +213,52 @@ pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     final_sub(&low, t[LIMBS])
 }
 
-/// Montgomery reduction of a double-width t < N * R: t * R^-1 mod N, one limb at a time
-/// (unrolled by four like [`mont_mul`]).
+// The reduction below relies on N = -1 mod 2^64, so -N^-1 mod 2^64 = 1 and the Montgomery
+// digit of a row is simply its low limb.
+const _: () = assert!(N[0] == u64::MAX && N0_INV == 1);
+
+/// Montgomery reduction of a double-width t < N * R: t * R^-1 mod N, two limbs per pass.
+///
+/// Each pass settles two Montgomery digits m0 and m1 and adds m0 * N and m1 * N * 2^64 in a
+/// single sweep over the limbs (two independent carry chains, as in [`mont_mul`]): every limb of
+/// t is loaded and stored once per two products instead of once per product. With
+/// N_0 = 2^64 - 1 and -N^-1 = 1 mod 2^64, the digit is the low limb itself, and adding
+/// m * N_0 to a limb equal to m leaves zero with a carry of m, so neither product with N_0 is
+/// computed.
 #[inline]
 fn mont_reduce(t: &mut [u64; 2 * LIMBS]) -> Limbs {
-    let mut extra = 0u64; // the carry out of the top limb, folded in one row later
-    for i in 0..LIMBS {
-        let m = t[i].wrapping_mul(N0_INV);
-        let row = &mut t[i..=i + LIMBS];
-        let mut c = 0u64;
-        for j in (0..LIMBS).step_by(4) {
-            let (s, d) = mac(row[j], m, N[j], c);
+    let mut extra = 0u64; // carry into limb i + LIMBS, folded in by the pass that reaches it
+    for i in (0..LIMBS).step_by(2) {
+        let row: &mut [u64; LIMBS + 2] = match (&mut t[i..i + LIMBS + 2]).try_into() {
+            Ok(row) => row,
+            // i + LIMBS + 2 <= 2 * LIMBS because LIMBS is even and i < LIMBS.
+            Err(_) => unreachable!("a reduction pass spans LIMBS + 2 limbs of t"),
+        };
+        let m0 = row[0];
+        // Limb 1: row[1] + m0 * N_1 + (carry m0 out of limb 0). Its low limb is m1.
+        let (m1, mut c0) = mac(row[1], m0, N[1], m0);
+        // Adding m1 * N_0 to limb 1 (equal to m1) leaves zero and carries m1.
+        let mut c1 = m1;
+        for j in (2..LIMBS).step_by(2) {
+            let (s, c) = mac(row[j], m0, N[j], c0);
+            let (s, d) = mac(s, m1, N[j - 1], c1);
             row[j] = s;
-            let (s, d) = mac(row[j + 1], m, N[j + 1], d);
+            let (s, c) = mac(row[j + 1], m0, N[j + 1], c);
+            let (s, d) = mac(s, m1, N[j], d);
             row[j + 1] = s;
-            let (s, d) = mac(row[j + 2], m, N[j + 2], d);
-            row[j + 2] = s;
-            let (s, d) = mac(row[j + 3], m, N[j + 3], d);
-            row[j + 3] = s;
-            c = d;
+            (c0, c1) = (c, d);
         }
-        let s = (row[LIMBS] as u128) + (c as u128) + (extra as u128);
-        row[LIMBS] = s as u64;
-        extra = (s >> 64) as u64;
+        let (s, d) = mac(row[LIMBS], m1, N[LIMBS - 1], c1);
+        let (s, e1) = s.overflowing_add(c0);
+        let (s, e2) = s.overflowing_add(extra);
+        row[LIMBS] = s;
+        let top = (row[LIMBS + 1] as u128) + (d as u128) + (e1 as u128) + (e2 as u128);
+        row[LIMBS + 1] = top as u64;
+        extra = (top >> 64) as u64;
     }
     let mut high = [0u64; LIMBS];
     high.copy_from_slice(&t[LIMBS..]);
+    // t < N * R gives (t + m * N) / R < 2N: one masked subtraction finishes.
     final_sub(&high, extra)
 }
 
@@ -253,9 +273,19 @@ fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
     for i in 0..HALF {
         let ai = a[i];
         let mut c = 0u64;
-        for j in (i + 1)..HALF {
-            let (s, d) = mac(t[i + j], ai, a[j], c);
-            t[i + j] = s;
+        // Row i adds a_i * a_j (j > i) into t[i + j]; the row is walked two limbs at a time
+        // after a leading odd limb, with the output zipped alongside so no index is checked.
+        let (a_head, a_pairs) = a[i + 1..].as_rchunks::<4>();
+        let (t_head, t_pairs) = t[2 * i + 1..i + HALF].as_rchunks_mut::<4>();
+        for (tj, &aj) in t_head.iter_mut().zip(a_head) {
+            (*tj, c) = mac(*tj, ai, aj, c);
+        }
+        for (tj, aj) in t_pairs.iter_mut().zip(a_pairs) {
+            let (s0, d) = mac(tj[0], ai, aj[0], c);
+            let (s1, d) = mac(tj[1], ai, aj[1], d);
+            let (s2, d) = mac(tj[2], ai, aj[2], d);
+            let (s3, d) = mac(tj[3], ai, aj[3], d);
+            *tj = [s0, s1, s2, s3];
             c = d;
         }
         t[i + HALF] = c;
@@ -596,10 +626,89 @@ pub(crate) fn warm_up() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// 2x mod N for x < N.
     fn double(x: &Limbs) -> Limbs {
         add_mod(x, x)
+    }
+
+    /// A plain operand-scanning Montgomery multiplication (one row of a * b, then one row of
+    /// m * N, per limb), kept as an independent oracle for the optimised code.
+    fn reference_mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+        let mut t = [0u64; LIMBS + 1];
+        for &ai in a.iter() {
+            let mut c1 = 0u64;
+            for j in 0..LIMBS {
+                let s = (t[j] as u128) + (ai as u128) * (b[j] as u128) + (c1 as u128);
+                t[j] = s as u64;
+                c1 = (s >> 64) as u64;
+            }
+            let s = (t[LIMBS] as u128) + (c1 as u128);
+            t[LIMBS] = s as u64;
+            let extra = (s >> 64) as u64;
+            let m = t[0].wrapping_mul(N0_INV);
+            let mut c2 = 0u64;
+            for j in 0..LIMBS {
+                let s = (t[j] as u128) + (m as u128) * (N[j] as u128) + (c2 as u128);
+                if j > 0 {
+                    t[j - 1] = s as u64;
+                }
+                c2 = (s >> 64) as u64;
+            }
+            let s = (t[LIMBS] as u128) + (c2 as u128);
+            t[LIMBS - 1] = s as u64;
+            t[LIMBS] = extra + (s >> 64) as u64;
+        }
+        let mut low = [0u64; LIMBS];
+        low.copy_from_slice(&t[..LIMBS]);
+        final_sub(&low, t[LIMBS])
+    }
+
+    /// A value below N from 48 arbitrary limbs (clears the top bit, so it is below 2^3071 < N).
+    fn below_n(mut limbs: Limbs) -> Limbs {
+        limbs[LIMBS - 1] >>= 1;
+        limbs
+    }
+
+    fn arb_limbs() -> impl Strategy<Value = Limbs> {
+        proptest::array::uniform32(any::<u64>()).prop_flat_map(|lo| {
+            proptest::array::uniform16(any::<u64>()).prop_map(move |hi| {
+                let mut x = [0u64; LIMBS];
+                x[..32].copy_from_slice(&lo);
+                x[32..].copy_from_slice(&hi);
+                x
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn mul_matches_reference(a in arb_limbs(), b in arb_limbs()) {
+            let (a, b) = (below_n(a), below_n(b));
+            prop_assert_eq!(mont_mul(&a, &b), reference_mont_mul(&a, &b));
+        }
+
+        #[test]
+        fn sqr_matches_reference(a in arb_limbs()) {
+            let a = below_n(a);
+            prop_assert_eq!(mont_sqr(&a), reference_mont_mul(&a, &a));
+        }
+    }
+
+    #[test]
+    fn extremes_match_reference() {
+        // N - 1 and values with all-ones limbs stress every carry chain.
+        let n_minus_1 = sub_mod(&[0u64; LIMBS], &ONE_MONT);
+        let mut n_minus_1_plain = N;
+        n_minus_1_plain[0] -= 1;
+        let all_ones_low = below_n([u64::MAX; LIMBS]);
+        for x in [n_minus_1, n_minus_1_plain, all_ones_low, ONE_MONT, R2] {
+            assert_eq!(mont_sqr(&x), reference_mont_mul(&x, &x));
+            for y in [n_minus_1, n_minus_1_plain, all_ones_low, ONE_MONT, R2] {
+                assert_eq!(mont_mul(&x, &y), reference_mont_mul(&x, &y));
+            }
+        }
     }
 
     #[test]
