@@ -273,8 +273,8 @@ fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
     for i in 0..HALF {
         let ai = a[i];
         let mut c = 0u64;
-        // Row i adds a_i * a_j (j > i) into t[i + j]; the row is walked two limbs at a time
-        // after a leading odd limb, with the output zipped alongside so no index is checked.
+        // Row i adds a_i * a_j (j > i) into t[i + j]; the row is walked four limbs at a time
+        // after up to three leading limbs, with the output zipped alongside so no index is checked.
         let (a_head, a_pairs) = a[i + 1..].as_rchunks::<4>();
         let (t_head, t_pairs) = t[2 * i + 1..i + HALF].as_rchunks_mut::<4>();
         for (tj, &aj) in t_head.iter_mut().zip(a_head) {
@@ -290,20 +290,21 @@ fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
         }
         t[i + HALF] = c;
     }
-    let mut carry = 0u64;
-    for limb in t.iter_mut() {
-        let v = *limb;
-        *limb = (v << 1) | carry;
-        carry = v >> 63;
-    }
+    // Double the off-diagonal sum and add the diagonal squares in one pass, two limbs per
+    // diagonal term.
+    let mut shift_in = 0u64; // the bit shifted out of the previous pair
     let mut c = 0u64;
-    for i in 0..HALF {
-        let p = (a[i] as u128) * (a[i] as u128);
-        let s = (t[2 * i] as u128) + ((p as u64) as u128) + (c as u128);
-        t[2 * i] = s as u64;
-        let s = (t[2 * i + 1] as u128) + (p >> 64) + (s >> 64);
-        t[2 * i + 1] = s as u64;
-        c = (s >> 64) as u64;
+    let (pairs, _) = t.as_chunks_mut::<2>();
+    for (pair, &ai) in pairs.iter_mut().zip(a.iter()) {
+        let [lo, hi] = *pair;
+        let dlo = (lo << 1) | shift_in;
+        let dhi = (hi << 1) | (lo >> 63);
+        shift_in = hi >> 63;
+        let p = (ai as u128) * (ai as u128);
+        let s = (dlo as u128) + ((p as u64) as u128) + (c as u128);
+        let s2 = (dhi as u128) + (p >> 64) + (s >> 64);
+        *pair = [s as u64, s2 as u64];
+        c = (s2 >> 64) as u64;
     }
     t
 }
@@ -344,29 +345,32 @@ pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
     let hi2 = sqr_half(&hi);
     let diff2 = sqr_half(&diff);
 
-    // mid = lo^2 + hi^2 - (lo - hi)^2 = 2 * lo * hi, at most LIMBS limbs plus one bit.
-    let mut mid = [0u64; LIMBS + 1];
-    let mut carry = 0u64;
-    let mut borrow = 0u64;
-    for i in 0..LIMBS {
-        let s = (lo2[i] as u128) + (hi2[i] as u128) + (carry as u128);
-        carry = (s >> 64) as u64;
-        let (d1, b1) = (s as u64).overflowing_sub(diff2[i]);
-        let (d2, b2) = d1.overflowing_sub(borrow);
-        mid[i] = d2;
-        borrow = (b1 | b2) as u64;
-    }
-    mid[LIMBS] = carry.wrapping_sub(borrow);
-
+    // t = lo^2 + hi^2 * 2^3072, plus mid * 2^1536 where mid = lo^2 + hi^2 - (lo - hi)^2
+    // = 2 * lo * hi (at most LIMBS limbs plus one bit), computed limb by limb on the way.
     let mut t = [0u64; 2 * LIMBS];
     t[..LIMBS].copy_from_slice(&lo2);
     t[LIMBS..].copy_from_slice(&hi2);
-    let mut carry = 0u64;
-    for i in 0..(2 * LIMBS - HALF) {
-        let add = if i <= LIMBS { mid[i] } else { 0 };
-        let s = (t[HALF + i] as u128) + (add as u128) + (carry as u128);
-        t[HALF + i] = s as u64;
+    let mut carry = 0u64; // of lo^2 + hi^2
+    let mut borrow = 0u64; // of the subtraction of (lo - hi)^2
+    let mut c = 0u64; // of adding mid into t
+    let (_, upper) = t.split_at_mut(HALF);
+    let (window, rest) = upper.split_at_mut(LIMBS);
+    for (((tj, &l), &h), &d) in window.iter_mut().zip(&lo2).zip(&hi2).zip(&diff2) {
+        let s = (l as u128) + (h as u128) + (carry as u128);
         carry = (s >> 64) as u64;
+        let (d1, b1) = (s as u64).overflowing_sub(d);
+        let (mid, b2) = d1.overflowing_sub(borrow);
+        borrow = (b1 | b2) as u64;
+        let s = (*tj as u128) + (mid as u128) + (c as u128);
+        *tj = s as u64;
+        c = (s >> 64) as u64;
+    }
+    // The top bit of mid, then the carry rippling through the rest of t.
+    let mut add = (carry.wrapping_sub(borrow) as u128) + (c as u128);
+    for tj in rest.iter_mut() {
+        let s = (*tj as u128) + add;
+        *tj = s as u64;
+        add = s >> 64;
     }
     mont_reduce(&mut t)
 }
@@ -544,7 +548,12 @@ pub(crate) fn pow_ct(base: &Limbs, exp: &[u64], nbits: usize) -> Limbs {
     table[0] = ONE_MONT;
     table[1] = *base;
     for i in 2..table.len() {
-        table[i] = mont_mul(&table[i - 1], base);
+        // Even powers by squaring, which is cheaper than a multiplication (the index is public).
+        table[i] = if i % 2 == 0 {
+            mont_sqr(&table[i / 2])
+        } else {
+            mont_mul(&table[i - 1], base)
+        };
     }
     let windows = nbits.div_ceil(VAR_WINDOW).max(1);
     let mut acc = [0u64; LIMBS];
