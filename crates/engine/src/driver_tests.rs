@@ -1,0 +1,405 @@
+//! The driver with a scripted stand-in machine, under tokio's paused clock: replies, timers,
+//! effects, store ordering, state publication and the event log.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cognito_auth_machine::cognito::UserPoolRequest;
+use cognito_auth_machine::config::{Tuning, UserPoolConfig};
+use cognito_auth_machine::{
+    Answer, ApiCall, AuthError, AuthFlow, Config, Effect, EffectId, EffectResult, Event, Input,
+    OperationId, Output, PersistedSession, Secret, SrpFailure, SrpOutput, SrpTask, TimerKind,
+    UserState,
+};
+use tokio_stream::StreamExt as _;
+
+use crate::store::MemoryStore;
+use crate::{Auth, Core, RunSrp, UserStateChange};
+
+/// A stand-in machine with a few canned behaviours; records every input it sees.
+struct Fake {
+    state: UserState,
+    out: VecDeque<Output>,
+    next_effect: u64,
+    waiting_effect: HashMap<EffectId, OperationId>,
+    waiting_timer: Option<OperationId>,
+    saves_left: Option<(OperationId, u32)>,
+    seen: Arc<Mutex<Vec<Input>>>,
+}
+
+impl Fake {
+    fn new(seen: Arc<Mutex<Vec<Input>>>) -> Self {
+        let mut fake = Self {
+            state: UserState::Unknown,
+            out: VecDeque::new(),
+            next_effect: 1,
+            waiting_effect: HashMap::new(),
+            waiting_timer: None,
+            saves_left: None,
+            seen,
+        };
+        fake.effect(Effect::LoadSession);
+        fake
+    }
+
+    fn effect(&mut self, effect: Effect) -> EffectId {
+        let effect_id = EffectId(self.next_effect);
+        self.next_effect += 1;
+        self.out.push_back(Output::Effect { effect_id, effect });
+        effect_id
+    }
+
+    fn reply(&mut self, op: OperationId, result: Result<Answer, AuthError>) {
+        self.out.push_back(Output::Reply { op, result });
+    }
+
+    fn to(&mut self, to: UserState) {
+        let from = std::mem::replace(&mut self.state, to);
+        self.out.push_back(Output::UserStateChanged { from, to });
+    }
+}
+
+fn session(marker: &str) -> PersistedSession {
+    let mut s = PersistedSession::default();
+    s.identity.identity_id = Some(marker.to_owned());
+    s
+}
+
+impl Core for Fake {
+    fn handle_input(&mut self, input: Input) {
+        self.seen.lock().unwrap().push(input.clone());
+        let now = input.at.mono_ms;
+        match input.event {
+            Event::Completed {
+                result: EffectResult::Loaded(Ok(_)),
+                ..
+            } => self.to(UserState::SignedOut),
+            Event::Completed {
+                result: EffectResult::Stored(Ok(())),
+                ..
+            } => {
+                if let Some((op, left)) = self.saves_left.take() {
+                    if left == 1 {
+                        self.reply(op, Ok(Answer::Done));
+                    } else {
+                        self.saves_left = Some((op, left - 1));
+                    }
+                }
+            }
+            Event::Completed {
+                effect_id,
+                result: EffectResult::UserPool(result),
+            } => {
+                let op = self.waiting_effect.remove(&effect_id).unwrap();
+                self.reply(
+                    op,
+                    result
+                        .map(|_| Answer::Done)
+                        .map_err(|e| AuthError::from(&e)),
+                );
+            }
+            Event::Completed {
+                effect_id,
+                result: EffectResult::Srp(result),
+            } => {
+                let op = self.waiting_effect.remove(&effect_id).unwrap();
+                let result = match result {
+                    Ok(_) => Ok(Answer::Done),
+                    Err(e) => Err(AuthError::UnexpectedResponse { message: e.message }),
+                };
+                self.reply(op, result);
+            }
+            Event::Command { op, call } => match call {
+                ApiCall::GetUserState => self.reply(op, Ok(Answer::UserState(self.state))),
+                ApiCall::FetchTokens { .. } => {
+                    // The second SetTimer replaces the first.
+                    self.out.push_back(Output::SetTimer {
+                        timer: TimerKind::RetryTokens,
+                        at_mono_ms: now + 5_000,
+                    });
+                    self.out.push_back(Output::SetTimer {
+                        timer: TimerKind::RetryTokens,
+                        at_mono_ms: now + 1_000,
+                    });
+                    self.waiting_timer = Some(op);
+                }
+                ApiCall::FetchUserAttributes => {
+                    let id = self.effect(Effect::UserPool {
+                        request: UserPoolRequest::GetUser {
+                            access_token: Secret::new("t".to_owned()),
+                        },
+                    });
+                    self.waiting_effect.insert(id, op);
+                }
+                ApiCall::SetUpTotp => {
+                    let id = self.effect(Effect::Srp {
+                        task: SrpTask::PublicA {
+                            ephemeral: Secret::new(vec![1, 2, 3]),
+                        },
+                    });
+                    self.waiting_effect.insert(id, op);
+                }
+                ApiCall::DeleteUser => {
+                    for marker in ["first", "second", "third"] {
+                        self.effect(Effect::Persist {
+                            session: Box::new(session(marker)),
+                        });
+                    }
+                    self.saves_left = Some((op, 3));
+                }
+                ApiCall::SignOut(_) => {
+                    self.out.push_back(Output::CancelTimer {
+                        timer: TimerKind::RetryTokens,
+                    });
+                    self.reply(op, Ok(Answer::Done));
+                }
+                _ => self.reply(
+                    op,
+                    Err(AuthError::InvalidState {
+                        call: call.name().to_owned(),
+                        state: "fake".to_owned(),
+                    }),
+                ),
+            },
+            Event::TimerFired { timer } => {
+                assert_eq!(timer, TimerKind::RetryTokens);
+                if let Some(op) = self.waiting_timer.take() {
+                    self.reply(op, Ok(Answer::Done));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    fn user_state(&self) -> UserState {
+        self.state
+    }
+}
+
+impl RunSrp for Fake {
+    fn run_srp(task: SrpTask) -> Result<SrpOutput, SrpFailure> {
+        match task {
+            SrpTask::PublicA { .. } => Ok(SrpOutput::PublicA {
+                srp_a: "0a".to_owned(),
+            }),
+            _ => Err(SrpFailure {
+                message: "unexpected".to_owned(),
+            }),
+        }
+    }
+}
+
+fn config() -> Config {
+    Config {
+        user_pool: Some(UserPoolConfig {
+            pool_id: "us-east-1_P".to_owned(),
+            app_client_id: "c".to_owned(),
+            app_client_secret: None,
+            region: "us-east-1".to_owned(),
+            auth_flow: AuthFlow::UserSrpAuth,
+        }),
+        identity_pool: None,
+        oauth: None,
+        tuning: Tuning::default(),
+    }
+}
+
+struct Harness {
+    auth: Auth,
+    seen: Arc<Mutex<Vec<Input>>>,
+    store: MemoryStore,
+}
+
+fn start(endpoint: &str, log: Option<&std::path::Path>) -> Harness {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let store = MemoryStore::new();
+    let mut builder = Auth::builder()
+        .config(config())
+        .endpoint_url(endpoint)
+        .store(store.clone())
+        .seed([7; 32])
+        .unix_clock(|| 1_700_000_000_000);
+    if let Some(path) = log {
+        builder = builder.event_log(path);
+    }
+    let seen2 = Arc::clone(&seen);
+    let auth = builder.build_with(move |_, _| Fake::new(seen2)).unwrap();
+    Harness { auth, seen, store }
+}
+
+async fn settled(auth: &Auth) {
+    let mut rx = auth.watch_user_state();
+    rx.wait_for(|s| *s != UserState::Unknown).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn loads_the_session_first_and_publishes_the_state() {
+    let h = start("http://127.0.0.1:9", None);
+    let mut changes = h.auth.subscribe();
+    settled(&h.auth).await;
+    assert_eq!(h.auth.user_state(), UserState::SignedOut);
+    assert_eq!(
+        changes.next().await,
+        Some(UserStateChange {
+            from: UserState::Unknown,
+            to: UserState::SignedOut
+        })
+    );
+    let answer = h.auth.call(ApiCall::GetUserState).await.unwrap();
+    assert_eq!(answer, Answer::UserState(UserState::SignedOut));
+    let seen = h.seen.lock().unwrap();
+    assert!(matches!(
+        seen[0].event,
+        Event::Completed {
+            effect_id: EffectId(1),
+            result: EffectResult::Loaded(Ok(None))
+        }
+    ));
+    assert!(matches!(
+        seen[1].event,
+        Event::Command {
+            op: OperationId(1),
+            ..
+        }
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn timers_fire_at_their_deadline_and_set_timer_replaces() {
+    let h = start("http://127.0.0.1:9", None);
+    settled(&h.auth).await;
+    let started = tokio::time::Instant::now();
+    h.auth.tokens_with(false).await.unwrap_err(); // the fake answers Done: not Tokens
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1_000) && waited < Duration::from_millis(5_000),
+        "fired after {waited:?}"
+    );
+    // Wait past the replaced deadline: the first timer must not fire as well.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    let fired = h
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|i| matches!(i.event, Event::TimerFired { .. }))
+        .count();
+    assert_eq!(fired, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_timer_never_fires() {
+    let h = start("http://127.0.0.1:9", None);
+    settled(&h.auth).await;
+    let auth = h.auth.clone();
+    let pending = tokio::spawn(async move {
+        auth.call(ApiCall::FetchTokens {
+            force_refresh: false,
+        })
+        .await
+    });
+    tokio::task::yield_now().await;
+    h.auth.sign_out(Default::default()).await.unwrap_err(); // Done is not SignedOut; the call still went through
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    assert!(!h
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|i| matches!(i.event, Event::TimerFired { .. })));
+    pending.abort();
+}
+
+#[tokio::test]
+async fn service_failures_are_fed_back_as_completed_results() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let h = start(&url, None);
+    settled(&h.auth).await;
+    let err = h.auth.fetch_user_attributes().await.unwrap_err();
+    assert!(
+        matches!(&err, crate::Error::Auth(AuthError::Network { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn srp_runs_off_the_async_threads_and_comes_back() {
+    let h = start("http://127.0.0.1:9", None);
+    settled(&h.auth).await;
+    // The fake maps SetUpTotp to an SRP effect and answers Done when it completes.
+    let err = h.auth.set_up_totp().await.unwrap_err();
+    assert!(matches!(
+        err,
+        crate::Error::UnexpectedAnswer { answer: "Done", .. }
+    ));
+    let seen = h.seen.lock().unwrap();
+    assert!(seen.iter().any(|i| matches!(
+        &i.event,
+        Event::Completed { result: EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a })), .. } if srp_a == "0a"
+    )));
+}
+
+#[tokio::test]
+async fn saves_land_in_the_order_the_machine_asked() {
+    let h = start("http://127.0.0.1:9", None);
+    settled(&h.auth).await;
+    h.auth.delete_user().await.unwrap();
+    assert_eq!(h.store.snapshot(), Some(session("third")));
+}
+
+#[tokio::test]
+async fn the_event_log_replays_to_the_same_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let h = start("http://127.0.0.1:9", Some(&path));
+    settled(&h.auth).await;
+    h.auth.delete_user().await.unwrap();
+    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    let live_inputs = h.seen.lock().unwrap().clone();
+    drop(h);
+
+    let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+    let log = crate::event_log::read_log(file).unwrap();
+    assert_eq!(log.header.seed, [7; 32]);
+    assert_eq!(log.inputs, live_inputs);
+
+    let replay_seen = Arc::new(Mutex::new(Vec::new()));
+    let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+    let outputs =
+        crate::event_log::replay_with(file, |_, _| Fake::new(Arc::clone(&replay_seen))).unwrap();
+    assert_eq!(*replay_seen.lock().unwrap(), live_inputs);
+    let replies: BTreeMap<u64, bool> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Reply { op, result } => Some((op.0, result.is_ok())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replies, BTreeMap::from([(1, true), (2, true)]));
+}
+
+#[test]
+fn calls_after_the_driver_stopped_fail_cleanly() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let first = runtime();
+    let auth = first.block_on(async { start("http://127.0.0.1:9", None).auth });
+    drop(first);
+    let err = runtime()
+        .block_on(auth.call(ApiCall::GetUserState))
+        .unwrap_err();
+    assert_eq!(err, crate::Error::DriverStopped);
+}

@@ -1,0 +1,117 @@
+//! Building the AWS SDK clients (and the OAuth HTTP client) from the machine's [`Config`].
+//!
+//! Cognito's user-facing operations (`InitiateAuth`, `GetUser`, `GetId`, ...) are modelled as
+//! unauthenticated (`smithy.api#noAuth`) in the SDK, so the clients carry no AWS credentials and
+//! send unsigned requests. SDK retries are switched off: retrying is the machine's decision.
+
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::config::{
+    retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SharedHttpClient,
+};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use cognito_auth_machine::Config;
+
+use super::oauth::OAuthClient;
+
+/// How the engine reaches the services.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Send every call to this URL instead of the AWS endpoints (a local emulator, moto).
+    pub endpoint_url: Option<String>,
+    /// Overrides [`cognito_auth_machine::config::Tuning::request_timeout_ms`].
+    pub request_timeout: Option<Duration>,
+}
+
+/// The HTTP clients could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The TLS configuration was rejected.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+}
+
+/// The clients the executor uses, one per configured service.
+#[derive(Debug, Clone)]
+pub struct ServiceClients {
+    pub(crate) user_pool: Option<UserPoolClient>,
+    pub(crate) identity: Option<aws_sdk_cognitoidentity::Client>,
+    pub(crate) oauth: OAuthClient,
+}
+
+/// A user-pool client and the app client id every request names.
+#[derive(Debug, Clone)]
+pub(crate) struct UserPoolClient {
+    pub(crate) client: aws_sdk_cognitoidentityprovider::Client,
+    pub(crate) client_id: String,
+}
+
+/// The connect timeout: a share of the request timeout, so an unreachable host fails fast.
+fn connect_timeout(request_timeout: Duration) -> Duration {
+    request_timeout.min(Duration::from_secs(5))
+}
+
+impl ServiceClients {
+    /// Clients for the pools named in `config`. Every call is bounded by the request timeout
+    /// (`options.request_timeout`, else `config.tuning.request_timeout_ms`; never infinite).
+    ///
+    /// Fails only if the TLS configuration cannot be built.
+    pub fn new(config: &Config, options: &ConnectOptions) -> Result<Self, ClientError> {
+        let timeout = options
+            .request_timeout
+            .unwrap_or(Duration::from_millis(config.tuning.request_timeout_ms))
+            // A zero timeout would fail every call; one millisecond is the smallest honest bound.
+            .max(Duration::from_millis(1));
+        let http = sdk_http_client();
+        let timeouts = TimeoutConfig::builder()
+            .operation_timeout(timeout)
+            .operation_attempt_timeout(timeout)
+            .connect_timeout(connect_timeout(timeout))
+            .build();
+
+        let user_pool = config.user_pool.as_ref().map(|pool| {
+            let mut builder = aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(pool.region.clone()))
+                .http_client(http.clone())
+                .timeout_config(timeouts.clone())
+                .retry_config(RetryConfig::disabled());
+            if let Some(url) = &options.endpoint_url {
+                builder = builder.endpoint_url(url.clone());
+            }
+            UserPoolClient {
+                client: aws_sdk_cognitoidentityprovider::Client::from_conf(builder.build()),
+                client_id: pool.app_client_id.clone(),
+            }
+        });
+
+        let identity = config.identity_pool.as_ref().map(|pool| {
+            let mut builder = aws_sdk_cognitoidentity::Config::builder()
+                .behavior_version(aws_sdk_cognitoidentity::config::BehaviorVersion::latest())
+                .region(aws_sdk_cognitoidentity::config::Region::new(
+                    pool.region.clone(),
+                ))
+                .http_client(http.clone())
+                .timeout_config(timeouts.clone())
+                .retry_config(RetryConfig::disabled());
+            if let Some(url) = &options.endpoint_url {
+                builder = builder.endpoint_url(url.clone());
+            }
+            aws_sdk_cognitoidentity::Client::from_conf(builder.build())
+        });
+
+        Ok(Self {
+            user_pool,
+            identity,
+            oauth: OAuthClient::new(timeout).map_err(|e| ClientError::Tls(e.to_string()))?,
+        })
+    }
+}
+
+/// The SDK's hyper client with rustls on `ring` (builds without cmake or system libraries).
+fn sdk_http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}

@@ -1,0 +1,178 @@
+//! Where the session survives restarts: the [`SessionStore`] trait and its implementations.
+//!
+//! A stored session holds refresh tokens, device secrets and AWS credentials: treat every store
+//! as a secret. The file store writes mode 0600 files atomically; the keyring store (feature
+//! `keyring`) keeps the session in the OS keyring; the memory store keeps nothing across runs.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use cognito_auth_machine::PersistedSession;
+
+mod file;
+#[cfg(all(feature = "keyring", target_os = "linux"))]
+mod keyring;
+mod memory;
+
+pub use file::FileStore;
+#[cfg(all(feature = "keyring", target_os = "linux"))]
+pub use keyring::KeyringStore;
+pub use memory::MemoryStore;
+
+/// A boxed, sendable future (keeps [`SessionStore`] usable as `dyn SessionStore`).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Persistence for the session. Implementations must be safe to call from any task; the driver
+/// calls them one at a time, in the order the machine asked.
+pub trait SessionStore: Send + Sync + 'static {
+    /// The stored session, `Ok(None)` when nothing is stored.
+    fn load(&self) -> StoreFuture<'_, Option<PersistedSession>>;
+    /// Replaces the stored session.
+    fn save<'a>(&'a self, session: &'a PersistedSession) -> StoreFuture<'a, ()>;
+    /// Removes the stored session (nothing stored is not an error).
+    fn clear(&self) -> StoreFuture<'_, ()>;
+}
+
+/// A store operation failed. Messages never contain session contents.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Reading or writing failed.
+    #[error("{operation} {path}: {source}")]
+    Io {
+        /// What was being done (`read`, `write`, `rename`, ...).
+        operation: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The stored data could not be read as a session. The file was moved aside (when
+    /// `quarantined_to` is set) so that nothing is lost and the next save starts afresh.
+    #[error("corrupt session file {path} ({reason}){}", quarantine_note(.quarantined_to))]
+    Corrupt {
+        /// The file that was read.
+        path: PathBuf,
+        /// Where it was moved, if moving it worked.
+        quarantined_to: Option<PathBuf>,
+        /// What was wrong (position and category only, never the contents).
+        reason: String,
+    },
+    /// The OS keyring failed.
+    #[error("keyring: {0}")]
+    Keyring(String),
+    /// The session could not be encoded (should not happen with well-formed sessions).
+    #[error("encoding the session: {0}")]
+    Encode(String),
+}
+
+fn quarantine_note(to: &Option<PathBuf>) -> String {
+    match to {
+        Some(p) => format!("; moved to {}", p.display()),
+        None => "; it could not be moved aside".to_owned(),
+    }
+}
+
+/// The envelope every serialized session is wrapped in, so a future format can be recognised.
+pub(crate) mod envelope {
+    use cognito_auth_machine::PersistedSession;
+    use serde::{Deserialize, Serialize};
+
+    /// Marks the JSON as ours.
+    pub(crate) const FORMAT: &str = "cognito-auth-session";
+    /// The envelope version this build writes and reads.
+    pub(crate) const VERSION: u32 = 1;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        format: &'static str,
+        version: u32,
+        session: &'a PersistedSession,
+    }
+
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+        version: u32,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        session: PersistedSession,
+    }
+
+    /// Serializes a session in the current envelope.
+    pub(crate) fn encode(session: &PersistedSession) -> Result<Vec<u8>, String> {
+        serde_json::to_vec_pretty(&Out {
+            format: FORMAT,
+            version: VERSION,
+            session,
+        })
+        .map_err(|e| e.classify_description())
+    }
+
+    /// Reads an envelope. The error says what was wrong without quoting the data (serde's own
+    /// messages may quote values, and values here are tokens).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<PersistedSession, String> {
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| describe(&e))?;
+        if head.format != FORMAT {
+            return Err("not a cognito-auth session file".to_owned());
+        }
+        if head.version != VERSION {
+            return Err(format!(
+                "envelope version {} is not supported (this build reads {VERSION})",
+                head.version
+            ));
+        }
+        let inner: In = serde_json::from_slice(bytes).map_err(|e| describe(&e))?;
+        Ok(inner.session)
+    }
+
+    fn describe(e: &serde_json::Error) -> String {
+        format!(
+            "{} at line {} column {}",
+            e.classify_description(),
+            e.line(),
+            e.column()
+        )
+    }
+
+    trait Classify {
+        fn classify_description(&self) -> String;
+    }
+
+    impl Classify for serde_json::Error {
+        fn classify_description(&self) -> String {
+            match self.classify() {
+                serde_json::error::Category::Io => "I/O error",
+                serde_json::error::Category::Syntax => "invalid JSON",
+                serde_json::error::Category::Data => "unexpected JSON structure",
+                serde_json::error::Category::Eof => "truncated JSON",
+            }
+            .to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use cognito_auth_machine::{PersistedSession, Secret, Tokens};
+
+    /// A session with a recognisable secret in it.
+    pub(crate) fn session(marker: &str) -> PersistedSession {
+        PersistedSession {
+            version: PersistedSession::VERSION,
+            tokens: Some(Tokens {
+                id_token: None,
+                access_token: Secret::new(format!("access-{marker}")),
+                refresh_token: Some(Secret::new(format!("refresh-{marker}"))),
+                expires_at_s: 1_900_000_000,
+                username: "alice".to_owned(),
+                sub: "sub-1".to_owned(),
+            }),
+            ..PersistedSession::default()
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Helpers for the cross-crate integration tests: starting moto and the emulator, and making an
+//! engine that talks to them.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    dead_code,
+    unreachable_pub
+)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+/// A `moto_server` child process, killed when dropped.
+#[derive(Debug)]
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    _child: Child,
+}
+
+/// The project venv's `moto_server`.
+pub fn moto_server_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(".venv")
+        .join("bin")
+        .join("moto_server")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free local port")
+}
+
+/// Starts moto on a free port and waits until it answers HTTP. Fails (never skips) when the
+/// venv is missing.
+pub async fn start_moto() -> Moto {
+    let path = moto_server_path();
+    assert!(
+        path.exists(),
+        "moto_server not found at {}: create the venv with scripts/setup-venv.sh",
+        path.display()
+    );
+    let port = free_port();
+    let child = Command::new(&path)
+        .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not start {} ({e}); run scripts/setup-venv.sh",
+                path.display()
+            )
+        });
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if answers_http(port).await {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "moto_server did not answer on port {port} within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Moto {
+        endpoint,
+        _child: child,
+    }
+}
+
+async fn answers_http(port: u16) -> bool {
+    let Ok(mut sock) = TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let request = "GET /moto-api/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    if sock.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut first = [0u8; 12];
+    sock.read_exact(&mut first).await.is_ok() && first.starts_with(b"HTTP/1.")
+}
+
+/// An admin (SigV4-signed, dummy credentials) user-pools client for setting up fixtures.
+pub fn admin_client(endpoint: &str) -> aws_sdk_cognitoidentityprovider::Client {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
+}
+
+/// A user pool and an app client (no secret) allowing password, SRP and refresh flows.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// `us-east-1_...`.
+    pub pool_id: String,
+    /// The app client.
+    pub client_id: String,
+}
+
+/// Creates a pool and client through the admin API.
+pub async fn create_pool(admin: &aws_sdk_cognitoidentityprovider::Client) -> Pool {
+    use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as F;
+    let pool = admin
+        .create_user_pool()
+        .pool_name("engine-tests")
+        .send()
+        .await
+        .expect("CreateUserPool");
+    let pool_id = pool
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("pool id")
+        .to_owned();
+    let client = admin
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .explicit_auth_flows(F::AllowUserPasswordAuth)
+        .explicit_auth_flows(F::AllowUserSrpAuth)
+        .explicit_auth_flows(F::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("CreateUserPoolClient");
+    let client_id = client
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("client id")
+        .to_owned();
+    Pool { pool_id, client_id }
+}
+
+/// Creates a confirmed user with a permanent password.
+pub async fn create_user(
+    admin: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &Pool,
+    username: &str,
+    password: &str,
+) {
+    admin
+        .admin_create_user()
+        .user_pool_id(&pool.pool_id)
+        .username(username)
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    admin
+        .admin_set_user_password()
+        .user_pool_id(&pool.pool_id)
+        .username(username)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .expect("AdminSetUserPassword");
+}
+
+/// An engine configuration for `pool`, with the chosen default flow.
+pub fn config(pool: &Pool, flow: cognito_auth::machine::AuthFlow) -> cognito_auth::Config {
+    cognito_auth::Config {
+        user_pool: Some(cognito_auth::machine::config::UserPoolConfig {
+            pool_id: pool.pool_id.clone(),
+            app_client_id: pool.client_id.clone(),
+            app_client_secret: None,
+            region: "us-east-1".to_owned(),
+            auth_flow: flow,
+        }),
+        identity_pool: None,
+        oauth: None,
+        tuning: Default::default(),
+    }
+}
+
+/// The project's emulator serving one pool (`us-east-1_Engine01`), one app client without a
+/// secret (60-minute access tokens), one identity pool, and the user `alice` / `Passw0rd!`.
+pub struct EmulatorWorld {
+    /// The running server.
+    pub server: cognito_auth_emulator::http::Server,
+    /// The pool and client.
+    pub pool: Pool,
+    /// The identity pool id.
+    pub identity_pool_id: String,
+}
+
+/// Fixed ids of the emulator world.
+pub const EMU_POOL_ID: &str = "us-east-1_Engine01";
+/// The app client.
+pub const EMU_CLIENT_ID: &str = "engineclient00000000000001";
+/// The identity pool.
+pub const EMU_IDENTITY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000e001";
+
+/// Starts the emulator on a free port.
+pub async fn start_emulator() -> EmulatorWorld {
+    use cognito_auth_emulator::{Emulator, EmulatorConfig, UnixMillis};
+    let seed = serde_json::json!({
+        "seed": 11,
+        "region": "us-east-1",
+        "user_pools": [{
+            "Id": EMU_POOL_ID,
+            "PoolName": "engine",
+            "Clients": [{
+                "ClientId": EMU_CLIENT_ID,
+                "ClientName": "app",
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                      "ALLOW_REFRESH_TOKEN_AUTH"],
+                "AccessTokenValidity": 60,
+                "IdTokenValidity": 60,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes"}
+            }],
+            "Users": [{
+                "Username": "alice",
+                "Password": "Passw0rd!",
+                "Status": "CONFIRMED",
+                "Attributes": {"email": "alice@example.com", "email_verified": "true"}
+            }]
+        }],
+        "identity_pools": [{
+            "IdentityPoolId": EMU_IDENTITY_POOL_ID,
+            "IdentityPoolName": "engine",
+            "AllowUnauthenticatedIdentities": true,
+            "CognitoIdentityProviders": [{
+                "ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{EMU_POOL_ID}"),
+                "ClientId": EMU_CLIENT_ID
+            }]
+        }]
+    });
+    let mut emulator = Emulator::new(EmulatorConfig {
+        seed: 11,
+        ..EmulatorConfig::default()
+    })
+    .expect("emulator");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis();
+    emulator
+        .apply_seed(
+            &seed,
+            UnixMillis(u64::try_from(now_ms).expect("ms fit u64")),
+        )
+        .expect("seed");
+    let server = cognito_auth_emulator::http::serve("127.0.0.1:0", emulator)
+        .await
+        .expect("serve");
+    EmulatorWorld {
+        server,
+        pool: Pool {
+            pool_id: EMU_POOL_ID.to_owned(),
+            client_id: EMU_CLIENT_ID.to_owned(),
+        },
+        identity_pool_id: EMU_IDENTITY_POOL_ID.to_owned(),
+    }
+}
+
+impl EmulatorWorld {
+    /// An engine builder pointed at the emulator, whose wall clock follows the emulator's (so
+    /// moving the emulator's clock moves the engine's too).
+    pub fn builder(&self, flow: cognito_auth::machine::AuthFlow) -> cognito_auth::AuthBuilder {
+        self.builder_for(config(&self.pool, flow))
+    }
+
+    /// Like [`EmulatorWorld::builder`], with the identity pool configured too.
+    pub fn builder_with_identity_pool(
+        &self,
+        flow: cognito_auth::machine::AuthFlow,
+    ) -> cognito_auth::AuthBuilder {
+        let mut config = config(&self.pool, flow);
+        config.identity_pool = Some(cognito_auth::machine::config::IdentityPoolConfig {
+            pool_id: self.identity_pool_id.clone(),
+            region: "us-east-1".to_owned(),
+            allow_guest: true,
+        });
+        self.builder_for(config)
+    }
+
+    fn builder_for(&self, config: cognito_auth::Config) -> cognito_auth::AuthBuilder {
+        let shared = std::sync::Arc::clone(self.server.shared());
+        cognito_auth::Auth::builder()
+            .config(config)
+            .endpoint_url(self.server.endpoint())
+            .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX))
+    }
+
+    /// Moves the emulator's clock (and so the engine's wall clock) forward.
+    pub fn advance_clock_s(&self, seconds: i64) {
+        self.server.shared().advance_clock_ms(seconds * 1000);
+    }
+}
