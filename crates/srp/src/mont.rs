@@ -169,50 +169,6 @@ fn mac(t: u64, a: u64, b: u64, c: u64) -> (u64, u64) {
 // The unrolled loops below walk the limbs four at a time.
 const _: () = assert!(LIMBS.is_multiple_of(4) && LIMBS >= 8);
 
-/// Montgomery product a * b * R^-1 mod N for a, b < N.
-///
-/// FIOS: for each limb of `a`, one pass over the limbs both adds `a_i * b` and adds `m * N`
-/// (m chosen so the low limb cancels) and shifts down one limb. The two carry chains are
-/// independent, which gives the CPU two multiplications to overlap; the pass is unrolled by four
-/// because the loop bookkeeping is otherwise a large share of the instructions. The running
-/// total stays below 2N, so one masked subtraction finishes.
-#[inline]
-pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
-    let mut t = [0u64; LIMBS + 1];
-    for &ai in a.iter() {
-        let (low, mut c1) = mac(t[0], ai, b[0], 0);
-        let m = low.wrapping_mul(N0_INV);
-        let (_, mut c2) = mac(low, m, N[0], 0);
-        for j in 1..4 {
-            let (s, c) = mac(t[j], ai, b[j], c1);
-            let (s, d) = mac(s, m, N[j], c2);
-            t[j - 1] = s;
-            (c1, c2) = (c, d);
-        }
-        for j in (4..LIMBS).step_by(4) {
-            let (s, c) = mac(t[j], ai, b[j], c1);
-            let (s, d) = mac(s, m, N[j], c2);
-            t[j - 1] = s;
-            let (s, c) = mac(t[j + 1], ai, b[j + 1], c);
-            let (s, d) = mac(s, m, N[j + 1], d);
-            t[j] = s;
-            let (s, c) = mac(t[j + 2], ai, b[j + 2], c);
-            let (s, d) = mac(s, m, N[j + 2], d);
-            t[j + 1] = s;
-            let (s, c) = mac(t[j + 3], ai, b[j + 3], c);
-            let (s, d) = mac(s, m, N[j + 3], d);
-            t[j + 2] = s;
-            (c1, c2) = (c, d);
-        }
-        let s = (t[LIMBS] as u128) + (c1 as u128) + (c2 as u128);
-        t[LIMBS - 1] = s as u64;
-        t[LIMBS] = (s >> 64) as u64;
-    }
-    let mut low = [0u64; LIMBS];
-    low.copy_from_slice(&t[..LIMBS]);
-    final_sub(&low, t[LIMBS])
-}
-
 // The reduction below relies on N = -1 mod 2^64, so -N^-1 mod 2^64 = 1 and the Montgomery
 // digit of a row is simply its low limb.
 const _: () = assert!(N[0] == u64::MAX && N0_INV == 1);
@@ -220,7 +176,7 @@ const _: () = assert!(N[0] == u64::MAX && N0_INV == 1);
 /// Montgomery reduction of a double-width t < N * R: t * R^-1 mod N, two limbs per pass.
 ///
 /// Each pass settles two Montgomery digits m0 and m1 and adds m0 * N and m1 * N * 2^64 in a
-/// single sweep over the limbs (two independent carry chains, as in [`mont_mul`]): every limb of
+/// single sweep over the limbs (two independent carry chains): every limb of
 /// t is loaded and stored once per two products instead of once per product. With
 /// N_0 = 2^64 - 1 and -N^-1 = 1 mod 2^64, the digit is the low limb itself, and adding
 /// m * N_0 to a limb equal to m leaves zero with a carry of m, so neither product with N_0 is
@@ -367,6 +323,108 @@ pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
     }
     // The top bit of mid, then the carry rippling through the rest of t.
     let mut add = (carry.wrapping_sub(borrow) as u128) + (c as u128);
+    for tj in rest.iter_mut() {
+        let s = (*tj as u128) + add;
+        *tj = s as u64;
+        add = s >> 64;
+    }
+    mont_reduce(&mut t)
+}
+
+/// Schoolbook product of two `HALF`-limb values: fixed-length rows walked four limbs at a time.
+#[inline]
+fn mul_half(a: &[u64; HALF], b: &[u64; HALF]) -> [u64; LIMBS] {
+    let mut t = [0u64; LIMBS];
+    let (b4, _) = b.as_chunks::<4>();
+    for (i, &ai) in a.iter().enumerate() {
+        let mut c = 0u64;
+        let (row4, _) = t[i..i + HALF].as_chunks_mut::<4>();
+        for (r, bj) in row4.iter_mut().zip(b4) {
+            let (s0, d) = mac(r[0], ai, bj[0], c);
+            let (s1, d) = mac(r[1], ai, bj[1], d);
+            let (s2, d) = mac(r[2], ai, bj[2], d);
+            let (s3, d) = mac(r[3], ai, bj[3], d);
+            *r = [s0, s1, s2, s3];
+            c = d;
+        }
+        t[i + HALF] = c;
+    }
+    t
+}
+
+/// |x - y| over `HALF` limbs and an all-ones mask when x < y, without branching.
+#[inline(always)]
+fn abs_diff_half(x: &[u64], y: &[u64]) -> ([u64; HALF], u64) {
+    let mut diff = [0u64; HALF];
+    let mut borrow = 0u64;
+    for ((d, &xi), &yi) in diff.iter_mut().zip(x).zip(y) {
+        let (d1, b1) = xi.overflowing_sub(yi);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        *d = d2;
+        borrow = (b1 | b2) as u64;
+    }
+    let mask = 0u64.wrapping_sub(borrow);
+    let mut carry = borrow;
+    for d in diff.iter_mut() {
+        let (s, c) = (*d ^ mask).overflowing_add(carry);
+        *d = s;
+        carry = c as u64;
+    }
+    (diff, mask)
+}
+
+// The Karatsuba halves are walked four limbs at a time.
+const _: () = assert!(HALF.is_multiple_of(4));
+
+/// Montgomery product a * b * R^-1 mod N for a, b < N, with one Karatsuba step.
+///
+/// With a = a1 * 2^1536 + a0 and b likewise, the product is a1 b1 * 2^3072 + a0 b0 plus
+/// (a0 b0 + a1 b1 - (a0 - a1)(b0 - b1)) * 2^1536: three 24-limb products (1,728 limb products
+/// instead of 2,304). The middle product is signed; its sign is the XOR of the two
+/// differences' borrows and is applied with a mask, never a branch. Then [`mont_reduce`].
+///
+/// Measured against the previous interleaved (FIOS) multiply, which did the same number of
+/// instructions within 3%, this is about 20% faster: the separate passes keep fewer values live
+/// and the reduction stores each limb once per two products.
+#[inline]
+pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    let (a0, a1) = a.split_at(HALF);
+    let (b0, b1) = b.split_at(HALF);
+    let (da, sa) = abs_diff_half(a0, a1);
+    let (db, sb) = abs_diff_half(b0, b1);
+    let mut lo = [0u64; HALF];
+    let mut hi = [0u64; HALF];
+    lo.copy_from_slice(a0);
+    hi.copy_from_slice(a1);
+    let mut blo = [0u64; HALF];
+    let mut bhi = [0u64; HALF];
+    blo.copy_from_slice(b0);
+    bhi.copy_from_slice(b1);
+    let low = mul_half(&lo, &blo);
+    let high = mul_half(&hi, &bhi);
+    let p = mul_half(&da, &db);
+
+    // (a0 - a1)(b0 - b1) = -P when exactly one difference was negative, else +P. mid adds
+    // -(that): +P or the two's complement of P, chosen by the mask `keep` (all ones: negate).
+    let keep = !(sa ^ sb);
+    let mut t = [0u64; 2 * LIMBS];
+    t[..LIMBS].copy_from_slice(&low);
+    t[LIMBS..].copy_from_slice(&high);
+    let mut carry = (keep & 1) as u128; // of low + high +- P (the +1 of the two's complement)
+    let mut c = 0u64; // of adding mid into t
+    let (_, upper) = t.split_at_mut(HALF);
+    let (window, rest) = upper.split_at_mut(LIMBS);
+    for (((tj, &l), &h), &pj) in window.iter_mut().zip(&low).zip(&high).zip(&p) {
+        let s = (l as u128) + (h as u128) + ((pj ^ keep) as u128) + carry;
+        carry = s >> 64;
+        let s2 = (*tj as u128) + ((s as u64) as u128) + (c as u128);
+        *tj = s2 as u64;
+        c = (s2 >> 64) as u64;
+    }
+    // mid's top limb (0 or 1 once the wrap-around of the complement is dropped), then the
+    // carry rippling through the rest of t.
+    let mid_top = keep.wrapping_add(carry as u64);
+    let mut add = (mid_top as u128) + (c as u128);
     for tj in rest.iter_mut() {
         let s = (*tj as u128) + add;
         *tj = s as u64;
