@@ -220,7 +220,7 @@ fn a_scripted_session_keeps_every_promise() {
 // Regressions: machine bugs the properties found, reduced to fixed sessions. Those still
 // `ignore`d fail until the machine is fixed; the others guard fixes (ed177bd).
 
-/// Found by `refreshes_are_single_flight`: while REFRESH_TOKEN_AUTH is in flight and the
+/// Fixed in ed177bd. Found by `refreshes_are_single_flight`: while REFRESH_TOKEN_AUTH is in flight and the
 /// tokens have expired, an authorized call (here `fetch_user_attributes`; `aws_credentials`
 /// and `delete_user` take the same path in the `signed_in` superstate) starts a second refresh
 /// instead of joining the one in flight.
@@ -251,7 +251,7 @@ fn regression_second_refresh_while_refreshing() {
     );
 }
 
-/// Found by `every_call_answered_exactly_once`: with no identity pool configured,
+/// Fixed in ed177bd. Found by `every_call_answered_exactly_once`: with no identity pool configured,
 /// `aws_credentials` while the tokens have expired is queued behind a refresh, and when the
 /// refresh succeeds `resume_after_tokens` only serves credential waiters if an identity pool
 /// exists, so the call is never answered (not even by `release_sign_in_wait`). With valid
@@ -278,7 +278,7 @@ fn regression_credentials_without_identity_pool_never_answered() {
     );
 }
 
-/// Found by `never_signs_out_on_its_own`: `federated_sign_in` with a new token while
+/// Fixed in ed177bd. Found by `never_signs_out_on_its_own`: `federated_sign_in` with a new token while
 /// Federated publishes Federated -> Guest at once (`federating` reports its origin as signed
 /// out), and if the exchange then fails for lack of network the previous federated session is
 /// gone: the user is left signed out by a network error. Expected: the user stays Federated
@@ -304,7 +304,7 @@ fn regression_refederation_network_error_loses_the_federated_session() {
     );
 }
 
-/// Found by `every_call_answered_exactly_once` (once the bugs above were avoided): a guest
+/// Fixed in ed177bd. Found by `every_call_answered_exactly_once` (once the bugs above were avoided): a guest
 /// `aws_credentials` call queued while a sign-in is in flight ("answered once the sign-in
 /// ends") is never answered when the sign-in fails: `Next::Fail` returns to `signed_out`
 /// without serving or failing `credential_waiters`, and `release_sign_in_wait` in
@@ -329,7 +329,7 @@ fn regression_credentials_queued_during_failed_sign_in_never_answered() {
     );
 }
 
-/// Found by `every_call_answered_exactly_once`: an identity-pool result that arrives while
+/// Fixed in ed177bd. Found by `every_call_answered_exactly_once`: an identity-pool result that arrives while
 /// `delete_user` is in flight is dropped (the `any` superstate treats it as "for an ended
 /// session"); if DeleteUser then fails the user stays signed in, and the `aws_credentials`
 /// call that started the fetch is never answered.
@@ -355,7 +355,7 @@ fn regression_credentials_dropped_while_deleting_user() {
     );
 }
 
-/// Found by `never_hands_out_expired_tokens`: while `delete_user` is in flight, `tokens()`
+/// Fixed in ed177bd. Found by `never_hands_out_expired_tokens`: while `delete_user` is in flight, `tokens()`
 /// answers with the cached tokens without checking their expiry.
 #[test]
 fn regression_expired_tokens_while_deleting_user() {
