@@ -241,9 +241,18 @@ impl<C: Core + RunSrp> Driver<C> {
         self.drain();
     }
 
+    /// Performs every queued output. Replies go out last, so that a caller woken by its reply
+    /// already sees the state changes the same input caused (`user_state()` is up to date).
     fn drain(&mut self) {
+        let mut replies = Vec::new();
         while let Some(output) = self.core.poll_output() {
-            self.perform(output);
+            match output {
+                Output::Reply { op, result } => replies.push((op, result)),
+                other => self.perform(other),
+            }
+        }
+        for (op, result) in replies {
+            self.perform(Output::Reply { op, result });
         }
     }
 
