@@ -1,6 +1,11 @@
 //! The session in the OS keyring (feature `keyring`). On Linux this is the kernel's keyutils
 //! store, which needs no desktop session or D-Bus (it works headless) but lives in memory: it
 //! does not survive a reboot, so the user signs in again after one.
+//!
+//! The process needs a session keyring it may write to. Login sessions have one; containers and
+//! CI jobs often inherit one they cannot use (`AccessDenied`): start the program, or the tests,
+//! in a fresh session keyring, e.g. `keyctl session - cargo test -p cognito-auth --features
+//! keyring`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -101,7 +106,12 @@ mod tests {
     #[tokio::test]
     async fn round_trips_through_the_kernel_keyring() {
         let name = format!("cognito-auth-test-{}", std::process::id());
-        let store = KeyringStore::new(&name, "session").unwrap();
+        let store = KeyringStore::new(&name, "session").unwrap_or_else(|e| {
+            panic!(
+                "{e}: run the keyring tests in a fresh session keyring, e.g. \
+                 `keyctl session - cargo test -p cognito-auth --features keyring`"
+            )
+        });
         store.clear().await.unwrap();
         assert_eq!(store.load().await.unwrap(), None);
         store.save(&session("k")).await.unwrap();
