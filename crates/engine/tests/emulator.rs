@@ -140,3 +140,45 @@ async fn a_recorded_session_replays_to_the_same_answers_without_network() {
     );
     assert_eq!(replies[2], Ok(Answer::Tokens(tokens)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_refresh_keeps_the_session_and_recovers_when_the_service_does() {
+    use cognito_auth_emulator::faults::{FaultKind, FaultRule, Faults};
+    let world = start_emulator().await;
+    let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
+    settled(&auth).await;
+    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    let before = auth.tokens().await.unwrap();
+
+    world.advance_clock_s(2 * 3600);
+    world.server.shared().set_faults(Faults::new(
+        1,
+        vec![FaultRule {
+            operation: "InitiateAuth".to_owned(),
+            kind: FaultKind::ServerError,
+            probability: 1.0,
+            latency_ms: 0,
+        }],
+    ));
+    let pending = {
+        let auth = auth.clone();
+        tokio::spawn(async move { auth.tokens().await })
+    };
+    // Either the machine answers the caller with a retryable error, or it keeps the caller
+    // waiting while it retries; both must keep the user signed in.
+    let early = tokio::time::timeout(std::time::Duration::from_secs(3), pending).await;
+    if let Ok(joined) = early {
+        if let Err(err) = joined.unwrap() {
+            let Error::Auth(auth_err) = &err else {
+                panic!("{err:?}");
+            };
+            assert!(auth_err.is_retryable(), "{err:?}");
+        }
+    }
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+
+    world.server.shared().set_faults(Faults::none());
+    let after = auth.tokens().await.unwrap();
+    assert_ne!(after.access_token.expose(), before.access_token.expose());
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+}
