@@ -1,0 +1,186 @@
+//! End-to-end MFA flows against the emulator over HTTP: SMS MFA with a wrong then a right code,
+//! TOTP set up after sign-in and asked on the next sign-in, and the NEW_PASSWORD_REQUIRED
+//! challenge of a user created with a temporary password.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use cognito_auth::machine::cognito::MfaPreference;
+use cognito_auth::machine::AuthFlow;
+use cognito_auth::{Auth, AuthError, Error, SignInStep, UserState};
+use cognito_auth_emulator::http::Server;
+use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
+
+const POOL: &str = "us-east-1_FlowsMfa1";
+const CLIENT: &str = "flowsmfaclient000000000001";
+
+/// An emulator with an MFA-optional pool: `sam` (SMS MFA preferred), `alice` (no MFA),
+/// `carol` (temporary password `Temp0rary!`).
+async fn start() -> Server {
+    let seed = serde_json::json!({
+        "seed": 21,
+        "region": "us-east-1",
+        "user_pools": [{
+            "Id": POOL,
+            "PoolName": "flows-mfa",
+            "MfaConfiguration": "OPTIONAL",
+            "Clients": [{
+                "ClientId": CLIENT,
+                "ClientName": "app",
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                      "ALLOW_REFRESH_TOKEN_AUTH"]
+            }],
+            "Users": [
+                {"Username": "sam", "Password": "Passw0rd!",
+                 "Attributes": {"email": "sam@example.com", "email_verified": "true",
+                                "phone_number": "+15550100", "phone_number_verified": "true"},
+                 "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}},
+                {"Username": "alice", "Password": "Passw0rd!",
+                 "Attributes": {"email": "alice@example.com", "email_verified": "true"}},
+                {"Username": "carol", "Password": "Temp0rary!", "Status": "FORCE_CHANGE_PASSWORD",
+                 "Attributes": {"email": "carol@example.com", "email_verified": "true"}}
+            ]
+        }]
+    });
+    let mut emulator = Emulator::new(EmulatorConfig {
+        seed: 21,
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let now = cognito_auth_emulator::http::system_now();
+    emulator.apply_seed(&seed, now).unwrap();
+    cognito_auth_emulator::http::serve("127.0.0.1:0", emulator)
+        .await
+        .unwrap()
+}
+
+fn engine(server: &Server, flow: AuthFlow) -> Auth {
+    let config = cognito_auth::Config {
+        user_pool: Some(cognito_auth::machine::config::UserPoolConfig {
+            pool_id: POOL.to_owned(),
+            app_client_id: CLIENT.to_owned(),
+            app_client_secret: None,
+            region: "us-east-1".to_owned(),
+            auth_flow: flow,
+        }),
+        identity_pool: None,
+        oauth: None,
+        tuning: Default::default(),
+    };
+    let shared = Arc::clone(server.shared());
+    Auth::builder()
+        .config(config)
+        .endpoint_url(server.endpoint())
+        .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX))
+        .build()
+        .unwrap()
+}
+
+async fn settled(auth: &Auth) -> UserState {
+    let mut rx = auth.watch_user_state();
+    let state = *rx.wait_for(|s| *s != UserState::Unknown).await.unwrap();
+    state
+}
+
+fn last_code(server: &Server, username: &str, purpose: CodePurpose) -> String {
+    server
+        .shared()
+        .with(|e| e.last_code(username, purpose).map(str::to_owned))
+        .unwrap_or_else(|| panic!("no {purpose:?} code for {username} in the outbox"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_mfa_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
+    let server = start().await;
+    let auth = engine(&server, AuthFlow::UserSrpAuth);
+    settled(&auth).await;
+
+    let step = auth.sign_in("sam", "Passw0rd!").await.unwrap();
+    assert!(
+        matches!(step, SignInStep::ConfirmWithSmsCode { .. }),
+        "{step:?}"
+    );
+    let code = last_code(&server, "sam", CodePurpose::SmsMfa);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    let err = auth.confirm_sign_in(wrong).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::CodeMismatch)),
+        "{err:?}"
+    );
+    assert_eq!(auth.user_state(), UserState::SignedOut);
+
+    let step = auth.confirm_sign_in(&code).await.unwrap();
+    assert_eq!(step, SignInStep::Done);
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    assert_eq!(auth.tokens().await.unwrap().username, "sam");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
+    let server = start().await;
+    let auth = engine(&server, AuthFlow::UserSrpAuth);
+    settled(&auth).await;
+    assert_eq!(
+        auth.sign_in("alice", "Passw0rd!").await.unwrap(),
+        SignInStep::Done
+    );
+
+    let secret = auth.set_up_totp().await.unwrap();
+    let key = cognito_auth_emulator::totp::base32_decode(secret.expose()).expect("base32 secret");
+    let now_s = server.shared().now().0 / 1000;
+    let code = cognito_auth_emulator::totp::totp(&key, now_s);
+    auth.verify_totp_setup(&code, Some("phone")).await.unwrap();
+    auth.update_mfa_preference(
+        None,
+        Some(MfaPreference {
+            enabled: true,
+            preferred: true,
+        }),
+        None,
+    )
+    .await
+    .unwrap();
+    auth.sign_out(Default::default()).await.unwrap();
+    assert_eq!(auth.user_state(), UserState::SignedOut);
+
+    // A later time step, so the code differs from the one used for the setup.
+    server.shared().advance_clock_ms(60_000);
+    let step = auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    assert_eq!(step, SignInStep::ConfirmWithTotpCode);
+    let code = cognito_auth_emulator::totp::totp(&key, server.shared().now().0 / 1000);
+    assert_eq!(auth.confirm_sign_in(&code).await.unwrap(), SignInStep::Done);
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    assert_eq!(auth.tokens().await.unwrap().username, "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_with_a_temporary_password_must_choose_a_new_one() {
+    let server = start().await;
+    let auth = engine(&server, AuthFlow::UserSrpAuth);
+    settled(&auth).await;
+
+    let step = auth.sign_in("carol", "Temp0rary!").await.unwrap();
+    assert!(
+        matches!(step, SignInStep::NewPasswordRequired { .. }),
+        "{step:?}"
+    );
+    assert_eq!(auth.user_state(), UserState::SignedOut);
+    assert_eq!(
+        auth.confirm_sign_in("N3w-Passw0rd!").await.unwrap(),
+        SignInStep::Done
+    );
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    auth.sign_out(Default::default()).await.unwrap();
+
+    // The new password is now the permanent one; the temporary one no longer works.
+    let err = auth.sign_in("carol", "Temp0rary!").await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::NotAuthorized { .. })),
+        "{err:?}"
+    );
+    assert_eq!(
+        auth.sign_in("carol", "N3w-Passw0rd!").await.unwrap(),
+        SignInStep::Done
+    );
+}
