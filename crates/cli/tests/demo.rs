@@ -1,0 +1,61 @@
+//! The demo binary, end to end: it must succeed and show the session's key transitions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::process::Command;
+
+fn cognito_auth(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cognito-auth"))
+        .args(args)
+        .output()
+        .expect("the cognito-auth binary runs")
+}
+
+#[test]
+fn the_demo_walks_the_whole_session_and_replays_it_identically() {
+    let run = cognito_auth(&["demo"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "demo failed ({:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        run.status
+    );
+    for expected in [
+        "state: unknown -> guest",
+        "-> signedIn",
+        "ConfirmWithTotpCode",
+        "tokens() failed: network error",
+        "user_state() is still signedIn",
+        "signedIn -> signedOutUserPoolsTokenInvalid",
+        "signedOutUserPoolsTokenInvalid -> signedIn",
+        "the waiting task got fresh tokens",
+        "signedIn -> signedOut",
+        "identical",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    // Secrets stay out of the output: the demo password and any JWT.
+    assert!(!stdout.contains("Demo-Passw0rd!"), "{stdout}");
+    assert!(!stdout.contains("eyJ"), "{stdout}");
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let run = cognito_auth(&["--help"]);
+    assert!(run.status.success());
+    let text = String::from_utf8_lossy(&run.stdout);
+    for command in ["demo", "replay <LOG>", "emulator"] {
+        assert!(text.contains(command), "{text}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_with_2_and_a_missing_log_with_1() {
+    assert_eq!(cognito_auth(&["frobnicate"]).status.code(), Some(2));
+    let missing = cognito_auth(&["replay", "/nonexistent/events.jsonl"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot open"));
+}
