@@ -14,7 +14,8 @@ use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
 const POOL: &str = "us-east-1_FlowsMfa1";
 const CLIENT: &str = "flowsmfaclient000000000001";
 
-/// An emulator with an MFA-optional pool: `sam` (SMS MFA preferred), `alice` (no MFA),
+/// An emulator with an MFA-optional pool: `sam` (SMS MFA preferred), `erin` (EMAIL_OTP
+/// preferred), `alice` (no MFA),
 /// `carol` (temporary password `Temp0rary!`).
 async fn start() -> Server {
     let seed = serde_json::json!({
@@ -24,6 +25,7 @@ async fn start() -> Server {
             "Id": POOL,
             "PoolName": "flows-mfa",
             "MfaConfiguration": "OPTIONAL",
+            "EmailMfaConfiguration": {},
             "Clients": [{
                 "ClientId": CLIENT,
                 "ClientName": "app",
@@ -35,6 +37,9 @@ async fn start() -> Server {
                  "Attributes": {"email": "sam@example.com", "email_verified": "true",
                                 "phone_number": "+15550100", "phone_number_verified": "true"},
                  "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}},
+                {"Username": "erin", "Password": "Passw0rd!",
+                 "Attributes": {"email": "erin@example.com", "email_verified": "true"},
+                 "Mfa": {"EmailMfaSettings": {"Enabled": true, "PreferredMfa": true}}},
                 {"Username": "alice", "Password": "Passw0rd!",
                  "Attributes": {"email": "alice@example.com", "email_verified": "true"}},
                 {"Username": "carol", "Password": "Temp0rary!", "Status": "FORCE_CHANGE_PASSWORD",
@@ -114,6 +119,28 @@ async fn sms_mfa_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
     assert_eq!(step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
     assert_eq!(auth.tokens().await.unwrap().username, "sam");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_otp_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
+    let server = start().await;
+    let auth = engine(&server, AuthFlow::UserPasswordAuth);
+    settled(&auth).await;
+
+    let step = auth.sign_in("erin", "Passw0rd!").await.unwrap();
+    assert!(
+        matches!(step, SignInStep::ConfirmWithEmailCode { .. }),
+        "{step:?}"
+    );
+    let code = last_code(&server, "erin", CodePurpose::EmailOtp);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let err = auth.confirm_sign_in(wrong).await.unwrap_err();
+    assert_eq!(err, Error::Auth(AuthError::CodeMismatch));
+    assert_eq!(auth.user_state(), UserState::SignedOut);
+
+    assert_eq!(auth.confirm_sign_in(&code).await.unwrap(), SignInStep::Done);
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    assert_eq!(auth.tokens().await.unwrap().username, "erin");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
