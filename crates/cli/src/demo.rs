@@ -254,9 +254,27 @@ impl RunSrp for Recording {
 /// Prints every state change of `auth` as it happens; ends when the engine stops.
 fn print_changes(auth: &Auth, label: &'static str, out: &Reporter) -> JoinHandle<()> {
     let mut changes = auth.subscribe();
+    // The engine may have left `unknown` before this subscription started (it reads the
+    // session store as soon as it is built): show that first change from the state itself.
+    let initial = auth.user_state();
+    let mut shown_initial = false;
+    if initial != UserState::Unknown {
+        shown_initial = true;
+        out.line(format!(
+            "      [{label}] state: unknown -> {} (seen by user_state())",
+            state_name(initial)
+        ));
+    }
     let out = out.clone();
     tokio::spawn(async move {
         while let Some(change) = changes.next().await {
+            // Changed between `subscribe` and `user_state`: already shown.
+            if std::mem::take(&mut shown_initial)
+                && change.from == UserState::Unknown
+                && change.to == initial
+            {
+                continue;
+            }
             out.line(format!(
                 "      [{label}] state: {} -> {}",
                 state_name(change.from),
@@ -289,8 +307,17 @@ async fn settled(auth: &Auth, step: &'static str) -> Result<UserState, DemoError
     Ok(state)
 }
 
-/// Runs the whole demo, printing through `out`.
+/// Runs the whole demo, printing through `out`; the event log goes to a temporary file.
 pub async fn run(out: &Reporter) -> Result<DemoSummary, DemoError> {
+    run_with_log(out, None).await
+}
+
+/// Like [`run`], keeping the event log at `event_log` (for `cognito-auth replay`). The log
+/// holds the demo user's secrets, which only ever exist in this process's emulator.
+pub async fn run_with_log(
+    out: &Reporter,
+    event_log: Option<&Path>,
+) -> Result<DemoSummary, DemoError> {
     let started = Instant::now();
     let world = World::start().await?;
     out.line(format!(
@@ -306,7 +333,7 @@ pub async fn run(out: &Reporter) -> Result<DemoSummary, DemoError> {
     guest_credentials(&world, out).await?;
 
     let dir = tempfile::tempdir()?;
-    let log_path = dir.path().join("events.jsonl");
+    let log_path = event_log.map_or_else(|| dir.path().join("events.jsonl"), Path::to_path_buf);
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let auth = {
         let recorded = Arc::clone(&recorded);
@@ -320,7 +347,14 @@ pub async fn run(out: &Reporter) -> Result<DemoSummary, DemoError> {
             })?
     };
     let printer = print_changes(&auth, "app", out);
-    out.line("  the app's engine (identity pool without guests, event log in a temp file):");
+    out.line(match event_log {
+        Some(path) => format!(
+            "  the app's engine (identity pool without guests, event log in {}):",
+            path.display()
+        ),
+        None => "  the app's engine (identity pool without guests, event log in a temp file):"
+            .to_owned(),
+    });
     let state = settled(&auth, "start").await?;
     pace().await;
     out.line(format!("      engine ready: {}", state_name(state)));

@@ -9,10 +9,11 @@ const HELP: &str = "\
 cognito-auth: Amazon Cognito auth for Rust apps, tried out against a local emulator
 
 Usage:
-  cognito-auth demo
+  cognito-auth demo [--log FILE]
       Start the Cognito emulator in this process and walk a full session: guest credentials,
       sign-up, SRP sign-in, TOTP MFA, token refresh, an offline spell, refresh-token
       revocation, global sign-out, and an offline replay of the recorded event log.
+      --log FILE keeps that event log (it holds the demo user's throw-away secrets).
   cognito-auth replay <LOG>
       Replay an event log (written by the engine's `event_log` option) without network and
       print a summary. Event logs hold secrets: keep them private.
@@ -26,7 +27,7 @@ Exit status: 0 on success, 1 on any error (printed), 2 on bad arguments.
 
 enum Command {
     Help,
-    Demo,
+    Demo(Option<String>),
     Replay(String),
     Emulator {
         host: String,
@@ -44,8 +45,9 @@ fn parse(args: &[String]) -> Result<Command, String> {
     match command.as_str() {
         "-h" | "--help" | "help" => Ok(Command::Help),
         "demo" => match rest.as_slice() {
-            [] => Ok(Command::Demo),
-            _ => Err("demo takes no arguments".to_owned()),
+            [] => Ok(Command::Demo(None)),
+            [flag, path] if flag.as_str() == "--log" => Ok(Command::Demo(Some((*path).clone()))),
+            _ => Err("demo takes one option: --log FILE".to_owned()),
         },
         "replay" => match rest.as_slice() {
             [path] => Ok(Command::Replay((*path).clone())),
@@ -110,10 +112,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Help => Ok(()),
-            Command::Demo => cognito_auth_cli::demo::run(&out)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Command::Demo(log) => {
+                cognito_auth_cli::demo::run_with_log(&out, log.as_deref().map(std::path::Path::new))
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
             Command::Replay(path) => cognito_auth_cli::replay::run(path.as_ref(), &out)
                 .map(drop)
                 .map_err(|e| e.to_string()),

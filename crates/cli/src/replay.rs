@@ -64,11 +64,8 @@ pub fn run(path: &Path, out: &Reporter) -> Result<ReplaySummary, ReplayCommandEr
         summary.outputs
     ));
     out.line(format!(
-        "  {} effects requested (not performed), {} replies ({} ok, {} errors)",
-        summary.effects,
-        summary.replies_ok + summary.replies_err,
-        summary.replies_ok,
-        summary.replies_err
+        "  {} effects requested (not performed); replies: {} ok, {} failed",
+        summary.effects, summary.replies_ok, summary.replies_err
     ));
     out.line(format!("  states: {}", summary.states.join(" -> ")));
     Ok(summary)

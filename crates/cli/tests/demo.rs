@@ -43,11 +43,49 @@ fn the_demo_walks_the_whole_session_and_replays_it_identically() {
 }
 
 #[test]
+fn a_kept_demo_log_replays_with_the_replay_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.jsonl");
+    let log = log.to_str().unwrap();
+    let demo = cognito_auth(&["demo", "--log", log]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let replay = cognito_auth(&["replay", log]);
+    let text = String::from_utf8_lossy(&replay.stdout);
+    assert!(
+        replay.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    // The summary's input count is the one the demo reported for its own replay.
+    let demo_out = String::from_utf8_lossy(&demo.stdout);
+    let inputs = demo_out
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .split_once(" inputs -> ")
+                .map(|(n, _)| n.to_owned())
+        })
+        .expect("the demo reports its input count");
+    assert!(text.contains(&format!(": {inputs} inputs -> ")), "{text}");
+    assert!(
+        text.contains(
+            "states: unknown -> signedOut -> signedIn -> signedOut -> signedIn \
+             -> signedOutUserPoolsTokenInvalid -> signedIn -> signedOut"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn help_lists_the_commands() {
     let run = cognito_auth(&["--help"]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
-    for command in ["demo", "replay <LOG>", "emulator"] {
+    for command in ["demo [--log FILE]", "replay <LOG>", "emulator"] {
         assert!(text.contains(command), "{text}");
     }
 }
