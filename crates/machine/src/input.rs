@@ -304,13 +304,24 @@ impl ApiCall {
     }
 }
 
-/// How to sign out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// How to sign out. The default, as in Amplify v2: revoke the refresh token, and visit the
+/// hosted UI's logout endpoint if the session came from it; no global sign-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignOutOptions {
     /// Also invalidate every session of the user (`GlobalSignOut`).
     pub global: bool,
-    /// Revoke the refresh token (`RevokeToken`). On by default in Amplify v2.
+    /// Revoke the refresh token (`RevokeToken`).
     pub revoke: bool,
     /// Visit the hosted UI's logout endpoint (sessions started with the web UI).
     pub hosted_ui: bool,
+}
+
+impl Default for SignOutOptions {
+    fn default() -> Self {
+        Self {
+            global: false,
+            revoke: true,
+            hosted_ui: true,
+        }
+    }
 }

@@ -81,7 +81,6 @@ prop_state_machine! {
 
     /// Every promise at once.
     #[test]
-    #[ignore = "machine bug: see regression_credentials_without_identity_pool_after_session_expired"]
     fn machine_keeps_all_its_promises(sequential 1..60 => MachineUnderTest<ALL>);
 
     // One property per promise, so that a bug breaking one does not hide the others.
@@ -93,7 +92,6 @@ prop_state_machine! {
     fn refreshes_are_single_flight(sequential 1..60 => MachineUnderTest<SINGLE_REFRESH>);
 
     #[test]
-    #[ignore = "machine bug: see regression_credentials_without_identity_pool_after_session_expired"]
     fn every_call_answered_exactly_once(sequential 1..60 => MachineUnderTest<ANSWERS>);
 
     #[test]
@@ -394,7 +392,6 @@ fn regression_expired_tokens_while_deleting_user() {
 /// so the call is never answered (and `release_sign_in_wait`, now signed in, releases nothing).
 /// Expected: `NotConfigured` at once, as when signed in.
 #[test]
-#[ignore = "machine bug: aws_credentials while the session expired, with no identity pool, is never answered"]
 fn regression_credentials_without_identity_pool_after_session_expired() {
     let mut d = Driver::new_checking(Checks::NONE, ConfigChoice::UserPool, [0; 32]);
     d.step(&Step::SignIn {

@@ -220,7 +220,19 @@ fn sign_out_releases_callers_waiting_for_a_refresh() {
     h.advance_ms(3_700 * 1000);
     let waiting = tokens_op(&mut h, false);
     let out = h.call(ApiCall::SignOut(SignOutOptions::default()));
-    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(_)))));
+    assert!(h.reply(out).is_none(), "the refresh token is revoked first");
+    assert_eq!(h.reply(waiting), None);
+    let (id, _) = h.take_user_pool("RevokeToken");
+    h.complete(id, network_error());
+    match h.reply(out) {
+        Some(Ok(Answer::SignedOut(report))) => {
+            assert!(matches!(
+                report.revoke_token_error,
+                Some(AuthError::Network { .. })
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(h.reply(waiting), Some(&Err(AuthError::SignedOut)));
     // The refresh result arrives after the sign-out and is ignored.
     let (id, _) = h.take_user_pool("InitiateAuth");

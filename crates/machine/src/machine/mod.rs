@@ -313,12 +313,12 @@ impl Core {
             | ApiCall::FetchIdentityId
                 if matches!(flow.origin, Origin::SessionExpired { .. }) =>
             {
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId if self.guest_allowed() => {
                 // Answered once the sign-in ends, with the identity it ends in.
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             ApiCall::FederatedSignIn { .. } => {
@@ -546,7 +546,7 @@ impl Core {
                         self.authorized_call(context, *op, c, &session.tokens);
                         Handled
                     } else {
-                        self.queue_waiter(*op, c);
+                        self.queue_waiter(context, *op, c);
                         Transition(self.start_refresh(context, session.clone()))
                     }
                 }
@@ -611,6 +611,7 @@ impl Core {
                     return Handled;
                 }
                 self.queue_waiter(
+                    context,
                     *op,
                     &ApiCall::FetchTokens {
                         force_refresh: *force_refresh,
@@ -639,7 +640,7 @@ impl Core {
                 call: call @ ApiCall::FetchTokens { .. },
             } => {
                 // Single flight: join the refresh in progress.
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             Event::Command { op, call }
@@ -650,7 +651,7 @@ impl Core {
             {
                 // Calls that need a valid token wait for the refresh in flight; so does a
                 // deletion, which must not leave the refresh's callers behind.
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             Event::Completed { effect_id, result } if effect_id == wait => {
@@ -680,7 +681,7 @@ impl Core {
                     return Handled;
                 }
                 // A caller asking is a good moment to try again.
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Transition(self.start_refresh(context, session.clone()))
             }
             Event::TimerFired {
@@ -767,7 +768,7 @@ impl Core {
             ApiCall::FetchTokens { .. }
             | ApiCall::FetchCredentials { .. }
             | ApiCall::FetchIdentityId => {
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             ApiCall::ReleaseSignInWait => {
@@ -816,7 +817,7 @@ impl Core {
             }
             Event::Command { op, call } => match call {
                 ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    self.queue_waiter(*op, call);
+                    self.queue_waiter(context, *op, call);
                     Handled
                 }
                 ApiCall::SignOut(_) | ApiCall::ClearFederation => {
@@ -927,7 +928,7 @@ impl Core {
         };
         match call {
             ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                self.queue_waiter(*op, call);
+                self.queue_waiter(context, *op, call);
                 Handled
             }
             ApiCall::FederatedSignIn { .. } => {
@@ -1008,12 +1009,25 @@ impl Core {
             .is_some_and(|p| p.allow_guest)
     }
 
-    fn queue_waiter(&mut self, op: OperationId, call: &ApiCall) {
+    /// Queues a call until tokens or credentials can be served. A credentials call without an
+    /// identity pool could never be served, so it is answered at once.
+    fn queue_waiter(&mut self, out: &mut Outbox, op: OperationId, call: &ApiCall) {
         let w = Waiter {
             op,
             call: call.clone(),
         };
         match call {
+            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
+                if self.config.identity_pool.is_none() =>
+            {
+                Core::reply(
+                    out,
+                    op,
+                    Err(AuthError::NotConfigured {
+                        what: "an identity pool".into(),
+                    }),
+                );
+            }
             ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
                 self.credential_waiters.push(w);
             }

@@ -566,9 +566,9 @@ impl Core {
         flow: &mut SignInFlow,
         resp: &AuthResponse,
     ) -> Next {
-        if resp.session.is_some() {
-            flow.session.clone_from(&resp.session);
-        }
+        // Each answer's Session (or its absence: Cognito sends none with PASSWORD_VERIFIER and
+        // DEVICE_PASSWORD_VERIFIER) is what the next call must carry; an older one is spent.
+        flow.session.clone_from(&resp.session);
         flow.srp_challenge = None;
         if let Some(result) = &resp.authentication_result {
             let tokens = match Tokens::from_jwts(
