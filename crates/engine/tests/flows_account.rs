@@ -263,7 +263,6 @@ fn verifier_sessions(log: &std::path::Path) -> Vec<bool> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: machine resends the DEVICE_SRP_AUTH Session with DEVICE_PASSWORD_VERIFIER (response had none) -> NotAuthorized"]
 async fn the_second_sign_in_on_a_remembered_device_uses_device_srp() {
     let world = start_emulator().await;
     let pool = add_device_pool(&world);
