@@ -63,50 +63,6 @@ fn assert_replays(config: Config, h: &Harness) {
     );
 }
 
-/// A real SRP server (the srp crate's server side) for one user.
-struct SrpServer {
-    verifier: cognito_auth_srp::Verifier,
-    eph: cognito_auth_srp::ServerEphemeral,
-}
-
-impl SrpServer {
-    fn new(user: &str, password: &str) -> Self {
-        let verifier = cognito_auth_srp::password_verifier("TestPool", user, password, &[9u8; 16]);
-        let eph = cognito_auth_srp::ServerEphemeral::new(&verifier, &[5u8; 128])
-            .expect("a fixed server ephemeral is valid");
-        Self { verifier, eph }
-    }
-
-    fn challenge(&self, user: &str) -> EffectResult {
-        challenge(
-            "PASSWORD_VERIFIER",
-            &[
-                ("SALT", &self.verifier.salt_hex()),
-                ("SRP_B", &self.eph.public_b_hex()),
-                ("SECRET_BLOCK", "c2VjcmV0LWJsb2Nr"),
-                ("USERNAME", user),
-                ("USER_ID_FOR_SRP", user),
-            ],
-            None,
-        )
-    }
-
-    fn verifies(&self, srp_a: &str, responses: &StringMap) -> bool {
-        cognito_auth_srp::verify_user_claim(
-            &self.eph,
-            &cognito_auth_srp::UserClaimCheck {
-                pool_name: "TestPool",
-                user_id_for_srp: &responses["USERNAME"],
-                srp_a_hex: srp_a,
-                secret_block_b64: &responses["PASSWORD_CLAIM_SECRET_BLOCK"],
-                timestamp: &responses["TIMESTAMP"],
-                signature_b64: &responses["PASSWORD_CLAIM_SIGNATURE"],
-            },
-        )
-        .is_ok()
-    }
-}
-
 fn auth_params(req: &UserPoolRequest) -> StringMap {
     match req {
         UserPoolRequest::InitiateAuth {
@@ -136,7 +92,7 @@ fn srp_sign_in_refresh_network_retry_and_sign_out_replay_identically() {
     h.run_srp();
     let (id, req) = h.take_user_pool("RespondToAuthChallenge");
     assert!(
-        server.verifies(&srp_a, &auth_params(&req)),
+        server.check(&srp_a, &auth_params(&req)),
         "the server accepts the claim"
     );
     let now = h.now_s();

@@ -7,50 +7,6 @@ use cognito_auth_machine::cognito::{NewDeviceMetadata, UserPoolRequest};
 use cognito_auth_machine::*;
 use common::*;
 
-/// What a fake server needs to answer an SRP sign-in for real.
-struct SrpServer {
-    verifier: cognito_auth_srp::Verifier,
-    eph: cognito_auth_srp::ServerEphemeral,
-}
-
-impl SrpServer {
-    fn new(user_id: &str, password: &str) -> Self {
-        let verifier =
-            cognito_auth_srp::password_verifier("TestPool", user_id, password, &[9u8; 16]);
-        let eph = cognito_auth_srp::ServerEphemeral::new(&verifier, &[5u8; 128]).unwrap();
-        Self { verifier, eph }
-    }
-
-    fn challenge(&self, user_id: &str) -> EffectResult {
-        challenge(
-            "PASSWORD_VERIFIER",
-            &[
-                ("SALT", &self.verifier.salt_hex()),
-                ("SRP_B", &self.eph.public_b_hex()),
-                ("SECRET_BLOCK", "c2VjcmV0LWJsb2Nr"),
-                ("USERNAME", user_id),
-                ("USER_ID_FOR_SRP", user_id),
-            ],
-            None,
-        )
-    }
-
-    fn check(&self, srp_a: &str, responses: &cognito::StringMap) -> bool {
-        cognito_auth_srp::verify_user_claim(
-            &self.eph,
-            &cognito_auth_srp::UserClaimCheck {
-                pool_name: "TestPool",
-                user_id_for_srp: &responses["USERNAME"],
-                srp_a_hex: srp_a,
-                secret_block_b64: &responses["PASSWORD_CLAIM_SECRET_BLOCK"],
-                timestamp: &responses["TIMESTAMP"],
-                signature_b64: &responses["PASSWORD_CLAIM_SIGNATURE"],
-            },
-        )
-        .is_ok()
-    }
-}
-
 fn srp_sign_in(password_typed: &str) -> (Harness, OperationId, bool) {
     let mut h = Harness::new(config_user_pool(), None);
     let server = SrpServer::new("alice", "correct horse");

@@ -349,3 +349,50 @@ impl Harness {
         }
     }
 }
+
+/// A real SRP server (the srp crate's server side) for one user of pool `TestPool`.
+pub struct SrpServer {
+    pub verifier: cognito_auth_srp::Verifier,
+    pub eph: cognito_auth_srp::ServerEphemeral,
+}
+
+impl SrpServer {
+    pub fn new(user_id: &str, password: &str) -> Self {
+        let verifier =
+            cognito_auth_srp::password_verifier("TestPool", user_id, password, &[9u8; 16]);
+        let eph = cognito_auth_srp::ServerEphemeral::new(&verifier, &[5u8; 128])
+            .expect("a fixed server ephemeral is valid");
+        Self { verifier, eph }
+    }
+
+    /// The PASSWORD_VERIFIER challenge Cognito would send.
+    pub fn challenge(&self, user_id: &str) -> EffectResult {
+        challenge(
+            "PASSWORD_VERIFIER",
+            &[
+                ("SALT", &self.verifier.salt_hex()),
+                ("SRP_B", &self.eph.public_b_hex()),
+                ("SECRET_BLOCK", "c2VjcmV0LWJsb2Nr"),
+                ("USERNAME", user_id),
+                ("USER_ID_FOR_SRP", user_id),
+            ],
+            None,
+        )
+    }
+
+    /// Whether the client's answer proves the password.
+    pub fn check(&self, srp_a: &str, responses: &StringMap) -> bool {
+        cognito_auth_srp::verify_user_claim(
+            &self.eph,
+            &cognito_auth_srp::UserClaimCheck {
+                pool_name: "TestPool",
+                user_id_for_srp: &responses["USERNAME"],
+                srp_a_hex: srp_a,
+                secret_block_b64: &responses["PASSWORD_CLAIM_SECRET_BLOCK"],
+                timestamp: &responses["TIMESTAMP"],
+                signature_b64: &responses["PASSWORD_CLAIM_SIGNATURE"],
+            },
+        )
+        .is_ok()
+    }
+}
