@@ -89,12 +89,35 @@ async fn releasing_the_sign_in_wait_answers_the_waiting_callers_with_an_error() 
     admin_global_sign_out(&world);
     world.advance_clock_s(2 * 3600);
 
-    let waiting = spawn_tokens(&auth, 3);
+    let mut waiting = spawn_tokens(&auth, 3);
     wait_for_state(&auth, UserState::SignedOutUserPoolsTokenInvalid).await;
-    auth.release_sign_in_wait().await.unwrap();
-    for handle in waiting {
-        let err = handle.await.unwrap().unwrap_err();
-        assert_eq!(err, Error::Auth(AuthError::SignInWaitReleased));
+    // A release answers the callers waiting at that moment; a spawned caller whose call reaches
+    // the engine later waits again (as in AWSMobileClient), so release until all have answered.
+    let mut answers = Vec::new();
+    for _ in 0..100 {
+        auth.release_sign_in_wait().await.unwrap();
+        let mut still_waiting = Vec::new();
+        for mut handle in waiting {
+            match tokio::time::timeout(std::time::Duration::from_millis(20), &mut handle).await {
+                Ok(joined) => answers.push(joined.unwrap()),
+                Err(_) => still_waiting.push(handle),
+            }
+        }
+        waiting = still_waiting;
+        if waiting.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        waiting.is_empty(),
+        "callers still waiting after repeated releases"
+    );
+    assert_eq!(answers.len(), 3);
+    for answer in answers {
+        assert_eq!(
+            answer.unwrap_err(),
+            Error::Auth(AuthError::SignInWaitReleased)
+        );
     }
     assert_eq!(auth.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
 }
