@@ -217,8 +217,8 @@ fn amplify_android_feature_tests() {
     assert!(
         root.join("testsuites").is_dir(),
         "the conformance fixtures are missing: expected Amplify Android's feature tests at {} \
-         (shared/conformance/amplify-android beside the repository, or the directory \
-         CONFORMANCE_FIXTURES names)",
+         (crates/machine/tests/fixtures/amplify-android, or the directory CONFORMANCE_FIXTURES \
+         names)",
         root.display()
     );
     let cases = fixture::cases(&root).unwrap_or_else(|e| panic!("reading the cases: {e}"));

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The fixture tree: `configuration/`, `states/`, `testsuites/<api>/*.json`. It sits beside the
-/// repository (`shared/conformance/amplify-android`); `CONFORMANCE_FIXTURES` points elsewhere.
+/// The fixture tree: `configuration/`, `states/`, `testsuites/<api>/*.json`, copied into
+/// `tests/fixtures/amplify-android` (see its NOTICE); `CONFORMANCE_FIXTURES` points elsewhere.
 pub(crate) fn root() -> PathBuf {
     match std::env::var_os("CONFORMANCE_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/conformance/amplify-android"),
+            .join("tests/fixtures/amplify-android"),
     }
 }
 
