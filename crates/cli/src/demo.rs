@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use cognito_auth::event_log::{read_log, ReplayError};
-use cognito_auth::machine::cognito::{Attribute, MfaPreference};
 use cognito_auth::machine::config::{AuthFlow, IdentityPoolConfig, Tuning, UserPoolConfig};
 use cognito_auth::machine::{Input, Machine, Output};
 use cognito_auth::{
-    Auth, AuthBuilder, AuthError, Config, Core, RunSrp, Secret, SignInStep, SignOutOptions,
-    UserState,
+    Auth, AuthBuilder, Config, ConfirmSignInOptions, ConfirmSignUpOptions, Drivable, Error,
+    MfaPreference, MfaSetting, RunSrp, Secret, SignInOptions, SignInStep, SignOutOptions,
+    SignUpOptions, UserState, VerifyTotpSetupOptions,
 };
 use cognito_auth_emulator::faults::{FaultKind, FaultRule, Faults};
 use cognito_auth_emulator::http::{serve, system_now, Server};
@@ -62,7 +62,7 @@ pub enum DemoError {
         step: &'static str,
         /// The engine's error (never contains secrets).
         #[source]
-        source: cognito_auth::Error,
+        source: Error,
     },
     /// A step did not end the way the demo expects.
     #[error("{step}: {what}")]
@@ -92,7 +92,7 @@ pub struct DemoSummary {
     pub identical: bool,
 }
 
-fn at(step: &'static str) -> impl FnOnce(cognito_auth::Error) -> DemoError {
+fn at(step: &'static str) -> impl FnOnce(Error) -> DemoError {
     move |source| DemoError::Call { step, source }
 }
 
@@ -224,13 +224,13 @@ struct Recording {
     outputs: Arc<Mutex<Vec<Output>>>,
 }
 
-impl Core for Recording {
+impl Drivable for Recording {
     fn handle_input(&mut self, input: Input) {
-        Core::handle_input(&mut self.machine, input);
+        Drivable::handle_input(&mut self.machine, input);
     }
 
     fn poll_output(&mut self) -> Option<Output> {
-        let output = Core::poll_output(&mut self.machine)?;
+        let output = Drivable::poll_output(&mut self.machine)?;
         self.outputs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -239,7 +239,7 @@ impl Core for Recording {
     }
 
     fn user_state(&self) -> UserState {
-        Core::user_state(&self.machine)
+        Drivable::user_state(&self.machine)
     }
 }
 
@@ -294,7 +294,7 @@ async fn wait_state(auth: &Auth, step: &'static str, state: UserState) -> Result
     let mut rx = auth.watch_user_state();
     bounded(step, rx.wait_for(|s| *s == state))
         .await?
-        .map_err(|_| at(step)(cognito_auth::Error::DriverStopped))?;
+        .map_err(|_| at(step)(Error::App(cognito_auth::AppError::EngineStopped)))?;
     Ok(())
 }
 
@@ -303,7 +303,7 @@ async fn settled(auth: &Auth, step: &'static str) -> Result<UserState, DemoError
     let mut rx = auth.watch_user_state();
     let state = *bounded(step, rx.wait_for(|s| *s != UserState::Unknown))
         .await?
-        .map_err(|_| at(step)(cognito_auth::Error::DriverStopped))?;
+        .map_err(|_| at(step)(Error::App(cognito_auth::AppError::EngineStopped)))?;
     Ok(state)
 }
 
@@ -405,11 +405,8 @@ async fn guest_credentials(world: &World, out: &Reporter) -> Result<(), DemoErro
 async fn sign_up(world: &World, auth: &Auth, out: &Reporter) -> Result<(), DemoError> {
     const STEP: &str = "2. sign-up";
     out.line(format!("[2] sign-up of {USERNAME} <{EMAIL}>"));
-    let attributes = vec![Attribute {
-        name: "email".to_owned(),
-        value: EMAIL.to_owned(),
-    }];
-    let outcome = bounded(STEP, auth.sign_up(USERNAME, PASSWORD, attributes))
+    let options = SignUpOptions::default().attribute("email", EMAIL);
+    let outcome = bounded(STEP, auth.sign_up(USERNAME, PASSWORD, options))
         .await?
         .map_err(at(STEP))?;
     let delivery = outcome.code_delivery.as_ref().map_or_else(
@@ -438,18 +435,25 @@ async fn sign_up(world: &World, auth: &Auth, out: &Reporter) -> Result<(), DemoE
         "      read the {}-digit code from the emulator's outbox",
         code.len()
     ));
-    bounded(STEP, auth.confirm_sign_up(USERNAME, &code))
-        .await?
-        .map_err(at(STEP))?;
+    bounded(
+        STEP,
+        auth.confirm_sign_up(USERNAME, &code, ConfirmSignUpOptions::default()),
+    )
+    .await?
+    .map_err(at(STEP))?;
     out.line("      confirmed");
     Ok(())
 }
 
 /// Signs in and expects no further step.
 async fn sign_in_done(auth: &Auth, step: &'static str) -> Result<(), DemoError> {
-    match bounded(step, auth.sign_in(USERNAME, PASSWORD))
-        .await?
-        .map_err(at(step))?
+    match bounded(
+        step,
+        auth.sign_in(USERNAME, PASSWORD, SignInOptions::default()),
+    )
+    .await?
+    .map_err(at(step))?
+    .next_step
     {
         SignInStep::Done => Ok(()),
         other => Err(unexpected(step, format!("sign-in asked for {other:?}"))),
@@ -464,9 +468,13 @@ async fn sign_in_with_totp(
     step: &'static str,
     out: &Reporter,
 ) -> Result<(), DemoError> {
-    let next = bounded(step, auth.sign_in(USERNAME, PASSWORD))
-        .await?
-        .map_err(at(step))?;
+    let next = bounded(
+        step,
+        auth.sign_in(USERNAME, PASSWORD, SignInOptions::default()),
+    )
+    .await?
+    .map_err(at(step))?
+    .next_step;
     if next != SignInStep::ConfirmWithTotpCode {
         return Err(unexpected(
             step,
@@ -475,9 +483,13 @@ async fn sign_in_with_totp(
     }
     out.line("      sign-in -> ConfirmWithTotpCode");
     let code = world.totp_code(secret.expose())?;
-    match bounded(step, auth.confirm_sign_in(&code))
-        .await?
-        .map_err(at(step))?
+    match bounded(
+        step,
+        auth.confirm_sign_in(&code, ConfirmSignInOptions::default()),
+    )
+    .await?
+    .map_err(at(step))?
+    .next_step
     {
         SignInStep::Done => {
             pace().await;
@@ -516,26 +528,26 @@ async fn srp_sign_in(world: &World, auth: &Auth, out: &Reporter) -> Result<(), D
 async fn totp_mfa(world: &World, auth: &Auth, out: &Reporter) -> Result<Secret<String>, DemoError> {
     const STEP: &str = "4. TOTP MFA";
     out.line("[4] TOTP MFA");
-    let secret = bounded(STEP, auth.set_up_totp()).await?.map_err(at(STEP))?;
+    let secret = bounded(STEP, auth.set_up_totp())
+        .await?
+        .map_err(at(STEP))?
+        .shared_secret;
     out.line("      set_up_totp: got the shared secret (not shown)");
     let code = world.totp_code(secret.expose())?;
     bounded(
         STEP,
-        auth.verify_totp_setup(&code, Some("demo authenticator")),
+        auth.verify_totp_setup(
+            &code,
+            VerifyTotpSetupOptions::default().friendly_device_name("demo authenticator"),
+        ),
     )
     .await?
     .map_err(at(STEP))?;
     out.line("      verify_totp_setup with a code computed by the emulator's RFC 6238 module: ok");
-    let preferred = MfaPreference {
-        enabled: true,
-        preferred: true,
-    };
-    bounded(
-        STEP,
-        auth.update_mfa_preference(None, Some(preferred), None),
-    )
-    .await?
-    .map_err(at(STEP))?;
+    let preferred = MfaPreference::default().totp(MfaSetting::Preferred);
+    bounded(STEP, auth.update_mfa_preference(preferred))
+        .await?
+        .map_err(at(STEP))?;
     out.line("      TOTP is now the preferred MFA method");
     let report = bounded(STEP, auth.sign_out(SignOutOptions::default()))
         .await?
@@ -587,10 +599,11 @@ async fn offline(world: &World, auth: &Auth, out: &Reporter) -> Result<(), DemoE
     world.jump(TWO_HOURS_S);
     out.line("[6] offline: the emulator drops every connection; clock jumped 2h");
     match bounded(STEP, auth.tokens()).await? {
-        Err(cognito_auth::Error::Auth(AuthError::Network { code, .. })) => {
+        Err(Error::Network(network)) => {
             // The full message carries the HTTP stack's error chain: the code says enough.
             out.line(format!(
-                "      tokens() failed: network error ({code}), retryable"
+                "      tokens() failed: network error ({}), retryable",
+                network.code
             ));
         }
         Err(other) => {
@@ -686,7 +699,7 @@ async fn global_sign_out(auth: &Auth, out: &Reporter) -> Result<(), DemoError> {
         .map_err(at(STEP))?;
     wait_state(auth, STEP, UserState::SignedOut).await?;
     pace().await;
-    let describe = |e: &Option<AuthError>| e.as_ref().map_or("ok".to_owned(), ToString::to_string);
+    let describe = |e: &Option<Error>| e.as_ref().map_or("ok".to_owned(), ToString::to_string);
     out.line(format!(
         "      report: GlobalSignOut {}, RevokeToken {}, complete: {}",
         describe(&report.global_sign_out_error),

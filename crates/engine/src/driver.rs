@@ -26,7 +26,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::core::{Core, RunSrp};
+use crate::drivable::{Drivable, RunSrp};
 use crate::event_log::EventLogWriter;
 use crate::exec::ServiceClients;
 use crate::store::SessionStore;
@@ -147,7 +147,7 @@ struct Driver<C> {
 }
 
 /// Runs the machine until every app handle is dropped.
-pub(crate) async fn run<C: Core + RunSrp>(
+pub(crate) async fn run<C: Drivable + RunSrp>(
     core: C,
     parts: Parts,
     mut commands: mpsc::UnboundedReceiver<Command>,
@@ -184,7 +184,10 @@ pub(crate) async fn run<C: Core + RunSrp>(
             }
         };
         tokio::select! {
-            // Results first: they unblock callers, and a timer racing a result should see it.
+            // Polled in the order written: when several are ready at once, a store result or an
+            // effect result is fed before a timer or a new command. Results unblock callers, and
+            // a timer racing a result then sees the state that result produced.
+            biased;
             Some((effect_id, result)) = stored_rx.recv() => {
                 driver.feed(Event::Completed { effect_id, result });
             }
@@ -225,7 +228,7 @@ pub(crate) async fn run<C: Core + RunSrp>(
     }
 }
 
-impl<C: Core + RunSrp> Driver<C> {
+impl<C: Drivable + RunSrp> Driver<C> {
     fn feed(&mut self, event: Event) {
         let input = Input {
             at: self.parts.clock.now(),

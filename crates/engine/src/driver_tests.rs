@@ -15,7 +15,7 @@ use cognito_auth_machine::{
 use tokio_stream::StreamExt as _;
 
 use crate::store::MemoryStore;
-use crate::{Auth, Core, RunSrp, UserStateChange};
+use crate::{AppError, Auth, Drivable, Error, NetworkError, RunSrp, UserStateChange};
 
 /// A stand-in machine with a few canned behaviours; records every input it sees.
 struct Fake {
@@ -66,7 +66,7 @@ fn session(marker: &str) -> PersistedSession {
     s
 }
 
-impl Core for Fake {
+impl Drivable for Fake {
     fn handle_input(&mut self, input: Input) {
         self.seen.lock().unwrap().push(input.clone());
         let now = input.at.mono_ms;
@@ -274,7 +274,9 @@ async fn timers_fire_at_their_deadline_and_set_timer_replaces() {
     let h = start("http://127.0.0.1:9", None);
     settled(&h.auth).await;
     let started = tokio::time::Instant::now();
-    h.auth.tokens_with(false).await.unwrap_err(); // the fake answers Done: not Tokens
+    // The fake answers Done, which is not a token answer: an internal error, after the timer.
+    let err = h.auth.tokens().await.unwrap_err();
+    assert!(err.to_string().contains("`tokens`"), "{err}");
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(1_000) && waited < Duration::from_millis(5_000),
@@ -305,7 +307,8 @@ async fn a_cancelled_timer_never_fires() {
         .await
     });
     tokio::task::yield_now().await;
-    h.auth.sign_out(Default::default()).await.unwrap_err(); // Done is not SignedOut; the call still went through
+    // The fake answers Done, not SignedOut: an internal error, but the call went through.
+    h.auth.sign_out(Default::default()).await.unwrap_err();
     tokio::time::sleep(Duration::from_secs(10)).await;
     h.auth.call(ApiCall::GetUserState).await.unwrap();
     assert!(!h
@@ -326,9 +329,10 @@ async fn service_failures_are_fed_back_as_completed_results() {
     settled(&h.auth).await;
     let err = h.auth.fetch_user_attributes().await.unwrap_err();
     assert!(
-        matches!(&err, crate::Error::Auth(AuthError::Network { .. })),
+        matches!(&err, Error::Network(NetworkError { .. })),
         "{err:?}"
     );
+    assert!(err.is_retryable());
 }
 
 #[tokio::test]
@@ -337,10 +341,11 @@ async fn srp_runs_off_the_async_threads_and_comes_back() {
     settled(&h.auth).await;
     // The fake maps SetUpTotp to an SRP effect and answers Done when it completes.
     let err = h.auth.set_up_totp().await.unwrap_err();
-    assert!(matches!(
-        err,
-        crate::Error::UnexpectedAnswer { answer: "Done", .. }
-    ));
+    let text = err.to_string();
+    assert!(
+        text.contains("`set_up_totp`") && text.contains("`Done`"),
+        "{text}"
+    );
     let seen = h.seen.lock().unwrap();
     assert!(seen.iter().any(|i| matches!(
         &i.event,
@@ -401,5 +406,5 @@ fn calls_after_the_driver_stopped_fail_cleanly() {
     let err = runtime()
         .block_on(auth.call(ApiCall::GetUserState))
         .unwrap_err();
-    assert_eq!(err, crate::Error::DriverStopped);
+    assert_eq!(err, Error::App(AppError::EngineStopped));
 }

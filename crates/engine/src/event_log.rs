@@ -248,8 +248,16 @@ mod hex_seed {
 /// Runs a fresh machine (made by `make` from the log's header) over the log's inputs and
 /// returns every output, in order: the ones the new machine queued on creation, then those of
 /// each input. No network, no clock, no store: effects are recorded, never performed; their
-/// results are whatever the log recorded.
-pub fn replay_with<C: crate::Core>(
+/// results are whatever the log recorded. (Feature `test-util`.)
+#[cfg(any(test, feature = "test-util"))]
+pub fn replay_with<C: crate::Drivable>(
+    reader: impl BufRead,
+    make: impl FnOnce(Config, [u8; 32]) -> C,
+) -> Result<Vec<cognito_auth_machine::Output>, ReplayError> {
+    replay_machine(reader, make)
+}
+
+fn replay_machine<C: crate::drivable::Drivable>(
     reader: impl BufRead,
     make: impl FnOnce(Config, [u8; 32]) -> C,
 ) -> Result<Vec<cognito_auth_machine::Output>, ReplayError> {
@@ -271,7 +279,7 @@ pub fn replay_with<C: crate::Core>(
 /// Runs a fresh [`cognito_auth_machine::Machine`] over a recorded log and returns every output
 /// it produces, without any network: the same outputs the recorded session saw.
 pub fn replay(reader: impl BufRead) -> Result<Vec<cognito_auth_machine::Output>, ReplayError> {
-    replay_with(reader, cognito_auth_machine::Machine::new)
+    replay_machine(reader, cognito_auth_machine::Machine::new)
 }
 
 #[cfg(test)]

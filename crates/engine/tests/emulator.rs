@@ -4,9 +4,12 @@
 
 mod common;
 
+use cognito_auth::machine::Answer;
 use cognito_auth::machine::AuthFlow;
 use cognito_auth::machine::Output;
-use cognito_auth::{Answer, AuthError, Error, FileStore, SignInStep, SignOutOptions, UserState};
+use cognito_auth::{
+    Error, FileStore, SignInOptions, SignInStep, SignOutOptions, UserError, UserState,
+};
 use common::start_emulator;
 
 async fn settled(auth: &cognito_auth::Auth) -> UserState {
@@ -21,14 +24,21 @@ async fn srp_sign_in_rejects_a_wrong_password_and_accepts_the_right_one() {
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     assert_eq!(settled(&auth).await, UserState::SignedOut);
 
-    let err = auth.sign_in("alice", "not-the-password").await.unwrap_err();
+    let err = auth
+        .sign_in("alice", "not-the-password", SignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::NotAuthorized { .. })),
+        matches!(err, Error::User(UserError::NotAuthorized { .. })),
         "{err:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);
 
-    let step = auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    let step = auth
+        .sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert_eq!(step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
     let tokens = auth.tokens().await.unwrap();
@@ -45,7 +55,9 @@ async fn tokens_are_refreshed_after_the_clock_passes_their_expiry() {
     let world = start_emulator().await;
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     settled(&auth).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let before = auth.tokens().await.unwrap();
 
     world.advance_clock_s(2 * 3600);
@@ -70,7 +82,9 @@ async fn a_signed_in_user_gets_identity_pool_credentials() {
         .build()
         .unwrap();
     assert_eq!(settled(&auth).await, UserState::Guest);
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let creds = auth.aws_credentials().await.unwrap();
     assert!(creds.identity_id.starts_with("us-east-1:"), "{creds:?}");
     assert!(!creds.credentials.access_key_id.is_empty());
@@ -89,7 +103,9 @@ async fn the_session_survives_a_restart_through_the_file_store() {
             .build()
             .unwrap();
         settled(&auth).await;
-        auth.sign_in("alice", "Passw0rd!").await.unwrap();
+        auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap();
         auth.shutdown().await;
     }
     assert!(path.exists());
@@ -115,8 +131,13 @@ async fn a_recorded_session_replays_to_the_same_answers_without_network() {
         .build()
         .unwrap();
     settled(&auth).await;
-    let wrong = auth.sign_in("alice", "nope").await.unwrap_err();
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    let wrong = auth
+        .sign_in("alice", "nope", SignInOptions::default())
+        .await
+        .unwrap_err();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let tokens = auth.tokens().await.unwrap();
     drop(auth);
     drop(world); // no server any more: the replay cannot reach the network
@@ -131,7 +152,7 @@ async fn a_recorded_session_replays_to_the_same_answers_without_network() {
         })
         .collect();
     assert_eq!(replies.len(), 3, "{replies:?}");
-    assert_eq!(Error::Auth(replies[0].clone().unwrap_err()), wrong);
+    assert_eq!(Error::from(replies[0].clone().unwrap_err()), wrong);
     assert_eq!(
         replies[1],
         Ok(Answer::SignIn {
@@ -147,7 +168,9 @@ async fn a_failing_refresh_keeps_the_session_and_recovers_when_the_service_does(
     let world = start_emulator().await;
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     settled(&auth).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let before = auth.tokens().await.unwrap();
 
     world.advance_clock_s(2 * 3600);
@@ -169,10 +192,10 @@ async fn a_failing_refresh_keeps_the_session_and_recovers_when_the_service_does(
     let early = tokio::time::timeout(std::time::Duration::from_secs(3), pending).await;
     if let Ok(joined) = early {
         if let Err(err) = joined.unwrap() {
-            let Error::Auth(auth_err) = &err else {
-                panic!("{err:?}");
-            };
-            assert!(auth_err.is_retryable(), "{err:?}");
+            assert!(
+                matches!(err, Error::Network(_)) && err.is_retryable(),
+                "{err:?}"
+            );
         }
     }
     assert_eq!(auth.user_state(), UserState::SignedIn);

@@ -10,7 +10,11 @@ use std::sync::Arc;
 use cognito_auth::machine::cognito::{Attribute, UserPoolRequest};
 use cognito_auth::machine::output::Effect;
 use cognito_auth::machine::{AuthFlow, Output};
-use cognito_auth::{Auth, AuthError, Error, SignInStep, SignOutOptions, UserState};
+use cognito_auth::{
+    Auth, ConfirmForgotPasswordOptions, Error, FetchDevicesOptions, ForgotPasswordOptions,
+    SendAttributeVerificationCodeOptions, SignInOptions, SignInStep, SignOutOptions,
+    UpdateUserAttributesOptions, UserError, UserState,
+};
 use cognito_auth_emulator::CodePurpose;
 use common::{start_emulator, EmulatorWorld, Pool};
 
@@ -36,7 +40,7 @@ fn attribute<'a>(attributes: &'a [Attribute], name: &str) -> Option<&'a str> {
 }
 
 fn is_not_authorized(err: &Error) -> bool {
-    matches!(err, Error::Auth(AuthError::NotAuthorized { .. }))
+    matches!(err, Error::User(UserError::NotAuthorized { .. }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,24 +49,43 @@ async fn a_forgotten_password_is_reset_with_the_code_from_the_outbox() {
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     settled(&auth).await;
 
-    let delivery = auth.forgot_password("alice").await.unwrap();
-    assert!(delivery.is_some(), "the code went somewhere");
+    let delivery = auth
+        .forgot_password("alice", ForgotPasswordOptions::default())
+        .await
+        .unwrap();
+    assert!(delivery.code_delivery.is_some(), "the code went somewhere");
     let code = last_code(&world, "alice", CodePurpose::ForgotPassword);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let err = auth
-        .confirm_forgot_password("alice", "Re5et-Passw0rd!", wrong)
+        .confirm_forgot_password(
+            "alice",
+            "Re5et-Passw0rd!",
+            wrong,
+            ConfirmForgotPasswordOptions::default(),
+        )
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Auth(AuthError::CodeMismatch));
-    auth.confirm_forgot_password("alice", "Re5et-Passw0rd!", &code)
-        .await
-        .unwrap();
+    assert_eq!(err, Error::User(UserError::CodeMismatch));
+    auth.confirm_forgot_password(
+        "alice",
+        "Re5et-Passw0rd!",
+        &code,
+        ConfirmForgotPasswordOptions::default(),
+    )
+    .await
+    .unwrap();
 
     assert!(is_not_authorized(
-        &auth.sign_in("alice", "Passw0rd!").await.unwrap_err()
+        &auth
+            .sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap_err()
     ));
     assert_eq!(
-        auth.sign_in("alice", "Re5et-Passw0rd!").await.unwrap(),
+        auth.sign_in("alice", "Re5et-Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
     assert_eq!(auth.user_state(), UserState::SignedIn);
@@ -73,7 +96,9 @@ async fn a_changed_password_replaces_the_old_one() {
     let world = start_emulator().await;
     let auth = world.builder(AuthFlow::UserPasswordAuth).build().unwrap();
     settled(&auth).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
 
     let err = auth
         .change_password("not-the-password", "Chang3d-Passw0rd!")
@@ -87,10 +112,16 @@ async fn a_changed_password_replaces_the_old_one() {
     auth.sign_out(SignOutOptions::default()).await.unwrap();
 
     assert!(is_not_authorized(
-        &auth.sign_in("alice", "Passw0rd!").await.unwrap_err()
+        &auth
+            .sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap_err()
     ));
     assert_eq!(
-        auth.sign_in("alice", "Chang3d-Passw0rd!").await.unwrap(),
+        auth.sign_in("alice", "Chang3d-Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
 }
@@ -100,34 +131,39 @@ async fn an_updated_email_is_verified_with_the_code_from_the_outbox() {
     let world = start_emulator().await;
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     settled(&auth).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
 
     let before = auth.fetch_user_attributes().await.unwrap();
     assert_eq!(attribute(&before, "email"), Some("alice@example.com"));
     assert!(attribute(&before, "sub").is_some(), "{before:?}");
 
     let deliveries = auth
-        .update_user_attributes(vec![
-            Attribute {
-                name: "email".to_owned(),
-                value: "alice@example.org".to_owned(),
-            },
-            Attribute {
-                name: "name".to_owned(),
-                value: "Alice".to_owned(),
-            },
-        ])
+        .update_user_attributes(
+            vec![
+                Attribute {
+                    name: "email".to_owned(),
+                    value: "alice@example.org".to_owned(),
+                },
+                Attribute {
+                    name: "name".to_owned(),
+                    value: "Alice".to_owned(),
+                },
+            ],
+            UpdateUserAttributesOptions::default(),
+        )
         .await
         .unwrap();
     // The pool does not auto-verify email, so no code is sent with the update itself.
-    assert!(deliveries.is_empty(), "{deliveries:?}");
+    assert!(deliveries.code_deliveries.is_empty(), "{deliveries:?}");
     let updated = auth.fetch_user_attributes().await.unwrap();
     assert_eq!(attribute(&updated, "email"), Some("alice@example.org"));
     assert_eq!(attribute(&updated, "name"), Some("Alice"));
     assert_eq!(attribute(&updated, "email_verified"), Some("false"));
 
     // A resent code replaces the first one.
-    auth.send_attribute_verification_code("email")
+    auth.send_attribute_verification_code("email", SendAttributeVerificationCodeOptions::default())
         .await
         .unwrap();
     let code = last_code(&world, "alice", CodePurpose::VerifyEmail);
@@ -141,13 +177,18 @@ async fn a_deleted_user_is_signed_out_and_cannot_sign_in_again() {
     let world = start_emulator().await;
     let auth = world.builder(AuthFlow::UserPasswordAuth).build().unwrap();
     settled(&auth).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
 
     auth.delete_user().await.unwrap();
     assert_eq!(auth.user_state(), UserState::SignedOut);
-    let err = auth.sign_in("alice", "Passw0rd!").await.unwrap_err();
+    let err = auth
+        .sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::UserNotFound)) || is_not_authorized(&err),
+        matches!(err, Error::User(UserError::UserNotFound)) || is_not_authorized(&err),
         "{err:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);
@@ -220,11 +261,17 @@ async fn a_tracked_device_is_confirmed_at_sign_in_listed_and_forgotten() {
     settled(&auth).await;
 
     assert_eq!(
-        auth.sign_in("dora", "Passw0rd!").await.unwrap(),
+        auth.sign_in("dora", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
     let device = auth.fetch_device().await.unwrap();
-    let devices = auth.fetch_devices(None).await.unwrap();
+    let devices = auth
+        .fetch_devices(FetchDevicesOptions::default())
+        .await
+        .unwrap();
     assert_eq!(devices.len(), 1, "{devices:?}");
     assert_eq!(devices[0].device_key, device.device_key);
     assert_eq!(
@@ -234,7 +281,11 @@ async fn a_tracked_device_is_confirmed_at_sign_in_listed_and_forgotten() {
     );
 
     auth.forget_device(None).await.unwrap();
-    assert!(auth.fetch_devices(None).await.unwrap().is_empty());
+    assert!(auth
+        .fetch_devices(FetchDevicesOptions::default())
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(auth.user_state(), UserState::SignedIn);
 }
 
@@ -270,11 +321,15 @@ async fn the_second_sign_in_on_a_remembered_device_uses_device_srp() {
     let log = dir.path().join("events.jsonl");
     let auth = device_engine(&world, &pool, &log);
     settled(&auth).await;
-    auth.sign_in("dora", "Passw0rd!").await.unwrap();
+    auth.sign_in("dora", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let device = auth.fetch_device().await.unwrap();
     auth.sign_out(SignOutOptions::default()).await.unwrap();
 
-    let second = auth.sign_in("dora", "Passw0rd!").await;
+    let second = auth
+        .sign_in("dora", "Passw0rd!", SignInOptions::default())
+        .await;
     // The service answered DEVICE_SRP_AUTH without a Session (as it does for the SRP verifier
     // challenges): the verifier must not carry the spent DEVICE_SRP_AUTH session.
     let stale = verifier_sessions(&log);
@@ -283,7 +338,7 @@ async fn the_second_sign_in_on_a_remembered_device_uses_device_srp() {
         "DEVICE_PASSWORD_VERIFIER sent with a Session: {stale:?}"
     );
     assert_eq!(
-        second,
+        second.map(|out| out.next_step),
         Ok(SignInStep::Done),
         "challenges answered: {:?}",
         challenges_answered(&log)
@@ -293,7 +348,10 @@ async fn the_second_sign_in_on_a_remembered_device_uses_device_srp() {
         challenges.iter().any(|c| c == "DEVICE_PASSWORD_VERIFIER"),
         "the second sign-in must authenticate the device: {challenges:?}"
     );
-    let devices = auth.fetch_devices(None).await.unwrap();
+    let devices = auth
+        .fetch_devices(FetchDevicesOptions::default())
+        .await
+        .unwrap();
     assert_eq!(devices.len(), 1, "the same device is reused: {devices:?}");
     assert_eq!(devices[0].device_key, device.device_key);
 }

@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
-use cognito_auth::machine::cognito::MfaPreference;
 use cognito_auth::machine::AuthFlow;
-use cognito_auth::{Auth, AuthError, Error, SignInStep, UserState};
+use cognito_auth::{
+    Auth, ConfirmSignInOptions, Error, MfaPreference, MfaSetting, SignInOptions, SignInStep,
+    UserError, UserState, VerifyTotpSetupOptions,
+};
 use cognito_auth_emulator::http::Server;
 use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
 
@@ -100,7 +102,11 @@ async fn sms_mfa_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
     let auth = engine(&server, AuthFlow::UserSrpAuth);
     settled(&auth).await;
 
-    let step = auth.sign_in("sam", "Passw0rd!").await.unwrap();
+    let step = auth
+        .sign_in("sam", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert!(
         matches!(step, SignInStep::ConfirmWithSmsCode { .. }),
         "{step:?}"
@@ -108,14 +114,21 @@ async fn sms_mfa_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
     let code = last_code(&server, "sam", CodePurpose::SmsMfa);
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
-    let err = auth.confirm_sign_in(wrong).await.unwrap_err();
+    let err = auth
+        .confirm_sign_in(wrong, ConfirmSignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::CodeMismatch)),
+        matches!(err, Error::User(UserError::CodeMismatch)),
         "{err:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);
 
-    let step = auth.confirm_sign_in(&code).await.unwrap();
+    let step = auth
+        .confirm_sign_in(&code, ConfirmSignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert_eq!(step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
     assert_eq!(auth.tokens().await.unwrap().username, "sam");
@@ -127,18 +140,31 @@ async fn email_otp_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
     let auth = engine(&server, AuthFlow::UserPasswordAuth);
     settled(&auth).await;
 
-    let step = auth.sign_in("erin", "Passw0rd!").await.unwrap();
+    let step = auth
+        .sign_in("erin", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert!(
         matches!(step, SignInStep::ConfirmWithEmailCode { .. }),
         "{step:?}"
     );
     let code = last_code(&server, "erin", CodePurpose::EmailOtp);
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let err = auth.confirm_sign_in(wrong).await.unwrap_err();
-    assert_eq!(err, Error::Auth(AuthError::CodeMismatch));
+    let err = auth
+        .confirm_sign_in(wrong, ConfirmSignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::User(UserError::CodeMismatch));
     assert_eq!(auth.user_state(), UserState::SignedOut);
 
-    assert_eq!(auth.confirm_sign_in(&code).await.unwrap(), SignInStep::Done);
+    assert_eq!(
+        auth.confirm_sign_in(&code, ConfirmSignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
+        SignInStep::Done
+    );
     assert_eq!(auth.user_state(), UserState::SignedIn);
     assert_eq!(auth.tokens().await.unwrap().username, "erin");
 }
@@ -149,34 +175,45 @@ async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
     let auth = engine(&server, AuthFlow::UserSrpAuth);
     settled(&auth).await;
     assert_eq!(
-        auth.sign_in("alice", "Passw0rd!").await.unwrap(),
+        auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
 
-    let secret = auth.set_up_totp().await.unwrap();
+    let secret = auth.set_up_totp().await.unwrap().shared_secret;
     let key = cognito_auth_emulator::totp::base32_decode(secret.expose()).expect("base32 secret");
     let now_s = server.shared().now().0 / 1000;
     let code = cognito_auth_emulator::totp::totp(&key, now_s);
-    auth.verify_totp_setup(&code, Some("phone")).await.unwrap();
-    auth.update_mfa_preference(
-        None,
-        Some(MfaPreference {
-            enabled: true,
-            preferred: true,
-        }),
-        None,
+    auth.verify_totp_setup(
+        &code,
+        VerifyTotpSetupOptions::default().friendly_device_name("phone"),
     )
     .await
     .unwrap();
+    auth.update_mfa_preference(MfaPreference::default().totp(MfaSetting::Preferred))
+        .await
+        .unwrap();
     auth.sign_out(Default::default()).await.unwrap();
     assert_eq!(auth.user_state(), UserState::SignedOut);
 
     // A later time step, so the code differs from the one used for the setup.
     server.shared().advance_clock_ms(60_000);
-    let step = auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    let step = auth
+        .sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert_eq!(step, SignInStep::ConfirmWithTotpCode);
     let code = cognito_auth_emulator::totp::totp(&key, server.shared().now().0 / 1000);
-    assert_eq!(auth.confirm_sign_in(&code).await.unwrap(), SignInStep::Done);
+    assert_eq!(
+        auth.confirm_sign_in(&code, ConfirmSignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
+        SignInStep::Done
+    );
     assert_eq!(auth.user_state(), UserState::SignedIn);
     assert_eq!(auth.tokens().await.unwrap().username, "alice");
 }
@@ -187,27 +224,40 @@ async fn a_user_with_a_temporary_password_must_choose_a_new_one() {
     let auth = engine(&server, AuthFlow::UserSrpAuth);
     settled(&auth).await;
 
-    let step = auth.sign_in("carol", "Temp0rary!").await.unwrap();
+    let step = auth
+        .sign_in("carol", "Temp0rary!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert!(
         matches!(step, SignInStep::NewPasswordRequired { .. }),
         "{step:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);
     assert_eq!(
-        auth.confirm_sign_in("N3w-Passw0rd!").await.unwrap(),
+        auth.confirm_sign_in("N3w-Passw0rd!", ConfirmSignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
     assert_eq!(auth.user_state(), UserState::SignedIn);
     auth.sign_out(Default::default()).await.unwrap();
 
     // The new password is now the permanent one; the temporary one no longer works.
-    let err = auth.sign_in("carol", "Temp0rary!").await.unwrap_err();
+    let err = auth
+        .sign_in("carol", "Temp0rary!", SignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::NotAuthorized { .. })),
+        matches!(err, Error::User(UserError::NotAuthorized { .. })),
         "{err:?}"
     );
     assert_eq!(
-        auth.sign_in("carol", "N3w-Passw0rd!").await.unwrap(),
+        auth.sign_in("carol", "N3w-Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
 }

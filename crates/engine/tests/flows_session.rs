@@ -9,7 +9,10 @@ mod common;
 use cognito_auth::machine::cognito::UserPoolRequest;
 use cognito_auth::machine::output::Effect;
 use cognito_auth::machine::{AuthFlow, Output};
-use cognito_auth::{Auth, AuthError, Error, SignInStep, SignOutOptions, Tokens, UserState};
+use cognito_auth::{
+    AppError, Auth, Error, FetchOptions, SignInOptions, SignInStep, SignOutOptions, Tokens,
+    UserState,
+};
 use common::{start_emulator, EmulatorWorld, EMU_POOL_ID};
 use tokio::task::JoinHandle;
 
@@ -22,7 +25,10 @@ async fn signed_in(world: &EmulatorWorld) -> Auth {
     let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
     wait_for_state(&auth, UserState::SignedOut).await;
     assert_eq!(
-        auth.sign_in("alice", "Passw0rd!").await.unwrap(),
+        auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
     auth
@@ -68,7 +74,10 @@ async fn callers_waiting_after_a_revoked_refresh_token_get_the_tokens_of_the_nex
     );
 
     assert_eq!(
-        auth.sign_in("alice", "Passw0rd!").await.unwrap(),
+        auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+            .await
+            .unwrap()
+            .next_step,
         SignInStep::Done
     );
     assert_eq!(auth.user_state(), UserState::SignedIn);
@@ -116,7 +125,7 @@ async fn releasing_the_sign_in_wait_answers_the_waiting_callers_with_an_error() 
     for answer in answers {
         assert_eq!(
             answer.unwrap_err(),
-            Error::Auth(AuthError::SignInWaitReleased)
+            Error::App(AppError::SignInWaitReleased)
         );
     }
     assert_eq!(auth.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
@@ -142,13 +151,13 @@ async fn a_global_sign_out_by_one_instance_invalidates_the_session_of_another() 
     // B's next refresh is refused: B drops its session and waits for a new sign-in.
     let waiting = {
         let b = b.clone();
-        tokio::spawn(async move { b.tokens_with(true).await })
+        tokio::spawn(async move { b.tokens_with(FetchOptions::default().force_refresh()).await })
     };
     wait_for_state(&b, UserState::SignedOutUserPoolsTokenInvalid).await;
     b.release_sign_in_wait().await.unwrap();
     assert_eq!(
         waiting.await.unwrap().unwrap_err(),
-        Error::Auth(AuthError::SignInWaitReleased)
+        Error::App(AppError::SignInWaitReleased)
     );
     assert_eq!(b.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
 }
@@ -164,7 +173,9 @@ async fn ten_callers_at_expiry_share_one_refresh() {
         .build()
         .unwrap();
     wait_for_state(&auth, UserState::SignedOut).await;
-    auth.sign_in("alice", "Passw0rd!").await.unwrap();
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
     let old = auth.tokens().await.unwrap();
     world.advance_clock_s(2 * 3600);
 

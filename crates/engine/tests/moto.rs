@@ -6,9 +6,11 @@
 //! emulator tests check those).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use cognito_auth::machine::cognito::Attribute;
 use cognito_auth::machine::AuthFlow;
-use cognito_auth::{Auth, AuthError, Error, SignInStep, SignOutOptions, UserState};
+use cognito_auth::{
+    AppError, Auth, ConfirmSignUpOptions, Error, FetchOptions, ServiceError, SignInOptions,
+    SignInStep, SignOutOptions, SignUpOptions, UserError, UserState,
+};
 mod common;
 
 use common::{admin_client, config, create_pool, create_user, start_moto};
@@ -30,18 +32,21 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
         .sign_up(
             "bob",
             "Passw0rd!long",
-            vec![Attribute {
-                name: "email".to_owned(),
-                value: "bob@example.com".to_owned(),
-            }],
+            SignUpOptions::default().attribute("email", "bob@example.com"),
         )
         .await
         .unwrap();
     assert!(!signed_up.user_confirmed);
     assert!(!signed_up.user_sub.is_empty());
-    auth.confirm_sign_up("bob", "123456").await.unwrap();
+    auth.confirm_sign_up("bob", "123456", ConfirmSignUpOptions::default())
+        .await
+        .unwrap();
 
-    let step = auth.sign_in("bob", "Passw0rd!long").await.unwrap();
+    let step = auth
+        .sign_in("bob", "Passw0rd!long", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
     assert_eq!(step, SignInStep::Done);
     assert!(auth.is_signed_in());
     let change = changes.next().await.unwrap();
@@ -52,7 +57,10 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
     assert!(tokens.refresh_token.is_some());
     assert_eq!(auth.username().await.unwrap(), "bob");
 
-    let refreshed = auth.tokens_with(true).await.unwrap();
+    let refreshed = auth
+        .tokens_with(FetchOptions::default().force_refresh())
+        .await
+        .unwrap();
     assert_eq!(refreshed.username, "bob");
     assert!(
         refreshed.refresh_token.is_some(),
@@ -77,7 +85,7 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
     assert!(report.is_complete(), "{report:?}");
     assert_eq!(auth.user_state(), UserState::SignedOut);
     let err = auth.tokens().await.unwrap_err();
-    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(matches!(err, Error::App(AppError::NotSignedIn)), "{err:?}");
 }
 
 /// moto answers USER_SRP_AUTH with a `SECRET_BLOCK` that is not base64 (it accepts any proof,
@@ -96,9 +104,12 @@ async fn srp_sign_in_reports_motos_unusable_secret_block_and_stays_signed_out() 
         .build()
         .unwrap();
 
-    let err = auth.sign_in("carol", "Passw0rd!srp").await.unwrap_err();
+    let err = auth
+        .sign_in("carol", "Passw0rd!srp", SignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::Auth(AuthError::UnexpectedResponse { message }) if message.contains("SECRET_BLOCK")),
+        matches!(&err, Error::Service(ServiceError::UnexpectedResponse { message }) if message.contains("SECRET_BLOCK")),
         "{err:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);
@@ -115,9 +126,12 @@ async fn a_wrong_password_is_not_authorized_and_keeps_the_user_signed_out() {
         .endpoint_url(&moto.endpoint)
         .build()
         .unwrap();
-    let err = auth.sign_in("dave", "wrong-password").await.unwrap_err();
+    let err = auth
+        .sign_in("dave", "wrong-password", SignInOptions::default())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::NotAuthorized { .. })),
+        matches!(err, Error::User(UserError::NotAuthorized { .. })),
         "{err:?}"
     );
     assert_eq!(auth.user_state(), UserState::SignedOut);

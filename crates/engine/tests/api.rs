@@ -1,0 +1,478 @@
+//! The typed public API: `fetch_auth_session` and its parts, options reaching the service
+//! (client metadata, validation data), and errors nested by who must act.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cognito_auth::machine::AuthFlow;
+use cognito_auth::{
+    Actor, AppError, Auth, ConfirmForgotPasswordOptions, ConfirmSignInOptions,
+    ConfirmSignUpOptions, Error, FetchOptions, ForgotPasswordOptions, ResendSignUpCodeOptions,
+    ServiceError, SignInOptions, SignInStep, SignUpOptions, UserError, UserState,
+};
+use common::{start_emulator, EmulatorWorld, EMU_POOL_ID};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+async fn settled(auth: &Auth) -> UserState {
+    let mut rx = auth.watch_user_state();
+    let state = *rx.wait_for(|s| *s != UserState::Unknown).await.unwrap();
+    state
+}
+
+async fn wait_for_state(auth: &Auth, state: UserState) {
+    let mut rx = auth.watch_user_state();
+    rx.wait_for(|s| *s == state).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_session_has_credentials_and_no_tokens() {
+    let world = start_emulator().await;
+    let auth = world
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .unwrap();
+    assert_eq!(settled(&auth).await, UserState::Guest);
+
+    let session = auth
+        .fetch_auth_session(FetchOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(session.user_state, UserState::Guest);
+    assert!(!session.is_signed_in());
+    let not_signed_in = Err(Error::App(AppError::NotSignedIn));
+    assert_eq!(session.tokens.map(|_| ()), not_signed_in);
+    assert_eq!(session.username.map(|_| ()), not_signed_in);
+    assert_eq!(session.user_sub.map(|_| ()), not_signed_in);
+    let identity_id = session.identity_id.unwrap();
+    assert!(identity_id.starts_with("us-east-1:"), "{identity_id}");
+    assert!(!session.credentials.unwrap().access_key_id.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_session_has_every_part() {
+    let world = start_emulator().await;
+    let auth = world
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .unwrap();
+    settled(&auth).await;
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+
+    let session = auth
+        .fetch_auth_session(FetchOptions::default())
+        .await
+        .unwrap();
+    assert!(session.is_signed_in());
+    let tokens = session.tokens.unwrap();
+    assert_eq!(session.username.unwrap(), "alice");
+    assert_eq!(session.user_sub.unwrap(), tokens.sub);
+    assert!(!tokens.sub.is_empty());
+    let credentials = auth.aws_credentials().await.unwrap();
+    assert_eq!(session.identity_id.unwrap(), credentials.identity_id);
+    assert_eq!(session.credentials.unwrap(), credentials.credentials);
+
+    let forced = auth
+        .fetch_auth_session(FetchOptions::default().force_refresh())
+        .await
+        .unwrap();
+    assert_ne!(
+        forced.tokens.unwrap().access_token.expose(),
+        tokens.access_token.expose(),
+        "force_refresh refreshes the tokens"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_identity_pool_only_the_identity_parts_fail() {
+    let world = start_emulator().await;
+    let auth = world.builder(AuthFlow::UserSrpAuth).build().unwrap();
+    settled(&auth).await;
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+
+    let session = auth
+        .fetch_auth_session(FetchOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(session.username.unwrap(), "alice");
+    assert!(session.tokens.is_ok());
+    for part in [
+        session.identity_id.map(|_| ()),
+        session.credentials.map(|_| ()),
+    ] {
+        let err = part.unwrap_err();
+        assert!(
+            matches!(err, Error::App(AppError::NotConfigured { .. })),
+            "{err:?}"
+        );
+    }
+}
+
+/// Invalidates every session of `alice` at the emulator, as an administrator would.
+fn admin_global_sign_out(world: &EmulatorWorld) {
+    let shared = world.server.shared();
+    let now = shared.now();
+    shared
+        .with(|e| {
+            e.handle(
+                "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut",
+                &json!({"UserPoolId": EMU_POOL_ID, "Username": "alice"}),
+                now,
+            )
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_is_reported_without_waiting_for_a_sign_in() {
+    let world = start_emulator().await;
+    let auth = world
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .unwrap();
+    settled(&auth).await;
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+    admin_global_sign_out(&world);
+    world.advance_clock_s(2 * 3600);
+    // A plain `tokens()` call waits for the next sign-in; it drives the state there.
+    let waiting = {
+        let auth = auth.clone();
+        tokio::spawn(async move { auth.tokens().await })
+    };
+    wait_for_state(&auth, UserState::SignedOutUserPoolsTokenInvalid).await;
+
+    let session = tokio::time::timeout(
+        Duration::from_secs(5),
+        auth.fetch_auth_session(FetchOptions::default()),
+    )
+    .await
+    .expect("fetch_auth_session must not wait for a sign-in")
+    .unwrap();
+    assert_eq!(
+        session.user_state,
+        UserState::SignedOutUserPoolsTokenInvalid
+    );
+    let expired = Err(Error::Service(ServiceError::SessionExpired));
+    assert_eq!(session.tokens.map(|_| ()), expired);
+    assert_eq!(session.credentials.map(|_| ()), expired);
+    assert_eq!(session.identity_id.map(|_| ()), expired);
+    assert!(!waiting.is_finished());
+    auth.release_sign_in_wait().await.unwrap();
+    assert_eq!(
+        waiting.await.unwrap().unwrap_err(),
+        Error::App(AppError::SignInWaitReleased)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_nested_by_who_must_act() {
+    let world = start_emulator().await;
+    let auth = world.builder(AuthFlow::UserPasswordAuth).build().unwrap();
+    settled(&auth).await;
+
+    let wrong = auth
+        .sign_in("alice", "Wr0ng-Secret!", SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(wrong, Error::User(UserError::NotAuthorized { .. })),
+        "{wrong:?}"
+    );
+    assert_eq!(wrong.actor(), Actor::User);
+    assert!(!wrong.to_string().contains("Wr0ng-Secret!"), "{wrong}");
+
+    let not_signed_in = auth.fetch_user_attributes().await.unwrap_err();
+    assert_eq!(not_signed_in, Error::App(AppError::NotSignedIn));
+    assert_eq!(not_signed_in.actor(), Actor::App);
+
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+    let again = auth
+        .sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(again, Error::App(AppError::AlreadySignedIn));
+
+    // Nothing listens on this port: the engine reports the network, and keeps nobody out.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let offline = Auth::builder()
+        .config(common::config(&world.pool, AuthFlow::UserPasswordAuth))
+        .endpoint_url(dead)
+        .build()
+        .unwrap();
+    settled(&offline).await;
+    let err = offline
+        .sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Network(_)), "{err:?}");
+    assert_eq!(err.actor(), Actor::Network);
+    assert!(err.is_retryable());
+}
+
+const CUSTOM_POOL: &str = "us-east-1_ApiCustom1";
+const CUSTOM_CLIENT: &str = "apicustomclient00000000001";
+
+/// Adds a pool whose custom challenge expects the answer the sign-in sent as client metadata
+/// under `expected` (how a create-challenge trigger sees client metadata).
+fn add_custom_pool(world: &EmulatorWorld) -> common::Pool {
+    let seed = json!({
+        "user_pools": [{
+            "Id": CUSTOM_POOL,
+            "PoolName": "api-custom",
+            "CustomAuthRules": {"Challenges": [{"AnswerFromClientMetadata": "expected"}]},
+            "Clients": [{
+                "ClientId": CUSTOM_CLIENT,
+                "ClientName": "app",
+                "ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+            }],
+            "Users": [{"Username": "hal", "Password": "Passw0rd!",
+                       "Attributes": {"email": "hal@example.com", "email_verified": "true"}}]
+        }]
+    });
+    let shared = world.server.shared();
+    let now = shared.now();
+    shared.with(|e| e.apply_seed(&seed, now)).unwrap();
+    common::Pool {
+        pool_id: CUSTOM_POOL.to_owned(),
+        client_id: CUSTOM_CLIENT.to_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_client_metadata_reaches_the_challenge_trigger() {
+    let world = start_emulator().await;
+    let pool = add_custom_pool(&world);
+    let engine = || {
+        Auth::builder()
+            .config(common::config(&pool, AuthFlow::CustomAuthWithoutSrp))
+            .endpoint_url(world.server.endpoint())
+            .build()
+            .unwrap()
+    };
+
+    let auth = engine();
+    settled(&auth).await;
+    let step = auth
+        .sign_in_without_password(
+            "hal",
+            SignInOptions::default().client_metadata("expected", "42"),
+        )
+        .await
+        .unwrap()
+        .next_step;
+    assert!(
+        matches!(step, SignInStep::CustomChallenge { .. }),
+        "{step:?}"
+    );
+    let done = auth
+        .confirm_sign_in("42", ConfirmSignInOptions::default())
+        .await
+        .unwrap();
+    assert!(done.is_signed_in(), "{done:?}");
+    assert_eq!(auth.tokens().await.unwrap().username, "hal");
+
+    // Without the metadata the trigger expects nothing it could match: "42" does not sign in.
+    let other = engine();
+    settled(&other).await;
+    other
+        .sign_in_without_password("hal", SignInOptions::default())
+        .await
+        .unwrap();
+    let answered = other
+        .confirm_sign_in("42", ConfirmSignInOptions::default())
+        .await;
+    assert!(
+        !matches!(&answered, Ok(out) if out.is_signed_in()),
+        "{answered:?}"
+    );
+    assert_ne!(other.user_state(), UserState::SignedIn);
+}
+
+/// A user-pools endpoint that records each request (`X-Amz-Target` operation, JSON body) and
+/// answers it with a canned response.
+struct Recorder {
+    endpoint: String,
+    requests: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+fn canned(operation: &str) -> Value {
+    let delivery = json!({"DeliveryMedium": "EMAIL", "Destination": "a***@e***",
+                          "AttributeName": "email"});
+    match operation {
+        "SignUp" => json!({"UserConfirmed": false, "UserSub": "sub-1",
+                           "CodeDeliveryDetails": delivery}),
+        "ResendConfirmationCode" | "ForgotPassword" => json!({"CodeDeliveryDetails": delivery}),
+        _ => json!({}),
+    }
+}
+
+async fn start_recorder() -> Recorder {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let Some((operation, body)) = read_request(&mut sock).await else {
+                    return;
+                };
+                let reply = canned(&operation).to_string();
+                seen.lock().unwrap().push((operation, body));
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+                let _ = sock.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    Recorder { endpoint, requests }
+}
+
+/// Reads one HTTP/1.1 request: the operation from `X-Amz-Target` and the JSON body.
+async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<(String, Value)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    // Header names are case-insensitive; values are kept as sent.
+    let header = |name: &str| {
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    };
+    let length: usize = header("content-length")?.parse().ok()?;
+    let operation = header("x-amz-target")?.rsplit('.').next()?.to_owned();
+    while buf.len() < head_end + length {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[head_end..head_end + length]).ok()?;
+    Some((operation, body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_data_and_client_metadata_reach_the_service() {
+    let recorder = start_recorder().await;
+    let pool = common::Pool {
+        pool_id: "us-east-1_Recorder".to_owned(),
+        client_id: "recorderclient".to_owned(),
+    };
+    let auth = Auth::builder()
+        .config(common::config(&pool, AuthFlow::UserSrpAuth))
+        .endpoint_url(&recorder.endpoint)
+        .build()
+        .unwrap();
+    settled(&auth).await;
+
+    let signed_up = auth
+        .sign_up(
+            "bob",
+            "Passw0rd!long",
+            SignUpOptions::default()
+                .attribute("email", "bob@example.com")
+                .validation_data("invitation", "ABC-123")
+                .client_metadata("source", "sign-up"),
+        )
+        .await
+        .unwrap();
+    assert!(!signed_up.user_confirmed);
+    assert_eq!(signed_up.user_sub, "sub-1");
+    assert_eq!(
+        signed_up
+            .code_delivery
+            .and_then(|d| d.delivery_medium)
+            .as_deref(),
+        Some("EMAIL")
+    );
+    auth.confirm_sign_up(
+        "bob",
+        "123456",
+        ConfirmSignUpOptions::default().client_metadata("source", "confirm"),
+    )
+    .await
+    .unwrap();
+    let resent = auth
+        .resend_sign_up_code(
+            "bob",
+            ResendSignUpCodeOptions::default().client_metadata("source", "resend"),
+        )
+        .await
+        .unwrap();
+    assert!(resent.code_delivery.is_some());
+    let forgot = auth
+        .forgot_password(
+            "bob",
+            ForgotPasswordOptions::default().client_metadata("source", "forgot"),
+        )
+        .await
+        .unwrap();
+    assert!(forgot.code_delivery.is_some());
+    auth.confirm_forgot_password(
+        "bob",
+        "N3w-Passw0rd!long",
+        "654321",
+        ConfirmForgotPasswordOptions::default().client_metadata("source", "reset"),
+    )
+    .await
+    .unwrap();
+
+    let requests = recorder.requests.lock().unwrap().clone();
+    let operations: Vec<&str> = requests.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(
+        operations,
+        [
+            "SignUp",
+            "ConfirmSignUp",
+            "ResendConfirmationCode",
+            "ForgotPassword",
+            "ConfirmForgotPassword"
+        ]
+    );
+    let sign_up = &requests[0].1;
+    assert_eq!(
+        sign_up["ValidationData"],
+        json!([{"Name": "invitation", "Value": "ABC-123"}])
+    );
+    assert_eq!(
+        sign_up["UserAttributes"],
+        json!([{"Name": "email", "Value": "bob@example.com"}])
+    );
+    for ((_, body), source) in requests
+        .iter()
+        .zip(["sign-up", "confirm", "resend", "forgot", "reset"])
+    {
+        assert_eq!(body["ClientMetadata"], json!({"source": source}), "{body}");
+    }
+}
