@@ -128,6 +128,27 @@ pub(crate) struct SignOutView {
 }
 
 impl Engine {
+    /// Like [`run`], for calls the engine holds while the session is expired (tokens,
+    /// credentials and the account calls that need them): the engine keeps such callers
+    /// waiting for the next sign-in, which cannot come from this one-command process, so they
+    /// are released and fail with `SessionExpired` instead of hanging.
+    async fn run_or_expire<T>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Failure> {
+        let mut state = self.auth.watch_user_state();
+        let mut call = std::pin::pin!(run(what, call));
+        tokio::select! {
+            result = &mut call => return result,
+            _ = state.wait_for(is_expired) => {}
+        }
+        tracing::debug!(call = what, "session expired: releasing the waiting call");
+        // An error here means there was nothing left to release.
+        let _ = self.auth.release_sign_in_wait().await;
+        call.await
+    }
+
     /// Builds the engine. Must run inside the tokio runtime.
     pub(crate) fn open(setup: &Setup<'_>) -> Result<Self, Failure> {
         let config = Config::from_json_auto(setup.config_text).map_err(|e| {
@@ -250,7 +271,9 @@ impl Engine {
     }
 
     pub(crate) async fn tokens(&self, force: bool) -> Result<TokensView, Failure> {
-        let tokens = run("fetching tokens", self.auth.tokens_with(force)).await?;
+        let tokens = self
+            .run_or_expire("fetching tokens", self.auth.tokens_with(force))
+            .await?;
         let id_token = tokens.id_token.map(|t| t.expose().clone());
         let access_token = tokens.access_token.expose().clone();
         Ok(TokensView {
@@ -266,11 +289,12 @@ impl Engine {
     }
 
     pub(crate) async fn credentials(&self, force: bool) -> Result<CredentialsView, Failure> {
-        let got = run(
-            "fetching AWS credentials",
-            self.auth.aws_credentials_with(force),
-        )
-        .await?;
+        let got = self
+            .run_or_expire(
+                "fetching AWS credentials",
+                self.auth.aws_credentials_with(force),
+            )
+            .await?;
         Ok(CredentialsView {
             identity_id: got.identity_id,
             access_key_id: got.credentials.access_key_id,
@@ -281,7 +305,8 @@ impl Engine {
     }
 
     pub(crate) async fn identity_id(&self) -> Result<String, Failure> {
-        run("fetching the identity id", self.auth.identity_id()).await
+        self.run_or_expire("fetching the identity id", self.auth.identity_id())
+            .await
     }
 
     pub(crate) async fn federate(&self, provider: &str, token: &str) -> Result<(), Failure> {
@@ -295,7 +320,9 @@ impl Engine {
     }
 
     pub(crate) async fn devices(&self) -> Result<Vec<DeviceView>, Failure> {
-        let devices = run("listing devices", self.auth.fetch_devices(None)).await?;
+        let devices = self
+            .run_or_expire("listing devices", self.auth.fetch_devices(None))
+            .await?;
         Ok(devices
             .into_iter()
             .map(|d| DeviceView {
@@ -312,15 +339,19 @@ impl Engine {
     }
 
     pub(crate) async fn remember_device(&self) -> Result<(), Failure> {
-        run("remembering this device", self.auth.remember_device()).await
+        self.run_or_expire("remembering this device", self.auth.remember_device())
+            .await
     }
 
     pub(crate) async fn forget_device(&self, key: Option<&str>) -> Result<(), Failure> {
-        run("forgetting the device", self.auth.forget_device(key)).await
+        self.run_or_expire("forgetting the device", self.auth.forget_device(key))
+            .await
     }
 
     pub(crate) async fn attributes(&self) -> Result<Vec<(String, String)>, Failure> {
-        let attributes = run("fetching attributes", self.auth.fetch_user_attributes()).await?;
+        let attributes = self
+            .run_or_expire("fetching attributes", self.auth.fetch_user_attributes())
+            .await?;
         Ok(attributes.into_iter().map(|a| (a.name, a.value)).collect())
     }
 
@@ -328,11 +359,12 @@ impl Engine {
         &self,
         attributes: &[(String, String)],
     ) -> Result<Vec<Delivery>, Failure> {
-        let sent = run(
-            "updating attributes",
-            self.auth.update_user_attributes(to_attributes(attributes)),
-        )
-        .await?;
+        let sent = self
+            .run_or_expire(
+                "updating attributes",
+                self.auth.update_user_attributes(to_attributes(attributes)),
+            )
+            .await?;
         Ok(sent.into_iter().map(delivery).collect())
     }
 
@@ -340,16 +372,18 @@ impl Engine {
         &self,
         name: &str,
     ) -> Result<Option<Delivery>, Failure> {
-        let sent = run(
-            "sending a code",
-            self.auth.send_attribute_verification_code(name),
-        )
-        .await?;
+        let sent = self
+            .run_or_expire(
+                "sending a code",
+                self.auth.send_attribute_verification_code(name),
+            )
+            .await?;
         Ok(sent.map(delivery))
     }
 
     pub(crate) async fn verify_attribute(&self, name: &str, code: &str) -> Result<(), Failure> {
-        run("verifying", self.auth.confirm_attribute(name, code)).await
+        self.run_or_expire("verifying", self.auth.confirm_attribute(name, code))
+            .await
     }
 
     pub(crate) async fn forgot_password(&self, user: &str) -> Result<Option<Delivery>, Failure> {
@@ -371,17 +405,20 @@ impl Engine {
     }
 
     pub(crate) async fn change_password(&self, old: &str, new: &str) -> Result<(), Failure> {
-        run("changing the password", self.auth.change_password(old, new)).await
+        self.run_or_expire("changing the password", self.auth.change_password(old, new))
+            .await
     }
 
     /// Starts TOTP setup; returns the shared secret (base32).
     pub(crate) async fn set_up_totp(&self) -> Result<String, Failure> {
-        let secret = run("starting TOTP setup", self.auth.set_up_totp()).await?;
+        let secret = self
+            .run_or_expire("starting TOTP setup", self.auth.set_up_totp())
+            .await?;
         Ok(secret.expose().clone())
     }
 
     pub(crate) async fn verify_totp(&self, code: &str, name: Option<&str>) -> Result<(), Failure> {
-        run(
+        self.run_or_expire(
             "verifying the code",
             self.auth.verify_totp_setup(code, name),
         )
@@ -403,7 +440,7 @@ impl Engine {
             MfaMethod::Email => (None, None, ON),
             MfaMethod::None => (OFF, OFF, OFF),
         };
-        run(
+        self.run_or_expire(
             "updating MFA preferences",
             self.auth.update_mfa_preference(sms, totp, email),
         )
@@ -413,7 +450,19 @@ impl Engine {
 
 /// Awaits an engine call behind a spinner and maps its error.
 async fn run<T>(what: &str, call: impl Future<Output = Result<T, Error>>) -> Result<T, Failure> {
-    waiting(what, call).await.map_err(failure)
+    tracing::debug!(call = what, "engine call");
+    let result = waiting(what, call).await.map_err(failure);
+    if let Err(failure) = &result {
+        tracing::debug!(call = what, code = %failure.code, "engine call failed");
+    }
+    result
+}
+
+fn is_expired(state: &UserState) -> bool {
+    matches!(
+        state,
+        UserState::SignedOutUserPoolsTokenInvalid | UserState::SignedOutFederatedTokensInvalid
+    )
 }
 
 fn stopped() -> Failure {
@@ -431,6 +480,14 @@ fn failure(error: Error) -> Failure {
 /// Classifies by who must act; the app-side errors split into usage (the invocation was
 /// wrong) and state (the session is not in a state that allows it).
 fn auth_failure(error: AuthError) -> Failure {
+    if error == AuthError::SignInWaitReleased {
+        // Only `run_or_expire` releases waits: the call was waiting on an expired session.
+        return Failure::new(
+            ErrorClass::Service,
+            "SessionExpired",
+            "session expired: sign in again",
+        );
+    }
     let code = serde_json::to_value(&error)
         .ok()
         .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))

@@ -85,7 +85,14 @@ fn help_lists_the_commands() {
     let run = cognito_auth(&["--help"]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
-    for command in ["demo", "replay", "emulator", "sign-in", "credentials", "watch"] {
+    for command in [
+        "demo",
+        "replay",
+        "emulator",
+        "sign-in",
+        "credentials",
+        "watch",
+    ] {
         assert!(text.contains(&format!("\n  {command} ")), "{text}");
     }
     assert!(text.contains("Exit codes:"), "{text}");
