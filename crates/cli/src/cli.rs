@@ -23,7 +23,8 @@ pub(crate) struct Global {
     /// ./amplify_outputs.json, else ./awsconfiguration.json]
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// Send every Cognito call (user pools, identity pools, OAuth, STS) to this local backend
+    /// Send every Cognito call (user pools and identity pools) to this local backend, such as
+    /// the emulator or moto
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) endpoint: Option<String>,
     /// The session file, kept between invocations [default: session.json in the platform's
