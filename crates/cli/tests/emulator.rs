@@ -25,7 +25,15 @@ fn sign_up_confirm_sign_in_whoami_tokens_credentials_and_global_sign_out() {
         .json();
     assert_eq!(signed_up["user_confirmed"], false, "{signed_up}");
     assert_eq!(signed_up["code_delivery"]["delivery_medium"], "EMAIL");
+    let first = world.code("bob", CodePurpose::SignUp);
+    world.run(&["confirm-sign-up", "bob", "000000"], "").exit(3);
+    let resent = world.run(&["--json", "resend-code", "bob"], "").ok().json();
+    assert_eq!(
+        resent["code_delivery"]["delivery_medium"], "EMAIL",
+        "{resent}"
+    );
     let code = world.code("bob", CodePurpose::SignUp);
+    assert_ne!(code, first, "a new code was sent");
     world.run(&["confirm-sign-up", "bob", &code], "").ok();
 
     let signed_in = world
@@ -322,7 +330,11 @@ fn totp_is_set_up_preferred_then_asked_at_sign_in() {
     assert_eq!(done["steps"], serde_json::json!(["confirmWithTotpCode"]));
 
     world.run(&["mfa", "prefer", "none"], "").ok();
-    world.run(&["sign-out"], "").ok();
+    let local = world
+        .run(&["--json", "sign-out", "--local"], "")
+        .ok()
+        .json();
+    assert_eq!(local["local_only"], true, "{local}");
     let plain = world
         .run(&["--json", "sign-in", "alice"], &format!("{PASSWORD}\n"))
         .ok()
