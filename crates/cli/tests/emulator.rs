@@ -151,10 +151,9 @@ fn password_and_srp_sign_in_and_the_exit_codes_of_a_wrong_password_and_state() {
             &format!("{PASSWORD}\n"),
         )
         .ok();
-    // Already signed in: a state error.
-    world
-        .run(&["sign-in", "alice"], &format!("{PASSWORD}\n"))
-        .exit(6);
+    // Already signed in: a state error, before any password is read.
+    let again = world.run(&["--json", "sign-in", "alice"], "").exit(6);
+    assert_eq!(again.json()["error"]["code"], "AlreadySignedIn");
     world.run(&["sign-out"], "").ok();
     let srp = world
         .run(

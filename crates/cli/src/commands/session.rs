@@ -5,7 +5,7 @@ use tokio_stream::StreamExt as _;
 
 use crate::cli::{CredentialsFormat, Flow};
 use crate::engine::{Challenge, CredentialsView, Engine, Step};
-use crate::exit::Failure;
+use crate::exit::{ErrorClass, Failure};
 use crate::output::{self, rfc3339, Report};
 use crate::prompt::Prompter;
 
@@ -16,6 +16,14 @@ pub(super) async fn sign_in(
     password_stdin: bool,
     flow: Option<Flow>,
 ) -> Result<Report, Failure> {
+    // Asking for a password the engine would refuse anyway is a poor welcome.
+    if engine.state().await? == "signedIn" {
+        return Err(Failure::new(
+            ErrorClass::State,
+            "AlreadySignedIn",
+            "a user is already signed in: sign out first",
+        ));
+    }
     // Custom challenges and choice-based sign-in ask for what they need as steps.
     let password = match flow {
         Some(Flow::Custom | Flow::UserAuth) => None,
