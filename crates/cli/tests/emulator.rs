@@ -450,3 +450,50 @@ fn watch_prints_the_current_state_first() {
     let doc: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(doc, serde_json::json!({"from": null, "state": "signedIn"}));
 }
+
+#[test]
+fn federate_reads_the_token_from_stdin_and_gets_credentials() {
+    use base64::Engine as _;
+    let world = World::emulator();
+    let b64 = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let token = format!(
+        "{}.{}.sig",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(r#"{"sub":"google-user-1","aud":"google-client"}"#)
+    );
+    let fed = world
+        .run(
+            &["--json", "federate", "accounts.google.com", "--token-stdin"],
+            &format!("{token}\n"),
+        )
+        .ok()
+        .json();
+    assert_eq!(fed["state"], "federated", "{fed}");
+    let identity = fed["identity_id"].as_str().unwrap().to_owned();
+    let whoami = world.run(&["--json", "whoami"], "").ok().json();
+    assert_eq!(whoami["state"], "federated");
+    assert_eq!(whoami["identity_id"], identity.as_str());
+    let process = world
+        .run(&["credentials", "--format", "process"], "")
+        .ok()
+        .json();
+    assert_eq!(process["Version"], 1);
+    // The same provider subject maps to the same identity.
+    let again = world
+        .run_as(
+            "again",
+            &["--json", "federate", "accounts.google.com"],
+            &format!("{token}\n"),
+        )
+        .ok()
+        .json();
+    assert_eq!(again["identity_id"], identity.as_str());
+    // A provider the pool does not trust: the identity pool refuses.
+    world
+        .run_as(
+            "bad",
+            &["federate", "graph.facebook.com"],
+            &format!("{token}\n"),
+        )
+        .exit(5);
+}

@@ -24,7 +24,8 @@ pub const IDENTITY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000c0
 pub const PASSWORD: &str = "Passw0rd!";
 
 /// The emulator's seed: an MFA-optional pool with email MFA and device tracking, an app
-/// client for SRP, password and refresh, an identity pool allowing guests; `alice` (no MFA)
+/// client for SRP, password and refresh, an identity pool allowing guests and Google tokens
+/// (the emulator checks their claims, not their signature); `alice` (no MFA)
 /// and `sam` (SMS MFA preferred).
 fn seed() -> serde_json::Value {
     serde_json::json!({
@@ -57,6 +58,7 @@ fn seed() -> serde_json::Value {
             "IdentityPoolId": IDENTITY_POOL_ID,
             "IdentityPoolName": "cli",
             "AllowUnauthenticatedIdentities": true,
+            "SupportedLoginProviders": {"accounts.google.com": "google-client"},
             "CognitoIdentityProviders": [{
                 "ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"),
                 "ClientId": CLIENT_ID
