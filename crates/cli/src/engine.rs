@@ -7,11 +7,12 @@ use std::future::Future;
 use std::path::Path;
 
 use base64::Engine as _;
-use cognito_auth::machine::cognito::{Attribute, CodeDelivery, MfaPreference};
-use cognito_auth::machine::error::Actor;
-use cognito_auth::machine::AuthFlow;
 use cognito_auth::{
-    ApiCall, Auth, AuthError, Config, Error, SignInStep, SignOutOptions, UserState,
+    Actor, AppError, Attribute, Auth, AuthFlow, CodeDelivery, Config, ConfirmForgotPasswordOptions,
+    ConfirmSignInOptions, ConfirmSignUpOptions, Error, FederatedSignInOptions, FetchDevicesOptions,
+    FetchOptions, ForgotPasswordOptions, MfaPreference, MfaSetting, ResendSignUpCodeOptions,
+    SendAttributeVerificationCodeOptions, ServiceError, SignInOptions, SignInStep, SignOutOptions,
+    SignUpOptions, UpdateUserAttributesOptions, UserError, UserState, VerifyTotpSetupOptions,
 };
 use tokio_stream::{Stream, StreamExt as _};
 
@@ -209,7 +210,8 @@ impl Engine {
     ) -> Result<SignUpView, Failure> {
         let outcome = waiting(
             "signing up",
-            self.auth.sign_up(user, password, to_attributes(attributes)),
+            self.auth
+                .sign_up(user, password, sign_up_options(attributes)),
         )
         .await
         .map_err(failure)?;
@@ -221,14 +223,23 @@ impl Engine {
     }
 
     pub(crate) async fn confirm_sign_up(&self, user: &str, code: &str) -> Result<(), Failure> {
-        run("confirming", self.auth.confirm_sign_up(user, code))
-            .await
-            .map(drop)
+        run(
+            "confirming",
+            self.auth
+                .confirm_sign_up(user, code, ConfirmSignUpOptions::default()),
+        )
+        .await
+        .map(drop)
     }
 
     pub(crate) async fn resend_code(&self, user: &str) -> Result<Option<Delivery>, Failure> {
-        let sent = run("sending a code", self.auth.resend_sign_up_code(user)).await?;
-        Ok(sent.map(delivery))
+        let sent = run(
+            "sending a code",
+            self.auth
+                .resend_sign_up_code(user, ResendSignUpCodeOptions::default()),
+        )
+        .await?;
+        Ok(sent.code_delivery.map(delivery))
     }
 
     pub(crate) async fn sign_in(
@@ -237,20 +248,31 @@ impl Engine {
         password: Option<&str>,
         flow: Option<Flow>,
     ) -> Result<Step, Failure> {
-        let call = ApiCall::SignIn {
-            username: user.to_owned(),
-            password: password.map(|p| p.to_owned().into()),
-            flow: flow.map(auth_flow),
-            preferred_challenge: None,
-            client_metadata: Default::default(),
+        let mut options = SignInOptions::default();
+        if let Some(flow) = flow {
+            options = options.flow(auth_flow(flow));
+        }
+        let out = match password {
+            Some(password) => run("signing in", self.auth.sign_in(user, password, options)).await?,
+            None => {
+                run(
+                    "signing in",
+                    self.auth.sign_in_without_password(user, options),
+                )
+                .await?
+            }
         };
-        let step = run("signing in", self.auth.sign_in_with(call)).await?;
-        step_view(step)
+        step_view(out.next_step)
     }
 
     pub(crate) async fn answer_challenge(&self, answer: &str) -> Result<Step, Failure> {
-        let step = run("checking the answer", self.auth.confirm_sign_in(answer)).await?;
-        step_view(step)
+        let out = run(
+            "checking the answer",
+            self.auth
+                .confirm_sign_in(answer, ConfirmSignInOptions::default()),
+        )
+        .await?;
+        step_view(out.next_step)
     }
 
     pub(crate) async fn sign_out(&self, global: bool, local: bool) -> Result<SignOutView, Failure> {
@@ -261,18 +283,18 @@ impl Engine {
         };
         let report = run("signing out", self.auth.sign_out(options)).await?;
         Ok(SignOutView {
-            global_error: report.global_sign_out_error.map(auth_failure),
+            global_error: report.global_sign_out_error.map(engine_failure),
             other_errors: [report.revoke_token_error, report.hosted_ui_error]
                 .into_iter()
                 .flatten()
-                .map(auth_failure)
+                .map(engine_failure)
                 .collect(),
         })
     }
 
     pub(crate) async fn tokens(&self, force: bool) -> Result<TokensView, Failure> {
         let tokens = self
-            .run_or_expire("fetching tokens", self.auth.tokens_with(force))
+            .run_or_expire("fetching tokens", self.auth.tokens_with(fetch(force)))
             .await?;
         let id_token = tokens.id_token.map(|t| t.expose().clone());
         let access_token = tokens.access_token.expose().clone();
@@ -292,7 +314,7 @@ impl Engine {
         let got = self
             .run_or_expire(
                 "fetching AWS credentials",
-                self.auth.aws_credentials_with(force),
+                self.auth.aws_credentials_with(fetch(force)),
             )
             .await?;
         Ok(CredentialsView {
@@ -313,7 +335,7 @@ impl Engine {
         run(
             "federating",
             self.auth
-                .federated_sign_in(provider, token, Default::default()),
+                .federated_sign_in(provider, token, FederatedSignInOptions::default()),
         )
         .await
         .map(drop)
@@ -321,7 +343,10 @@ impl Engine {
 
     pub(crate) async fn devices(&self) -> Result<Vec<DeviceView>, Failure> {
         let devices = self
-            .run_or_expire("listing devices", self.auth.fetch_devices(None))
+            .run_or_expire(
+                "listing devices",
+                self.auth.fetch_devices(FetchDevicesOptions::default()),
+            )
             .await?;
         Ok(devices
             .into_iter()
@@ -362,10 +387,13 @@ impl Engine {
         let sent = self
             .run_or_expire(
                 "updating attributes",
-                self.auth.update_user_attributes(to_attributes(attributes)),
+                self.auth.update_user_attributes(
+                    to_attributes(attributes),
+                    UpdateUserAttributesOptions::default(),
+                ),
             )
             .await?;
-        Ok(sent.into_iter().map(delivery).collect())
+        Ok(sent.code_deliveries.into_iter().map(delivery).collect())
     }
 
     pub(crate) async fn send_verification_code(
@@ -375,10 +403,13 @@ impl Engine {
         let sent = self
             .run_or_expire(
                 "sending a code",
-                self.auth.send_attribute_verification_code(name),
+                self.auth.send_attribute_verification_code(
+                    name,
+                    SendAttributeVerificationCodeOptions::default(),
+                ),
             )
             .await?;
-        Ok(sent.map(delivery))
+        Ok(sent.code_delivery.map(delivery))
     }
 
     pub(crate) async fn verify_attribute(&self, name: &str, code: &str) -> Result<(), Failure> {
@@ -387,8 +418,13 @@ impl Engine {
     }
 
     pub(crate) async fn forgot_password(&self, user: &str) -> Result<Option<Delivery>, Failure> {
-        let sent = run("starting the reset", self.auth.forgot_password(user)).await?;
-        Ok(sent.map(delivery))
+        let sent = run(
+            "starting the reset",
+            self.auth
+                .forgot_password(user, ForgotPasswordOptions::default()),
+        )
+        .await?;
+        Ok(sent.code_delivery.map(delivery))
     }
 
     pub(crate) async fn confirm_forgot_password(
@@ -399,7 +435,12 @@ impl Engine {
     ) -> Result<(), Failure> {
         run(
             "resetting the password",
-            self.auth.confirm_forgot_password(user, new_password, code),
+            self.auth.confirm_forgot_password(
+                user,
+                new_password,
+                code,
+                ConfirmForgotPasswordOptions::default(),
+            ),
         )
         .await
     }
@@ -414,35 +455,30 @@ impl Engine {
         let secret = self
             .run_or_expire("starting TOTP setup", self.auth.set_up_totp())
             .await?;
-        Ok(secret.expose().clone())
+        Ok(secret.shared_secret.expose().clone())
     }
 
     pub(crate) async fn verify_totp(&self, code: &str, name: Option<&str>) -> Result<(), Failure> {
         self.run_or_expire(
             "verifying the code",
-            self.auth.verify_totp_setup(code, name),
+            self.auth.verify_totp_setup(code, totp_options(name)),
         )
         .await
     }
 
     pub(crate) async fn prefer_mfa(&self, method: MfaMethod) -> Result<(), Failure> {
-        const ON: Option<MfaPreference> = Some(MfaPreference {
-            enabled: true,
-            preferred: true,
-        });
-        const OFF: Option<MfaPreference> = Some(MfaPreference {
-            enabled: false,
-            preferred: false,
-        });
-        let (sms, totp, email) = match method {
-            MfaMethod::Sms => (ON, None, None),
-            MfaMethod::Totp => (None, ON, None),
-            MfaMethod::Email => (None, None, ON),
-            MfaMethod::None => (OFF, OFF, OFF),
+        let preference = match method {
+            MfaMethod::Sms => MfaPreference::default().sms(MfaSetting::Preferred),
+            MfaMethod::Totp => MfaPreference::default().totp(MfaSetting::Preferred),
+            MfaMethod::Email => MfaPreference::default().email(MfaSetting::Preferred),
+            MfaMethod::None => MfaPreference::default()
+                .sms(MfaSetting::Disabled)
+                .totp(MfaSetting::Disabled)
+                .email(MfaSetting::Disabled),
         };
         self.run_or_expire(
             "updating MFA preferences",
-            self.auth.update_mfa_preference(sms, totp, email),
+            self.auth.update_mfa_preference(preference),
         )
         .await
     }
@@ -470,17 +506,78 @@ fn stopped() -> Failure {
 }
 
 fn failure(error: Error) -> Failure {
-    match error {
-        Error::Auth(e) => auth_failure(e),
-        Error::DriverStopped => stopped(),
-        other => Failure::internal(other.to_string()),
+    engine_failure(error)
+}
+
+fn fetch(force: bool) -> FetchOptions {
+    if force {
+        FetchOptions::default().force_refresh()
+    } else {
+        FetchOptions::default()
     }
+}
+
+fn totp_options(name: Option<&str>) -> VerifyTotpSetupOptions {
+    match name {
+        Some(name) => VerifyTotpSetupOptions::default().friendly_device_name(name),
+        None => VerifyTotpSetupOptions::default(),
+    }
+}
+
+fn sign_up_options(attributes: &[(String, String)]) -> SignUpOptions {
+    attributes
+        .iter()
+        .fold(SignUpOptions::default(), |options, (name, value)| {
+            options.attribute(name, value)
+        })
+}
+
+/// A stable, script-friendly name for an error: the variant that says what happened.
+fn error_code(error: &Error) -> String {
+    let code = match error {
+        Error::User(e) => match e {
+            UserError::NotAuthorized { .. } => "NotAuthorized",
+            UserError::UserNotFound => "UserNotFound",
+            UserError::UserNotConfirmed => "UserNotConfirmed",
+            UserError::PasswordResetRequired => "PasswordResetRequired",
+            UserError::CodeMismatch => "CodeMismatch",
+            UserError::CodeExpired => "CodeExpired",
+            UserError::InvalidPassword { .. } => "InvalidPassword",
+            UserError::UsernameExists => "UsernameExists",
+            UserError::LimitExceeded { .. } => "LimitExceeded",
+            UserError::HostedUi { .. } => "HostedUi",
+            _ => "User",
+        },
+        Error::App(e) => match e {
+            AppError::NotSignedIn => "NotSignedIn",
+            AppError::AlreadySignedIn => "AlreadySignedIn",
+            AppError::InvalidState { .. } => "InvalidState",
+            AppError::InvalidParameter { .. } => "InvalidParameter",
+            AppError::NotConfigured { .. } => "NotConfigured",
+            AppError::Cancelled { .. } => "Cancelled",
+            AppError::SignInWaitReleased => "SignInWaitReleased",
+            AppError::SignedOut => "SignedOut",
+            AppError::EngineStopped => "EngineStopped",
+            _ => "App",
+        },
+        Error::Network(_) => "Network",
+        Error::Service(e) => match e {
+            ServiceError::SessionExpired => "SessionExpired",
+            ServiceError::FederationExpired => "FederationExpired",
+            ServiceError::Rejected { .. } => "Service",
+            ServiceError::UnexpectedResponse { .. } => "UnexpectedResponse",
+            _ => "Service",
+        },
+        Error::Store(_) => "Store",
+        _ => "Internal",
+    };
+    code.to_owned()
 }
 
 /// Classifies by who must act; the app-side errors split into usage (the invocation was
 /// wrong) and state (the session is not in a state that allows it).
-fn auth_failure(error: AuthError) -> Failure {
-    if error == AuthError::SignInWaitReleased {
+fn engine_failure(error: Error) -> Failure {
+    if error == Error::App(AppError::SignInWaitReleased) {
         // Only `run_or_expire` releases waits: the call was waiting on an expired session.
         return Failure::new(
             ErrorClass::Service,
@@ -488,18 +585,18 @@ fn auth_failure(error: AuthError) -> Failure {
             "session expired: sign in again",
         );
     }
-    let code = serde_json::to_value(&error)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "Unknown".to_owned());
+    if error == Error::App(AppError::EngineStopped) {
+        return stopped();
+    }
+    let code = error_code(&error);
     let class = match (&error, error.actor()) {
-        (AuthError::InvalidParameter { .. } | AuthError::NotConfigured { .. }, _) => {
+        (Error::App(AppError::InvalidParameter { .. } | AppError::NotConfigured { .. }), _) => {
             ErrorClass::Usage
         }
         (_, Actor::User) => ErrorClass::User,
         (_, Actor::App) => ErrorClass::State,
         (_, Actor::Network) => ErrorClass::Network,
-        (_, Actor::Service) => ErrorClass::Service,
+        (_, Actor::Service | Actor::Store) => ErrorClass::Service,
     };
     Failure::new(class, &code, error.to_string())
 }
@@ -638,6 +735,11 @@ fn jwt_exp(token: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cognito_auth::machine::AuthError;
+
+    fn auth_failure(error: AuthError) -> Failure {
+        engine_failure(Error::from(error))
+    }
 
     #[test]
     fn errors_map_to_their_exit_classes() {
@@ -663,6 +765,10 @@ mod tests {
             ErrorClass::Usage
         );
         assert_eq!(auth_failure(AuthError::UserNotFound).code, "UserNotFound");
+        assert_eq!(
+            auth_failure(AuthError::SignInWaitReleased).code,
+            "SessionExpired"
+        );
     }
 
     #[test]
