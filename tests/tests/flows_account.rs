@@ -3,7 +3,7 @@
 //! confirmed at sign-in, listed, used for DEVICE_SRP_AUTH on the next sign-in, then forgotten).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use cognito_auth_tests as common;
 
 use std::sync::Arc;
 
@@ -22,14 +22,6 @@ async fn settled(auth: &Auth) -> UserState {
     let mut rx = auth.watch_user_state();
     let state = *rx.wait_for(|s| *s != UserState::Unknown).await.unwrap();
     state
-}
-
-fn last_code(world: &EmulatorWorld, username: &str, purpose: CodePurpose) -> String {
-    world
-        .server
-        .shared()
-        .with(|e| e.last_code(username, purpose).map(str::to_owned))
-        .unwrap_or_else(|| panic!("no {purpose:?} code for {username} in the outbox"))
 }
 
 fn attribute<'a>(attributes: &'a [Attribute], name: &str) -> Option<&'a str> {
@@ -54,7 +46,7 @@ async fn a_forgotten_password_is_reset_with_the_code_from_the_outbox() {
         .await
         .unwrap();
     assert!(delivery.code_delivery.is_some(), "the code went somewhere");
-    let code = last_code(&world, "alice", CodePurpose::ForgotPassword);
+    let code = world.last_code("alice", CodePurpose::ForgotPassword);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let err = auth
         .confirm_forgot_password(
@@ -166,7 +158,7 @@ async fn an_updated_email_is_verified_with_the_code_from_the_outbox() {
     auth.send_attribute_verification_code("email", SendAttributeVerificationCodeOptions::default())
         .await
         .unwrap();
-    let code = last_code(&world, "alice", CodePurpose::VerifyEmail);
+    let code = world.last_code("alice", CodePurpose::VerifyEmail);
     auth.confirm_attribute("email", &code).await.unwrap();
     let verified = auth.fetch_user_attributes().await.unwrap();
     assert_eq!(attribute(&verified, "email_verified"), Some("true"));

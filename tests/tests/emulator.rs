@@ -2,7 +2,7 @@
 //! own clock and issues identity-pool credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use cognito_auth_tests as common;
 
 use cognito_auth::machine::Answer;
 use cognito_auth::machine::AuthFlow;

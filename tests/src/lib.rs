@@ -1,12 +1,11 @@
-//! Helpers for the cross-crate integration tests: starting moto and the emulator, and making an
-//! engine that talks to them.
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    clippy::unwrap_used,
-    dead_code,
-    unreachable_pub
-)]
+//! The harness of the cross-crate scenario tests (`tests/tests/*.rs`): the project's emulator
+//! started in-process on 127.0.0.1 (its outbox read and its clock moved through
+//! [`EmulatorWorld`]), moto started from the project's `.venv`, and engines pointed at either.
+//!
+//! A backend that cannot be started fails the test with a message saying how to provide it; no
+//! test is ever skipped for want of one.
+// A harness that cannot set up its backend has nothing better to do than fail the test.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -29,7 +28,7 @@ pub struct Moto {
 /// The project venv's `moto_server`.
 pub fn moto_server_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .join(".venv")
         .join("bin")
         .join("moto_server")
@@ -306,4 +305,22 @@ impl EmulatorWorld {
     pub fn advance_clock_s(&self, seconds: i64) {
         self.server.shared().advance_clock_ms(seconds * 1000);
     }
+
+    /// The last code of `purpose` the emulator sent `username` ([`last_code`]).
+    pub fn last_code(&self, username: &str, purpose: cognito_auth_emulator::CodePurpose) -> String {
+        last_code(&self.server, username, purpose)
+    }
+}
+
+/// The last code of `purpose` that `server`'s emulator sent `username` (read from its outbox);
+/// fails the test when there is none.
+pub fn last_code(
+    server: &cognito_auth_emulator::http::Server,
+    username: &str,
+    purpose: cognito_auth_emulator::CodePurpose,
+) -> String {
+    server
+        .shared()
+        .with(|e| e.last_code(username, purpose).map(str::to_owned))
+        .unwrap_or_else(|| panic!("no {purpose:?} code for {username} in the outbox"))
 }

@@ -11,7 +11,7 @@ use cognito_auth::{
     AppError, Auth, ConfirmSignUpOptions, Error, FetchOptions, ServiceError, SignInOptions,
     SignInStep, SignOutOptions, SignUpOptions, UserError, UserState,
 };
-mod common;
+use cognito_auth_tests as common;
 
 use common::{admin_client, config, create_pool, create_user, start_moto};
 use tokio_stream::StreamExt as _;

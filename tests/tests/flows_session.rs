@@ -4,7 +4,7 @@
 //! refresh.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use cognito_auth_tests as common;
 
 use cognito_auth::machine::cognito::UserPoolRequest;
 use cognito_auth::machine::output::Effect;

@@ -12,6 +12,7 @@ use cognito_auth::{
 };
 use cognito_auth_emulator::http::Server;
 use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
+use cognito_auth_tests::last_code;
 
 const POOL: &str = "us-east-1_FlowsMfa1";
 const CLIENT: &str = "flowsmfaclient000000000001";
@@ -87,13 +88,6 @@ async fn settled(auth: &Auth) -> UserState {
     let mut rx = auth.watch_user_state();
     let state = *rx.wait_for(|s| *s != UserState::Unknown).await.unwrap();
     state
-}
-
-fn last_code(server: &Server, username: &str, purpose: CodePurpose) -> String {
-    server
-        .shared()
-        .with(|e| e.last_code(username, purpose).map(str::to_owned))
-        .unwrap_or_else(|| panic!("no {purpose:?} code for {username} in the outbox"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
