@@ -13,13 +13,16 @@
 //! Every other line is one input, in the order the machine saw it.
 //!
 //! **The log contains secrets**: passwords typed by the user, tokens, SRP values, device and
-//! client secrets, AWS credentials. Treat it exactly like the session store: the file is created
-//! with mode 0600 on unix, keep it out of bug reports unless it comes from a test account.
+//! client secrets, AWS credentials: the writer opts in to serialising them in clear
+//! ([`expose_secrets_while`]), which replay needs; everywhere else they serialise as
+//! `[redacted]`. Treat the log exactly like the session store: the file is created with mode
+//! 0600 on unix, keep it out of bug reports unless it comes from a test account.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::Path;
 
+use cognito_auth_machine::secret::expose_secrets_while;
 use cognito_auth_machine::{Config, Input};
 use serde::{Deserialize, Serialize};
 
@@ -108,8 +111,11 @@ impl<W: Write> EventLogWriter<W> {
         self.line(input)
     }
 
+    /// Writes one line with its secrets in clear: replay needs the passwords, tokens and client
+    /// secret the machine saw, and secrets serialise as `[redacted]` outside this opt-in.
     fn line<T: Serialize>(&mut self, value: &T) -> Result<(), LogError> {
-        serde_json::to_writer(&mut self.out, value).map_err(|e| LogError::Encode(describe(&e)))?;
+        expose_secrets_while(|| serde_json::to_writer(&mut self.out, value))
+            .map_err(|e| LogError::Encode(describe(&e)))?;
         self.out.write_all(b"\n").map_err(LogError::Io)?;
         self.out.flush().map_err(LogError::Io)
     }

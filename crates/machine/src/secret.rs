@@ -1,13 +1,23 @@
-//! A wrapper for values that must never be printed: passwords, tokens, SRP values, client and
-//! device secrets.
+//! A wrapper for values that must never be printed or leak into serialised state: passwords,
+//! tokens, SRP values, client and device secrets.
 //!
 //! - The value lives in a [`secrecy::SecretBox`], so its memory is zeroized when the `Secret` is
 //!   dropped. [`Wipe`] says how a value type is wiped; it exists because the map-shaped secrets
 //!   (`BTreeMap<String, String>`) have no `Zeroize` impl and the orphan rule forbids adding one.
 //! - `Debug` and `Display` print `[redacted]`.
-//! - Serde is transparent because the machine's state is persisted and its inputs are recorded;
-//!   the engine decides where those bytes may go.
+//! - **Serialising is redacted unless the caller opts in.** `Serialize` writes the string
+//!   `"[redacted]"`, so snapshots, debug dumps and any other serialised state never carry a
+//!   secret by accident. Code that must persist or record secrets (the engine's session stores,
+//!   its event log, replay tooling) serialises inside [`expose_secrets_while`], which sets a
+//!   thread-local flag for the duration of a closure. The flag is plain memory, not IO, a clock
+//!   or randomness, so the machine stays pure; being thread-local, a scope on one thread never
+//!   exposes a serialisation running on another. Serde serialisation is synchronous, so the
+//!   closure cannot be suspended half-way (no `await` inside it).
+//! - `Deserialize` reads the value itself, exactly as it was written: a session file or event
+//!   log written inside [`expose_secrets_while`] reads back to an equal value. Reading redacted
+//!   output gives a secret whose value is the text `[redacted]`.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,8 +27,41 @@ use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// What `Debug` and `Display` write in place of a secret.
+/// What `Debug`, `Display` and (without the opt-in) `Serialize` write in place of a secret.
 pub const REDACTED: &str = "[redacted]";
+
+thread_local! {
+    static EXPOSE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with secret serialisation turned on for this thread: every [`Secret`] serialised
+/// while `f` runs writes its value instead of `"[redacted]"`. The previous setting comes back
+/// when `f` returns or unwinds, so scopes nest and never leak past their closure.
+///
+/// ```
+/// use cognito_auth_machine::secret::{expose_secrets_while, Secret};
+///
+/// let password = Secret::new("hunter2".to_owned());
+/// assert_eq!(serde_json::to_string(&password).unwrap(), r#""[redacted]""#);
+/// let json = expose_secrets_while(|| serde_json::to_string(&password)).unwrap();
+/// assert_eq!(json, r#""hunter2""#);
+/// ```
+pub fn expose_secrets_while<R>(f: impl FnOnce() -> R) -> R {
+    /// Puts the previous setting back on drop, which also runs when `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            EXPOSE.with(|e| e.set(self.0));
+        }
+    }
+    let _restore = Restore(EXPOSE.with(|e| e.replace(true)));
+    f()
+}
+
+/// Whether this thread is inside [`expose_secrets_while`].
+pub fn secrets_exposed() -> bool {
+    EXPOSE.with(Cell::get)
+}
 
 /// Overwrites a value's secret bytes in place, for [`Secret`]'s drop.
 ///
@@ -69,7 +112,8 @@ impl<T: Wipe> Zeroize for Wiped<T> {
     }
 }
 
-/// A value that is zeroized on drop and never printed.
+/// A value that is zeroized on drop, never printed, and serialised only on request (see the
+/// module docs).
 pub struct Secret<T: Wipe>(SecretBox<Wiped<T>>);
 
 impl<T: Wipe> Secret<T> {
@@ -157,7 +201,11 @@ impl<T: Wipe> fmt::Display for Secret<T> {
 
 impl<T: Wipe + Serialize> Serialize for Secret<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.expose().serialize(serializer)
+        if secrets_exposed() {
+            self.expose().serialize(serializer)
+        } else {
+            serializer.serialize_str(REDACTED)
+        }
     }
 }
 
@@ -172,13 +220,96 @@ impl<'de, T: Wipe + Deserialize<'de>> Deserialize<'de> for Secret<T> {
 mod tests {
     use super::*;
 
+    fn json<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
     #[test]
     fn debug_and_display_redact() {
         let s = Secret::new("hunter2".to_owned());
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
+    }
+
+    #[test]
+    fn serialising_redacts_without_the_opt_in() {
+        assert_eq!(json(&Secret::new("hunter2".to_owned())), r#""[redacted]""#);
+        assert_eq!(json(&Secret::new(vec![1u8, 2, 3])), r#""[redacted]""#);
+        let map = BTreeMap::from([("PASSWORD".to_owned(), "hunter2".to_owned())]);
+        assert_eq!(json(&Secret::new(map)), r#""[redacted]""#);
+    }
+
+    #[test]
+    fn serialising_inside_the_scope_writes_the_value() {
+        let map = BTreeMap::from([("PASSWORD".to_owned(), "hunter2".to_owned())]);
+        let (s, v, m) = expose_secrets_while(|| {
+            (
+                json(&Secret::new("hunter2".to_owned())),
+                json(&Secret::new(vec![1u8, 2, 3])),
+                json(&Secret::new(map)),
+            )
+        });
+        assert_eq!(s, r#""hunter2""#);
+        assert_eq!(v, "[1,2,3]");
+        assert_eq!(m, r#"{"PASSWORD":"hunter2"}"#);
+    }
+
+    #[test]
+    fn exposed_output_reads_back_equal() {
+        let original = Secret::new("hunter2".to_owned());
+        let text = expose_secrets_while(|| json(&original));
+        let back: Secret<String> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, original);
+        assert_eq!(back.expose(), "hunter2");
+    }
+
+    #[test]
+    fn the_flag_is_off_again_after_the_scope() {
+        assert!(!secrets_exposed());
+        let inside = expose_secrets_while(secrets_exposed);
+        assert!(inside);
+        assert!(!secrets_exposed());
+        let failed: Result<(), &str> = expose_secrets_while(|| Err("failed"));
+        assert!(failed.is_err());
+        assert!(!secrets_exposed());
+        assert_eq!(json(&Secret::new("x".to_owned())), r#""[redacted]""#);
+    }
+
+    #[test]
+    fn the_flag_is_off_again_after_a_panic_in_the_scope() {
+        let caught = std::panic::catch_unwind(|| {
+            expose_secrets_while(|| {
+                assert!(secrets_exposed());
+                panic!("inside the scope");
+            })
+        });
+        assert!(caught.is_err());
+        assert!(!secrets_exposed());
+        assert_eq!(json(&Secret::new("x".to_owned())), r#""[redacted]""#);
+    }
+
+    #[test]
+    fn nested_scopes_restore_the_outer_setting() {
+        expose_secrets_while(|| {
+            expose_secrets_while(|| assert!(secrets_exposed()));
+            assert!(
+                secrets_exposed(),
+                "the inner scope must not end the outer one"
+            );
+            assert_eq!(json(&Secret::new("x".to_owned())), r#""x""#);
+        });
+        assert!(!secrets_exposed());
+    }
+
+    #[test]
+    fn the_flag_is_per_thread() {
+        expose_secrets_while(|| {
+            let other = std::thread::spawn(|| json(&Secret::new("x".to_owned())))
+                .join()
+                .unwrap();
+            assert_eq!(other, r#""[redacted]""#);
+        });
     }
 
     #[test]

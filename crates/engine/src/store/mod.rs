@@ -77,6 +77,7 @@ fn quarantine_note(to: &Option<PathBuf>) -> String {
 
 /// The envelope every serialized session is wrapped in, so a future format can be recognised.
 pub(crate) mod envelope {
+    use cognito_auth_machine::secret::expose_secrets_while;
     use cognito_auth_machine::PersistedSession;
     use serde::{Deserialize, Serialize};
 
@@ -103,12 +104,16 @@ pub(crate) mod envelope {
         session: PersistedSession,
     }
 
-    /// Serializes a session in the current envelope.
+    /// Serializes a session in the current envelope, tokens and device secrets in clear (a
+    /// stored session must restore the user): this is the store's opt-in, outside it secrets
+    /// serialise as `[redacted]`.
     pub(crate) fn encode(session: &PersistedSession) -> Result<Vec<u8>, String> {
-        serde_json::to_vec_pretty(&Out {
-            format: FORMAT,
-            version: VERSION,
-            session,
+        expose_secrets_while(|| {
+            serde_json::to_vec_pretty(&Out {
+                format: FORMAT,
+                version: VERSION,
+                session,
+            })
         })
         .map_err(|e| e.classify_description())
     }
