@@ -327,6 +327,29 @@ mod tests {
     }
 
     #[test]
+    fn the_log_keeps_secrets_in_clear_and_reads_back_equal() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "user_pool": {"pool_id": "us-east-1_P", "app_client_id": "c",
+                          "app_client_secret": "client-s3cret", "region": "us-east-1"},
+            "identity_pool": null, "oauth": null
+        }))
+        .unwrap();
+        let header = LogHeader::new(config, [3; 32]);
+        let mut w = EventLogWriter::new(Vec::new(), &header).unwrap();
+        w.append(&sign_in(1)).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert!(text.contains("client-s3cret"), "{text}");
+        assert!(text.contains("hunter2"), "{text}");
+        assert!(!text.contains("[redacted]"), "{text}");
+        let log = read_log(text.as_bytes()).unwrap();
+        assert_eq!(log.header, header);
+        assert_eq!(log.inputs, vec![sign_in(1)]);
+        // Outside the writer the same input is redacted.
+        let outside = serde_json::to_string(&sign_in(1)).unwrap();
+        assert!(!outside.contains("hunter2"), "{outside}");
+    }
+
+    #[test]
     fn bad_lines_are_reported_by_number_without_contents() {
         let header = LogHeader::new(config(), [1; 32]);
         let mut w = EventLogWriter::new(Vec::new(), &header).unwrap();
