@@ -13,13 +13,16 @@
 //! Every other line is one input, in the order the machine saw it.
 //!
 //! **The log contains secrets**: passwords typed by the user, tokens, SRP values, device and
-//! client secrets, AWS credentials. Treat it exactly like the session store: the file is created
-//! with mode 0600 on unix, keep it out of bug reports unless it comes from a test account.
+//! client secrets, AWS credentials: the writer opts in to serialising them in clear
+//! ([`expose_secrets_while`]), which replay needs; everywhere else they serialise as
+//! `[redacted]`. Treat the log exactly like the session store: the file is created with mode
+//! 0600 on unix, keep it out of bug reports unless it comes from a test account.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::Path;
 
+use cognito_auth_machine::secret::expose_secrets_while;
 use cognito_auth_machine::{Config, Input};
 use serde::{Deserialize, Serialize};
 
@@ -108,8 +111,11 @@ impl<W: Write> EventLogWriter<W> {
         self.line(input)
     }
 
+    /// Writes one line with its secrets in clear: replay needs the passwords, tokens and client
+    /// secret the machine saw, and secrets serialise as `[redacted]` outside this opt-in.
     fn line<T: Serialize>(&mut self, value: &T) -> Result<(), LogError> {
-        serde_json::to_writer(&mut self.out, value).map_err(|e| LogError::Encode(describe(&e)))?;
+        expose_secrets_while(|| serde_json::to_writer(&mut self.out, value))
+            .map_err(|e| LogError::Encode(describe(&e)))?;
         self.out.write_all(b"\n").map_err(LogError::Io)?;
         self.out.flush().map_err(LogError::Io)
     }
@@ -326,6 +332,29 @@ mod tests {
         let log = read_log(bytes.as_slice()).unwrap();
         assert_eq!(log.header, header);
         assert_eq!(log.inputs, vec![sign_in(1), sign_in(2)]);
+    }
+
+    #[test]
+    fn the_log_keeps_secrets_in_clear_and_reads_back_equal() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "user_pool": {"pool_id": "us-east-1_P", "app_client_id": "c",
+                          "app_client_secret": "client-s3cret", "region": "us-east-1"},
+            "identity_pool": null, "oauth": null
+        }))
+        .unwrap();
+        let header = LogHeader::new(config, [3; 32]);
+        let mut w = EventLogWriter::new(Vec::new(), &header).unwrap();
+        w.append(&sign_in(1)).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert!(text.contains("client-s3cret"), "{text}");
+        assert!(text.contains("hunter2"), "{text}");
+        assert!(!text.contains("[redacted]"), "{text}");
+        let log = read_log(text.as_bytes()).unwrap();
+        assert_eq!(log.header, header);
+        assert_eq!(log.inputs, vec![sign_in(1)]);
+        // Outside the writer the same input is redacted.
+        let outside = serde_json::to_string(&sign_in(1)).unwrap();
+        assert!(!outside.contains("hunter2"), "{outside}");
     }
 
     #[test]

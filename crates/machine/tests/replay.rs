@@ -30,7 +30,10 @@ use proptest_state_machine::ReferenceStateMachine;
 fn replay_log(config: Config, seed: [u8; 32], inputs: &[Input]) -> String {
     let log: String = inputs
         .iter()
-        .map(|i| serde_json::to_string(i).expect("inputs serialize") + "\n")
+        .map(|i| {
+            secret::expose_secrets_while(|| serde_json::to_string(i)).expect("inputs serialize")
+                + "\n"
+        })
         .collect();
     let mut m = Machine::new(config, seed);
     let mut outputs: Vec<Output> = std::iter::from_fn(|| m.poll_output()).collect();
@@ -209,7 +212,7 @@ fn first_srp_task(seed: [u8; 32]) -> String {
             _ => None,
         })
         .expect("an SRP sign-in starts with SRP_A");
-    serde_json::to_string(&task).expect("tasks serialize")
+    secret::expose_secrets_while(|| serde_json::to_string(&task)).expect("tasks serialize")
 }
 
 /// The seed is what makes SRP ephemerals differ: a machine that ignored it (or drew from the

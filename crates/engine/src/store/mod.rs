@@ -77,6 +77,7 @@ fn quarantine_note(to: &Option<PathBuf>) -> String {
 
 /// The envelope every serialized session is wrapped in, so a future format can be recognised.
 pub(crate) mod envelope {
+    use cognito_auth_machine::secret::expose_secrets_while;
     use cognito_auth_machine::PersistedSession;
     use serde::{Deserialize, Serialize};
 
@@ -103,12 +104,16 @@ pub(crate) mod envelope {
         session: PersistedSession,
     }
 
-    /// Serializes a session in the current envelope.
+    /// Serializes a session in the current envelope, tokens and device secrets in clear (a
+    /// stored session must restore the user): this is the store's opt-in, outside it secrets
+    /// serialise as `[redacted]`.
     pub(crate) fn encode(session: &PersistedSession) -> Result<Vec<u8>, String> {
-        serde_json::to_vec_pretty(&Out {
-            format: FORMAT,
-            version: VERSION,
-            session,
+        expose_secrets_while(|| {
+            serde_json::to_vec_pretty(&Out {
+                format: FORMAT,
+                version: VERSION,
+                session,
+            })
         })
         .map_err(|e| e.classify_description())
     }
@@ -173,6 +178,101 @@ pub(crate) mod test_support {
                 sub: "sub-1".to_owned(),
             }),
             ..PersistedSession::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cognito_auth_machine::cognito::AwsCredentials;
+    use cognito_auth_machine::session::{DeviceSecrets, Federation, IdentityState};
+    use cognito_auth_machine::{PersistedSession, Secret};
+
+    use super::envelope;
+
+    /// Every secret a session can hold, each marked so a leak is easy to spot.
+    const SECRETS: [&str; 7] = [
+        "access-m",
+        "refresh-m",
+        "id-token-m",
+        "federation-token-m",
+        "aws-secret-key-m",
+        "aws-session-token-m",
+        "device-password-m",
+    ];
+
+    fn full_session() -> PersistedSession {
+        let mut session = super::test_support::session("m");
+        if let Some(tokens) = session.tokens.as_mut() {
+            tokens.id_token = Some(Secret::new("id-token-m".to_owned()));
+        }
+        session.federation = Some(Federation {
+            provider: "accounts.google.com".to_owned(),
+            token: Secret::new("federation-token-m".to_owned()),
+            custom_role_arn: None,
+            developer_identity: false,
+        });
+        session.identity = IdentityState {
+            identity_id: Some("us-east-1:identity".to_owned()),
+            credentials: Some(AwsCredentials {
+                access_key_id: "AKIA".to_owned(),
+                secret_access_key: Secret::new("aws-secret-key-m".to_owned()),
+                session_token: Secret::new("aws-session-token-m".to_owned()),
+                expiration_s: 1_900_000_000,
+            }),
+        };
+        session.devices.insert(
+            "alice".to_owned(),
+            DeviceSecrets {
+                device_key: "us-east-1_device".to_owned(),
+                device_group_key: "group".to_owned(),
+                device_password: Secret::new("device-password-m".to_owned()),
+            },
+        );
+        session
+    }
+
+    #[test]
+    fn the_envelope_keeps_every_secret_and_round_trips() {
+        let session = full_session();
+        let bytes = envelope::encode(&session).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for secret in SECRETS {
+            assert!(
+                text.contains(secret),
+                "{secret} missing from the stored session"
+            );
+        }
+        assert!(!text.contains("[redacted]"));
+        assert_eq!(envelope::decode(&bytes).unwrap(), session);
+    }
+
+    #[test]
+    fn a_session_serialised_outside_the_store_is_redacted() {
+        let text = serde_json::to_string(&full_session()).unwrap();
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert!(text.contains("[redacted]"));
+        assert!(
+            text.contains("us-east-1_device"),
+            "non-secrets stay readable"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let session = full_session();
+        let tokens = session.tokens.clone().unwrap();
+        for shown in [
+            format!("{session:?}"),
+            format!("{session:#?}"),
+            format!("{tokens:?}"),
+        ] {
+            for secret in SECRETS {
+                assert!(!shown.contains(secret), "{secret} in Debug: {shown}");
+            }
+            assert!(shown.contains("[redacted]"));
         }
     }
 }

@@ -33,7 +33,9 @@ use cognito_auth_machine::{
 macro_rules! round_trip {
     ($value:expr, $ty:ty) => {{
         let value: &$ty = $value;
-        let json = serde_json::to_string(value).expect("serializes");
+        let json =
+            cognito_auth_machine::secret::expose_secrets_while(|| serde_json::to_string(value))
+                .expect("serializes");
         let back: $ty = serde_json::from_str(&json)
             .unwrap_or_else(|e| panic!("does not deserialize ({e}): {json}"));
         assert_eq!(&back, value, "serde round trip changed the value: {json}");
@@ -865,14 +867,16 @@ impl Driver {
         );
     }
 
-    /// Every input fed, as JSON lines.
+    /// Every input fed, as JSON lines, secrets included (as the engine's event log has them).
     pub fn input_log(&self) -> String {
-        let mut s = String::new();
-        for i in &self.inputs {
-            s.push_str(&serde_json::to_string(i).expect("inputs serialize"));
-            s.push('\n');
-        }
-        s
+        cognito_auth_machine::secret::expose_secrets_while(|| {
+            let mut s = String::new();
+            for i in &self.inputs {
+                s.push_str(&serde_json::to_string(i).expect("inputs serialize"));
+                s.push('\n');
+            }
+            s
+        })
     }
 
     /// Every output drained, as JSON lines.
@@ -881,14 +885,16 @@ impl Driver {
     }
 }
 
-/// Outputs as JSON lines.
+/// Outputs as JSON lines, secrets included so that comparing two runs compares them too.
 pub fn outputs_json(outputs: &[Output]) -> String {
-    let mut s = String::new();
-    for o in outputs {
-        s.push_str(&serde_json::to_string(o).expect("outputs serialize"));
-        s.push('\n');
-    }
-    s
+    cognito_auth_machine::secret::expose_secrets_while(|| {
+        let mut s = String::new();
+        for o in outputs {
+            s.push_str(&serde_json::to_string(o).expect("outputs serialize"));
+            s.push('\n');
+        }
+        s
+    })
 }
 
 /// Replays a JSON-lines input log into a fresh machine; returns every output as JSON lines.
