@@ -13,9 +13,15 @@ lint:
 ci:
     bash .ci/run
 
-# SRP benchmarks (criterion) and the comparison with pycognito / amazon-cognito-identity-js.
+# Every benchmark docs/PERFORMANCE.md records (several minutes; never in CI): SRP (criterion),
+# SRP against pycognito / amazon-cognito-identity-js, full sign-in wall time against the
+# emulator, emulator sign-ins/s against moto and the RS256 floor. Needs .venv, node and wrk.
 bench:
+    uptime
     cargo bench -p cognito-auth-srp
+    crates/srp/benches/peers.sh
+    crates/emulator/bench/signin_wall.sh
+    crates/emulator/bench/signins_vs_moto.sh
 
 # Build the fuzz targets (needs cargo-fuzz: `cargo install cargo-fuzz`).
 fuzz-build:

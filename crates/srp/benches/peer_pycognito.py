@@ -1,9 +1,10 @@
-"""Times pycognito's client SRP work on the `plain` known-answer vector (see peers.sh).
+"""Times pycognito's client SRP work on one known-answer vector (see peers.sh).
 
-Usage: .venv/bin/python crates/srp/benches/peer_pycognito.py ROUNDS
+Usage: .venv/bin/python crates/srp/benches/peer_pycognito.py ROUNDS [CASE]
 Prints one JSON line: median wall and thread-CPU milliseconds for A = g^a (AWSSRP.calculate_a)
 and for the critical path after the challenge (AWSSRP.process_challenge: x, g^x, u, S, HKDF,
-HMAC), with the same `a` as ours (576 bits) so that the work is the same.
+HMAC), with the vector's `a`: CASE `plain` (the default) has our 576-bit `a`,
+`peer-default-a-1024` the 1024-bit `a` pycognito draws itself.
 """
 
 import json
@@ -29,8 +30,9 @@ def timed(rounds, f):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    case_name = sys.argv[2] if len(sys.argv) > 2 else "plain"
     with open(os.path.join(HERE, "..", "tests", "vectors", "pycognito.json"), encoding="utf-8") as f:
-        case = next(c for c in json.load(f)["user"] if c["name"] == "plain")
+        case = next(c for c in json.load(f)["user"] if c["name"] == case_name)
     a = int(case["a_random_hex"], 16)
     aws_srp.AWSSRP.generate_random_small_a = lambda self: a
     srp = aws_srp.AWSSRP(
@@ -68,6 +70,8 @@ def main():
         json.dumps(
             {
                 "impl": "pycognito",
+                "case": case_name,
+                "a_bytes": len(case["a_random_hex"]) // 2,
                 "a_wall_ms": a_wall,
                 "a_cpu_ms": a_cpu,
                 "claim_wall_ms": claim_wall,

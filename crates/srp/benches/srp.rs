@@ -1,5 +1,7 @@
-//! Criterion benchmarks: the client's critical path after the challenge arrives, A = g^a, the
-//! server's verification and the device verifier. `cargo bench -p cognito-auth-srp`.
+//! Criterion benchmarks: the client's critical path after the challenge arrives and A = g^a (with
+//! our default 576-bit `a` and with the SDKs' 1024-bit one), the server's verification and the
+//! device verifier. `cargo bench -p cognito-auth-srp`; `just bench` runs these and the
+//! comparisons with other implementations (see docs/PERFORMANCE.md).
 //!
 //! Two clocks: `cpu/...` measures this thread's CPU time, which stays meaningful when other
 //! builds share the machine (they only slow us through caches and frequency); `wall/...` is
@@ -105,12 +107,22 @@ fn run<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
         signature_b64: &signature,
     };
 
+    // The SDKs' own default: a 1024-bit `a` (128 bytes), through the any-length constructor.
+    let sdk_a = [0x11; 128];
+    let sdk_client = ClientEphemeral::from_secret_a(&sdk_a).unwrap();
+
     let mut group = c.benchmark_group(clock);
     group.bench_function("client critical path (x, g^x, u, S, HKDF, HMAC)", |b| {
         b.iter(|| user_password_claim(black_box(&client), black_box(&input)).unwrap())
     });
     group.bench_function("client A = g^a", |b| {
         b.iter(|| ClientEphemeral::from_random(black_box(&[0x11; ClientEphemeral::RANDOM_LEN])))
+    });
+    group.bench_function("client critical path, 1024-bit a", |b| {
+        b.iter(|| user_password_claim(black_box(&sdk_client), black_box(&input)).unwrap())
+    });
+    group.bench_function("client A = g^a, 1024-bit a", |b| {
+        b.iter(|| ClientEphemeral::from_secret_a(black_box(&sdk_a)))
     });
     group.bench_function("server verify claim", |b| {
         b.iter(|| verify_user_claim(black_box(&server), black_box(&check)).unwrap())

@@ -1,9 +1,11 @@
-//! Times the client's SRP work on the `plain` known-answer vector, for `benches/peers.sh`, which
-//! runs the same computation in pycognito and amazon-cognito-identity-js and prints the ratios.
+//! Times the client's SRP work on one known-answer vector, for `benches/peers.sh`, which runs the
+//! same computation in pycognito and amazon-cognito-identity-js and prints the ratios.
 //!
-//! `cargo run --release -p cognito-auth-srp --example peer_timing -- ROUNDS`
+//! `cargo run --release -p cognito-auth-srp --example peer_timing -- ROUNDS [CASE]`
 //! prints one JSON line: median wall and thread-CPU milliseconds for A = g^a and for the
-//! critical path after the challenge (the password claim).
+//! critical path after the challenge (the password claim). CASE names a user vector in
+//! `tests/vectors/pycognito.json`: `plain` (the default) has our default 72-byte `a`,
+//! `peer-default-a-1024` the SDKs' default 128-byte `a`.
 
 // A failure on the committed vector is a bug worth a panic in this measuring tool.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -43,19 +45,31 @@ fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .map_or(200, |s| s.parse().expect("ROUNDS"));
+    let case_name = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "plain".to_owned());
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/pycognito.json");
     let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let case = vectors["user"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == "plain")
-        .unwrap();
+        .find(|c| c["name"] == case_name.as_str())
+        .expect("no such user vector");
     let s = |k: &str| case[k].as_str().unwrap().to_owned();
     let a_random = unhex(&s("a_random_hex"));
     cognito_auth_srp::warm_up();
+    // The default constructor for the default length, the any-length one otherwise: the same
+    // arithmetic, but each timed as a caller would call it.
+    let ephemeral = |a: &[u8]| {
+        if a.len() == ClientEphemeral::RANDOM_LEN {
+            ClientEphemeral::from_random(a)
+        } else {
+            ClientEphemeral::from_secret_a(a)
+        }
+    };
 
-    let client = ClientEphemeral::from_random(&a_random).unwrap();
+    let client = ephemeral(&a_random).unwrap();
     assert_eq!(client.public_a_hex(), s("srp_a_hex"));
     let (pool_name, user, password) = (s("pool_name"), s("user_id_for_srp"), s("password"));
     let (srp_b, salt, block, timestamp) = (
@@ -79,13 +93,14 @@ fn main() {
     );
 
     let (a_wall, a_cpu) = time(rounds, || {
-        black_box(ClientEphemeral::from_random(black_box(&a_random)).unwrap());
+        black_box(ephemeral(black_box(&a_random)).unwrap());
     });
     let (claim_wall, claim_cpu) = time(rounds, || {
         black_box(user_password_claim(black_box(&client), black_box(&input)).unwrap());
     });
+    let a_bytes = a_random.len();
     println!(
-        "{{\"impl\":\"cognito-auth-srp\",\"a_wall_ms\":{a_wall:.4},\"a_cpu_ms\":{a_cpu:.4},\
+        "{{\"impl\":\"cognito-auth-srp\",\"case\":\"{case_name}\",\"a_bytes\":{a_bytes},\"a_wall_ms\":{a_wall:.4},\"a_cpu_ms\":{a_cpu:.4},\
          \"claim_wall_ms\":{claim_wall:.4},\"claim_cpu_ms\":{claim_cpu:.4}}}"
     );
 }

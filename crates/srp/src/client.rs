@@ -11,12 +11,90 @@ use crate::mont::{self, Limbs};
 use crate::secret::{Redacted, SecretLimbs};
 use crate::SrpError;
 
-/// Limbs of the ephemeral secret (576 bits).
+/// Limbs of the ephemeral secret [`ClientEphemeral::from_random`] draws by default (576 bits).
 pub(crate) const EPHEMERAL_LIMBS: usize = 9;
-/// Bits of the ephemeral secret.
+/// Bits of the default ephemeral secret (the server's `b` has the same size).
 pub(crate) const EPHEMERAL_BITS: usize = EPHEMERAL_LIMBS * 64;
-/// Bits of `a + u*x`: u and x are 256-bit, so u*x < 2^512 and the sum < 2^577.
-const SECRET_EXP_BITS: usize = EPHEMERAL_BITS + 1;
+/// Bits of u*x: u and x are SHA-256 outputs.
+const UX_BITS: usize = 512;
+
+/// A secret exponent of any length: little-endian limbs, wiped on drop, and the bit width every
+/// operation on it runs for. The width is 8 bits per byte the caller supplied, whatever their
+/// value, so the work depends on the (public) length of the secret and never on the secret.
+#[derive(Clone)]
+struct SecretExponent {
+    limbs: Zeroizing<Vec<u64>>,
+    bits: usize,
+}
+
+impl SecretExponent {
+    /// Reads a big-endian byte string of any length; rejects empty and all-zero input.
+    fn from_be(bytes: &[u8], needed: usize) -> Result<Self, SrpError> {
+        if bytes.len() < needed.max(1) {
+            return Err(SrpError::NotEnoughRandom {
+                needed: needed.max(1),
+                got: bytes.len(),
+            });
+        }
+        // OR over every byte rather than searching for the first non-zero one, so the time taken
+        // does not tell how many leading zero bytes the secret has.
+        if bytes.iter().fold(0u8, |acc, &b| acc | b) == 0 {
+            return Err(SrpError::DegenerateRandom);
+        }
+        let mut limbs = Zeroizing::new(vec![0u64; bytes.len().div_ceil(8)]);
+        for (i, &byte) in bytes.iter().rev().enumerate() {
+            limbs[i / 8] |= u64::from(byte) << ((i % 8) * 8);
+        }
+        Ok(Self {
+            limbs,
+            bits: bytes.len() * 8,
+        })
+    }
+
+    /// `self + u*x` (u and x 256-bit), over max(bits, 512) + 1 bits so it cannot overflow; the
+    /// loop bounds depend only on the public widths.
+    fn plus_ux(&self, u: &[u64; 4], x: &[u64; 4]) -> Self {
+        let ux = SecretLimbs::<8>(mont::mul_small::<4, 4, 8>(u, x));
+        let bits = self.bits.max(UX_BITS) + 1;
+        let mut limbs = Zeroizing::new(vec![0u64; bits.div_ceil(64)]);
+        let mut carry = 0u64;
+        for (i, out) in limbs.iter_mut().enumerate() {
+            let a = self.limbs.get(i).copied().unwrap_or(0);
+            let b = ux.0.get(i).copied().unwrap_or(0);
+            let (s1, c1) = a.overflowing_add(b);
+            let (s2, c2) = s1.overflowing_add(carry);
+            *out = s2;
+            carry = u64::from(c1 | c2);
+        }
+        Self { limbs, bits }
+    }
+
+    /// g^self mod N in Montgomery form, constant time for the exponent's width.
+    ///
+    /// The fixed-base table covers 576 bits; a longer exponent is split into 576-bit chunks and
+    /// combined by Horner's rule, g^(c1 * 2^576 + c0) = (g^c1)^(2^576) * g^c0: 576 squarings and
+    /// 96 table multiplications per extra chunk, against about 1,000 squarings and 200
+    /// multiplications for a variable-base exponentiation of a 1024-bit exponent.
+    fn g_pow(&self) -> Limbs {
+        const CHUNK_LIMBS: usize = mont::G_MAX_BITS / 64;
+        let chunks = self.bits.div_ceil(mont::G_MAX_BITS).max(1);
+        let top = chunks - 1;
+        let top_bits = self.bits - top * mont::G_MAX_BITS;
+        let chunk = |c: usize| {
+            let end = ((c + 1) * CHUNK_LIMBS).min(self.limbs.len());
+            self.limbs.get(c * CHUNK_LIMBS..end).unwrap_or(&[])
+        };
+        let mut acc = mont::g_pow_ct(chunk(top), top_bits);
+        for c in (0..top).rev() {
+            for _ in 0..mont::G_MAX_BITS {
+                acc = mont::mont_sqr(&acc);
+            }
+            let part = SecretLimbs(mont::g_pow_ct(chunk(c), mont::G_MAX_BITS));
+            acc = mont::mont_mul(&acc, &part.0);
+        }
+        acc
+    }
+}
 
 /// The client's ephemeral key pair (`a`, A = g^a mod N) for one SRP exchange.
 ///
@@ -25,28 +103,49 @@ const SECRET_EXP_BITS: usize = EPHEMERAL_BITS + 1;
 /// as JSON) can store just the random bytes, as a secret, and call
 /// [`ClientEphemeral::from_random`] again.
 ///
-/// Why 576 bits for `a` (Amplify draws 1024): the secret exponent is `a + u*x` with u*x < 2^512;
-/// a 576-bit `a` hides u*x behind 64 bits of statistical masking, and the exponentiation costs
-/// about half of what a 1024-bit `a` would. Our exponentiation is constant time besides.
+/// Why 576 bits for `a` by default (Amplify and pycognito draw 1024): the secret exponent is
+/// `a + u*x` with u*x < 2^512; a 576-bit `a` hides u*x behind 64 bits of statistical masking,
+/// and the exponentiation costs about half of what a 1024-bit `a` would. Our exponentiation is
+/// constant time besides. [`ClientEphemeral::from_secret_a`] takes an `a` of any length, such as
+/// the SDKs' 128 bytes.
 #[derive(Clone)]
 pub struct ClientEphemeral {
-    a: SecretLimbs<EPHEMERAL_LIMBS>,
+    a: SecretExponent,
     public: Limbs,
 }
 
 impl ClientEphemeral {
-    /// Random bytes [`ClientEphemeral::from_random`] reads: 72 (576 bits).
+    /// Random bytes [`ClientEphemeral::from_random`] needs at least: 72 (576 bits).
     pub const RANDOM_LEN: usize = EPHEMERAL_LIMBS * 8;
 
-    /// Derives `a` from the first [`Self::RANDOM_LEN`] bytes of `random` (big-endian; later bytes
-    /// are ignored) and computes A = g^a mod N (about 0.5 ms; call it before the user submits).
+    /// Reads all of `random` (at least [`Self::RANDOM_LEN`] bytes, big-endian) as `a` and
+    /// computes A = g^a mod N (about 0.5 ms for 72 bytes; call it before the user submits).
+    /// Longer input makes a longer `a`, exactly as [`ClientEphemeral::from_secret_a`] reads it:
+    /// no byte is ignored.
     ///
     /// # Errors
     /// [`SrpError::NotEnoughRandom`] if `random` is shorter than [`Self::RANDOM_LEN`],
-    /// [`SrpError::DegenerateRandom`] if those bytes are all zero.
+    /// [`SrpError::DegenerateRandom`] if its bytes are all zero.
     pub fn from_random(random: &[u8]) -> Result<Self, SrpError> {
-        let a = group::ephemeral_from_random::<EPHEMERAL_LIMBS>(random)?;
-        let public = mont::from_mont(&mont::g_pow_ct(&a.0, EPHEMERAL_BITS));
+        Self::with_exponent(SecretExponent::from_be(random, Self::RANDOM_LEN)?)
+    }
+
+    /// Uses `a` as given: a big-endian integer of any length, for example the 128 bytes that
+    /// amazon-cognito-identity-js (`generateRandomSmallA`) and pycognito
+    /// (`generate_random_small_a`) draw. A, u, S and the claim are then exactly what those SDKs
+    /// compute with that `a`. The work grows with the length of `a` (a 1024-bit `a` costs about
+    /// three times the default 576-bit one for A and 1.6 times for the claim), never with its
+    /// value.
+    ///
+    /// # Errors
+    /// [`SrpError::NotEnoughRandom`] if `a` is empty, [`SrpError::DegenerateRandom`] if it is
+    /// zero.
+    pub fn from_secret_a(a: &[u8]) -> Result<Self, SrpError> {
+        Self::with_exponent(SecretExponent::from_be(a, 1)?)
+    }
+
+    fn with_exponent(a: SecretExponent) -> Result<Self, SrpError> {
+        let public = mont::from_mont(&a.g_pow());
         Ok(Self { a, public })
     }
 
@@ -58,7 +157,7 @@ impl ClientEphemeral {
     /// # Errors
     /// As [`ClientEphemeral::from_random`], and [`SrpError::InvalidHex`] for `srp_a_hex`.
     pub fn from_random_with_public(random: &[u8], srp_a_hex: &str) -> Result<Self, SrpError> {
-        let a = group::ephemeral_from_random::<EPHEMERAL_LIMBS>(random)?;
+        let a = SecretExponent::from_be(random, Self::RANDOM_LEN)?;
         let public = PublicValue::from_be(&hex_decode(srp_a_hex, "SRP_A")?).residue;
         Ok(Self { a, public })
     }
@@ -93,13 +192,8 @@ impl ClientEphemeral {
         let kgx = SecretLimbs(mont::mont_mul(group::k_mont(), &gx.0));
         let base = SecretLimbs(mont::sub_mod(&mont::to_mont(&b.residue), &kgx.0));
 
-        // exponent = a + u * x, over 10 limbs (< 2^577).
-        let ux = SecretLimbs::<10>(mont::mul_small::<4, 4, 10>(&u, &x.0));
-        let mut a_wide = SecretLimbs([0u64; 10]);
-        a_wide.0[..EPHEMERAL_LIMBS].copy_from_slice(&self.a.0);
-        let exp = SecretLimbs(mont::add_small(&a_wide.0, &ux.0));
-
-        let s_mont = SecretLimbs(mont::pow_ct(&base.0, &exp.0, SECRET_EXP_BITS));
+        let exp = self.a.plus_ux(&u, &x.0);
+        let s_mont = SecretLimbs(mont::pow_ct(&base.0, &exp.limbs, exp.bits));
         let s = SecretLimbs(mont::from_mont(&s_mont.0));
         Ok(group::claim_key(&s.0, &u_bytes))
     }

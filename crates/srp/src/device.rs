@@ -23,17 +23,24 @@ pub struct DeviceVerifier {
     pub device_password: SecretString,
 }
 
-/// Makes a device password and salt from `random` (the first [`DEVICE_VERIFIER_RANDOM_LEN`]
+/// Makes a device password and salt from `random` (exactly [`DEVICE_VERIFIER_RANDOM_LEN`]
 /// bytes) and the verifier for them, as amazon-cognito-identity-js `generateHashDevice` does:
 /// x = H(PAD(salt) || H(device_group_key || device_key || ":" || device_password)).
 ///
 /// # Errors
-/// [`SrpError::NotEnoughRandom`] if `random` is too short.
+/// [`SrpError::NotEnoughRandom`] if `random` is too short, [`SrpError::TooMuchRandom`] if it is
+/// too long.
 pub fn device_verifier(
     device_group_key: &str,
     device_key: &str,
     random: &[u8],
 ) -> Result<DeviceVerifier, SrpError> {
+    if random.len() > DEVICE_VERIFIER_RANDOM_LEN {
+        return Err(SrpError::TooMuchRandom {
+            accepted: DEVICE_VERIFIER_RANDOM_LEN,
+            got: random.len(),
+        });
+    }
     let Some(random) = random.get(..DEVICE_VERIFIER_RANDOM_LEN) else {
         return Err(SrpError::NotEnoughRandom {
             needed: DEVICE_VERIFIER_RANDOM_LEN,

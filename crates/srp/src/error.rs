@@ -37,6 +37,15 @@ pub enum SrpError {
         /// Bytes supplied.
         got: usize,
     },
+    /// The caller supplied more random bytes than the operation reads. Extra bytes are refused
+    /// rather than silently ignored, so that a caller cannot believe they count.
+    #[error("takes {accepted} random bytes, got {got}")]
+    TooMuchRandom {
+        /// Bytes the operation reads.
+        accepted: usize,
+        /// Bytes supplied.
+        got: usize,
+    },
     /// The random bytes for an ephemeral secret were all zero: a broken random source.
     #[error("the random bytes for an SRP ephemeral are all zero")]
     DegenerateRandom,

@@ -129,8 +129,8 @@ pub(crate) fn claim_mac(
     mac
 }
 
-/// A caller's random bytes read as an ephemeral secret of `L` limbs (the first `L * 8` bytes,
-/// big-endian); rejects short or all-zero input.
+/// A caller's random bytes read as an ephemeral secret of `L` limbs (exactly `L * 8` bytes,
+/// big-endian); rejects short, long or all-zero input.
 pub(crate) fn ephemeral_from_random<const L: usize>(
     random: &[u8],
 ) -> Result<SecretLimbs<L>, SrpError> {
@@ -141,6 +141,12 @@ pub(crate) fn ephemeral_from_random<const L: usize>(
             got: random.len(),
         });
     };
+    if random.len() > needed {
+        return Err(SrpError::TooMuchRandom {
+            accepted: needed,
+            got: random.len(),
+        });
+    }
     // OR over every byte rather than searching for the first non-zero one, so the time taken
     // does not tell how many leading zero bytes the secret has.
     if bytes.iter().fold(0u8, |acc, &b| acc | b) == 0 {

@@ -8,8 +8,10 @@
 //! - the group: the RFC 3526 / RFC 5054 3072-bit prime N, g = 2, k = H(PAD(N) || PAD(g)) with
 //!   SHA-256 and the SDKs' PAD rule (minimal big-endian bytes, a leading zero byte when the high
 //!   bit is set);
-//! - client, USER_SRP_AUTH: [`ClientEphemeral`] (`a`, `SRP_A`), then [`user_password_claim`]
-//!   answers PASSWORD_VERIFIER with `PASSWORD_CLAIM_SIGNATURE`;
+//! - client, USER_SRP_AUTH: [`ClientEphemeral`] (`a`, `SRP_A`; a 576-bit `a` from
+//!   [`ClientEphemeral::from_random`], or an `a` of any length, such as the SDKs' 1024 bits,
+//!   from [`ClientEphemeral::from_secret_a`]), then [`user_password_claim`] answers
+//!   PASSWORD_VERIFIER with `PASSWORD_CLAIM_SIGNATURE`;
 //! - client, device SRP: [`device_verifier`] for ConfirmDevice, [`device_password_claim`] for
 //!   DEVICE_PASSWORD_VERIFIER;
 //! - [`secret_hash`] (`SECRET_HASH`), [`cognito_timestamp`] (`TIMESTAMP`), [`pool_name`];
@@ -116,6 +118,8 @@
 //! ```
 //!
 //! # Cost
+//!
+//! Current figures, the peers' and how they were measured are in `docs/PERFORMANCE.md`.
 //!
 //! A = g^a (576-bit `a`) uses a fixed-base table for g (6-bit windows, 2.4 MB) built once per
 //! process on first use, or ahead with [`warm_up`]; it does not depend on the server, so compute

@@ -566,19 +566,6 @@ pub(crate) fn mul_small<const LA: usize, const LB: usize, const LO: usize>(
     out
 }
 
-/// a + b over `L` limbs (the caller sizes `L` so the sum cannot overflow).
-pub(crate) fn add_small<const L: usize>(a: &[u64; L], b: &[u64; L]) -> [u64; L] {
-    let mut out = [0u64; L];
-    let mut carry = 0u64;
-    for i in 0..L {
-        let (s1, c1) = a[i].overflowing_add(b[i]);
-        let (s2, c2) = s1.overflowing_add(carry);
-        out[i] = s2;
-        carry = (c1 | c2) as u64;
-    }
-    out
-}
-
 /// The `width`-bit digit of `exp` starting at bit `pos` (bits past the end read as zero).
 #[inline(always)]
 fn digit(exp: &[u64], pos: usize, width: usize) -> usize {

@@ -119,14 +119,14 @@ pub struct ServerEphemeral {
 }
 
 impl ServerEphemeral {
-    /// Random bytes [`ServerEphemeral::new`] reads: 72 (576 bits).
+    /// Random bytes [`ServerEphemeral::new`] takes: exactly 72 (576 bits).
     pub const RANDOM_LEN: usize = EPHEMERAL_LIMBS * 8;
 
-    /// Derives `b` from the first [`Self::RANDOM_LEN`] bytes of `random` and computes B.
+    /// Derives `b` from `random` ([`Self::RANDOM_LEN`] bytes) and computes B.
     ///
     /// # Errors
-    /// [`SrpError::NotEnoughRandom`], [`SrpError::DegenerateRandom`], and
-    /// [`SrpError::ServerPublicZero`] in the (negligible) case B = 0 mod N.
+    /// [`SrpError::NotEnoughRandom`], [`SrpError::TooMuchRandom`], [`SrpError::DegenerateRandom`],
+    /// and [`SrpError::ServerPublicZero`] in the (negligible) case B = 0 mod N.
     pub fn new(verifier: &Verifier, random: &[u8]) -> Result<Self, SrpError> {
         let b = group::ephemeral_from_random::<EPHEMERAL_LIMBS>(random)?;
         let v_mont = SecretLimbs(mont::to_mont(&verifier.v));

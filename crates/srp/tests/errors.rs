@@ -150,13 +150,44 @@ fn random_length_and_degenerate_random() {
             got: 55
         }
     );
-    // Extra bytes are ignored: only the first RANDOM_LEN bytes count.
-    let mut long = vec![5u8; 100];
-    let short = ClientEphemeral::from_random(&long[..72]).unwrap();
-    long[90] = 0;
+    // No byte is ignored: the client reads every byte as part of `a`; the server and the device
+    // verifier, which take a fixed number, refuse extra bytes.
+    let long = vec![5u8; 100];
+    let mut changed = long.clone();
+    changed[90] = 0;
+    assert_ne!(
+        ClientEphemeral::from_random(&long).unwrap().public_a_hex(),
+        ClientEphemeral::from_random(&changed)
+            .unwrap()
+            .public_a_hex()
+    );
     assert_eq!(
         ClientEphemeral::from_random(&long).unwrap().public_a_hex(),
-        short.public_a_hex()
+        ClientEphemeral::from_secret_a(&long)
+            .unwrap()
+            .public_a_hex()
+    );
+    assert_eq!(
+        ServerEphemeral::new(&verifier, &[1; 73]).unwrap_err(),
+        SrpError::TooMuchRandom {
+            accepted: 72,
+            got: 73
+        }
+    );
+    assert_eq!(
+        device_verifier("g", "k", &[1; DEVICE_VERIFIER_RANDOM_LEN + 1]).unwrap_err(),
+        SrpError::TooMuchRandom {
+            accepted: 56,
+            got: 57
+        }
+    );
+    assert_eq!(
+        ClientEphemeral::from_secret_a(&[]).unwrap_err(),
+        SrpError::NotEnoughRandom { needed: 1, got: 0 }
+    );
+    assert_eq!(
+        ClientEphemeral::from_secret_a(&[0; 128]).unwrap_err(),
+        SrpError::DegenerateRandom
     );
 }
 

@@ -121,6 +121,44 @@ proptest! {
         prop_assert_eq!(verdict, if tamper { Err(SrpError::ClaimMismatch) } else { Ok(()) });
     }
 
+    /// An `a` of any length (1 to 200 bytes) is read as an integer: leading zero bytes change
+    /// the work, never the result, and the server accepts the claim.
+    #[test]
+    fn any_length_a_round_trips(
+        a in (1usize..200).prop_flat_map(random),
+        zeros in 0usize..80,
+        b in random(ServerEphemeral::RANDOM_LEN),
+    ) {
+        let client = ClientEphemeral::from_secret_a(&a).unwrap();
+        let mut padded = vec![0u8; zeros];
+        padded.extend_from_slice(&a);
+        let same = ClientEphemeral::from_secret_a(&padded).unwrap();
+        prop_assert_eq!(client.public_a_hex(), same.public_a_hex());
+        let verifier = password_verifier("Pool1", "alice", "pw", b"salt");
+        let server = ServerEphemeral::new(&verifier, &b).unwrap();
+        let (srp_b, salt_hex) = (server.public_b_hex(), verifier.salt_hex());
+        let input = UserClaimInput {
+            pool_name: "Pool1",
+            user_id_for_srp: "alice",
+            password: "pw",
+            srp_b_hex: &srp_b,
+            salt_hex: &salt_hex,
+            secret_block_b64: SECRET_BLOCK,
+            timestamp: TIMESTAMP,
+        };
+        let signature = user_password_claim(&client, &input).unwrap();
+        prop_assert_eq!(&user_password_claim(&same, &input).unwrap(), &signature);
+        let srp_a = client.public_a_hex();
+        prop_assert_eq!(verify_user_claim(&server, &UserClaimCheck {
+            pool_name: "Pool1",
+            user_id_for_srp: "alice",
+            srp_a_hex: &srp_a,
+            secret_block_b64: SECRET_BLOCK,
+            timestamp: TIMESTAMP,
+            signature_b64: &signature,
+        }), Ok(()));
+    }
+
     #[test]
     fn ephemerals_are_deterministic(a in random(ClientEphemeral::RANDOM_LEN)) {
         let one = ClientEphemeral::from_random(&a).unwrap();

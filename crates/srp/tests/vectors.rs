@@ -2,8 +2,8 @@
 //! pycognito (`vectors/pycognito.json`) and amazon-cognito-identity-js
 //! (`vectors/amazon-cognito-identity-js.json`). See `vectors/README.md` for how they were made.
 //!
-//! Each vector fixes the client's random `a` and the server's random `b`, so both halves of this
-//! crate are checked: the client must reproduce the SDK's SRP_A and PASSWORD_CLAIM_SIGNATURE, and
+//! Each vector fixes the client's random `a` (72 bytes, our default, or 128 or 200 bytes: the
+//! SDKs draw 128) and the server's random `b`, so both halves of this crate are checked: the client must reproduce the SDK's SRP_A and PASSWORD_CLAIM_SIGNATURE, and
 //! the server must reproduce B and accept the SDK's signature.
 
 // Test helpers outside #[test] functions: a failed unwrap is a failed test.
@@ -98,8 +98,30 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The client for a vector's `a`: through [`ClientEphemeral::from_secret_a`], which takes an `a`
+/// of any length (the SDKs' own 128 bytes among them), and, for `a` of the default length or
+/// longer, through [`ClientEphemeral::from_random`] too, which must agree.
+fn client_for(a_hex: &str, ctx: &str) -> ClientEphemeral {
+    let a = unhex(a_hex);
+    let client = ClientEphemeral::from_secret_a(&a).unwrap();
+    if a.len() >= ClientEphemeral::RANDOM_LEN {
+        let by_random = ClientEphemeral::from_random(&a).unwrap();
+        assert_eq!(by_random.public_a_hex(), client.public_a_hex(), "{ctx}");
+    }
+    client
+}
+
+/// Each file must carry vectors made with the SDKs' default 1024-bit `a` (128 bytes).
+fn assert_has_sdk_default_a<'a>(a_hexes: impl IntoIterator<Item = &'a String>, generator: &str) {
+    assert!(
+        a_hexes.into_iter().any(|a| a.len() == 256),
+        "{generator}: no vector with a 128-byte a"
+    );
+}
+
 fn check_user_client(v: &Vectors) {
     assert!(!v.user.is_empty());
+    assert_has_sdk_default_a(v.user.iter().map(|c| &c.a_random_hex), &v.generator);
     for case in &v.user {
         let ctx = format!("{} / {}", v.generator, case.name);
         assert_eq!(pool_name(&case.pool_id).unwrap(), case.pool_name, "{ctx}");
@@ -108,7 +130,7 @@ fn check_user_client(v: &Vectors) {
             case.timestamp,
             "{ctx}"
         );
-        let client = ClientEphemeral::from_random(&unhex(&case.a_random_hex)).unwrap();
+        let client = client_for(&case.a_random_hex, &ctx);
         assert_eq!(client.public_a_hex(), case.srp_a_hex, "{ctx}: SRP_A");
         let signature = user_password_claim(
             &client,
@@ -176,6 +198,7 @@ fn check_user_server(v: &Vectors) {
 
 fn check_device(v: &Vectors) {
     assert!(!v.device.is_empty());
+    assert_has_sdk_default_a(v.device.iter().map(|c| &c.a_random_hex), &v.generator);
     for case in &v.device {
         let ctx = format!("{} / {}", v.generator, case.name);
         let made = device_verifier(
@@ -196,7 +219,7 @@ fn check_device(v: &Vectors) {
         assert_eq!(stored.salt_hex(), case.salt_hex, "{ctx}: SALT");
         assert_eq!(stored.verifier_b64(), case.password_verifier_b64, "{ctx}");
 
-        let client = ClientEphemeral::from_random(&unhex(&case.a_random_hex)).unwrap();
+        let client = client_for(&case.a_random_hex, &ctx);
         assert_eq!(client.public_a_hex(), case.srp_a_hex, "{ctx}: SRP_A");
         assert_eq!(
             cognito_timestamp(case.unix_secs).unwrap(),

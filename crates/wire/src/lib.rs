@@ -196,8 +196,7 @@ pub mod error_code {
     /// Identity pools: the external provider failed.
     pub const EXTERNAL_SERVICE: &str = "ExternalServiceException";
     /// Identity pools: the developer user is linked to another identity.
-    pub const DEVELOPER_USER_ALREADY_REGISTERED: &str =
-        "DeveloperUserAlreadyRegisteredException";
+    pub const DEVELOPER_USER_ALREADY_REGISTERED: &str = "DeveloperUserAlreadyRegisteredException";
     /// Identity pools: a conflicting change.
     pub const RESOURCE_CONFLICT: &str = "ResourceConflictException";
     /// Identity pools: the client may not make the call.

@@ -56,7 +56,8 @@ def fix_clock(unix_secs):
 
 
 def make_srp(a_random, **kwargs):
-    """An AWSSRP whose `a` is the integer of our random bytes (pycognito draws 128 bytes)."""
+    """An AWSSRP whose `a` is the integer of our random bytes: 72 of them by default (our
+    default), 128 where a case sets `a_len` (pycognito's own default)."""
     original = aws_srp.AWSSRP.generate_random_small_a
     aws_srp.AWSSRP.generate_random_small_a = lambda self: int.from_bytes(a_random, "big") % N
     try:
@@ -66,7 +67,7 @@ def make_srp(a_random, **kwargs):
 
 
 def user_case(case):
-    a_random = rand(case["name"] + "/a", 72)
+    a_random = rand(case["name"] + "/a", case.get("a_len", 72))
     b_random = rand(case["name"] + "/b", 72)
     pool_name = case["pool_id"].split("_")[1]
     v = verifier(pool_name, case["user_id_for_srp"], case["password"], case["salt_hex"])
@@ -119,7 +120,7 @@ def device_case(case):
         aws_srp.os.urandom = real_urandom
     salt_hex = base64.b64decode(config["Salt"]).hex()
     v = int.from_bytes(base64.b64decode(config["PasswordVerifier"]), "big")
-    a_random = rand(case["name"] + "/a", 72)
+    a_random = rand(case["name"] + "/a", case.get("a_len", 72))
     b_random = rand(case["name"] + "/b", 72)
     big_b = server_b(v, b_random)
     srp = make_srp(

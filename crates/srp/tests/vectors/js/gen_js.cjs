@@ -179,7 +179,7 @@ function generateHashDevice(c, deviceRandom) {
 }
 
 async function userCase(c) {
-	const aRandom = rand(`${c.name}/a`, 72);
+	const aRandom = rand(`${c.name}/a`, c.a_len || 72);
 	const bRandom = rand(`${c.name}/b`, 72);
 	const poolName = c.pool_id.split('_')[1];
 	const v = await verifier(poolName, c.user_id_for_srp, c.password, c.salt_hex);
@@ -212,7 +212,7 @@ async function deviceCase(c) {
 	const dev = await generateHashDevice(c, deviceRandom);
 	const saltHex = Buffer.from(dev.salt_b64, 'base64').toString('hex');
 	const v = new BigInteger(Buffer.from(dev.password_verifier_b64, 'base64').toString('hex'), 16);
-	const aRandom = rand(`${c.name}/a`, 72);
+	const aRandom = rand(`${c.name}/a`, c.a_len || 72);
 	const bRandom = rand(`${c.name}/b`, 72);
 	const B = await serverB(v, bRandom);
 	nextA = aRandom;

@@ -1,7 +1,8 @@
-// Times amazon-cognito-identity-js's client SRP work on the `plain` known-answer vector (see
-// ../../../benches/peers.sh). Same `a` as ours (576 bits), so the work is the same.
+// Times amazon-cognito-identity-js's client SRP work on one known-answer vector (see
+// ../../../benches/peers.sh), with the vector's `a`: CASE `plain` (the default) has our 576-bit
+// `a`, `peer-default-a-1024` the 1024-bit `a` the SDK draws itself.
 //
-// Usage: node peer_timing.cjs ROUNDS
+// Usage: node peer_timing.cjs ROUNDS [CASE]
 // Prints one JSON line: median wall and process-CPU milliseconds for A = g^a
 // (AuthenticationHelper.calculateA) and for the critical path after the challenge
 // (getPasswordAuthenticationKey + the claim HMAC exactly as CognitoUser computes it).
@@ -17,7 +18,9 @@ const rounds = Number(process.argv[2] || 20);
 const vectors = JSON.parse(
 	fs.readFileSync(path.join(__dirname, '..', 'pycognito.json'), 'utf8')
 );
-const c = vectors.user.find(v => v.name === 'plain');
+const caseName = process.argv[3] || 'plain';
+const c = vectors.user.find(v => v.name === caseName);
+if (!c) throw new Error(`no user vector ${caseName}`);
 const a = new BigInteger(c.a_random_hex, 16);
 sdk.AuthenticationHelper.prototype.generateRandomSmallA = () => a;
 
@@ -73,6 +76,8 @@ const [claimWall, claimCpu] = timed(claim);
 console.log(
 	JSON.stringify({
 		impl: 'amazon-cognito-identity-js',
+		case: caseName,
+		a_bytes: c.a_random_hex.length / 2,
 		a_wall_ms: aWall,
 		a_cpu_ms: aCpu,
 		claim_wall_ms: claimWall,
