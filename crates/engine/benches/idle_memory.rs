@@ -14,7 +14,11 @@
 //!   OAuth HTTP client);
 //! - `machines`: only `cognito_auth_machine::Machine`s brought to the same state by replaying
 //!   the recorded restore;
-//! - `sessions`: only the `PersistedSession` copies the stores hold.
+//! - `sessions`: only the `PersistedSession` copies the stores hold;
+//! - `roots`: only what the OAuth client inside `ServiceClients` builds each time, the
+//!   platform's root certificates loaded into a `rustls::RootCertStore`;
+//! - `sdk`: only one user-pools SDK client (`aws_sdk_cognitoidentityprovider::Client`) with its
+//!   own smithy HTTP client, as `ServiceClients` makes it.
 //!
 //! Run: `cargo bench -p cognito-auth --bench idle_memory` (under a minute).
 #![allow(
@@ -94,7 +98,11 @@ async fn prepare(dir: &Path) -> common::EmulatorWorld {
     )
     .unwrap();
     let config = common::config(&world.pool, AuthFlow::UserSrpAuth);
-    std::fs::write(dir.join("config.json"), serde_json::to_vec(&config).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_vec(&config).unwrap(),
+    )
+    .unwrap();
     std::fs::write(dir.join("endpoint"), world.server.endpoint()).unwrap();
     let restored = world
         .builder(AuthFlow::UserSrpAuth)
@@ -164,6 +172,29 @@ fn clients(fx: &Fixture) -> Vec<ServiceClients> {
         .collect()
 }
 
+fn roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    roots
+}
+
+fn sdk_client(fx: &Fixture) -> aws_sdk_cognitoidentityprovider::Client {
+    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .http_client(http)
+        .endpoint_url(fx.endpoint())
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
+}
+
 /// One measurement, in this (child) process.
 fn child(what: &str, dir: &Path) {
     let fx = Fixture {
@@ -192,6 +223,8 @@ fn child(what: &str, dir: &Path) {
                 .map(|_| MemoryStore::with_session(session.clone()))
                 .collect::<Vec<_>>(),
         ),
+        "roots" => Box::new((0..ENGINES).map(|_| roots()).collect::<Vec<_>>()),
+        "sdk" => Box::new((0..ENGINES).map(|_| sdk_client(&fx)).collect::<Vec<_>>()),
         other => panic!("unknown measurement {other}"),
     };
     let after = rss();
@@ -219,12 +252,22 @@ fn main() {
     let session_json = std::fs::metadata(dir.path().join("session.json"))
         .unwrap()
         .len();
+    let roots = roots();
+    println!(
+        "platform root certificates: {} ({} bytes DER in all)",
+        roots.len(),
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .map(|c| c.len())
+            .sum::<usize>()
+    );
     println!(
         "idle signed-in engines: {ENGINES} per child process, tokio 2 workers; \
          stored session {session_json} bytes as JSON"
     );
     let me = std::env::current_exe().unwrap();
-    for what in ["engines", "clients", "machines", "sessions"] {
+    for what in ["engines", "clients", "roots", "sdk", "machines", "sessions"] {
         let status = Command::new(&me)
             .arg(what)
             .arg(dir.path())

@@ -67,7 +67,13 @@ async fn round(round: usize) {
     auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
         .await
         .unwrap();
-    let old = auth.tokens().await.unwrap().access_token.expose().to_owned();
+    let old = auth
+        .tokens()
+        .await
+        .unwrap()
+        .access_token
+        .expose()
+        .to_owned();
     world.advance_clock_s(2 * 3600);
 
     let start = Instant::now();
