@@ -55,10 +55,10 @@
 //!
 //! ## Features
 //!
-//! - `keyring`: [`store::KeyringStore`], the session in the OS keyring (Linux keyutils).
+//! - `keyring`: `store::KeyringStore`, the session in the OS keyring (Linux keyutils).
 //! - `test-util`: seams for tests and reproducible runs: a fixed seed, a replaced wall clock,
-//!   and building the driver around another [`Drivable`] machine (`AuthBuilder::seed`,
-//!   `unix_clock`, `build_with`, [`event_log::replay_with`]). Not for production: a fixed seed
+//!   and building the driver around another `Drivable` machine (`AuthBuilder::seed`,
+//!   `unix_clock`, `build_with`, `event_log::replay_with`). Not for production: a fixed seed
 //!   makes SRP ephemerals predictable.
 //!
 //! Modules: [`exec`] performs service calls, [`store`] keeps the session, [`event_log`] records
