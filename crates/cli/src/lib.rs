@@ -31,6 +31,10 @@
 //! The other commands: `cognito-auth replay LOG` summarises a recorded event log, and
 //! `cognito-auth emulator [--port N] [--seed-file F]` serves the emulator until Ctrl-C.
 //!
+//! The per-flow commands (`sign-up`, `sign-in`, `tokens`, `credentials`, `devices`, ...) use
+//! a pool from `amplify_outputs.json` or `awsconfiguration.json` and keep the session in a
+//! file between invocations; `crates/cli/README.md` documents them and their exit codes.
+//!
 //! The demo is also a library call:
 //!
 //! ```no_run
@@ -43,9 +47,21 @@
 //! # }
 //! ```
 
+mod app;
+mod cli;
+mod commands;
 pub mod demo;
 pub mod emulator;
+mod engine;
+mod exit;
+mod logging;
+mod output;
+mod progress;
+mod prompt;
 pub mod replay;
 pub mod report;
+mod setup;
+
+pub use app::main;
 
 pub use report::Reporter;

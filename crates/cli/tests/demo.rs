@@ -85,9 +85,22 @@ fn help_lists_the_commands() {
     let run = cognito_auth(&["--help"]);
     assert!(run.status.success());
     let text = String::from_utf8_lossy(&run.stdout);
-    for command in ["demo [--log FILE]", "replay <LOG>", "emulator"] {
-        assert!(text.contains(command), "{text}");
+    for command in [
+        "demo",
+        "replay",
+        "emulator",
+        "sign-in",
+        "credentials",
+        "watch",
+    ] {
+        assert!(text.contains(&format!("\n  {command} ")), "{text}");
     }
+    assert!(text.contains("Exit codes:"), "{text}");
+    let demo = cognito_auth(&["demo", "--help"]);
+    assert!(
+        String::from_utf8_lossy(&demo.stdout).contains("--log <FILE>"),
+        "{demo:?}"
+    );
 }
 
 #[test]
