@@ -230,7 +230,7 @@ fn report(name: &str, log: &EventLog) {
     let table = per_kind(log, rounds);
     let total: Duration = table.values().map(|(_, d)| *d).sum();
     let mut rows: Vec<_> = table.into_iter().collect();
-    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.1 .1));
     println!(
         "  {:<44} {:>7} {:>10} {:>8}",
         "input kind", "count", "ns/input", "share"
