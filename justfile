@@ -15,13 +15,19 @@ ci:
 
 # Every benchmark docs/PERFORMANCE.md records (several minutes; never in CI): SRP (criterion),
 # SRP against pycognito / amazon-cognito-identity-js, full sign-in wall time against the
-# emulator, emulator sign-ins/s against moto and the RS256 floor. Needs .venv, node and wrk.
+# emulator, emulator sign-ins/s against moto and the RS256 floor; then the engine's: machine
+# replay events/s, 10,000 concurrent tokens() at expiry, memory per idle signed-in engine.
+# Needs .venv, node and wrk.
 bench:
     uptime
     cargo bench -p cognito-auth-srp
     crates/srp/benches/peers.sh
     crates/emulator/bench/signin_wall.sh
     crates/emulator/bench/signins_vs_moto.sh
+    cargo bench -p cognito-auth --bench machine_replay
+    cargo bench -p cognito-auth --bench tokens_stampede
+    cargo bench -p cognito-auth --bench idle_memory
+    uptime
 
 # Build the fuzz targets (needs cargo-fuzz: `cargo install cargo-fuzz`).
 fuzz-build:
