@@ -24,9 +24,9 @@ bench:
     crates/srp/benches/peers.sh
     crates/emulator/bench/signin_wall.sh
     crates/emulator/bench/signins_vs_moto.sh
-    cargo bench -p cognito-auth --bench machine_replay
-    cargo bench -p cognito-auth --bench tokens_stampede
-    cargo bench -p cognito-auth --bench idle_memory
+    cargo bench -p cognito-auth-tests --bench machine_replay
+    cargo bench -p cognito-auth-tests --bench tokens_stampede
+    cargo bench -p cognito-auth-tests --bench idle_memory
     uptime
 
 # Build the fuzz targets (needs cargo-fuzz: `cargo install cargo-fuzz`).

@@ -6,7 +6,7 @@
 //! 10,000 tasks call `tokens()` at once. Each task's wait runs from just before its first poll
 //! to its answer. The refresh count comes from replaying the engine's event log.
 //!
-//! Run: `cargo bench -p cognito-auth --bench tokens_stampede` (a few seconds).
+//! Run: `cargo bench -p cognito-auth-tests --bench tokens_stampede` (a few seconds).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,8 +16,7 @@
     missing_docs
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use cognito_auth_tests as common;
 
 use std::time::{Duration, Instant};
 

@@ -20,7 +20,7 @@
 //! - `sdk`: only one user-pools SDK client (`aws_sdk_cognitoidentityprovider::Client`) with its
 //!   own smithy HTTP client, as `ServiceClients` makes it.
 //!
-//! Run: `cargo bench -p cognito-auth --bench idle_memory` (under a minute).
+//! Run: `cargo bench -p cognito-auth-tests --bench idle_memory` (under a minute).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -30,8 +30,7 @@
     missing_docs
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use cognito_auth_tests as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

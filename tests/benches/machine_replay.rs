@@ -6,7 +6,7 @@
 //! timed; creating the machine for each replay is (it is part of replaying a log) and is also
 //! reported alone. A second, slower pass times each input to say which kinds of event cost what.
 //!
-//! Run: `cargo bench -p cognito-auth --bench machine_replay` (under a minute).
+//! Run: `cargo bench -p cognito-auth-tests --bench machine_replay` (under a minute).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,8 +16,7 @@
     missing_docs
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use cognito_auth_tests as common;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
