@@ -581,6 +581,12 @@ impl ServiceError {
         code.strip_suffix("Exception").unwrap_or(code)
     }
 
+    /// Whether this is the error `code` (a `cognito_auth_wire::error_code`), however the
+    /// service qualified or shortened it.
+    pub fn is(&self, code: &str) -> bool {
+        self.short_code() == code.strip_suffix("Exception").unwrap_or(code)
+    }
+
     /// Whether trying the same call again later may succeed: transport failures, timeouts,
     /// 5xx, and throttling.
     pub fn is_retryable(&self) -> bool {

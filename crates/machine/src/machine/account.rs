@@ -2,7 +2,7 @@
 //! (no tokens needed), and the signed-in user's attributes, password, devices and MFA settings
 //! (an access token needed). Each becomes one user-pool call whose result answers the app.
 
-use super::core::{CallKind, Core, Outbox, Pending};
+use super::shared::{CallKind, Outbox, Pending, Shared};
 use crate::cognito::{UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
@@ -29,7 +29,7 @@ pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
     )
 }
 
-impl Core {
+impl Shared {
     /// Registration and password-reset calls, valid in every state. Returns false if `call` is
     /// not one of them.
     pub(crate) fn unauthenticated_call(
@@ -109,7 +109,7 @@ impl Core {
             _ => return false,
         };
         if let Err(e) = self.user_pool_config() {
-            Core::reply(out, op, Err(e));
+            Shared::reply(out, op, Err(e));
             return true;
         }
         self.call(out, op, kind, request);
@@ -181,7 +181,7 @@ impl Core {
             ),
             ApiCall::RememberDevice => {
                 let Some(d) = this_device else {
-                    return Core::reply(out, op, Err(no_device()));
+                    return Shared::reply(out, op, Err(no_device()));
                 };
                 (
                     CallKind::Done,
@@ -196,7 +196,7 @@ impl Core {
                 let key = match (device_key, &this_device) {
                     (Some(k), _) => k.clone(),
                     (None, Some(d)) => d.device_key.clone(),
-                    (None, None) => return Core::reply(out, op, Err(no_device())),
+                    (None, None) => return Shared::reply(out, op, Err(no_device())),
                 };
                 (
                     CallKind::ForgetLocalDevice {
@@ -211,7 +211,7 @@ impl Core {
             }
             ApiCall::FetchDevice => {
                 let Some(d) = this_device else {
-                    return Core::reply(out, op, Err(no_device()));
+                    return Shared::reply(out, op, Err(no_device()));
                 };
                 (
                     CallKind::Device,
@@ -258,7 +258,7 @@ impl Core {
                 },
             ),
             other => {
-                return Core::reply(
+                return Shared::reply(
                     out,
                     op,
                     Err(AuthError::invalid_state(other.name(), "signed in")),
@@ -278,12 +278,12 @@ impl Core {
     ) -> bool {
         let Pending::Call { op, call } = pending else {
             if let (Pending::Store, EffectResult::Stored(Err(e))) = (&pending, result) {
-                Core::trace(out, format!("session store write failed: {}", e.message));
+                Shared::trace(out, format!("session store write failed: {}", e.message));
             }
             return false;
         };
         let EffectResult::UserPool(result) = result else {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::UnexpectedResponse {
@@ -295,7 +295,7 @@ impl Core {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                Core::reply(out, op, Err(AuthError::from(e)));
+                Shared::reply(out, op, Err(AuthError::from(e)));
                 return false;
             }
         };
@@ -370,13 +370,13 @@ impl Core {
                 message: "a response of the wrong shape".into(),
             }),
         };
-        Core::reply(out, op, answer);
+        Shared::reply(out, op, answer);
         devices_changed
     }
 }
 
 /// The refresh request for `tokens`.
-pub(crate) fn refresh_request(core: &Core, tokens: &Tokens) -> Option<UserPoolRequest> {
+pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPoolRequest> {
     let refresh = tokens.refresh_token.as_ref()?;
     let mut p = crate::cognito::StringMap::new();
     p.insert("REFRESH_TOKEN".into(), refresh.expose().clone());

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Core {
+impl Shared {
     pub(super) fn begin_federation(
         &mut self,
         out: &mut Outbox,
@@ -21,7 +21,7 @@ impl Core {
             return Super;
         };
         if self.config.identity_pool.is_none() {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::NotConfigured {
@@ -31,7 +31,7 @@ impl Core {
             return Handled;
         }
         if provider.is_empty() || token.expose().is_empty() {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::InvalidParameter {

@@ -28,23 +28,29 @@
 #![allow(missing_docs)]
 
 mod account;
-pub(crate) mod core;
 mod federation;
 mod identity;
 mod session;
+pub(crate) mod shared;
 pub(crate) mod sign_in;
 mod sign_out;
+mod states;
 mod web;
 
 use serde::{Deserialize, Serialize};
 use statig::prelude::*;
 
 use self::account::{is_authorized_call, refresh_request};
-use self::core::{Core, Outbox, Pending, Snapshot, Waiter};
 use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
+use self::shared::{Outbox, Pending, Shared, Snapshot, Waiter};
+use self::sign_in::challenge::ConfirmSignIn;
+use self::sign_in::{
+    Attempt, AwaitingAnswer, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, Origin,
+    RespondingToChallenge, SettingUpTotp,
+};
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
-use self::sign_in::{Next, Origin, SignInFlow, WaitFor};
 use self::sign_out::SignOutStep;
+use self::states::{auth_answer, awaited, srp_answer, user_pool_answer};
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
@@ -128,7 +134,7 @@ fn is_sign_in_call(call: &ApiCall) -> bool {
     before_dispatch = "Self::before_dispatch",
     after_transition = "Self::after_transition"
 )]
-impl Core {
+impl Shared {
     // ----------------------------------------------------------------- any
 
     /// Calls valid everywhere, generic effect results, and the default answer for a call that
@@ -149,7 +155,7 @@ impl Core {
                     }
                     c => Err(AuthError::invalid_state(c.name(), self.state_label)),
                 };
-                Core::reply(context, *op, result);
+                Shared::reply(context, *op, result);
                 Handled
             }
             Event::Completed { effect_id, result } => {
@@ -167,7 +173,7 @@ impl Core {
                         );
                     }
                 } else {
-                    Core::trace(
+                    Shared::trace(
                         context,
                         format!("result of effect {} not awaited", effect_id.0),
                     );
@@ -175,7 +181,7 @@ impl Core {
                 Handled
             }
             Event::TimerFired { timer } => {
-                Core::trace(context, format!("timer {timer:?} not needed"));
+                Shared::trace(context, format!("timer {timer:?} not needed"));
                 Handled
             }
             Event::Connectivity { online } => {
@@ -199,7 +205,7 @@ impl Core {
                     Ok(Some(session)) => Transition(self.restore(context, session.clone())),
                     Ok(None) => Transition(State::signed_out()),
                     Err(e) => {
-                        Core::trace(
+                        Shared::trace(
                             context,
                             format!(
                                 "stored session unreadable, starting signed out: {}",
@@ -236,9 +242,9 @@ impl Core {
                     if self.guest_allowed() {
                         self.credentials_call(context, *op, call, Default::default(), None);
                     } else if self.config.identity_pool.is_some() {
-                        Core::reply(context, *op, Err(AuthError::NotSignedIn));
+                        Shared::reply(context, *op, Err(AuthError::NotSignedIn));
                     } else {
-                        Core::reply(
+                        Shared::reply(
                             context,
                             *op,
                             Err(AuthError::NotConfigured {
@@ -276,7 +282,7 @@ impl Core {
     #[superstate(superstate = "any")]
     fn signing_in(
         &mut self,
-        flow: &mut SignInFlow,
+        attempt: &mut Attempt,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
@@ -286,11 +292,11 @@ impl Core {
         match call {
             ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
                 // A new sign-in replaces the one in progress.
-                cancel_flow_op(context, flow.op.take());
-                self.begin_sign_in(context, *op, call, flow.origin.clone())
+                cancel_flow_op(context, attempt.op.take());
+                self.begin_sign_in(context, *op, call, attempt.origin.clone())
             }
             ApiCall::ConfirmSignIn { .. } => {
-                Core::reply(
+                Shared::reply(
                     context,
                     *op,
                     Err(AuthError::invalid_state(
@@ -301,7 +307,7 @@ impl Core {
                 Handled
             }
             ApiCall::SignOut(_) => {
-                cancel_flow_op(context, flow.op.take());
+                cancel_flow_op(context, attempt.op.take());
                 Transition(self.sign_out_locally(context, *op))
             }
             ApiCall::ReleaseSignInWait => {
@@ -311,7 +317,7 @@ impl Core {
             ApiCall::FetchTokens { .. }
             | ApiCall::FetchCredentials { .. }
             | ApiCall::FetchIdentityId
-                if matches!(flow.origin, Origin::SessionExpired { .. }) =>
+                if matches!(attempt.origin, Origin::SessionExpired { .. }) =>
             {
                 self.queue_waiter(context, *op, call);
                 Handled
@@ -322,7 +328,7 @@ impl Core {
                 Handled
             }
             ApiCall::FederatedSignIn { .. } => {
-                Core::reply(
+                Shared::reply(
                     context,
                     *op,
                     Err(AuthError::invalid_state(
@@ -337,53 +343,61 @@ impl Core {
     }
 
     #[state(superstate = "signing_in")]
-    fn computing_srp(
-        &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
-        context: &mut Outbox,
-        event: &Input,
-    ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
-    }
-
-    #[state(superstate = "signing_in")]
     fn initiating_auth(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut InitiatingAuth,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(match auth_answer(result) {
+            Ok(answer) => self.on_initiated(context, attempt, step, answer),
+            Err(e) => self.fail_sign_in(context, attempt, e),
+        })
     }
 
     #[state(superstate = "signing_in")]
     fn responding_to_challenge(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut RespondingToChallenge,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(match auth_answer(result) {
+            Ok(answer) => self.on_responded(context, attempt, step, answer),
+            Err(e) => self.fail_sign_in(context, attempt, e),
+        })
     }
 
     #[state(superstate = "signing_in")]
-    fn confirming_device(
+    fn computing_claim(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut ComputingClaim,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(self.on_claim(context, attempt, step, srp_answer(result)))
     }
 
     #[state(superstate = "signing_in")]
     fn awaiting_challenge_answer(
         &mut self,
-        flow: &mut SignInFlow,
+        attempt: &mut Attempt,
+        step: &mut AwaitingAnswer,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
@@ -397,19 +411,68 @@ impl Core {
                         client_metadata,
                     },
             } => {
-                let mut flow = flow.clone();
-                let next = self.confirm_sign_in(
-                    context,
-                    &mut flow,
-                    *op,
+                let confirm = ConfirmSignIn {
+                    op: *op,
                     answer,
-                    user_attributes,
-                    client_metadata,
-                );
-                self.after_sign_in_step(context, flow, next)
+                    attributes: user_attributes,
+                    metadata: client_metadata,
+                };
+                let (attempt, step) = (attempt.clone(), step.clone());
+                Transition(self.confirm_sign_in(context, attempt, step, &confirm))
             }
             _ => Super,
         }
+    }
+
+    #[state(superstate = "signing_in")]
+    fn setting_up_totp(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut SettingUpTotp,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(match user_pool_answer(result) {
+            Ok(answer) => self.on_totp_setup(context, attempt, step, answer),
+            Err(e) => self.fail_sign_in(context, attempt, e),
+        })
+    }
+
+    #[state(superstate = "signing_in")]
+    fn computing_device_verifier(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut NewDevice,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(self.on_device_verifier(context, attempt, step, srp_answer(result)))
+    }
+
+    #[state(superstate = "signing_in")]
+    fn confirming_device(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut ConfirmingDevice,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        let Some(result) = awaited(event, step.wait) else {
+            return Super;
+        };
+        let (attempt, step) = (attempt.clone(), step.clone());
+        Transition(match user_pool_answer(result) {
+            Ok(answer) => self.on_device_confirmed(context, attempt, step, answer.is_ok()),
+            Err(e) => self.fail_sign_in(context, attempt, e),
+        })
     }
 
     // ------------------------------------------------------------ web UI
@@ -434,11 +497,11 @@ impl Core {
                         Transition(State::exchanging_code(web, wait))
                     }
                     Err(e @ AuthError::HostedUi { .. }) => {
-                        Core::reply(context, *op, Err(e));
+                        Shared::reply(context, *op, Err(e));
                         Transition(self.return_to_origin(context, &web.origin))
                     }
                     Err(e) => {
-                        Core::reply(context, *op, Err(e));
+                        Shared::reply(context, *op, Err(e));
                         Handled
                     }
                 }
@@ -513,7 +576,7 @@ impl Core {
         match &event.event {
             Event::Command { op, call } => match call {
                 c if is_sign_in_call(c) => {
-                    Core::reply(context, *op, Err(AuthError::AlreadySignedIn));
+                    Shared::reply(context, *op, Err(AuthError::AlreadySignedIn));
                     Handled
                 }
                 ApiCall::SignOut(options) => {
@@ -551,7 +614,7 @@ impl Core {
                     }
                 }
                 ApiCall::ReleaseSignInWait => {
-                    Core::reply(context, *op, Ok(Answer::Done));
+                    Shared::reply(context, *op, Ok(Answer::Done));
                     Handled
                 }
                 _ => Super,
@@ -607,7 +670,7 @@ impl Core {
                 call: ApiCall::FetchTokens { force_refresh },
             } => {
                 if !force_refresh && self.tokens_fresh(&session.tokens) {
-                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
                     return Handled;
                 }
                 self.queue_waiter(
@@ -677,7 +740,7 @@ impl Core {
                 call: call @ ApiCall::FetchTokens { force_refresh },
             } => {
                 if !force_refresh && self.tokens_usable(&session.tokens) {
-                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
                     return Handled;
                 }
                 // A caller asking is a good moment to try again.
@@ -707,15 +770,15 @@ impl Core {
         match &event.event {
             Event::Completed { effect_id, result } if effect_id == wait => match result {
                 EffectResult::UserPool(Ok(_)) => {
-                    Core::reply(context, *op, Ok(Answer::Done));
+                    Shared::reply(context, *op, Ok(Answer::Done));
                     Transition(self.end_session(context))
                 }
                 EffectResult::UserPool(Err(e)) => {
-                    Core::reply(context, *op, Err(AuthError::from(e)));
+                    Shared::reply(context, *op, Err(AuthError::from(e)));
                     Transition(State::fresh(session.clone()))
                 }
                 _ => {
-                    Core::reply(
+                    Shared::reply(
                         context,
                         *op,
                         Err(AuthError::UnexpectedResponse {
@@ -734,7 +797,7 @@ impl Core {
                 } else {
                     Err(AuthError::invalid_state("tokens", "deleting the user"))
                 };
-                Core::reply(context, *new_op, result);
+                Shared::reply(context, *new_op, result);
                 Handled
             }
             _ => Super,
@@ -777,7 +840,7 @@ impl Core {
             }
             ApiCall::SignOut(_) => Transition(self.sign_out_locally(context, *op)),
             c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
-                Core::reply(context, *op, Err(AuthError::SessionExpired));
+                Shared::reply(context, *op, Err(AuthError::SessionExpired));
                 Handled
             }
             _ => Super,
@@ -824,7 +887,7 @@ impl Core {
                     Transition(self.sign_out_locally(context, *op))
                 }
                 c if is_sign_in_call(c) => {
-                    Core::reply(
+                    Shared::reply(
                         context,
                         *op,
                         Err(AuthError::invalid_state(
@@ -863,7 +926,7 @@ impl Core {
                     Transition(self.sign_out_locally(context, *op))
                 }
                 ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
-                    Core::reply(
+                    Shared::reply(
                         context,
                         *op,
                         Err(AuthError::invalid_state(
@@ -981,7 +1044,7 @@ impl Core {
                 op,
                 call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
             } => {
-                Core::reply(context, *op, Err(AuthError::SignedOut));
+                Shared::reply(context, *op, Err(AuthError::SignedOut));
                 Handled
             }
             _ => Super,
@@ -989,7 +1052,7 @@ impl Core {
     }
 }
 
-impl Core {
+impl Shared {
     fn before_dispatch(
         &mut self,
         _state: StateOrSuperstate<'_, State, Superstate<'_>>,
@@ -1020,7 +1083,7 @@ impl Core {
             ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
                 if self.config.identity_pool.is_none() =>
             {
-                Core::reply(
+                Shared::reply(
                     out,
                     op,
                     Err(AuthError::NotConfigured {
@@ -1037,7 +1100,7 @@ impl Core {
 
     fn release_waiters(&mut self, out: &mut Outbox, op: OperationId) {
         self.fail_waiters(out, &AuthError::SignInWaitReleased);
-        Core::reply(out, op, Ok(Answer::Done));
+        Shared::reply(out, op, Ok(Answer::Done));
     }
 
     /// The state a failed sign-in returns to. Credential callers that waited for the sign-in
@@ -1051,7 +1114,7 @@ impl Core {
                         self.start_identity_fetch(out, Default::default(), None);
                     } else {
                         let waiters = std::mem::take(&mut self.credential_waiters);
-                        Core::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
+                        Shared::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
                     }
                 }
                 State::signed_out()
@@ -1083,7 +1146,7 @@ impl Core {
                         .map(|p| p.auth_flow)
                         .unwrap_or_default()
                 });
-                let mut flow = SignInFlow::new(
+                let attempt = Attempt::new(
                     op,
                     username.clone(),
                     password.clone(),
@@ -1092,8 +1155,7 @@ impl Core {
                     client_metadata.clone(),
                     origin,
                 );
-                let next = self.start_sign_in(out, &mut flow);
-                self.after_sign_in_step(out, flow, next)
+                Transition(self.start_sign_in(out, attempt))
             }
             ApiCall::SignInWithWebUi {
                 identity_provider,
@@ -1102,56 +1164,15 @@ impl Core {
                 Ok((web, url)) => {
                     // Fire and forget: nothing waits for the browser.
                     self.effect(out, Effect::OpenUrl { url: url.clone() });
-                    Core::reply(out, op, Ok(Answer::OpenUrl { url }));
+                    Shared::reply(out, op, Ok(Answer::OpenUrl { url }));
                     Transition(State::awaiting_web_redirect(web))
                 }
                 Err(e) => {
-                    Core::reply(out, op, Err(e));
+                    Shared::reply(out, op, Err(e));
                     Transition(self.return_to_origin(out, &origin))
                 }
             },
             _ => Super,
-        }
-    }
-
-    fn on_sign_in_wait(
-        &mut self,
-        flow: &mut SignInFlow,
-        wait: EffectId,
-        out: &mut Outbox,
-        event: &Input,
-    ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if *effect_id == wait => {
-                let mut flow = flow.clone();
-                let next = self.sign_in_result(out, &mut flow, result);
-                self.after_sign_in_step(out, flow, next)
-            }
-            _ => Super,
-        }
-    }
-
-    /// Turns the flow's next step into a transition.
-    fn after_sign_in_step(
-        &mut self,
-        out: &mut Outbox,
-        flow: SignInFlow,
-        next: Next,
-    ) -> Outcome<State> {
-        match next {
-            Next::Wait(wait) => Transition(match flow.waiting_for {
-                Some(WaitFor::Initiate) => State::initiating_auth(flow, wait),
-                Some(WaitFor::Auth | WaitFor::Associate | WaitFor::VerifyTotp) => {
-                    State::responding_to_challenge(flow, wait)
-                }
-                Some(WaitFor::ConfirmDevice { .. }) => State::confirming_device(flow, wait),
-                _ => State::computing_srp(flow, wait),
-            }),
-            Next::AwaitAnswer => Transition(State::awaiting_challenge_answer(flow)),
-            Next::Complete(tokens) => {
-                Transition(self.complete_sign_in(out, flow.op, tokens, flow.hosted_ui))
-            }
-            Next::Fail => Transition(self.return_to_origin(out, &flow.origin)),
         }
     }
 }
@@ -1168,32 +1189,6 @@ fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
 
 fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
     if let Some(op) = op {
-        Core::reply(out, op, Err(err));
-    }
-}
-
-impl State {
-    /// A short name for the state, for traces and error messages.
-    pub fn label(&self) -> &'static str {
-        match self {
-            State::Restoring {} => "restoring",
-            State::SignedOut {} => "signed out",
-            State::ComputingSrp { .. } => "signing in (computing SRP)",
-            State::InitiatingAuth { .. } => "signing in (initiating auth)",
-            State::RespondingToChallenge { .. } => "signing in (responding to a challenge)",
-            State::AwaitingChallengeAnswer { .. } => "signing in (awaiting a challenge answer)",
-            State::ConfirmingDevice { .. } => "signing in (confirming the device)",
-            State::AwaitingWebRedirect { .. } => "awaiting the hosted UI redirect",
-            State::ExchangingCode { .. } => "exchanging the hosted UI code",
-            State::Fresh { .. } => "signed in",
-            State::Refreshing { .. } => "signed in (refreshing tokens)",
-            State::Stale { .. } => "signed in (tokens stale, retrying)",
-            State::DeletingUser { .. } => "deleting the user",
-            State::SessionExpired { .. } => "signed out (session expired)",
-            State::Federating { .. } => "federating",
-            State::Federated { .. } => "federated",
-            State::FederationExpired { .. } => "federated (token expired)",
-            State::SigningOut { .. } => "signing out",
-        }
+        Shared::reply(out, op, Err(err));
     }
 }

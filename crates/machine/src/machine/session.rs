@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Core {
+impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
         self.devices = session.devices;
         self.identity = session.identity;
@@ -41,7 +41,7 @@ impl Core {
         hosted_ui: bool,
     ) -> State {
         if let Some(op) = op {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Ok(Answer::SignIn {
@@ -67,10 +67,10 @@ impl Core {
         for w in std::mem::take(&mut self.token_waiters) {
             match &w.call {
                 ApiCall::FetchTokens { .. } => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
                 }
                 ApiCall::DeleteUser if deletion.is_none() => deletion = Some(w.op),
-                ApiCall::DeleteUser => Core::reply(
+                ApiCall::DeleteUser => Shared::reply(
                     out,
                     w.op,
                     Err(AuthError::invalid_state("delete_user", "deleting the user")),
@@ -109,7 +109,7 @@ impl Core {
 
     /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
     pub(super) fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
-        Core::cancel_timer(out, TimerKind::RetryTokens);
+        Shared::cancel_timer(out, TimerKind::RetryTokens);
         match refresh_request(self, &session.tokens) {
             Some(request) => {
                 let wait = self.user_pool(out, request);
@@ -188,7 +188,7 @@ impl Core {
     ) -> State {
         let delay = self.backoff_ms(self.token_retry_attempt);
         self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
-        Core::set_timer(
+        Shared::set_timer(
             out,
             TimerKind::RetryTokens,
             self.now.mono_ms.saturating_add(delay),
@@ -200,12 +200,12 @@ impl Core {
                 ApiCall::FetchTokens {
                     force_refresh: false,
                 } if usable => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
                 }
                 call if usable && is_authorized_call(call) => {
                     self.authorized_call(out, w.op, call, &session.tokens);
                 }
-                _ => Core::reply(out, w.op, Err(err.clone())),
+                _ => Shared::reply(out, w.op, Err(err.clone())),
             }
         }
         if usable && !self.credential_waiters.is_empty() {
@@ -213,7 +213,7 @@ impl Core {
             self.start_identity_fetch(out, logins, None);
         } else {
             let creds = std::mem::take(&mut self.credential_waiters);
-            Core::answer_all(out, creds, |_| Err(err.clone()));
+            Shared::answer_all(out, creds, |_| Err(err.clone()));
         }
         State::stale(session.clone())
     }
@@ -225,13 +225,13 @@ impl Core {
             if matches!(w.call, ApiCall::FetchTokens { .. }) {
                 self.token_waiters.push(w);
             } else {
-                Core::reply(out, w.op, Err(AuthError::SessionExpired));
+                Shared::reply(out, w.op, Err(AuthError::SessionExpired));
             }
         }
         self.identity = Default::default();
         self.identity_fetch = None;
         for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
-            Core::cancel_timer(out, timer);
+            Shared::cancel_timer(out, timer);
         }
         self.persist(
             out,

@@ -11,7 +11,7 @@ pub(super) enum SignOutStep {
     AfterRevoke,
 }
 
-impl Core {
+impl Shared {
     pub(super) fn begin_sign_out(
         &mut self,
         out: &mut Outbox,
@@ -73,7 +73,7 @@ impl Core {
                 Err(e) => plan.report.hosted_ui_error = Some(e),
             }
         }
-        Core::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
+        Shared::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
         self.end_session(out)
     }
 
@@ -87,7 +87,7 @@ impl Core {
 
     /// Sign-out with no user-pool session to end remotely.
     pub(super) fn sign_out_locally(&mut self, out: &mut Outbox, op: OperationId) -> State {
-        Core::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
+        Shared::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
         self.end_session(out)
     }
 }

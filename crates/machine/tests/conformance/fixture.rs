@@ -13,8 +13,7 @@ use serde_json::Value;
 pub(crate) fn root() -> PathBuf {
     match std::env::var_os("CONFORMANCE_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/amplify-android"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/amplify-android"),
     }
 }
 
