@@ -82,7 +82,9 @@ impl Machine {
         }
     }
 
-    /// The next output, if any.
+    /// The next output, if any. Every output must be performed: an effect left undone leaves
+    /// the state that awaits it waiting.
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }

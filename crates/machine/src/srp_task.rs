@@ -9,7 +9,6 @@ use crate::secret::Secret;
 /// An SRP computation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
-#[non_exhaustive]
 pub enum SrpTask {
     /// Compute the public ephemeral `A = g^a` (`SRP_A`) from the secret's random bytes.
     PublicA {
@@ -72,7 +71,6 @@ pub enum SrpTask {
 /// The result of an [`SrpTask`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
-#[non_exhaustive]
 pub enum SrpOutput {
     /// `SRP_A` (hex).
     PublicA {

@@ -9,6 +9,7 @@ use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, OperationId};
 use crate::secret::Secret;
 use crate::session::Tokens;
+use cognito_auth_wire::{flow, param};
 
 /// Whether `call` needs a signed-in user (an access token).
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
@@ -379,15 +380,15 @@ impl Shared {
 pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPoolRequest> {
     let refresh = tokens.refresh_token.as_ref()?;
     let mut p = crate::cognito::StringMap::new();
-    p.insert("REFRESH_TOKEN".into(), refresh.expose().clone());
+    p.insert(param::REFRESH_TOKEN.into(), refresh.expose().clone());
     if let Some(h) = core.secret_hash(&tokens.username) {
-        p.insert("SECRET_HASH".into(), h.into_inner());
+        p.insert(param::SECRET_HASH.into(), h.into_inner());
     }
     if let Some(d) = core.devices.get(&tokens.username) {
-        p.insert("DEVICE_KEY".into(), d.device_key.clone());
+        p.insert(param::DEVICE_KEY.into(), d.device_key.clone());
     }
     Some(UserPoolRequest::InitiateAuth {
-        auth_flow: "REFRESH_TOKEN_AUTH".into(),
+        auth_flow: flow::REFRESH_TOKEN_AUTH.into(),
         auth_parameters: Secret::new(p),
         client_metadata: Default::default(),
     })

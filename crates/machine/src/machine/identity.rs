@@ -212,7 +212,7 @@ impl Shared {
                 },
             ),
             Err(e)
-                if e.short_code() == "ResourceNotFound"
+                if e.is(cognito_auth_wire::error_code::RESOURCE_NOT_FOUND)
                     && fetch.step == IdentityStep::GetCredentials
                     && !fetch.retried_get_id =>
             {

@@ -4,11 +4,13 @@
 //! any
 //! ├── restoring                      waiting for the stored session
 //! ├── signed_out                     no user (reported as Guest when the identity pool allows it)
-//! ├── signing_in {flow}
-//! │   ├── computing_srp              SRP_A / claim signature / device verifier being computed
+//! ├── signing_in {attempt}
 //! │   ├── initiating_auth            InitiateAuth in flight
-//! │   ├── responding_to_challenge    RespondToAuthChallenge (or MFA setup call) in flight
+//! │   ├── responding_to_challenge    RespondToAuthChallenge in flight
+//! │   ├── computing_claim            the engine computes the SRP claim signature
 //! │   ├── awaiting_challenge_answer  waiting for the app's confirm_sign_in
+//! │   ├── setting_up_totp            AssociateSoftwareToken / VerifySoftwareToken in flight
+//! │   ├── computing_device_verifier  the engine makes a new device's verifier
 //! │   └── confirming_device          ConfirmDevice in flight
 //! ├── awaiting_web_redirect          hosted UI opened; waiting for handle_redirect
 //! ├── exchanging_code                hosted UI code -> tokens in flight
