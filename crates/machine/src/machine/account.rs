@@ -393,3 +393,22 @@ pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPool
         client_metadata: Default::default(),
     })
 }
+
+/// Calls that cannot be served with expired tokens.
+pub(super) fn needs_fresh_tokens(call: &ApiCall) -> bool {
+    is_authorized_call(call) || is_identity_call(call) || matches!(call, ApiCall::DeleteUser)
+}
+
+pub(super) fn is_identity_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
+    )
+}
+
+pub(super) fn is_sign_in_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } | ApiCall::FederatedSignIn { .. }
+    )
+}

@@ -37,13 +37,18 @@ pub(crate) mod shared;
 pub(crate) mod sign_in;
 mod sign_out;
 mod states;
+mod transitions;
 mod web;
 
 use serde::{Deserialize, Serialize};
 use statig::prelude::*;
 
-use self::account::{is_authorized_call, refresh_request};
+use self::account::{
+    is_authorized_call, is_identity_call, is_sign_in_call, needs_fresh_tokens, refresh_request,
+};
+pub use self::federation::{FederationFlow, Replacing};
 use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
+pub use self::session::UserSession;
 use self::shared::{Outbox, Pending, Shared, Snapshot, Waiter};
 use self::sign_in::challenge::ConfirmSignIn;
 use self::sign_in::{
@@ -51,83 +56,15 @@ use self::sign_in::{
     RespondingToChallenge, SettingUpTotp,
 };
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
-use self::sign_out::SignOutStep;
+pub use self::sign_out::SignOutPlan;
 use self::states::{auth_answer, awaited, srp_answer, user_pool_answer};
+use self::transitions::{cancel_flow_op, cancel_with};
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult, Event, Input, SignOutOptions};
 use crate::output::{Answer, Effect, EffectId, OperationId, SignInStep, SignOutReport, TimerKind};
 use crate::session::{Federation, PersistedSession, Tokens};
-
-/// A user-pool session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserSession {
-    /// The tokens.
-    pub tokens: Tokens,
-    /// Signed in through the hosted UI.
-    pub hosted_ui: bool,
-}
-
-/// A federated sign-in in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FederationFlow {
-    /// The call to answer.
-    pub op: OperationId,
-    /// The federation being established.
-    pub federation: Federation,
-    /// The federated session it replaces, if any; kept until the new token is accepted.
-    pub replacing: Replacing,
-    /// The identity state of the replaced session, restored if this sign-in fails.
-    pub previous_identity: crate::session::IdentityState,
-}
-
-/// What a federated sign-in replaces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Replacing {
-    /// Nobody was federated.
-    Nothing,
-    /// A working federated session (a new token for it, or another provider).
-    Active(Federation),
-    /// A federated session whose token had been refused (callers may be waiting).
-    Expired(Federation),
-}
-
-/// A sign-out in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignOutPlan {
-    /// The call to answer.
-    pub op: OperationId,
-    /// What was asked.
-    pub options: SignOutOptions,
-    /// The session being ended.
-    pub session: UserSession,
-    /// What went wrong remotely so far.
-    pub report: SignOutReport,
-    /// The step in flight.
-    pub wait: EffectId,
-    /// Whether the step in flight is GlobalSignOut (else RevokeToken).
-    pub global_step: bool,
-}
-
-/// Calls that cannot be served with expired tokens.
-fn needs_fresh_tokens(call: &ApiCall) -> bool {
-    is_authorized_call(call) || is_identity_call(call) || matches!(call, ApiCall::DeleteUser)
-}
-
-fn is_identity_call(call: &ApiCall) -> bool {
-    matches!(
-        call,
-        ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
-    )
-}
-
-fn is_sign_in_call(call: &ApiCall) -> bool {
-    matches!(
-        call,
-        ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } | ApiCall::FederatedSignIn { .. }
-    )
-}
 
 #[state_machine(
     initial = "State::restoring()",
@@ -575,88 +512,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Command { op, call } => match call {
-                c if is_sign_in_call(c) => {
-                    Shared::reply(context, *op, Err(AuthError::AlreadySignedIn));
-                    Handled
-                }
-                ApiCall::SignOut(options) => {
-                    Transition(self.begin_sign_out(context, *op, *options, session.clone()))
-                }
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
-                        let logins = user_pool_logins(self, &session.tokens);
-                        self.credentials_call(context, *op, call, logins, None);
-                        Handled
-                    } else {
-                        self.credential_waiters.push(Waiter {
-                            op: *op,
-                            call: call.clone(),
-                        });
-                        Transition(self.start_refresh(context, session.clone()))
-                    }
-                }
-                c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
-                    if self.tokens_usable(&session.tokens) {
-                        if matches!(c, ApiCall::DeleteUser) {
-                            let wait = self.user_pool(
-                                context,
-                                UserPoolRequest::DeleteUser {
-                                    access_token: session.tokens.access_token.clone(),
-                                },
-                            );
-                            return Transition(State::deleting_user(session.clone(), wait, *op));
-                        }
-                        self.authorized_call(context, *op, c, &session.tokens);
-                        Handled
-                    } else {
-                        self.queue_waiter(context, *op, c);
-                        Transition(self.start_refresh(context, session.clone()))
-                    }
-                }
-                ApiCall::ReleaseSignInWait => {
-                    Shared::reply(context, *op, Ok(Answer::Done));
-                    Handled
-                }
-                _ => Super,
-            },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Got => self.persist_session(context, session),
-                    IdentityOutcome::Rejected => {
-                        self.identity_failed(
-                            context,
-                            AuthError::Service {
-                                code: "NotAuthorized".into(),
-                                message: "the identity pool refused the user pool's id token"
-                                    .into(),
-                            },
-                        );
-                    }
-                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
-                }
-                Handled
-            }
-            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
-                if let Some(p) = self.pending.remove(effect_id) {
-                    if self.finish_call(context, p, result) {
-                        self.persist_session(context, session);
-                    }
-                }
-                Handled
-            }
-            Event::TimerFired {
-                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } if self.identity.identity_id.is_some() => {
-                if self.tokens_usable(&session.tokens) {
-                    let logins = user_pool_logins(self, &session.tokens);
-                    self.start_identity_fetch(context, logins, None);
-                }
-                Handled
-            }
-            _ => Super,
-        }
+        self.on_signed_in(session, context, event)
     }
 
     #[state(superstate = "signed_in")]
@@ -858,51 +714,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Pending => Handled,
-                    IdentityOutcome::Got => {
-                        let federation = fed.federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federated(federation))
-                    }
-                    IdentityOutcome::Rejected => {
-                        self.identity_failed(context, AuthError::FederationExpired);
-                        Transition(self.federation_origin(fed))
-                    }
-                    IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
-                }
-            }
-            Event::Command { op, call } => match call {
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    self.queue_waiter(context, *op, call);
-                    Handled
-                }
-                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
-                }
-                c if is_sign_in_call(c) => {
-                    Shared::reply(
-                        context,
-                        *op,
-                        Err(AuthError::invalid_state(
-                            c.name(),
-                            "a federated sign-in is in progress",
-                        )),
-                    );
-                    Handled
-                }
-                _ => Super,
-            },
-            _ => Super,
-        }
+        self.on_federating(fed, context, event)
     }
 
     #[state(superstate = "any")]
@@ -912,72 +724,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Command { op, call } => match call {
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    let logins = federation_logins(federation);
-                    let role = federation.custom_role_arn.clone();
-                    self.credentials_call(context, *op, call, logins, role);
-                    Handled
-                }
-                ApiCall::FederatedSignIn { .. } => {
-                    let replacing = Replacing::Active(federation.clone());
-                    self.begin_federation(context, *op, call, replacing)
-                }
-                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
-                }
-                ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
-                    Shared::reply(
-                        context,
-                        *op,
-                        Err(AuthError::invalid_state(
-                            call.name(),
-                            "federated: call clear_federation first",
-                        )),
-                    );
-                    Handled
-                }
-                _ => Super,
-            },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Got => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Handled
-                    }
-                    IdentityOutcome::Rejected => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                federation_invalid: true,
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federation_expired(federation))
-                    }
-                    IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
-                }
-            }
-            Event::TimerFired {
-                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } => {
-                let logins = federation_logins(federation);
-                let role = federation.custom_role_arn.clone();
-                self.start_identity_fetch(context, logins, role);
-                Handled
-            }
-            _ => Super,
-        }
+        self.on_federated(federation, context, event)
     }
 
     /// signedOutFederatedTokensInvalid: credential callers wait for a new token.
@@ -1020,177 +767,6 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if *effect_id == plan.wait => {
-                let err = match result {
-                    EffectResult::UserPool(Ok(_)) => None,
-                    EffectResult::UserPool(Err(e)) => Some(AuthError::from(e)),
-                    _ => Some(AuthError::UnexpectedResponse {
-                        message: "a result of the wrong kind".into(),
-                    }),
-                };
-                let mut plan = plan.clone();
-                if plan.global_step {
-                    plan.report.global_sign_out_error = err;
-                } else {
-                    plan.report.revoke_token_error = err;
-                }
-                let step = if plan.global_step {
-                    SignOutStep::AfterGlobal
-                } else {
-                    SignOutStep::AfterRevoke
-                };
-                Transition(self.continue_sign_out(context, plan, step))
-            }
-            Event::Command {
-                op,
-                call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
-            } => {
-                Shared::reply(context, *op, Err(AuthError::SignedOut));
-                Handled
-            }
-            _ => Super,
-        }
-    }
-}
-
-impl Shared {
-    fn before_dispatch(
-        &mut self,
-        _state: StateOrSuperstate<'_, State, Superstate<'_>>,
-        event: &Input,
-    ) {
-        self.now = event.at;
-    }
-
-    fn after_transition(&mut self, _source: &State, target: &State, _context: &mut Outbox) {
-        self.state_label = target.label();
-    }
-
-    pub(crate) fn guest_allowed(&self) -> bool {
-        self.config
-            .identity_pool
-            .as_ref()
-            .is_some_and(|p| p.allow_guest)
-    }
-
-    /// Queues a call until tokens or credentials can be served. A credentials call without an
-    /// identity pool could never be served, so it is answered at once.
-    fn queue_waiter(&mut self, out: &mut Outbox, op: OperationId, call: &ApiCall) {
-        let w = Waiter {
-            op,
-            call: call.clone(),
-        };
-        match call {
-            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
-                if self.config.identity_pool.is_none() =>
-            {
-                Shared::reply(
-                    out,
-                    op,
-                    Err(AuthError::NotConfigured {
-                        what: "an identity pool".into(),
-                    }),
-                );
-            }
-            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                self.credential_waiters.push(w);
-            }
-            _ => self.token_waiters.push(w),
-        }
-    }
-
-    fn release_waiters(&mut self, out: &mut Outbox, op: OperationId) {
-        self.fail_waiters(out, &AuthError::SignInWaitReleased);
-        Shared::reply(out, op, Ok(Answer::Done));
-    }
-
-    /// The state a failed sign-in returns to. Credential callers that waited for the sign-in
-    /// to end are served as a guest (or told nobody is signed in); token callers of an expired
-    /// session keep waiting for the next sign-in.
-    fn return_to_origin(&mut self, out: &mut Outbox, origin: &Origin) -> State {
-        match origin {
-            Origin::SignedOut => {
-                if !self.credential_waiters.is_empty() {
-                    if self.guest_allowed() {
-                        self.start_identity_fetch(out, Default::default(), None);
-                    } else {
-                        let waiters = std::mem::take(&mut self.credential_waiters);
-                        Shared::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
-                    }
-                }
-                State::signed_out()
-            }
-            Origin::SessionExpired { username } => State::session_expired(username.clone()),
-        }
-    }
-
-    /// Starts a sign-in (password flows or the hosted UI) from `origin`.
-    fn begin_sign_in(
-        &mut self,
-        out: &mut Outbox,
-        op: OperationId,
-        call: &ApiCall,
-        origin: Origin,
-    ) -> Outcome<State> {
-        match call {
-            ApiCall::SignIn {
-                username,
-                password,
-                flow,
-                preferred_challenge,
-                client_metadata,
-            } => {
-                let auth_flow = flow.unwrap_or_else(|| {
-                    self.config
-                        .user_pool
-                        .as_ref()
-                        .map(|p| p.auth_flow)
-                        .unwrap_or_default()
-                });
-                let attempt = Attempt::new(
-                    op,
-                    username.clone(),
-                    password.clone(),
-                    auth_flow,
-                    preferred_challenge.clone(),
-                    client_metadata.clone(),
-                    origin,
-                );
-                Transition(self.start_sign_in(out, attempt))
-            }
-            ApiCall::SignInWithWebUi {
-                identity_provider,
-                scopes,
-            } => match self.start_web(identity_provider.as_deref(), scopes, origin.clone()) {
-                Ok((web, url)) => {
-                    // Fire and forget: nothing waits for the browser.
-                    self.effect(out, Effect::OpenUrl { url: url.clone() });
-                    Shared::reply(out, op, Ok(Answer::OpenUrl { url }));
-                    Transition(State::awaiting_web_redirect(web))
-                }
-                Err(e) => {
-                    Shared::reply(out, op, Err(e));
-                    Transition(self.return_to_origin(out, &origin))
-                }
-            },
-            _ => Super,
-        }
-    }
-}
-
-fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
-    cancel_with(
-        out,
-        op,
-        AuthError::Cancelled {
-            reason: "a newer call replaced this sign-in".into(),
-        },
-    );
-}
-
-fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
-    if let Some(op) = op {
-        Shared::reply(out, op, Err(err));
+        self.on_signing_out(plan, context, event)
     }
 }

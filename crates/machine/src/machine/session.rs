@@ -245,3 +245,104 @@ impl Shared {
         State::session_expired(session.tokens.username.clone())
     }
 }
+
+/// A user-pool session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSession {
+    /// The tokens.
+    pub tokens: Tokens,
+    /// Signed in through the hosted UI.
+    pub hosted_ui: bool,
+}
+
+impl Shared {
+    pub(super) fn on_signed_in(
+        &mut self,
+        session: &mut UserSession,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                c if is_sign_in_call(c) => {
+                    Shared::reply(context, *op, Err(AuthError::AlreadySignedIn));
+                    Handled
+                }
+                ApiCall::SignOut(options) => {
+                    Transition(self.begin_sign_out(context, *op, *options, session.clone()))
+                }
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
+                        let logins = user_pool_logins(self, &session.tokens);
+                        self.credentials_call(context, *op, call, logins, None);
+                        Handled
+                    } else {
+                        self.credential_waiters.push(Waiter {
+                            op: *op,
+                            call: call.clone(),
+                        });
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
+                    if self.tokens_usable(&session.tokens) {
+                        if matches!(c, ApiCall::DeleteUser) {
+                            let wait = self.user_pool(
+                                context,
+                                UserPoolRequest::DeleteUser {
+                                    access_token: session.tokens.access_token.clone(),
+                                },
+                            );
+                            return Transition(State::deleting_user(session.clone(), wait, *op));
+                        }
+                        self.authorized_call(context, *op, c, &session.tokens);
+                        Handled
+                    } else {
+                        self.queue_waiter(context, *op, c);
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                ApiCall::ReleaseSignInWait => {
+                    Shared::reply(context, *op, Ok(Answer::Done));
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => self.persist_session(context, session),
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(
+                            context,
+                            AuthError::Service {
+                                code: "NotAuthorized".into(),
+                                message: "the identity pool refused the user pool's id token"
+                                    .into(),
+                            },
+                        );
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
+                }
+                Handled
+            }
+            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
+                if let Some(p) = self.pending.remove(effect_id) {
+                    if self.finish_call(context, p, result) {
+                        self.persist_session(context, session);
+                    }
+                }
+                Handled
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } if self.identity.identity_id.is_some() => {
+                if self.tokens_usable(&session.tokens) {
+                    let logins = user_pool_logins(self, &session.tokens);
+                    self.start_identity_fetch(context, logins, None);
+                }
+                Handled
+            }
+            _ => Super,
+        }
+    }
+}
