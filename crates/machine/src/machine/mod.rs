@@ -57,7 +57,6 @@ use self::sign_in::{
 };
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
 pub use self::sign_out::SignOutPlan;
-use self::states::{auth_answer, awaited, srp_answer, user_pool_answer};
 use self::transitions::{cancel_flow_op, cancel_with};
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
@@ -289,14 +288,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(match auth_answer(result) {
-            Ok(answer) => self.on_initiated(context, attempt, step, answer),
-            Err(e) => self.fail_sign_in(context, attempt, e),
-        })
+        self.on_auth_step((attempt, step), context, event, Self::on_initiated)
     }
 
     #[state(superstate = "signing_in")]
@@ -307,14 +299,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(match auth_answer(result) {
-            Ok(answer) => self.on_responded(context, attempt, step, answer),
-            Err(e) => self.fail_sign_in(context, attempt, e),
-        })
+        self.on_auth_step((attempt, step), context, event, Self::on_responded)
     }
 
     #[state(superstate = "signing_in")]
@@ -325,11 +310,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(self.on_claim(context, attempt, step, srp_answer(result)))
+        self.on_srp_step((attempt, step), context, event, Self::on_claim)
     }
 
     #[state(superstate = "signing_in")]
@@ -371,14 +352,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(match user_pool_answer(result) {
-            Ok(answer) => self.on_totp_setup(context, attempt, step, answer),
-            Err(e) => self.fail_sign_in(context, attempt, e),
-        })
+        self.on_user_pool_step((attempt, step), context, event, Self::on_totp_setup)
     }
 
     #[state(superstate = "signing_in")]
@@ -389,11 +363,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(self.on_device_verifier(context, attempt, step, srp_answer(result)))
+        self.on_srp_step((attempt, step), context, event, Self::on_device_verifier)
     }
 
     #[state(superstate = "signing_in")]
@@ -404,14 +374,7 @@ impl Shared {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait) else {
-            return Super;
-        };
-        let (attempt, step) = (attempt.clone(), step.clone());
-        Transition(match user_pool_answer(result) {
-            Ok(answer) => self.on_device_confirmed(context, attempt, step, answer.is_ok()),
-            Err(e) => self.fail_sign_in(context, attempt, e),
-        })
+        self.on_user_pool_step((attempt, step), context, event, Self::on_device_confirmed)
     }
 
     // ------------------------------------------------------------ web UI

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use cognito_auth_wire::{challenge as wire_challenge, param};
 
 use super::{unexpected, Attempt, ClaimRetry, ComputingClaim, ConfirmingDevice, NewDevice, Shared};
-use crate::cognito::{NewDeviceMetadata, StringMap, UserPoolRequest};
+use crate::cognito::{
+    NewDeviceMetadata, ServiceError, StringMap, UserPoolRequest, UserPoolResponse,
+};
 use crate::error::AuthError;
 use crate::machine::shared::Outbox;
 use crate::machine::State;
@@ -144,15 +146,11 @@ impl Shared {
         out: &mut Outbox,
         attempt: Attempt,
         step: ComputingClaim,
-        result: Result<&SrpOutput, AuthError>,
+        result: &SrpOutput,
     ) -> State {
-        let signature = match result {
-            Ok(SrpOutput::Claim { signature }) => signature,
-            Ok(_) => {
-                let err = unexpected("a response of the wrong shape");
-                return self.fail_sign_in(out, attempt, err);
-            }
-            Err(e) => return self.fail_sign_in(out, attempt, e),
+        let SrpOutput::Claim { signature } = result else {
+            let err = unexpected("a response of the wrong shape");
+            return self.fail_sign_in(out, attempt, err);
         };
         let mut extra = StringMap::new();
         extra.insert(
@@ -211,19 +209,16 @@ impl Shared {
         out: &mut Outbox,
         attempt: Attempt,
         step: NewDevice,
-        result: Result<&SrpOutput, AuthError>,
+        result: &SrpOutput,
     ) -> State {
-        let (password_verifier, salt, device_password) = match result {
-            Ok(SrpOutput::DeviceVerifier {
-                password_verifier,
-                salt,
-                device_password,
-            }) => (password_verifier, salt, device_password),
-            Ok(_) => {
-                let err = unexpected("device verifier of the wrong shape");
-                return self.fail_sign_in(out, attempt, err);
-            }
-            Err(e) => return self.fail_sign_in(out, attempt, e),
+        let SrpOutput::DeviceVerifier {
+            password_verifier,
+            salt,
+            device_password,
+        } = result
+        else {
+            let err = unexpected("device verifier of the wrong shape");
+            return self.fail_sign_in(out, attempt, err);
         };
         let wait = self.user_pool(
             out,
@@ -252,9 +247,9 @@ impl Shared {
         out: &mut Outbox,
         attempt: Attempt,
         step: ConfirmingDevice,
-        confirmed: bool,
+        result: Result<&UserPoolResponse, &ServiceError>,
     ) -> State {
-        if confirmed {
+        if result.is_ok() {
             self.devices.insert(
                 attempt.username.clone(),
                 DeviceSecrets {
