@@ -282,7 +282,6 @@ impl<C: Drivable + RunSrp> Driver<C> {
                 let _ = self.parts.changes_tx.send(UserStateChange { from, to });
             }
             Output::Ignored { reason } => tracing::debug!(%reason, "machine ignored an input"),
-            other => tracing::warn!(?other, "output not understood by this engine"),
         }
     }
 
@@ -336,10 +335,6 @@ impl<C: Drivable + RunSrp> Driver<C> {
                     Some(open) => open(&url),
                     None => tracing::info!(%url, "open this URL to continue signing in"),
                 }
-                return;
-            }
-            other => {
-                tracing::error!(?other, "effect not supported by this engine");
                 return;
             }
         };

@@ -6,7 +6,7 @@ use statig::blocking::{InitializedStateMachine, IntoStateMachineExt as _};
 
 use crate::config::Config;
 use crate::input::{ApiCall, Event, Input};
-use crate::machine::core::Core;
+use crate::machine::shared::Shared;
 use crate::machine::sign_in::Origin;
 use crate::machine::{Replacing, State};
 use crate::output::{Answer, Output, UserState};
@@ -17,7 +17,7 @@ use crate::output::{Answer, Output, UserState};
 /// it returns `None`, performing each output. The machine never blocks, reads a clock, draws
 /// OS randomness or does IO, so the same seed and the same inputs always give the same outputs.
 pub struct Machine {
-    sm: InitializedStateMachine<Core>,
+    sm: InitializedStateMachine<Shared>,
     outputs: VecDeque<Output>,
     /// App calls that arrived before the stored session was loaded; replayed right after.
     deferred: Vec<Input>,
@@ -41,7 +41,7 @@ impl Machine {
     /// The first output is [`crate::Effect::LoadSession`].
     pub fn new(config: Config, seed: [u8; 32]) -> Self {
         let mut outputs = Vec::new();
-        let sm = Core::new(config, &seed)
+        let sm = Shared::new(config, &seed)
             .uninitialized_state_machine()
             .init_with_context(&mut outputs);
         Self {
@@ -82,7 +82,9 @@ impl Machine {
         }
     }
 
-    /// The next output, if any.
+    /// The next output, if any. Every output must be performed: an effect left undone leaves
+    /// the state that awaits it waiting.
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }
@@ -109,11 +111,13 @@ impl Machine {
             State::Restoring {} => UserState::Unknown,
             State::SignedOut {} if guest => UserState::Guest,
             State::SignedOut {} => UserState::SignedOut,
-            State::ComputingSrp { flow, .. }
-            | State::InitiatingAuth { flow, .. }
-            | State::RespondingToChallenge { flow, .. }
-            | State::AwaitingChallengeAnswer { flow }
-            | State::ConfirmingDevice { flow, .. } => flow.origin.user_state(guest),
+            State::InitiatingAuth { attempt, .. }
+            | State::RespondingToChallenge { attempt, .. }
+            | State::ComputingClaim { attempt, .. }
+            | State::AwaitingChallengeAnswer { attempt, .. }
+            | State::SettingUpTotp { attempt, .. }
+            | State::ComputingDeviceVerifier { attempt, .. }
+            | State::ConfirmingDevice { attempt, .. } => attempt.origin.user_state(guest),
             State::AwaitingWebRedirect { web } | State::ExchangingCode { web, .. } => {
                 web.origin.user_state(guest)
             }

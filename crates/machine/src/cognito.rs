@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use cognito_auth_wire::error_code;
+
 use crate::secret::Secret;
 
 /// A string-to-string map as Cognito uses them (auth parameters, challenge responses, metadata).
@@ -581,6 +583,12 @@ impl ServiceError {
         code.strip_suffix("Exception").unwrap_or(code)
     }
 
+    /// Whether this is the error `code` (a `cognito_auth_wire::error_code`), however the
+    /// service qualified or shortened it.
+    pub fn is(&self, code: &str) -> bool {
+        self.short_code() == code.strip_suffix("Exception").unwrap_or(code)
+    }
+
     /// Whether trying the same call again later may succeed: transport failures, timeouts,
     /// 5xx, and throttling.
     pub fn is_retryable(&self) -> bool {
@@ -589,23 +597,25 @@ impl ServiceError {
             | ServiceErrorKind::Timeout
             | ServiceErrorKind::ServerError => true,
             ServiceErrorKind::InvalidResponse => false,
-            ServiceErrorKind::Service => matches!(
-                self.short_code(),
-                "TooManyRequests"
-                    | "Throttling"
-                    | "ThrottlingException"
-                    | "InternalError"
-                    | "InternalErrorException"
-                    | "ServiceUnavailable"
-                    | "RequestTimeout"
-            ),
+            ServiceErrorKind::Service => {
+                [
+                    error_code::TOO_MANY_REQUESTS,
+                    error_code::THROTTLING,
+                    error_code::INTERNAL_ERROR,
+                    // Generic AWS codes Cognito's SDKs also see.
+                    "ServiceUnavailable",
+                    "RequestTimeout",
+                ]
+                .iter()
+                .any(|code| self.is(code))
+            }
         }
     }
 
     /// Whether the service definitively rejected the credentials (the only reason a session ends
     /// without the user asking).
     pub fn is_not_authorized(&self) -> bool {
-        self.kind == ServiceErrorKind::Service && self.short_code() == "NotAuthorized"
+        self.kind == ServiceErrorKind::Service && self.is(error_code::NOT_AUTHORIZED)
     }
 }
 

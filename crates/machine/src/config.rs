@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use cognito_auth_wire::flow;
+
 use crate::secret::Secret;
 
 mod parse;
@@ -82,10 +84,10 @@ impl AuthFlow {
     /// The `AuthFlow` value sent to InitiateAuth.
     pub fn cognito_name(self) -> &'static str {
         match self {
-            Self::UserSrpAuth => "USER_SRP_AUTH",
-            Self::UserPasswordAuth => "USER_PASSWORD_AUTH",
-            Self::CustomAuthWithSrp | Self::CustomAuthWithoutSrp => "CUSTOM_AUTH",
-            Self::UserAuth => "USER_AUTH",
+            Self::UserSrpAuth => flow::USER_SRP_AUTH,
+            Self::UserPasswordAuth => flow::USER_PASSWORD_AUTH,
+            Self::CustomAuthWithSrp | Self::CustomAuthWithoutSrp => flow::CUSTOM_AUTH,
+            Self::UserAuth => flow::USER_AUTH,
         }
     }
 }

@@ -27,7 +27,6 @@ pub struct Input {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
-#[non_exhaustive]
 pub enum Event {
     /// The app asked for something; it will get exactly one [`crate::Output::Reply`] for `op`.
     Command {
@@ -58,7 +57,6 @@ pub enum Event {
 /// The outcome of an effect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "result")]
-#[non_exhaustive]
 pub enum EffectResult {
     /// A user-pool call.
     UserPool(Result<UserPoolResponse, ServiceError>),

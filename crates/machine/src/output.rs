@@ -38,7 +38,6 @@ pub enum TimerKind {
 /// One output of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
-#[non_exhaustive]
 pub enum Output {
     /// Run this effect and feed its result back as [`crate::Event::Completed`] with the same id.
     Effect {
@@ -83,7 +82,6 @@ pub enum Output {
 /// An effect for the engine to perform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
-#[non_exhaustive]
 pub enum Effect {
     /// Call the user pools API.
     UserPool {

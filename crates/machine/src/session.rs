@@ -82,7 +82,8 @@ pub fn decode_claims(jwt: &str) -> Result<Claims, JwtError> {
 
 impl Tokens {
     /// Builds tokens from what Cognito returned, reading expiry and identity from the JWTs.
-    /// `previous_refresh` is kept when a refresh does not rotate the refresh token.
+    /// `refresh_token` is stored as given: a refresh that does not rotate it answers without
+    /// one, and the caller passes the previous token in (see the machine's refresh handling).
     pub fn from_jwts(
         access_token: Secret<String>,
         id_token: Option<Secret<String>>,

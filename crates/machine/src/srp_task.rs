@@ -9,9 +9,10 @@ use crate::secret::Secret;
 /// An SRP computation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
-#[non_exhaustive]
 pub enum SrpTask {
-    /// Compute the public ephemeral `A = g^a` (`SRP_A`) from the secret's random bytes.
+    /// Compute the public ephemeral `A = g^a` (`SRP_A`) from the secret's random bytes. The
+    /// machine computes `SRP_A` itself and never asks for this (see `docs/ARCHITECTURE.md`,
+    /// "Where SRP runs"); drivers' tests use it as a cheap task.
     PublicA {
         /// Random bytes the ephemeral `a` is made from.
         ephemeral: Secret<Vec<u8>>,
@@ -72,7 +73,6 @@ pub enum SrpTask {
 /// The result of an [`SrpTask`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
-#[non_exhaustive]
 pub enum SrpOutput {
     /// `SRP_A` (hex).
     PublicA {

@@ -195,7 +195,6 @@ fn a_scripted_session_keeps_every_promise() {
         answer(Reply::NotAuthorized),
         Step::Tokens { force: false },
         Step::SignIn { user: 0, srp: true },
-        ok(),
         answer(Reply::Challenge),
         ok(),
         ok(),

@@ -2,13 +2,14 @@
 //! (no tokens needed), and the signed-in user's attributes, password, devices and MFA settings
 //! (an access token needed). Each becomes one user-pool call whose result answers the app.
 
-use super::core::{CallKind, Core, Outbox, Pending};
+use super::shared::{CallKind, Outbox, Pending, Shared};
 use crate::cognito::{UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, OperationId};
 use crate::secret::Secret;
 use crate::session::Tokens;
+use cognito_auth_wire::{flow, param};
 
 /// Whether `call` needs a signed-in user (an access token).
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
@@ -29,7 +30,7 @@ pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
     )
 }
 
-impl Core {
+impl Shared {
     /// Registration and password-reset calls, valid in every state. Returns false if `call` is
     /// not one of them.
     pub(crate) fn unauthenticated_call(
@@ -109,7 +110,7 @@ impl Core {
             _ => return false,
         };
         if let Err(e) = self.user_pool_config() {
-            Core::reply(out, op, Err(e));
+            Shared::reply(out, op, Err(e));
             return true;
         }
         self.call(out, op, kind, request);
@@ -181,7 +182,7 @@ impl Core {
             ),
             ApiCall::RememberDevice => {
                 let Some(d) = this_device else {
-                    return Core::reply(out, op, Err(no_device()));
+                    return Shared::reply(out, op, Err(no_device()));
                 };
                 (
                     CallKind::Done,
@@ -196,7 +197,7 @@ impl Core {
                 let key = match (device_key, &this_device) {
                     (Some(k), _) => k.clone(),
                     (None, Some(d)) => d.device_key.clone(),
-                    (None, None) => return Core::reply(out, op, Err(no_device())),
+                    (None, None) => return Shared::reply(out, op, Err(no_device())),
                 };
                 (
                     CallKind::ForgetLocalDevice {
@@ -211,7 +212,7 @@ impl Core {
             }
             ApiCall::FetchDevice => {
                 let Some(d) = this_device else {
-                    return Core::reply(out, op, Err(no_device()));
+                    return Shared::reply(out, op, Err(no_device()));
                 };
                 (
                     CallKind::Device,
@@ -258,7 +259,7 @@ impl Core {
                 },
             ),
             other => {
-                return Core::reply(
+                return Shared::reply(
                     out,
                     op,
                     Err(AuthError::invalid_state(other.name(), "signed in")),
@@ -278,12 +279,12 @@ impl Core {
     ) -> bool {
         let Pending::Call { op, call } = pending else {
             if let (Pending::Store, EffectResult::Stored(Err(e))) = (&pending, result) {
-                Core::trace(out, format!("session store write failed: {}", e.message));
+                Shared::trace(out, format!("session store write failed: {}", e.message));
             }
             return false;
         };
         let EffectResult::UserPool(result) = result else {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::UnexpectedResponse {
@@ -295,7 +296,7 @@ impl Core {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                Core::reply(out, op, Err(AuthError::from(e)));
+                Shared::reply(out, op, Err(AuthError::from(e)));
                 return false;
             }
         };
@@ -370,25 +371,44 @@ impl Core {
                 message: "a response of the wrong shape".into(),
             }),
         };
-        Core::reply(out, op, answer);
+        Shared::reply(out, op, answer);
         devices_changed
     }
 }
 
 /// The refresh request for `tokens`.
-pub(crate) fn refresh_request(core: &Core, tokens: &Tokens) -> Option<UserPoolRequest> {
+pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPoolRequest> {
     let refresh = tokens.refresh_token.as_ref()?;
     let mut p = crate::cognito::StringMap::new();
-    p.insert("REFRESH_TOKEN".into(), refresh.expose().clone());
+    p.insert(param::REFRESH_TOKEN.into(), refresh.expose().clone());
     if let Some(h) = core.secret_hash(&tokens.username) {
-        p.insert("SECRET_HASH".into(), h.into_inner());
+        p.insert(param::SECRET_HASH.into(), h.into_inner());
     }
     if let Some(d) = core.devices.get(&tokens.username) {
-        p.insert("DEVICE_KEY".into(), d.device_key.clone());
+        p.insert(param::DEVICE_KEY.into(), d.device_key.clone());
     }
     Some(UserPoolRequest::InitiateAuth {
-        auth_flow: "REFRESH_TOKEN_AUTH".into(),
+        auth_flow: flow::REFRESH_TOKEN_AUTH.into(),
         auth_parameters: Secret::new(p),
         client_metadata: Default::default(),
     })
+}
+
+/// Calls that cannot be served with expired tokens.
+pub(super) fn needs_fresh_tokens(call: &ApiCall) -> bool {
+    is_authorized_call(call) || is_identity_call(call) || matches!(call, ApiCall::DeleteUser)
+}
+
+pub(super) fn is_identity_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
+    )
+}
+
+pub(super) fn is_sign_in_call(call: &ApiCall) -> bool {
+    matches!(
+        call,
+        ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } | ApiCall::FederatedSignIn { .. }
+    )
 }

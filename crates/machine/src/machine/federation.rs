@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Core {
+impl Shared {
     pub(super) fn begin_federation(
         &mut self,
         out: &mut Outbox,
@@ -21,7 +21,7 @@ impl Core {
             return Super;
         };
         if self.config.identity_pool.is_none() {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::NotConfigured {
@@ -31,7 +31,7 @@ impl Core {
             return Handled;
         }
         if provider.is_empty() || token.expose().is_empty() {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::InvalidParameter {
@@ -89,6 +89,161 @@ impl Core {
                 self.identity = fed.previous_identity.clone();
                 State::federation_expired(previous.clone())
             }
+        }
+    }
+}
+
+/// A federated sign-in in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationFlow {
+    /// The call to answer.
+    pub op: OperationId,
+    /// The federation being established.
+    pub federation: Federation,
+    /// The federated session it replaces, if any; kept until the new token is accepted.
+    pub replacing: Replacing,
+    /// The identity state of the replaced session, restored if this sign-in fails.
+    pub previous_identity: crate::session::IdentityState,
+}
+
+/// What a federated sign-in replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Replacing {
+    /// Nobody was federated.
+    Nothing,
+    /// A working federated session (a new token for it, or another provider).
+    Active(Federation),
+    /// A federated session whose token had been refused (callers may be waiting).
+    Expired(Federation),
+}
+
+impl Shared {
+    pub(super) fn on_federating(
+        &mut self,
+        fed: &mut FederationFlow,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Pending => Handled,
+                    IdentityOutcome::Got => {
+                        let federation = fed.federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                ..Snapshot::default()
+                            },
+                        );
+                        Transition(State::federated(federation))
+                    }
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(context, AuthError::FederationExpired);
+                        Transition(self.federation_origin(fed))
+                    }
+                    IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
+                }
+            }
+            Event::Command { op, call } => match call {
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    self.queue_waiter(context, *op, call);
+                    Handled
+                }
+                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
+                    Transition(self.sign_out_locally(context, *op))
+                }
+                c if is_sign_in_call(c) => {
+                    Shared::reply(
+                        context,
+                        *op,
+                        Err(AuthError::invalid_state(
+                            c.name(),
+                            "a federated sign-in is in progress",
+                        )),
+                    );
+                    Handled
+                }
+                _ => Super,
+            },
+            _ => Super,
+        }
+    }
+}
+
+impl Shared {
+    pub(super) fn on_federated(
+        &mut self,
+        federation: &mut Federation,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    let logins = federation_logins(federation);
+                    let role = federation.custom_role_arn.clone();
+                    self.credentials_call(context, *op, call, logins, role);
+                    Handled
+                }
+                ApiCall::FederatedSignIn { .. } => {
+                    let replacing = Replacing::Active(federation.clone());
+                    self.begin_federation(context, *op, call, replacing)
+                }
+                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
+                    Transition(self.sign_out_locally(context, *op))
+                }
+                ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
+                    Shared::reply(
+                        context,
+                        *op,
+                        Err(AuthError::invalid_state(
+                            call.name(),
+                            "federated: call clear_federation first",
+                        )),
+                    );
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => {
+                        let federation = federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                ..Snapshot::default()
+                            },
+                        );
+                        Handled
+                    }
+                    IdentityOutcome::Rejected => {
+                        let federation = federation.clone();
+                        self.persist(
+                            context,
+                            Snapshot {
+                                federation: Some(&federation),
+                                federation_invalid: true,
+                                ..Snapshot::default()
+                            },
+                        );
+                        Transition(State::federation_expired(federation))
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
+                }
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } => {
+                let logins = federation_logins(federation);
+                let role = federation.custom_role_arn.clone();
+                self.start_identity_fetch(context, logins, role);
+                Handled
+            }
+            _ => Super,
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! One fetch at a time (single flight): callers that ask while one runs join it.
 
-use super::core::{Core, IdentityFetch, IdentityStep, Outbox, Waiter};
+use super::shared::{IdentityFetch, IdentityStep, Outbox, Shared, Waiter};
 use crate::cognito::{IdentityRequest, IdentityResponse, StringMap};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
@@ -25,7 +25,7 @@ pub(crate) enum IdentityOutcome {
 }
 
 /// The `Logins` map for a signed-in user.
-pub(crate) fn user_pool_logins(core: &Core, tokens: &Tokens) -> StringMap {
+pub(crate) fn user_pool_logins(core: &Shared, tokens: &Tokens) -> StringMap {
     let mut logins = StringMap::new();
     if let (Some(pool), Some(id)) = (&core.config.user_pool, &tokens.id_token) {
         logins.insert(pool.identity_provider_name(), id.expose().clone());
@@ -38,7 +38,7 @@ pub(crate) fn federation_logins(fed: &Federation) -> StringMap {
     StringMap::from([(fed.provider.clone(), fed.token.expose().clone())])
 }
 
-impl Core {
+impl Shared {
     /// Whether credentials can be served from cache now.
     fn cached_credentials(&self, force: bool) -> Option<Answer> {
         let creds = self.identity.credentials.as_ref()?;
@@ -62,7 +62,7 @@ impl Core {
         custom_role_arn: Option<String>,
     ) {
         if self.config.identity_pool.is_none() {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Err(AuthError::NotConfigured {
@@ -77,13 +77,13 @@ impl Core {
                     let answer = Answer::IdentityId {
                         identity_id: id.clone(),
                     };
-                    Core::reply(out, op, Ok(answer));
+                    Shared::reply(out, op, Ok(answer));
                     return;
                 }
             }
             ApiCall::FetchCredentials { force_refresh } => {
                 if let Some(answer) = self.cached_credentials(*force_refresh) {
-                    Core::reply(out, op, Ok(answer));
+                    Shared::reply(out, op, Ok(answer));
                     return;
                 }
             }
@@ -192,9 +192,9 @@ impl Core {
                 let due = self
                     .now
                     .mono_deadline_for_unix_s(credentials.expiration_s.saturating_sub(skew));
-                Core::set_timer(out, TimerKind::CredentialsDue, due);
+                Shared::set_timer(out, TimerKind::CredentialsDue, due);
                 let waiters = std::mem::take(&mut self.credential_waiters);
-                Core::answer_all(out, waiters, |w| match w.call {
+                Shared::answer_all(out, waiters, |w| match w.call {
                     ApiCall::FetchIdentityId => Ok(Answer::IdentityId {
                         identity_id: identity_id.clone(),
                     }),
@@ -212,7 +212,7 @@ impl Core {
                 },
             ),
             Err(e)
-                if e.short_code() == "ResourceNotFound"
+                if e.is(cognito_auth_wire::error_code::RESOURCE_NOT_FOUND)
                     && fetch.step == IdentityStep::GetCredentials
                     && !fetch.retried_get_id =>
             {
@@ -244,7 +244,7 @@ impl Core {
                 if e.is_retryable() {
                     let delay = self.backoff_ms(self.credential_retry_attempt);
                     self.credential_retry_attempt = self.credential_retry_attempt.saturating_add(1);
-                    Core::set_timer(
+                    Shared::set_timer(
                         out,
                         TimerKind::RetryCredentials,
                         self.now.mono_ms.saturating_add(delay),
@@ -257,7 +257,7 @@ impl Core {
 
     pub(crate) fn identity_failed(&mut self, out: &mut Outbox, err: AuthError) -> IdentityOutcome {
         let waiters = std::mem::take(&mut self.credential_waiters);
-        Core::answer_all(out, waiters, |_| Err(err.clone()));
+        Shared::answer_all(out, waiters, |_| Err(err.clone()));
         IdentityOutcome::Failed
     }
 }

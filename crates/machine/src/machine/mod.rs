@@ -4,11 +4,13 @@
 //! any
 //! ├── restoring                      waiting for the stored session
 //! ├── signed_out                     no user (reported as Guest when the identity pool allows it)
-//! ├── signing_in {flow}
-//! │   ├── computing_srp              SRP_A / claim signature / device verifier being computed
+//! ├── signing_in {attempt}
 //! │   ├── initiating_auth            InitiateAuth in flight
-//! │   ├── responding_to_challenge    RespondToAuthChallenge (or MFA setup call) in flight
+//! │   ├── responding_to_challenge    RespondToAuthChallenge in flight
+//! │   ├── computing_claim            the engine computes the SRP claim signature
 //! │   ├── awaiting_challenge_answer  waiting for the app's confirm_sign_in
+//! │   ├── setting_up_totp            AssociateSoftwareToken / VerifySoftwareToken in flight
+//! │   ├── computing_device_verifier  the engine makes a new device's verifier
 //! │   └── confirming_device          ConfirmDevice in flight
 //! ├── awaiting_web_redirect          hosted UI opened; waiting for handle_redirect
 //! ├── exchanging_code                hosted UI code -> tokens in flight
@@ -28,98 +30,40 @@
 #![allow(missing_docs)]
 
 mod account;
-pub(crate) mod core;
 mod federation;
 mod identity;
 mod session;
+pub(crate) mod shared;
 pub(crate) mod sign_in;
 mod sign_out;
+mod states;
+mod transitions;
 mod web;
 
 use serde::{Deserialize, Serialize};
 use statig::prelude::*;
 
-use self::account::{is_authorized_call, refresh_request};
-use self::core::{Core, Outbox, Pending, Snapshot, Waiter};
+use self::account::{
+    is_authorized_call, is_identity_call, is_sign_in_call, needs_fresh_tokens, refresh_request,
+};
+pub use self::federation::{FederationFlow, Replacing};
 use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
+pub use self::session::UserSession;
+use self::shared::{Outbox, Pending, Shared, Snapshot, Waiter};
+use self::sign_in::challenge::ConfirmSignIn;
+use self::sign_in::{
+    Attempt, AwaitingAnswer, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, Origin,
+    RespondingToChallenge, SettingUpTotp,
+};
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
-use self::sign_in::{Next, Origin, SignInFlow, WaitFor};
-use self::sign_out::SignOutStep;
+pub use self::sign_out::SignOutPlan;
+use self::transitions::{cancel_flow_op, cancel_with};
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult, Event, Input, SignOutOptions};
 use crate::output::{Answer, Effect, EffectId, OperationId, SignInStep, SignOutReport, TimerKind};
 use crate::session::{Federation, PersistedSession, Tokens};
-
-/// A user-pool session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserSession {
-    /// The tokens.
-    pub tokens: Tokens,
-    /// Signed in through the hosted UI.
-    pub hosted_ui: bool,
-}
-
-/// A federated sign-in in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FederationFlow {
-    /// The call to answer.
-    pub op: OperationId,
-    /// The federation being established.
-    pub federation: Federation,
-    /// The federated session it replaces, if any; kept until the new token is accepted.
-    pub replacing: Replacing,
-    /// The identity state of the replaced session, restored if this sign-in fails.
-    pub previous_identity: crate::session::IdentityState,
-}
-
-/// What a federated sign-in replaces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Replacing {
-    /// Nobody was federated.
-    Nothing,
-    /// A working federated session (a new token for it, or another provider).
-    Active(Federation),
-    /// A federated session whose token had been refused (callers may be waiting).
-    Expired(Federation),
-}
-
-/// A sign-out in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignOutPlan {
-    /// The call to answer.
-    pub op: OperationId,
-    /// What was asked.
-    pub options: SignOutOptions,
-    /// The session being ended.
-    pub session: UserSession,
-    /// What went wrong remotely so far.
-    pub report: SignOutReport,
-    /// The step in flight.
-    pub wait: EffectId,
-    /// Whether the step in flight is GlobalSignOut (else RevokeToken).
-    pub global_step: bool,
-}
-
-/// Calls that cannot be served with expired tokens.
-fn needs_fresh_tokens(call: &ApiCall) -> bool {
-    is_authorized_call(call) || is_identity_call(call) || matches!(call, ApiCall::DeleteUser)
-}
-
-fn is_identity_call(call: &ApiCall) -> bool {
-    matches!(
-        call,
-        ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
-    )
-}
-
-fn is_sign_in_call(call: &ApiCall) -> bool {
-    matches!(
-        call,
-        ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } | ApiCall::FederatedSignIn { .. }
-    )
-}
 
 #[state_machine(
     initial = "State::restoring()",
@@ -128,7 +72,7 @@ fn is_sign_in_call(call: &ApiCall) -> bool {
     before_dispatch = "Self::before_dispatch",
     after_transition = "Self::after_transition"
 )]
-impl Core {
+impl Shared {
     // ----------------------------------------------------------------- any
 
     /// Calls valid everywhere, generic effect results, and the default answer for a call that
@@ -149,7 +93,7 @@ impl Core {
                     }
                     c => Err(AuthError::invalid_state(c.name(), self.state_label)),
                 };
-                Core::reply(context, *op, result);
+                Shared::reply(context, *op, result);
                 Handled
             }
             Event::Completed { effect_id, result } => {
@@ -167,7 +111,7 @@ impl Core {
                         );
                     }
                 } else {
-                    Core::trace(
+                    Shared::trace(
                         context,
                         format!("result of effect {} not awaited", effect_id.0),
                     );
@@ -175,7 +119,7 @@ impl Core {
                 Handled
             }
             Event::TimerFired { timer } => {
-                Core::trace(context, format!("timer {timer:?} not needed"));
+                Shared::trace(context, format!("timer {timer:?} not needed"));
                 Handled
             }
             Event::Connectivity { online } => {
@@ -199,7 +143,7 @@ impl Core {
                     Ok(Some(session)) => Transition(self.restore(context, session.clone())),
                     Ok(None) => Transition(State::signed_out()),
                     Err(e) => {
-                        Core::trace(
+                        Shared::trace(
                             context,
                             format!(
                                 "stored session unreadable, starting signed out: {}",
@@ -236,9 +180,9 @@ impl Core {
                     if self.guest_allowed() {
                         self.credentials_call(context, *op, call, Default::default(), None);
                     } else if self.config.identity_pool.is_some() {
-                        Core::reply(context, *op, Err(AuthError::NotSignedIn));
+                        Shared::reply(context, *op, Err(AuthError::NotSignedIn));
                     } else {
-                        Core::reply(
+                        Shared::reply(
                             context,
                             *op,
                             Err(AuthError::NotConfigured {
@@ -276,7 +220,7 @@ impl Core {
     #[superstate(superstate = "any")]
     fn signing_in(
         &mut self,
-        flow: &mut SignInFlow,
+        attempt: &mut Attempt,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
@@ -286,11 +230,11 @@ impl Core {
         match call {
             ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
                 // A new sign-in replaces the one in progress.
-                cancel_flow_op(context, flow.op.take());
-                self.begin_sign_in(context, *op, call, flow.origin.clone())
+                cancel_flow_op(context, attempt.op.take());
+                self.begin_sign_in(context, *op, call, attempt.origin.clone())
             }
             ApiCall::ConfirmSignIn { .. } => {
-                Core::reply(
+                Shared::reply(
                     context,
                     *op,
                     Err(AuthError::invalid_state(
@@ -301,7 +245,7 @@ impl Core {
                 Handled
             }
             ApiCall::SignOut(_) => {
-                cancel_flow_op(context, flow.op.take());
+                cancel_flow_op(context, attempt.op.take());
                 Transition(self.sign_out_locally(context, *op))
             }
             ApiCall::ReleaseSignInWait => {
@@ -311,7 +255,7 @@ impl Core {
             ApiCall::FetchTokens { .. }
             | ApiCall::FetchCredentials { .. }
             | ApiCall::FetchIdentityId
-                if matches!(flow.origin, Origin::SessionExpired { .. }) =>
+                if matches!(attempt.origin, Origin::SessionExpired { .. }) =>
             {
                 self.queue_waiter(context, *op, call);
                 Handled
@@ -322,7 +266,7 @@ impl Core {
                 Handled
             }
             ApiCall::FederatedSignIn { .. } => {
-                Core::reply(
+                Shared::reply(
                     context,
                     *op,
                     Err(AuthError::invalid_state(
@@ -337,53 +281,43 @@ impl Core {
     }
 
     #[state(superstate = "signing_in")]
-    fn computing_srp(
-        &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
-        context: &mut Outbox,
-        event: &Input,
-    ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
-    }
-
-    #[state(superstate = "signing_in")]
     fn initiating_auth(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut InitiatingAuth,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        self.on_auth_step((attempt, step), context, event, Self::on_initiated)
     }
 
     #[state(superstate = "signing_in")]
     fn responding_to_challenge(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut RespondingToChallenge,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        self.on_auth_step((attempt, step), context, event, Self::on_responded)
     }
 
     #[state(superstate = "signing_in")]
-    fn confirming_device(
+    fn computing_claim(
         &mut self,
-        flow: &mut SignInFlow,
-        wait: &mut EffectId,
+        attempt: &mut Attempt,
+        step: &mut ComputingClaim,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        self.on_sign_in_wait(flow, *wait, context, event)
+        self.on_srp_step((attempt, step), context, event, Self::on_claim)
     }
 
     #[state(superstate = "signing_in")]
     fn awaiting_challenge_answer(
         &mut self,
-        flow: &mut SignInFlow,
+        attempt: &mut Attempt,
+        step: &mut AwaitingAnswer,
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
@@ -397,19 +331,50 @@ impl Core {
                         client_metadata,
                     },
             } => {
-                let mut flow = flow.clone();
-                let next = self.confirm_sign_in(
-                    context,
-                    &mut flow,
-                    *op,
+                let confirm = ConfirmSignIn {
+                    op: *op,
                     answer,
-                    user_attributes,
-                    client_metadata,
-                );
-                self.after_sign_in_step(context, flow, next)
+                    attributes: user_attributes,
+                    metadata: client_metadata,
+                };
+                let (attempt, step) = (attempt.clone(), step.clone());
+                Transition(self.confirm_sign_in(context, attempt, step, &confirm))
             }
             _ => Super,
         }
+    }
+
+    #[state(superstate = "signing_in")]
+    fn setting_up_totp(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut SettingUpTotp,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_user_pool_step((attempt, step), context, event, Self::on_totp_setup)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn computing_device_verifier(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut NewDevice,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_srp_step((attempt, step), context, event, Self::on_device_verifier)
+    }
+
+    #[state(superstate = "signing_in")]
+    fn confirming_device(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut ConfirmingDevice,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        self.on_user_pool_step((attempt, step), context, event, Self::on_device_confirmed)
     }
 
     // ------------------------------------------------------------ web UI
@@ -434,11 +399,11 @@ impl Core {
                         Transition(State::exchanging_code(web, wait))
                     }
                     Err(e @ AuthError::HostedUi { .. }) => {
-                        Core::reply(context, *op, Err(e));
+                        Shared::reply(context, *op, Err(e));
                         Transition(self.return_to_origin(context, &web.origin))
                     }
                     Err(e) => {
-                        Core::reply(context, *op, Err(e));
+                        Shared::reply(context, *op, Err(e));
                         Handled
                     }
                 }
@@ -510,88 +475,7 @@ impl Core {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Command { op, call } => match call {
-                c if is_sign_in_call(c) => {
-                    Core::reply(context, *op, Err(AuthError::AlreadySignedIn));
-                    Handled
-                }
-                ApiCall::SignOut(options) => {
-                    Transition(self.begin_sign_out(context, *op, *options, session.clone()))
-                }
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
-                        let logins = user_pool_logins(self, &session.tokens);
-                        self.credentials_call(context, *op, call, logins, None);
-                        Handled
-                    } else {
-                        self.credential_waiters.push(Waiter {
-                            op: *op,
-                            call: call.clone(),
-                        });
-                        Transition(self.start_refresh(context, session.clone()))
-                    }
-                }
-                c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
-                    if self.tokens_usable(&session.tokens) {
-                        if matches!(c, ApiCall::DeleteUser) {
-                            let wait = self.user_pool(
-                                context,
-                                UserPoolRequest::DeleteUser {
-                                    access_token: session.tokens.access_token.clone(),
-                                },
-                            );
-                            return Transition(State::deleting_user(session.clone(), wait, *op));
-                        }
-                        self.authorized_call(context, *op, c, &session.tokens);
-                        Handled
-                    } else {
-                        self.queue_waiter(context, *op, c);
-                        Transition(self.start_refresh(context, session.clone()))
-                    }
-                }
-                ApiCall::ReleaseSignInWait => {
-                    Core::reply(context, *op, Ok(Answer::Done));
-                    Handled
-                }
-                _ => Super,
-            },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Got => self.persist_session(context, session),
-                    IdentityOutcome::Rejected => {
-                        self.identity_failed(
-                            context,
-                            AuthError::Service {
-                                code: "NotAuthorized".into(),
-                                message: "the identity pool refused the user pool's id token"
-                                    .into(),
-                            },
-                        );
-                    }
-                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
-                }
-                Handled
-            }
-            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
-                if let Some(p) = self.pending.remove(effect_id) {
-                    if self.finish_call(context, p, result) {
-                        self.persist_session(context, session);
-                    }
-                }
-                Handled
-            }
-            Event::TimerFired {
-                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } if self.identity.identity_id.is_some() => {
-                if self.tokens_usable(&session.tokens) {
-                    let logins = user_pool_logins(self, &session.tokens);
-                    self.start_identity_fetch(context, logins, None);
-                }
-                Handled
-            }
-            _ => Super,
-        }
+        self.on_signed_in(session, context, event)
     }
 
     #[state(superstate = "signed_in")]
@@ -607,7 +491,7 @@ impl Core {
                 call: ApiCall::FetchTokens { force_refresh },
             } => {
                 if !force_refresh && self.tokens_fresh(&session.tokens) {
-                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
                     return Handled;
                 }
                 self.queue_waiter(
@@ -677,7 +561,7 @@ impl Core {
                 call: call @ ApiCall::FetchTokens { force_refresh },
             } => {
                 if !force_refresh && self.tokens_usable(&session.tokens) {
-                    Core::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(context, *op, Ok(Answer::Tokens(session.tokens.clone())));
                     return Handled;
                 }
                 // A caller asking is a good moment to try again.
@@ -707,15 +591,15 @@ impl Core {
         match &event.event {
             Event::Completed { effect_id, result } if effect_id == wait => match result {
                 EffectResult::UserPool(Ok(_)) => {
-                    Core::reply(context, *op, Ok(Answer::Done));
+                    Shared::reply(context, *op, Ok(Answer::Done));
                     Transition(self.end_session(context))
                 }
                 EffectResult::UserPool(Err(e)) => {
-                    Core::reply(context, *op, Err(AuthError::from(e)));
+                    Shared::reply(context, *op, Err(AuthError::from(e)));
                     Transition(State::fresh(session.clone()))
                 }
                 _ => {
-                    Core::reply(
+                    Shared::reply(
                         context,
                         *op,
                         Err(AuthError::UnexpectedResponse {
@@ -734,7 +618,7 @@ impl Core {
                 } else {
                     Err(AuthError::invalid_state("tokens", "deleting the user"))
                 };
-                Core::reply(context, *new_op, result);
+                Shared::reply(context, *new_op, result);
                 Handled
             }
             _ => Super,
@@ -777,7 +661,7 @@ impl Core {
             }
             ApiCall::SignOut(_) => Transition(self.sign_out_locally(context, *op)),
             c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
-                Core::reply(context, *op, Err(AuthError::SessionExpired));
+                Shared::reply(context, *op, Err(AuthError::SessionExpired));
                 Handled
             }
             _ => Super,
@@ -793,51 +677,7 @@ impl Core {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Pending => Handled,
-                    IdentityOutcome::Got => {
-                        let federation = fed.federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federated(federation))
-                    }
-                    IdentityOutcome::Rejected => {
-                        self.identity_failed(context, AuthError::FederationExpired);
-                        Transition(self.federation_origin(fed))
-                    }
-                    IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
-                }
-            }
-            Event::Command { op, call } => match call {
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    self.queue_waiter(context, *op, call);
-                    Handled
-                }
-                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
-                }
-                c if is_sign_in_call(c) => {
-                    Core::reply(
-                        context,
-                        *op,
-                        Err(AuthError::invalid_state(
-                            c.name(),
-                            "a federated sign-in is in progress",
-                        )),
-                    );
-                    Handled
-                }
-                _ => Super,
-            },
-            _ => Super,
-        }
+        self.on_federating(fed, context, event)
     }
 
     #[state(superstate = "any")]
@@ -847,72 +687,7 @@ impl Core {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Command { op, call } => match call {
-                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                    let logins = federation_logins(federation);
-                    let role = federation.custom_role_arn.clone();
-                    self.credentials_call(context, *op, call, logins, role);
-                    Handled
-                }
-                ApiCall::FederatedSignIn { .. } => {
-                    let replacing = Replacing::Active(federation.clone());
-                    self.begin_federation(context, *op, call, replacing)
-                }
-                ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
-                }
-                ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
-                    Core::reply(
-                        context,
-                        *op,
-                        Err(AuthError::invalid_state(
-                            call.name(),
-                            "federated: call clear_federation first",
-                        )),
-                    );
-                    Handled
-                }
-                _ => Super,
-            },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Got => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Handled
-                    }
-                    IdentityOutcome::Rejected => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                federation_invalid: true,
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federation_expired(federation))
-                    }
-                    IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
-                }
-            }
-            Event::TimerFired {
-                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } => {
-                let logins = federation_logins(federation);
-                let role = federation.custom_role_arn.clone();
-                self.start_identity_fetch(context, logins, role);
-                Handled
-            }
-            _ => Super,
-        }
+        self.on_federated(federation, context, event)
     }
 
     /// signedOutFederatedTokensInvalid: credential callers wait for a new token.
@@ -955,245 +730,6 @@ impl Core {
         context: &mut Outbox,
         event: &Input,
     ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if *effect_id == plan.wait => {
-                let err = match result {
-                    EffectResult::UserPool(Ok(_)) => None,
-                    EffectResult::UserPool(Err(e)) => Some(AuthError::from(e)),
-                    _ => Some(AuthError::UnexpectedResponse {
-                        message: "a result of the wrong kind".into(),
-                    }),
-                };
-                let mut plan = plan.clone();
-                if plan.global_step {
-                    plan.report.global_sign_out_error = err;
-                } else {
-                    plan.report.revoke_token_error = err;
-                }
-                let step = if plan.global_step {
-                    SignOutStep::AfterGlobal
-                } else {
-                    SignOutStep::AfterRevoke
-                };
-                Transition(self.continue_sign_out(context, plan, step))
-            }
-            Event::Command {
-                op,
-                call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
-            } => {
-                Core::reply(context, *op, Err(AuthError::SignedOut));
-                Handled
-            }
-            _ => Super,
-        }
-    }
-}
-
-impl Core {
-    fn before_dispatch(
-        &mut self,
-        _state: StateOrSuperstate<'_, State, Superstate<'_>>,
-        event: &Input,
-    ) {
-        self.now = event.at;
-    }
-
-    fn after_transition(&mut self, _source: &State, target: &State, _context: &mut Outbox) {
-        self.state_label = target.label();
-    }
-
-    pub(crate) fn guest_allowed(&self) -> bool {
-        self.config
-            .identity_pool
-            .as_ref()
-            .is_some_and(|p| p.allow_guest)
-    }
-
-    /// Queues a call until tokens or credentials can be served. A credentials call without an
-    /// identity pool could never be served, so it is answered at once.
-    fn queue_waiter(&mut self, out: &mut Outbox, op: OperationId, call: &ApiCall) {
-        let w = Waiter {
-            op,
-            call: call.clone(),
-        };
-        match call {
-            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId
-                if self.config.identity_pool.is_none() =>
-            {
-                Core::reply(
-                    out,
-                    op,
-                    Err(AuthError::NotConfigured {
-                        what: "an identity pool".into(),
-                    }),
-                );
-            }
-            ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                self.credential_waiters.push(w);
-            }
-            _ => self.token_waiters.push(w),
-        }
-    }
-
-    fn release_waiters(&mut self, out: &mut Outbox, op: OperationId) {
-        self.fail_waiters(out, &AuthError::SignInWaitReleased);
-        Core::reply(out, op, Ok(Answer::Done));
-    }
-
-    /// The state a failed sign-in returns to. Credential callers that waited for the sign-in
-    /// to end are served as a guest (or told nobody is signed in); token callers of an expired
-    /// session keep waiting for the next sign-in.
-    fn return_to_origin(&mut self, out: &mut Outbox, origin: &Origin) -> State {
-        match origin {
-            Origin::SignedOut => {
-                if !self.credential_waiters.is_empty() {
-                    if self.guest_allowed() {
-                        self.start_identity_fetch(out, Default::default(), None);
-                    } else {
-                        let waiters = std::mem::take(&mut self.credential_waiters);
-                        Core::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
-                    }
-                }
-                State::signed_out()
-            }
-            Origin::SessionExpired { username } => State::session_expired(username.clone()),
-        }
-    }
-
-    /// Starts a sign-in (password flows or the hosted UI) from `origin`.
-    fn begin_sign_in(
-        &mut self,
-        out: &mut Outbox,
-        op: OperationId,
-        call: &ApiCall,
-        origin: Origin,
-    ) -> Outcome<State> {
-        match call {
-            ApiCall::SignIn {
-                username,
-                password,
-                flow,
-                preferred_challenge,
-                client_metadata,
-            } => {
-                let auth_flow = flow.unwrap_or_else(|| {
-                    self.config
-                        .user_pool
-                        .as_ref()
-                        .map(|p| p.auth_flow)
-                        .unwrap_or_default()
-                });
-                let mut flow = SignInFlow::new(
-                    op,
-                    username.clone(),
-                    password.clone(),
-                    auth_flow,
-                    preferred_challenge.clone(),
-                    client_metadata.clone(),
-                    origin,
-                );
-                let next = self.start_sign_in(out, &mut flow);
-                self.after_sign_in_step(out, flow, next)
-            }
-            ApiCall::SignInWithWebUi {
-                identity_provider,
-                scopes,
-            } => match self.start_web(identity_provider.as_deref(), scopes, origin.clone()) {
-                Ok((web, url)) => {
-                    // Fire and forget: nothing waits for the browser.
-                    self.effect(out, Effect::OpenUrl { url: url.clone() });
-                    Core::reply(out, op, Ok(Answer::OpenUrl { url }));
-                    Transition(State::awaiting_web_redirect(web))
-                }
-                Err(e) => {
-                    Core::reply(out, op, Err(e));
-                    Transition(self.return_to_origin(out, &origin))
-                }
-            },
-            _ => Super,
-        }
-    }
-
-    fn on_sign_in_wait(
-        &mut self,
-        flow: &mut SignInFlow,
-        wait: EffectId,
-        out: &mut Outbox,
-        event: &Input,
-    ) -> Outcome<State> {
-        match &event.event {
-            Event::Completed { effect_id, result } if *effect_id == wait => {
-                let mut flow = flow.clone();
-                let next = self.sign_in_result(out, &mut flow, result);
-                self.after_sign_in_step(out, flow, next)
-            }
-            _ => Super,
-        }
-    }
-
-    /// Turns the flow's next step into a transition.
-    fn after_sign_in_step(
-        &mut self,
-        out: &mut Outbox,
-        flow: SignInFlow,
-        next: Next,
-    ) -> Outcome<State> {
-        match next {
-            Next::Wait(wait) => Transition(match flow.waiting_for {
-                Some(WaitFor::Initiate) => State::initiating_auth(flow, wait),
-                Some(WaitFor::Auth | WaitFor::Associate | WaitFor::VerifyTotp) => {
-                    State::responding_to_challenge(flow, wait)
-                }
-                Some(WaitFor::ConfirmDevice { .. }) => State::confirming_device(flow, wait),
-                _ => State::computing_srp(flow, wait),
-            }),
-            Next::AwaitAnswer => Transition(State::awaiting_challenge_answer(flow)),
-            Next::Complete(tokens) => {
-                Transition(self.complete_sign_in(out, flow.op, tokens, flow.hosted_ui))
-            }
-            Next::Fail => Transition(self.return_to_origin(out, &flow.origin)),
-        }
-    }
-}
-
-fn cancel_flow_op(out: &mut Outbox, op: Option<OperationId>) {
-    cancel_with(
-        out,
-        op,
-        AuthError::Cancelled {
-            reason: "a newer call replaced this sign-in".into(),
-        },
-    );
-}
-
-fn cancel_with(out: &mut Outbox, op: Option<OperationId>, err: AuthError) {
-    if let Some(op) = op {
-        Core::reply(out, op, Err(err));
-    }
-}
-
-impl State {
-    /// A short name for the state, for traces and error messages.
-    pub fn label(&self) -> &'static str {
-        match self {
-            State::Restoring {} => "restoring",
-            State::SignedOut {} => "signed out",
-            State::ComputingSrp { .. } => "signing in (computing SRP)",
-            State::InitiatingAuth { .. } => "signing in (initiating auth)",
-            State::RespondingToChallenge { .. } => "signing in (responding to a challenge)",
-            State::AwaitingChallengeAnswer { .. } => "signing in (awaiting a challenge answer)",
-            State::ConfirmingDevice { .. } => "signing in (confirming the device)",
-            State::AwaitingWebRedirect { .. } => "awaiting the hosted UI redirect",
-            State::ExchangingCode { .. } => "exchanging the hosted UI code",
-            State::Fresh { .. } => "signed in",
-            State::Refreshing { .. } => "signed in (refreshing tokens)",
-            State::Stale { .. } => "signed in (tokens stale, retrying)",
-            State::DeletingUser { .. } => "deleting the user",
-            State::SessionExpired { .. } => "signed out (session expired)",
-            State::Federating { .. } => "federating",
-            State::Federated { .. } => "federated",
-            State::FederationExpired { .. } => "federated (token expired)",
-            State::SigningOut { .. } => "signing out",
-        }
+        self.on_signing_out(plan, context, event)
     }
 }

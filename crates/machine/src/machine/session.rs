@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Core {
+impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
         self.devices = session.devices;
         self.identity = session.identity;
@@ -41,7 +41,7 @@ impl Core {
         hosted_ui: bool,
     ) -> State {
         if let Some(op) = op {
-            Core::reply(
+            Shared::reply(
                 out,
                 op,
                 Ok(Answer::SignIn {
@@ -67,10 +67,10 @@ impl Core {
         for w in std::mem::take(&mut self.token_waiters) {
             match &w.call {
                 ApiCall::FetchTokens { .. } => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
                 }
                 ApiCall::DeleteUser if deletion.is_none() => deletion = Some(w.op),
-                ApiCall::DeleteUser => Core::reply(
+                ApiCall::DeleteUser => Shared::reply(
                     out,
                     w.op,
                     Err(AuthError::invalid_state("delete_user", "deleting the user")),
@@ -109,7 +109,7 @@ impl Core {
 
     /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
     pub(super) fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
-        Core::cancel_timer(out, TimerKind::RetryTokens);
+        Shared::cancel_timer(out, TimerKind::RetryTokens);
         match refresh_request(self, &session.tokens) {
             Some(request) => {
                 let wait = self.user_pool(out, request);
@@ -188,7 +188,7 @@ impl Core {
     ) -> State {
         let delay = self.backoff_ms(self.token_retry_attempt);
         self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
-        Core::set_timer(
+        Shared::set_timer(
             out,
             TimerKind::RetryTokens,
             self.now.mono_ms.saturating_add(delay),
@@ -200,12 +200,12 @@ impl Core {
                 ApiCall::FetchTokens {
                     force_refresh: false,
                 } if usable => {
-                    Core::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
+                    Shared::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
                 }
                 call if usable && is_authorized_call(call) => {
                     self.authorized_call(out, w.op, call, &session.tokens);
                 }
-                _ => Core::reply(out, w.op, Err(err.clone())),
+                _ => Shared::reply(out, w.op, Err(err.clone())),
             }
         }
         if usable && !self.credential_waiters.is_empty() {
@@ -213,7 +213,7 @@ impl Core {
             self.start_identity_fetch(out, logins, None);
         } else {
             let creds = std::mem::take(&mut self.credential_waiters);
-            Core::answer_all(out, creds, |_| Err(err.clone()));
+            Shared::answer_all(out, creds, |_| Err(err.clone()));
         }
         State::stale(session.clone())
     }
@@ -225,13 +225,13 @@ impl Core {
             if matches!(w.call, ApiCall::FetchTokens { .. }) {
                 self.token_waiters.push(w);
             } else {
-                Core::reply(out, w.op, Err(AuthError::SessionExpired));
+                Shared::reply(out, w.op, Err(AuthError::SessionExpired));
             }
         }
         self.identity = Default::default();
         self.identity_fetch = None;
         for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
-            Core::cancel_timer(out, timer);
+            Shared::cancel_timer(out, timer);
         }
         self.persist(
             out,
@@ -243,5 +243,106 @@ impl Core {
             },
         );
         State::session_expired(session.tokens.username.clone())
+    }
+}
+
+/// A user-pool session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSession {
+    /// The tokens.
+    pub tokens: Tokens,
+    /// Signed in through the hosted UI.
+    pub hosted_ui: bool,
+}
+
+impl Shared {
+    pub(super) fn on_signed_in(
+        &mut self,
+        session: &mut UserSession,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Command { op, call } => match call {
+                c if is_sign_in_call(c) => {
+                    Shared::reply(context, *op, Err(AuthError::AlreadySignedIn));
+                    Handled
+                }
+                ApiCall::SignOut(options) => {
+                    Transition(self.begin_sign_out(context, *op, *options, session.clone()))
+                }
+                ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
+                    if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
+                        let logins = user_pool_logins(self, &session.tokens);
+                        self.credentials_call(context, *op, call, logins, None);
+                        Handled
+                    } else {
+                        self.credential_waiters.push(Waiter {
+                            op: *op,
+                            call: call.clone(),
+                        });
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                c if is_authorized_call(c) || matches!(c, ApiCall::DeleteUser) => {
+                    if self.tokens_usable(&session.tokens) {
+                        if matches!(c, ApiCall::DeleteUser) {
+                            let wait = self.user_pool(
+                                context,
+                                UserPoolRequest::DeleteUser {
+                                    access_token: session.tokens.access_token.clone(),
+                                },
+                            );
+                            return Transition(State::deleting_user(session.clone(), wait, *op));
+                        }
+                        self.authorized_call(context, *op, c, &session.tokens);
+                        Handled
+                    } else {
+                        self.queue_waiter(context, *op, c);
+                        Transition(self.start_refresh(context, session.clone()))
+                    }
+                }
+                ApiCall::ReleaseSignInWait => {
+                    Shared::reply(context, *op, Ok(Answer::Done));
+                    Handled
+                }
+                _ => Super,
+            },
+            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => self.persist_session(context, session),
+                    IdentityOutcome::Rejected => {
+                        self.identity_failed(
+                            context,
+                            AuthError::Service {
+                                code: "NotAuthorized".into(),
+                                message: "the identity pool refused the user pool's id token"
+                                    .into(),
+                            },
+                        );
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
+                }
+                Handled
+            }
+            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
+                if let Some(p) = self.pending.remove(effect_id) {
+                    if self.finish_call(context, p, result) {
+                        self.persist_session(context, session);
+                    }
+                }
+                Handled
+            }
+            Event::TimerFired {
+                timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
+            } if self.identity.identity_id.is_some() => {
+                if self.tokens_usable(&session.tokens) {
+                    let logins = user_pool_logins(self, &session.tokens);
+                    self.start_identity_fetch(context, logins, None);
+                }
+                Handled
+            }
+            _ => Super,
+        }
     }
 }

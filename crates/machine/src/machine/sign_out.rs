@@ -11,7 +11,7 @@ pub(super) enum SignOutStep {
     AfterRevoke,
 }
 
-impl Core {
+impl Shared {
     pub(super) fn begin_sign_out(
         &mut self,
         out: &mut Outbox,
@@ -73,7 +73,7 @@ impl Core {
                 Err(e) => plan.report.hosted_ui_error = Some(e),
             }
         }
-        Core::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
+        Shared::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
         self.end_session(out)
     }
 
@@ -87,7 +87,65 @@ impl Core {
 
     /// Sign-out with no user-pool session to end remotely.
     pub(super) fn sign_out_locally(&mut self, out: &mut Outbox, op: OperationId) -> State {
-        Core::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
+        Shared::reply(out, op, Ok(Answer::SignedOut(SignOutReport::default())));
         self.end_session(out)
+    }
+}
+
+/// A sign-out in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOutPlan {
+    /// The call to answer.
+    pub op: OperationId,
+    /// What was asked.
+    pub options: SignOutOptions,
+    /// The session being ended.
+    pub session: UserSession,
+    /// What went wrong remotely so far.
+    pub report: SignOutReport,
+    /// The step in flight.
+    pub wait: EffectId,
+    /// Whether the step in flight is GlobalSignOut (else RevokeToken).
+    pub global_step: bool,
+}
+
+impl Shared {
+    pub(super) fn on_signing_out(
+        &mut self,
+        plan: &mut SignOutPlan,
+        context: &mut Outbox,
+        event: &Input,
+    ) -> Outcome<State> {
+        match &event.event {
+            Event::Completed { effect_id, result } if *effect_id == plan.wait => {
+                let err = match result {
+                    EffectResult::UserPool(Ok(_)) => None,
+                    EffectResult::UserPool(Err(e)) => Some(AuthError::from(e)),
+                    _ => Some(AuthError::UnexpectedResponse {
+                        message: "a result of the wrong kind".into(),
+                    }),
+                };
+                let mut plan = plan.clone();
+                if plan.global_step {
+                    plan.report.global_sign_out_error = err;
+                } else {
+                    plan.report.revoke_token_error = err;
+                }
+                let step = if plan.global_step {
+                    SignOutStep::AfterGlobal
+                } else {
+                    SignOutStep::AfterRevoke
+                };
+                Transition(self.continue_sign_out(context, plan, step))
+            }
+            Event::Command {
+                op,
+                call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
+            } => {
+                Shared::reply(context, *op, Err(AuthError::SignedOut));
+                Handled
+            }
+            _ => Super,
+        }
     }
 }

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::core::Core;
+use super::shared::Shared;
 use super::sign_in::Origin;
 use crate::cognito::{OAuthTokenRequest, StringMap};
 use crate::config::OAuthConfig;
@@ -83,7 +83,7 @@ fn query(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
-impl Core {
+impl Shared {
     pub(crate) fn oauth_config(&self) -> Result<OAuthConfig, AuthError> {
         self.config
             .oauth

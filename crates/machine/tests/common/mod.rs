@@ -360,7 +360,7 @@ impl SrpServer {
     pub fn new(user_id: &str, password: &str) -> Self {
         let verifier =
             cognito_auth_srp::password_verifier("TestPool", user_id, password, &[9u8; 16]);
-        let eph = cognito_auth_srp::ServerEphemeral::new(&verifier, &[5u8; 128])
+        let eph = cognito_auth_srp::ServerEphemeral::new(&verifier, &[5u8; 72])
             .expect("a fixed server ephemeral is valid");
         Self { verifier, eph }
     }

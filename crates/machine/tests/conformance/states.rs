@@ -83,10 +83,11 @@ pub(crate) fn check(expected: &Value, d: &Driver) -> Result<(), String> {
 
 fn signing_in(authn: &Value, ours: &Value, label: &str) -> Result<(), String> {
     let challenge_state = &authn["SignInState"]["SignInChallengeState"];
-    let Some(flow) = ours
-        .get("AwaitingChallengeAnswer")
-        .and_then(|s| s.get("flow"))
-    else {
+    let waiting = ours.get("AwaitingChallengeAnswer");
+    let (Some(attempt), Some(step)) = (
+        waiting.and_then(|s| s.get("attempt")),
+        waiting.and_then(|s| s.get("step")),
+    ) else {
         return Err(format!(
             "expected a challenge awaiting its answer, machine is {label}"
         ));
@@ -94,7 +95,7 @@ fn signing_in(authn: &Value, ours: &Value, label: &str) -> Result<(), String> {
     let exp = &challenge_state["authChallenge"];
     let name = exp["challengeName"].as_str().unwrap_or("");
     let mut errors = Vec::new();
-    let challenge = &flow["challenge"];
+    let challenge = &step["challenge"];
     // Unit variants serialise as a string, the others as `{variant: data}`.
     let (variant, data) = match challenge {
         Value::String(s) => (Some(s.as_str()), &Value::Null),
@@ -121,13 +122,13 @@ fn signing_in(authn: &Value, ours: &Value, label: &str) -> Result<(), String> {
     let user = exp["parameters"]["USERNAME"]
         .as_str()
         .or_else(|| exp["username"].as_str());
-    if flow["username"].as_str() != user {
+    if attempt["username"].as_str() != user {
         errors.push(format!(
             "user name: expected {user:?}, got {}",
-            flow["username"]
+            attempt["username"]
         ));
     }
-    if flow["session"].as_str() != exp["session"].as_str() {
+    if step["session"].as_str() != exp["session"].as_str() {
         errors.push("Cognito session differs".into());
     }
     if errors.is_empty() {

@@ -824,7 +824,6 @@ impl Driver {
                     _ => EffectResult::UserPool(Ok(UserPoolResponse::Empty)),
                 }
             }
-            _ => EffectResult::Stored(Ok(())),
         }
     }
 

@@ -74,7 +74,7 @@ pub(crate) enum IdentityStep {
 
 /// Shared storage of the statig machine.
 #[derive(Debug)]
-pub(crate) struct Core {
+pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) rng: Drbg,
     pub(crate) now: Timestamp,
@@ -100,7 +100,7 @@ pub(crate) struct Core {
     pub(crate) state_label: &'static str,
 }
 
-impl Core {
+impl Shared {
     pub(crate) fn new(config: Config, seed: &[u8; 32]) -> Self {
         Self {
             config,
