@@ -16,9 +16,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::core::Emulator;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::{FaultKind, FaultRule, Faults};
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 /// Why the server could not start.
