@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::identity as idp;
 use crate::jwt::TokenSigner;
 use crate::params::Params;
-use crate::state::Emulator;
+use crate::state::{Emulator, ServedRequest, MAX_SERVED_REQUESTS};
 use crate::time::UnixMillis;
 use crate::user_pool::{account, admin, auth, devices, signup};
 
@@ -70,12 +70,27 @@ impl Emulator {
     ) -> ApiResult<Unsigned> {
         self.pending.clear();
         let response = self.dispatch(target, body, now);
+        self.record(target, body, response.as_ref().err(), now);
         let pending = std::mem::take(&mut self.pending);
         response.map(|response| Unsigned {
             response,
             pending,
             signer: self.signer.clone(),
         })
+    }
+
+    fn record(&mut self, target: &str, body: &Value, error: Option<&ApiError>, now: UnixMillis) {
+        let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
+        if self.served.len() >= MAX_SERVED_REQUESTS {
+            self.served.drain(..MAX_SERVED_REQUESTS / 10);
+        }
+        self.served.push(ServedRequest {
+            operation: target.rsplit('.').next().unwrap_or_default().to_owned(),
+            auth_flow: field("AuthFlow"),
+            client_id: field("ClientId"),
+            result: error.map_or("ok", |e| e.kind.name()).to_owned(),
+            at_ms: now.0,
+        });
     }
 
     fn dispatch(&mut self, target: &str, body: &Value, now: UnixMillis) -> ApiResult<Value> {

@@ -64,5 +64,6 @@ pub use crate::model::CodePurpose;
 pub use crate::seed::{example_seed, SeedError};
 pub use crate::state::{
     default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage,
+    ServedRequest,
 };
 pub use crate::time::{parse_srp_timestamp, srp_timestamp, UnixMillis};

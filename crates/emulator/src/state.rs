@@ -111,6 +111,27 @@ impl std::fmt::Debug for OutboxMessage {
     }
 }
 
+/// One operation the emulator answered, as `GET /_emulator/requests` lists it: enough for a test
+/// to assert, for example, that exactly one refresh happened. It holds no secret: no user name,
+/// password, code or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedRequest {
+    /// The operation, such as `InitiateAuth` (the `X-Amz-Target` without its service prefix).
+    pub operation: String,
+    /// The request's `AuthFlow`, for `InitiateAuth` and `AdminInitiateAuth`.
+    pub auth_flow: Option<String>,
+    /// The request's `ClientId`, if it names one.
+    pub client_id: Option<String>,
+    /// `ok`, or the error's `__type` (such as `NotAuthorizedException`).
+    pub result: String,
+    /// When it was answered, in epoch milliseconds of the emulator's clock.
+    pub at_ms: u64,
+}
+
+/// How many served requests are kept; older ones are dropped so a long-running server does not
+/// grow without bound.
+pub(crate) const MAX_SERVED_REQUESTS: usize = 10_000;
+
 /// A faithful in-memory Cognito (user pools and identity pools) with injected time and seeded
 /// randomness. Every operation goes through [`Emulator::handle`].
 pub struct Emulator {
@@ -125,6 +146,8 @@ pub struct Emulator {
     pub(crate) sessions: BTreeMap<String, AuthSession>,
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
     pub(crate) outbox: Vec<OutboxMessage>,
+    /// What `handle` answered, oldest first (at most [`MAX_SERVED_REQUESTS`]).
+    pub(crate) served: Vec<ServedRequest>,
     pub(crate) external_verifier: ExternalVerifier,
     /// Tokens of the current answer whose signatures are still to be computed.
     pub(crate) pending: Vec<(String, Map<String, Value>)>,
@@ -165,6 +188,7 @@ impl Emulator {
             sessions: BTreeMap::new(),
             identity_pools: BTreeMap::new(),
             outbox: Vec::new(),
+            served: Vec::new(),
             external_verifier,
             pending: Vec::new(),
             requests_since_sweep: 0,
@@ -188,6 +212,16 @@ impl Emulator {
     /// Empties the outbox.
     pub fn clear_outbox(&mut self) {
         self.outbox.clear();
+    }
+
+    /// The operations answered so far, oldest first (the last [`MAX_SERVED_REQUESTS`]).
+    pub fn served_requests(&self) -> &[ServedRequest] {
+        &self.served
+    }
+
+    /// Forgets the operations answered so far.
+    pub fn clear_served_requests(&mut self) {
+        self.served.clear();
     }
 
     /// The most recent code delivered to `username` (in any pool) for `purpose`.
