@@ -452,3 +452,67 @@ fn a_loopback_server_refuses_other_host_names() {
         assert_eq!(status, 400, "{host}: {head}");
     }
 }
+
+#[test]
+fn client_supplied_numbers_out_of_range_are_refused_not_overflowed() {
+    let server = seeded();
+    let (_, pools) = api(&server, "ListUserPools", json!({"MaxResults": 10}));
+    let pool = pools["UserPools"][0]["Id"].as_str().unwrap().to_owned();
+    let client = |extra: Value| {
+        let mut body = json!({"UserPoolId": pool, "ClientName": "numbers"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        api(&server, "CreateUserPoolClient", body)
+    };
+    for bad in [
+        json!({"AccessTokenValidity": i64::MAX, "TokenValidityUnits": {"AccessToken": "days"}}),
+        json!({"IdTokenValidity": i64::MAX}),
+        json!({"RefreshTokenValidity": i64::MAX}),
+        json!({"RefreshTokenValidity": -1}),
+        json!({"AccessTokenValidity": 4, "TokenValidityUnits": {"AccessToken": "minutes"}}),
+        json!({"AccessTokenValidity": 25}),
+        json!({"RefreshTokenValidity": 3651}),
+        json!({"AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "weeks"}}),
+    ] {
+        let (status, body) = client(bad.clone());
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["__type"], "InvalidParameterException", "{bad}: {body}");
+    }
+    for good in [
+        json!({"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}}),
+        json!({"IdTokenValidity": 24}),
+        json!({"RefreshTokenValidity": 3650}),
+        json!({"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}}),
+    ] {
+        let (status, body) = client(good.clone());
+        assert_eq!(status, 200, "{good}: {body}");
+    }
+}
+
+#[test]
+fn an_absurd_srp_timestamp_is_a_parameter_error() {
+    let server = seeded();
+    for year in ["9223372036854775807", "-9223372036854775808", "99999999999"] {
+        // A fresh exchange each time: a refused answer spends its session.
+        let (status, challenge) = api(
+            &server,
+            "InitiateAuth",
+            json!({"ClientId": CLIENT, "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": "alice", "SRP_A": "02"}}),
+        );
+        assert_eq!(status, 200, "{challenge}");
+        let block = challenge["ChallengeParameters"]["SECRET_BLOCK"].clone();
+        let (status, body) = api(
+            &server,
+            "RespondToAuthChallenge",
+            json!({"ClientId": CLIENT, "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeResponses": {"USERNAME": "alice", "PASSWORD_CLAIM_SECRET_BLOCK": block,
+                    "PASSWORD_CLAIM_SIGNATURE": "AAAA",
+                    "TIMESTAMP": format!("Mon Nov 23 15:32:12 UTC {year}")}}),
+        );
+        assert_eq!(status, 400, "{year}: {body}");
+        assert_eq!(body["__type"], "InvalidParameterException", "{body}");
+        assert_eq!(body["message"], "TIMESTAMP is not in the expected format");
+    }
+}

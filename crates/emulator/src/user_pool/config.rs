@@ -134,13 +134,51 @@ fn custom_rules(p: Params<'_>) -> CustomAuthRules {
     }
 }
 
-fn unit_secs(unit: Option<&str>, default_unit: &str) -> u64 {
-    match unit.unwrap_or(default_unit) {
+/// Cognito's bounds on token lifetimes, in seconds: access and id tokens five minutes to a day,
+/// refresh tokens an hour to ten years.
+const ACCESS_ID_RANGE_S: std::ops::RangeInclusive<u64> = 300..=86_400;
+const REFRESH_RANGE_S: std::ops::RangeInclusive<u64> = 3_600..=3_650 * 86_400;
+
+/// A token lifetime in seconds: `name` counted in its `TokenValidityUnits` unit (`unit_key`,
+/// `default_unit` when absent), or `default_s` when the request does not set it. Values out of
+/// Cognito's range, including any that would overflow, are refused.
+fn validity_s(
+    p: Params<'_>,
+    name: &str,
+    unit_key: &str,
+    default_unit: &str,
+    default_s: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> ApiResult<u64> {
+    let Some(n) = p.opt_i64(name) else {
+        return Ok(default_s);
+    };
+    let unit = p
+        .opt_obj("TokenValidityUnits")
+        .and_then(|u| u.opt_str(unit_key))
+        .unwrap_or(default_unit);
+    let unit_s: u64 = match unit {
         "seconds" => 1,
         "minutes" => 60,
         "hours" => 3600,
-        _ => 86_400,
-    }
+        "days" => 86_400,
+        other => {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid TokenValidityUnits.{unit_key}: {other}"
+            )))
+        }
+    };
+    u64::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_mul(unit_s))
+        .filter(|s| range.contains(s))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "{name} {n} {unit} is outside the allowed range of {} to {} seconds",
+                range.start(),
+                range.end()
+            ))
+        })
 }
 
 /// Builds a client from a `CreateUserPoolClient` request.
@@ -150,17 +188,30 @@ pub(crate) fn build_client(
     secret: Option<Hidden<String>>,
     p: Params<'_>,
 ) -> ApiResult<AppClient> {
-    let units = p.opt_obj("TokenValidityUnits");
-    let unit = |k: &str, d: &str| unit_secs(units.and_then(|u| u.opt_str(k)), d);
-    let access = p
-        .opt_i64("AccessTokenValidity")
-        .map_or(3600, |n| n.max(1) as u64 * unit("AccessToken", "hours"));
-    let id_s = p
-        .opt_i64("IdTokenValidity")
-        .map_or(3600, |n| n.max(1) as u64 * unit("IdToken", "hours"));
-    let refresh = p.opt_i64("RefreshTokenValidity").map_or(30 * 86_400, |n| {
-        n.max(1) as u64 * unit("RefreshToken", "days")
-    });
+    let access = validity_s(
+        p,
+        "AccessTokenValidity",
+        "AccessToken",
+        "hours",
+        3600,
+        ACCESS_ID_RANGE_S,
+    )?;
+    let id_s = validity_s(
+        p,
+        "IdTokenValidity",
+        "IdToken",
+        "hours",
+        3600,
+        ACCESS_ID_RANGE_S,
+    )?;
+    let refresh = validity_s(
+        p,
+        "RefreshTokenValidity",
+        "RefreshToken",
+        "days",
+        30 * 86_400,
+        REFRESH_RANGE_S,
+    )?;
     let flows = p.string_list("ExplicitAuthFlows").unwrap_or_default();
     for f in &flows {
         const KNOWN: &[&str] = &[
