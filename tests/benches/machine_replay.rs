@@ -120,7 +120,6 @@ fn kind(input: &Input) -> String {
         }
         Event::TimerFired { timer } => format!("TimerFired::{timer:?}"),
         Event::Connectivity { .. } => "Connectivity".to_owned(),
-        _ => "other".to_owned(),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! 1. a sans-IO core, [`Emulator`], whose [`Emulator::handle`] answers one AWS JSON 1.1
 //!    operation at an instant the caller supplies, with all randomness drawn from a seed;
-//! 2. an HTTP server ([`http::serve`] and the `cognito-auth-emulator` binary) speaking the real
+//! 2. an HTTP server (`http::serve`, behind the default `server` feature, and the
+//!    `cognito-auth-emulator` binary) speaking the real
 //!    protocol (`X-Amz-Target: AWSCognitoIdentityProviderService.*` / `AWSCognitoIdentityService.*`),
 //!    so the AWS SDKs, boto3 and amazon-cognito-identity-js work against it unchanged.
 //!
@@ -39,7 +40,7 @@
 //! assert_eq!(wrong.kind.name(), "NotAuthorizedException");
 //! ```
 
-mod core;
+mod dispatch;
 mod error;
 mod identity;
 mod jwt;
@@ -47,19 +48,22 @@ mod model;
 mod params;
 mod seed;
 mod srp_glue;
+mod state;
 mod time;
 pub mod totp;
 mod user_pool;
 
 pub mod faults;
+#[cfg(feature = "server")]
 pub mod http;
 
-pub use crate::core::{
-    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage, Unsigned,
-    IDENTITY_PREFIX, USER_POOL_PREFIX,
-};
+pub use crate::dispatch::{Unsigned, IDENTITY_PREFIX, USER_POOL_PREFIX};
 pub use crate::error::{ApiError, ApiResult, ErrorKind};
 pub use crate::jwt::{decode_unverified, JwtError, TokenSigner};
 pub use crate::model::CodePurpose;
 pub use crate::seed::{example_seed, SeedError};
+pub use crate::state::{
+    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage,
+    ServedRequest,
+};
 pub use crate::time::{parse_srp_timestamp, srp_timestamp, UnixMillis};
