@@ -36,6 +36,7 @@ pub mod event_log;
 pub use event_log::replay;
 pub mod exec;
 pub mod store;
+pub mod web_ui;
 
 pub use auth::{
     Auth, AuthBuilder, BuildError, Error, FederatedSignInOptions, IdentityCredentials,
