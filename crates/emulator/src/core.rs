@@ -127,6 +127,8 @@ pub struct Emulator {
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
     pub(crate) outbox: Vec<OutboxMessage>,
     pub(crate) external_verifier: ExternalVerifier,
+    /// The hosted UI: domains, authorization codes, browser sessions.
+    pub(crate) oauth: crate::oauth::OAuthState,
     /// Tokens of the current answer whose signatures are still to be computed.
     pending: Vec<(String, Map<String, Value>)>,
     requests_since_sweep: u32,
@@ -207,6 +209,7 @@ impl Emulator {
             identity_pools: BTreeMap::new(),
             outbox: Vec::new(),
             external_verifier,
+            oauth: Default::default(),
             pending: Vec::new(),
             requests_since_sweep: 0,
         })
@@ -261,6 +264,12 @@ impl Emulator {
         let placeholder = format!("\u{0}unsigned-token-{}", self.pending.len());
         self.pending.push((placeholder.clone(), claims));
         placeholder
+    }
+
+    /// Takes the tokens queued by [`Emulator::sign_later`] outside [`Emulator::handle_unsigned`]
+    /// (the hosted UI signs its own answers).
+    pub(crate) fn take_pending_tokens(&mut self) -> Vec<(String, Map<String, Value>)> {
+        std::mem::take(&mut self.pending)
     }
 
     /// Every message delivered so far, oldest first.

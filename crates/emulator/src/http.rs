@@ -221,6 +221,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/_emulator/seed", post(seed))
+        .merge(crate::oauth::server::routes())
         .layer(axum::middleware::from_fn(cors))
         .with_state(shared)
 }

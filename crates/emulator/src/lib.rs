@@ -45,6 +45,7 @@ mod error;
 mod identity;
 mod jwt;
 mod model;
+mod oauth;
 mod params;
 mod seed;
 mod srp_glue;
@@ -63,5 +64,6 @@ pub use crate::core::{
 pub use crate::error::{ApiError, ApiResult, ErrorKind};
 pub use crate::jwt::{decode_unverified, JwtError, TokenSigner};
 pub use crate::model::CodePurpose;
+pub use crate::oauth::{WebRequest, WebResponse};
 pub use crate::seed::{example_seed, SeedError};
 pub use crate::time::{parse_srp_timestamp, srp_timestamp, UnixMillis};

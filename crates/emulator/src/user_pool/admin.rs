@@ -236,6 +236,7 @@ pub(crate) fn build_client(
     secret: Option<Hidden<String>>,
     p: Params<'_>,
 ) -> ApiResult<AppClient> {
+    crate::oauth::check_client_settings(p)?;
     let units = p.opt_obj("TokenValidityUnits");
     let unit = |k: &str, d: &str| unit_secs(units.and_then(|u| u.opt_str(k)), d);
     let access = p

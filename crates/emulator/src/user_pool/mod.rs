@@ -17,6 +17,7 @@ use crate::params::Params;
 use crate::time::UnixMillis;
 
 pub(crate) use admin::{apply_mfa_preference, build_client, build_pool, new_user};
+pub(crate) use auth::issue_tokens;
 
 pub(crate) fn dispatch(
     emu: &mut Emulator,
@@ -75,7 +76,8 @@ pub(crate) fn dispatch(
         "GetDevice" => devices::get_device(emu, p, now),
         "ForgetDevice" => devices::forget_device(emu, p, now),
         "AdminListDevices" => devices::admin_list_devices(emu, p),
-        _ => Err(unknown_operation(&format!("{USER_POOL_PREFIX}{op}"))),
+        _ => crate::oauth::domain_operation(emu, op, p)
+            .unwrap_or_else(|| Err(unknown_operation(&format!("{USER_POOL_PREFIX}{op}")))),
     }
 }
 
