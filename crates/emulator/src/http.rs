@@ -16,9 +16,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::core::Emulator;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::{FaultKind, FaultRule, Faults};
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 /// Why the server could not start.
@@ -215,6 +215,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
         .route("/_emulator/outbox", get(outbox).delete(clear_outbox))
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/clock", get(clock).post(set_clock))
         .route(
             "/_emulator/faults",
@@ -371,6 +372,16 @@ async fn outbox(
 
 async fn clear_outbox(State(shared): State<Arc<Shared>>) -> Response {
     shared.with(Emulator::clear_outbox);
+    axum::Json(json!({})).into_response()
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    let served = shared.with(|e| serde_json::to_value(e.served_requests()).unwrap_or_default());
+    axum::Json(json!({ "requests": served })).into_response()
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> Response {
+    shared.with(Emulator::clear_served_requests);
     axum::Json(json!({})).into_response()
 }
 

@@ -292,3 +292,69 @@ fn browsers_get_cors_preflight_answers() {
         "{head}"
     );
 }
+
+#[test]
+fn requests_endpoint_lists_served_operations_in_order_and_clears() {
+    let server = seeded();
+    let signin = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!"}});
+    let (status, tokens) = api(&server, "InitiateAuth", signin);
+    assert_eq!(status, 200);
+    let refresh_token = tokens["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = |token: &str| {
+        json!({"ClientId": CLIENT, "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": token}})
+    };
+    assert_eq!(api(&server, "InitiateAuth", refresh(&refresh_token)).0, 200);
+    assert_eq!(api(&server, "InitiateAuth", refresh("not-a-token")).0, 400);
+
+    let list = |server: &BackgroundServer| -> Value {
+        let (status, _, body) = request(server, "GET", "/_emulator/requests", None, "").unwrap();
+        assert_eq!(status, 200);
+        serde_json::from_str(&body).unwrap()
+    };
+    let served = list(&server)["requests"].as_array().unwrap().clone();
+    let summary: Vec<(String, String, String)> = served
+        .iter()
+        .map(|r| {
+            assert_eq!(r["client_id"], CLIENT);
+            assert!(r["at_ms"].is_u64());
+            (
+                r["operation"].as_str().unwrap().to_owned(),
+                r["auth_flow"].as_str().unwrap().to_owned(),
+                r["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let row = |flow: &str, result: &str| {
+        (
+            "InitiateAuth".to_owned(),
+            flow.to_owned(),
+            result.to_owned(),
+        )
+    };
+    assert_eq!(
+        summary,
+        vec![
+            row("USER_PASSWORD_AUTH", "ok"),
+            row("REFRESH_TOKEN_AUTH", "ok"),
+            row("REFRESH_TOKEN_AUTH", "NotAuthorizedException"),
+        ]
+    );
+    let body = serde_json::to_string(&served).unwrap();
+    assert!(
+        !body.contains(&refresh_token),
+        "the log must not hold tokens"
+    );
+    assert!(
+        !body.contains("Passw0rd!"),
+        "the log must not hold passwords"
+    );
+
+    let (status, _, _) = request(&server, "DELETE", "/_emulator/requests", None, "").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(list(&server)["requests"], json!([]));
+}

@@ -11,10 +11,12 @@ use super::{
     param, with_query, AuthCode, LoginSession, WebRequest, WebResponse, CODE_LIFETIME_S,
     CSRF_COOKIE, SESSION_COOKIE, SESSION_LIFETIME_S,
 };
-use crate::core::{Emulator, ALNUM};
 use crate::model::{MfaConfig, UserStatus};
+use crate::state::{Emulator, ALNUM};
 use crate::time::UnixMillis;
-use crate::user_pool::{client, enabled_mfas, password_matches, pool, pool_of_client, user_key};
+use crate::user_pool::lookup::{client, pool, pool_of_client, user_key};
+use crate::user_pool::passwords::password_matches;
+use crate::user_pool::users::enabled_mfas;
 
 /// A checked authorization request.
 #[derive(Debug, Clone)]

@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::core::Emulator;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
+use crate::state::Emulator;
 
 /// Answers the domain operations; `None` for any other operation.
 pub(crate) fn domain_operation(
@@ -52,7 +52,7 @@ fn check_prefix(domain: &str, custom: bool) -> ApiResult<()> {
 fn create(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let domain = p.str("Domain")?.to_owned();
     let pool_id = p.str("UserPoolId")?.to_owned();
-    crate::user_pool::pool(emu, &pool_id)?;
+    crate::user_pool::lookup::pool(emu, &pool_id)?;
     let custom = p.opt_obj("CustomDomainConfig").is_some();
     check_prefix(&domain, custom)?;
     if emu.oauth.domains.contains_key(&domain) {

@@ -25,7 +25,7 @@ pub(crate) mod server;
 
 use std::collections::BTreeMap;
 
-use crate::core::Emulator;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 pub(crate) use client::check_client_settings;

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::{WebRequest, WebResponse};
-use crate::core::{Emulator, EmulatorConfig, USER_POOL_PREFIX};
+use crate::dispatch::USER_POOL_PREFIX;
+use crate::state::{Emulator, EmulatorConfig};
 use crate::time::UnixMillis;
 
 const NOW: UnixMillis = UnixMillis(1_800_000_000_000);

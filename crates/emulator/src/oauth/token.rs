@@ -8,11 +8,13 @@ use sha2::{Digest as _, Sha256};
 
 use super::client::ClientSettings;
 use super::{param, WebRequest, WebResponse};
-use crate::core::{Emulator, USER_POOL_PREFIX};
+use crate::dispatch::USER_POOL_PREFIX;
 use crate::error::ErrorKind;
 use crate::model::RefreshRecord;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
-use crate::user_pool::{client, issue_tokens, pool, pool_of_client};
+use crate::user_pool::auth::issue_tokens;
+use crate::user_pool::lookup::{client, pool, pool_of_client};
 
 /// An authenticated (or public) client.
 struct ClientAuth {
@@ -245,7 +247,8 @@ fn mint(
         Err(e) => return invalid_grant(&e.message),
     };
     let mut signed = Map::new();
-    for (placeholder, mut claims) in emu.take_pending_tokens() {
+    // The hosted UI signs its own answers: it takes what issue_tokens queued for signing.
+    for (placeholder, mut claims) in std::mem::take(&mut emu.pending) {
         match claims.get("token_use").and_then(Value::as_str) {
             Some("access") => {
                 claims.insert("scope".into(), json!(scopes));
@@ -307,7 +310,7 @@ pub(super) fn user_info(emu: &mut Emulator, request: &WebRequest, now: UnixMilli
     let Some(token) = token else {
         return bearer_error("invalid_request", "Bearer access token is required");
     };
-    let caller = match crate::user_pool::authorize(emu, token, now) {
+    let caller = match crate::user_pool::access::authorize(emu, token, now) {
         Ok(c) => c,
         Err(e) => return bearer_error("invalid_token", &e.message),
     };
