@@ -43,6 +43,7 @@
 //! # }
 //! ```
 
+pub mod browser;
 pub mod demo;
 pub mod emulator;
 pub mod replay;

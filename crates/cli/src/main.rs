@@ -20,6 +20,11 @@ Usage:
   cognito-auth emulator [--host HOST] [--port N] [--seed-file FILE]
       Serve the emulator over HTTP until Ctrl-C (default 127.0.0.1:9229; without a seed file,
       the demo's pools).
+  cognito-auth browser-sign-in --config FILE [--session FILE] [--endpoint URL]
+      Sign in through the hosted UI in the system browser (BROWSER overrides it); the redirect
+      comes back to the configuration's loopback SignInRedirectURI (http://127.0.0.1:PORT/...,
+      registered on the app client). --session keeps the session in FILE; --endpoint sends the
+      Cognito API calls to URL (an emulator).
   cognito-auth --help
 
 Exit status: 0 on success, 1 on any error (printed), 2 on bad arguments.
@@ -34,6 +39,34 @@ enum Command {
         port: u16,
         seed_file: Option<String>,
     },
+    BrowserSignIn {
+        config: String,
+        session: Option<String>,
+        endpoint: Option<String>,
+    },
+}
+
+fn parse_browser_sign_in(rest: &[&String]) -> Result<Command, String> {
+    let (mut config, mut session, mut endpoint) = (None, None, None);
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .map(|v| (*v).clone())
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--config" => config = Some(value),
+            "--session" => session = Some(value),
+            "--endpoint" => endpoint = Some(value),
+            other => return Err(format!("unknown browser-sign-in option {other}")),
+        }
+    }
+    let config = config.ok_or("browser-sign-in needs --config FILE")?;
+    Ok(Command::BrowserSignIn {
+        config,
+        session,
+        endpoint,
+    })
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -81,6 +114,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 seed_file,
             })
         }
+        "browser-sign-in" => parse_browser_sign_in(&rest),
         other => Err(format!("unknown command {other}")),
     }
 }
@@ -128,6 +162,19 @@ fn main() -> ExitCode {
             } => cognito_auth_cli::emulator::run(&host, port, seed_file.as_deref(), &out)
                 .await
                 .map_err(|e| e.to_string()),
+            Command::BrowserSignIn {
+                config,
+                session,
+                endpoint,
+            } => {
+                cognito_auth_cli::browser::run(
+                    config.as_ref(),
+                    session.as_deref().map(std::path::Path::new),
+                    endpoint.as_deref(),
+                    &out,
+                )
+                .await
+            }
         }
     });
     match result {
