@@ -358,3 +358,97 @@ fn requests_endpoint_lists_served_operations_in_order_and_clears() {
     assert_eq!(status, 200);
     assert_eq!(list(&server)["requests"], json!([]));
 }
+
+/// One request with the given method, path, `Host` and extra header lines; (status, head).
+fn raw(
+    server: &BackgroundServer,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    let body = r#"{"AccessToken":"x"}"#;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let head = text.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head)
+}
+
+#[test]
+fn admin_endpoints_refuse_browsers_and_preflights() {
+    let server = seeded();
+    let host = server.addr().to_string();
+    let (status, head) = raw(
+        &server,
+        "OPTIONS",
+        "/_emulator/outbox",
+        &host,
+        "Origin: http://page.example\r\nAccess-Control-Request-Method: GET\r\n",
+    );
+    assert_eq!(status, 403, "{head}");
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    for method in ["GET", "DELETE"] {
+        let (status, head) = raw(
+            &server,
+            method,
+            "/_emulator/outbox",
+            &host,
+            "Origin: http://page.example\r\n",
+        );
+        assert_eq!(status, 403, "{method}: {head}");
+        assert!(!head.contains("access-control-allow-origin"), "{head}");
+    }
+    let (status, head) = raw(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        &host,
+        "Origin: null\r\n",
+    );
+    assert_eq!(status, 403, "{head}");
+    // Tools (no Origin) still use them, and get no CORS headers a page could rely on.
+    let (status, head) = raw(&server, "GET", "/_emulator/outbox", &host, "");
+    assert_eq!(status, 200, "{head}");
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    // The Cognito API itself stays open to browser apps.
+    let (status, head) = raw(
+        &server,
+        "OPTIONS",
+        "/",
+        &host,
+        "Origin: http://page.example\r\n",
+    );
+    assert_eq!(status, 204, "{head}");
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+}
+
+#[test]
+fn a_loopback_server_refuses_other_host_names() {
+    let server = seeded();
+    let port = server.addr().port();
+    for host in ["evil.example", "evil.example:80", "192.168.1.20:9229"] {
+        for path in ["/", "/_emulator/outbox"] {
+            let method = if path == "/" { "POST" } else { "GET" };
+            let (status, head) = raw(&server, method, path, host, "");
+            assert_eq!(status, 403, "{host} {path}: {head}");
+        }
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "localhost".to_owned(),
+    ] {
+        let (status, head) = raw(&server, "GET", "/_emulator/outbox", &host, "");
+        assert_eq!(status, 200, "{host}: {head}");
+        let (status, head) = raw(&server, "POST", "/", &host, "");
+        assert_eq!(status, 400, "{host}: {head}");
+    }
+}
