@@ -67,14 +67,20 @@ pub(crate) enum Command {
     /// Sign in; MFA and other challenges are answered in the same invocation (prompted for in
     /// a terminal, otherwise read as successive stdin lines after the password)
     SignIn {
-        /// User name
-        user: String,
+        /// User name (not with --web: the hosted UI asks for it)
+        #[arg(required_unless_present = "web", conflicts_with = "web")]
+        user: Option<String>,
         /// Read the password from the first line of stdin, even in a terminal
-        #[arg(long)]
+        #[arg(long, conflicts_with = "web")]
         password_stdin: bool,
         /// The first-factor flow [default: the configuration's, usually srp]
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, conflicts_with = "web")]
         flow: Option<Flow>,
+        /// Sign in through the hosted UI in the system browser (BROWSER overrides it); the
+        /// redirect comes back to the configuration's loopback SignInRedirectURI
+        /// (http://127.0.0.1:PORT/..., registered on the app client)
+        #[arg(long)]
+        web: bool,
     },
     /// Sign out (revokes the refresh token unless --local)
     SignOut {

@@ -265,6 +265,33 @@ impl Engine {
         step_view(out.next_step)
     }
 
+    /// Signs in through the hosted UI in the system browser; returns the user name.
+    pub(crate) async fn sign_in_with_browser(&self) -> Result<String, Failure> {
+        use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError as E};
+        let step = waiting(
+            "waiting for the browser",
+            self.auth.sign_in_with_browser(BrowserSignIn::new()),
+        )
+        .await
+        .map_err(|e| match e {
+            E::Auth(e) => engine_failure(e),
+            E::RedirectUri { .. } => Failure::new(ErrorClass::Usage, "RedirectUri", e.to_string()),
+            E::Browser(_) => Failure::new(ErrorClass::Usage, "Browser", e.to_string()),
+            E::Listen { .. } => Failure::new(ErrorClass::State, "Listen", e.to_string()),
+            E::TimedOut(_) => Failure::new(ErrorClass::User, "TimedOut", e.to_string()),
+            E::StateMismatch => Failure::new(ErrorClass::User, "StateMismatch", e.to_string()),
+            _ => Failure::internal(e.to_string()),
+        })?;
+        if step != SignInStep::Done {
+            return Err(Failure::new(
+                ErrorClass::Service,
+                "UnexpectedStep",
+                format!("the hosted-UI sign-in needs another step: {step:?}"),
+            ));
+        }
+        self.auth.username().await.map_err(failure)
+    }
+
     pub(crate) async fn answer_challenge(&self, answer: &str) -> Result<Step, Failure> {
         let out = run(
             "checking the answer",

@@ -163,7 +163,8 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
         "ListDevices" => devices::list_devices(emu, p, now),
         "GetDevice" => devices::get_device(emu, p, now),
         "ForgetDevice" => devices::forget_device(emu, p, now),
-        _ => Err(unknown_operation(&format!("{USER_POOL_PREFIX}{op}"))),
+        _ => crate::oauth::domain_operation(emu, op, p)
+            .unwrap_or_else(|| Err(unknown_operation(&format!("{USER_POOL_PREFIX}{op}")))),
     }
 }
 

@@ -236,6 +236,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/_emulator/seed", post(seed))
+        .merge(crate::oauth::server::routes())
         .layer(axum::middleware::from_fn(cors))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)

@@ -45,6 +45,7 @@ mod error;
 mod identity;
 mod jwt;
 mod model;
+mod oauth;
 mod params;
 mod seed;
 mod srp_glue;
@@ -61,6 +62,7 @@ pub use crate::dispatch::{Unsigned, IDENTITY_PREFIX, USER_POOL_PREFIX};
 pub use crate::error::{ApiError, ApiResult, ErrorKind};
 pub use crate::jwt::{decode_unverified, JwtError, TokenSigner};
 pub use crate::model::CodePurpose;
+pub use crate::oauth::{WebRequest, WebResponse};
 pub use crate::seed::{example_seed, SeedError};
 pub use crate::state::{
     default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage,

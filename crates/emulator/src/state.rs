@@ -149,6 +149,8 @@ pub struct Emulator {
     /// What `handle` answered, oldest first (at most [`MAX_SERVED_REQUESTS`]).
     pub(crate) served: Vec<ServedRequest>,
     pub(crate) external_verifier: ExternalVerifier,
+    /// The hosted UI: domains, authorization codes, browser sessions.
+    pub(crate) oauth: crate::oauth::OAuthState,
     /// Tokens of the current answer whose signatures are still to be computed.
     pub(crate) pending: Vec<(String, Map<String, Value>)>,
     requests_since_sweep: u32,
@@ -190,6 +192,7 @@ impl Emulator {
             outbox: Vec::new(),
             served: Vec::new(),
             external_verifier,
+            oauth: Default::default(),
             pending: Vec::new(),
             requests_since_sweep: 0,
         })
@@ -253,9 +256,9 @@ impl Emulator {
         Some(serde_json::json!({
             "issuer": self.issuer(pool_id),
             "jwks_uri": format!("{base_url}/{pool_id}/.well-known/jwks.json"),
-            "authorization_endpoint": format!("{base_url}/{pool_id}/oauth2/authorize"),
-            "token_endpoint": format!("{base_url}/{pool_id}/oauth2/token"),
-            "userinfo_endpoint": format!("{base_url}/{pool_id}/oauth2/userInfo"),
+            "authorization_endpoint": format!("{base_url}/oauth2/authorize"),
+            "token_endpoint": format!("{base_url}/oauth2/token"),
+            "userinfo_endpoint": format!("{base_url}/oauth2/userInfo"),
             "response_types_supported": ["code", "token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],

@@ -77,6 +77,7 @@ mod options;
 mod outputs;
 mod session;
 pub mod store;
+pub mod web_ui;
 
 pub use auth::Auth;
 pub use builder::{AuthBuilder, BuildError};

@@ -31,11 +31,17 @@ pub(crate) async fn run(
         }
         Command::ResendCode { user } => account::resend_code(engine, &user).await,
         Command::Password(command) => account::password(engine, ask, command).await,
+        Command::SignIn { web: true, .. } => session::sign_in_web(engine).await,
         Command::SignIn {
             user,
             password_stdin,
             flow,
-        } => session::sign_in(engine, ask, &user, password_stdin, flow).await,
+            ..
+        } => {
+            // clap requires USER unless --web.
+            let user = user.unwrap_or_default();
+            session::sign_in(engine, ask, &user, password_stdin, flow).await
+        }
         Command::SignOut { global, local } => session::sign_out(engine, global, local).await,
         Command::Whoami => session::whoami(engine).await,
         Command::Tokens { force } => session::tokens(engine, force).await,

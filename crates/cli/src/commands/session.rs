@@ -45,6 +45,25 @@ pub(super) async fn sign_in(
     ))
 }
 
+/// A hosted-UI sign-in in the system browser, received on the loopback redirect URI.
+pub(super) async fn sign_in_web(engine: &Engine) -> Result<Report, Failure> {
+    if engine.state().await? == "signedIn" {
+        return Err(Failure::new(
+            ErrorClass::State,
+            "AlreadySignedIn",
+            "a user is already signed in: sign out first",
+        ));
+    }
+    eprintln!("cognito-auth: opening the hosted UI in your browser (set BROWSER to choose one)");
+    let user = engine.sign_in_with_browser().await?;
+    let state = engine.state().await?;
+    tracing::info!(state, "signed in through the hosted UI");
+    Ok(Report::new(
+        json!({"username": user, "state": state, "steps": ["hostedUi"]}),
+        format!("signed in as {user}"),
+    ))
+}
+
 /// Says on stderr which step comes next (and, for TOTP setup, the secret to add).
 fn announce(challenge: &Challenge) {
     tracing::debug!(step = challenge.name, "sign-in step");

@@ -188,6 +188,7 @@ pub(crate) fn build_client(
     secret: Option<Hidden<String>>,
     p: Params<'_>,
 ) -> ApiResult<AppClient> {
+    crate::oauth::check_client_settings(p)?;
     let access = validity_s(
         p,
         "AccessTokenValidity",

@@ -11,6 +11,8 @@ mod srp;
 mod steps;
 mod tokens;
 
+pub(crate) use tokens::issue_tokens;
+
 use cognito_auth_wire::{challenge, explicit_flow, flow, param};
 use serde_json::Value;
 
