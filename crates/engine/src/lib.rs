@@ -31,6 +31,8 @@
 
 mod auth;
 mod core;
+mod credentials_provider;
+pub use credentials_provider::CredentialsProvider;
 mod driver;
 pub mod event_log;
 pub use event_log::replay;
