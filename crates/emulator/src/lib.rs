@@ -2,7 +2,8 @@
 //!
 //! 1. a sans-IO core, [`Emulator`], whose [`Emulator::handle`] answers one AWS JSON 1.1
 //!    operation at an instant the caller supplies, with all randomness drawn from a seed;
-//! 2. an HTTP server ([`http::serve`] and the `cognito-auth-emulator` binary) speaking the real
+//! 2. an HTTP server (`http::serve`, behind the default `server` feature, and the
+//!    `cognito-auth-emulator` binary) speaking the real
 //!    protocol (`X-Amz-Target: AWSCognitoIdentityProviderService.*` / `AWSCognitoIdentityService.*`),
 //!    so the AWS SDKs, boto3 and amazon-cognito-identity-js work against it unchanged.
 //!
@@ -54,6 +55,7 @@ pub mod totp;
 mod user_pool;
 
 pub mod faults;
+#[cfg(feature = "server")]
 pub mod http;
 
 pub use crate::core::{
