@@ -125,6 +125,8 @@ pub struct Emulator {
     pub(crate) revoked_families: BTreeSet<String>,
     pub(crate) sessions: BTreeMap<String, AuthSession>,
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
+    /// Credentials issued by `GetCredentialsForIdentity`, by access key id, for STS.
+    pub(crate) issued_credentials: BTreeMap<String, crate::sts::IssuedCredentials>,
     pub(crate) outbox: Vec<OutboxMessage>,
     pub(crate) external_verifier: ExternalVerifier,
     /// Tokens of the current answer whose signatures are still to be computed.
@@ -176,6 +178,7 @@ impl std::fmt::Debug for Emulator {
             .field("config", &self.config)
             .field("pools", &self.pools.len())
             .field("identity_pools", &self.identity_pools.len())
+            .field("issued_credentials", &self.issued_credentials.len())
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +208,7 @@ impl Emulator {
             revoked_families: BTreeSet::new(),
             sessions: BTreeMap::new(),
             identity_pools: BTreeMap::new(),
+            issued_credentials: BTreeMap::new(),
             outbox: Vec::new(),
             external_verifier,
             pending: Vec::new(),

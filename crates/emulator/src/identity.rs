@@ -38,6 +38,8 @@ pub(crate) fn dispatch(
                 .ok_or_else(|| pool_not_found(id))?;
             Ok(json!({}))
         }
+        "SetIdentityPoolRoles" => crate::roles::set_roles(emu, p),
+        "GetIdentityPoolRoles" => crate::roles::get_roles(emu, p),
         "GetId" => get_id(emu, p, now),
         "GetCredentialsForIdentity" => get_credentials(emu, p, now),
         "GetOpenIdToken" => get_open_id_token(emu, p, now),
@@ -54,7 +56,7 @@ pub(crate) fn dispatch(
     }
 }
 
-fn pool_not_found(id: &str) -> ApiError {
+pub(crate) fn pool_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("IdentityPool '{id}' not found."))
 }
 
@@ -104,6 +106,8 @@ pub(crate) fn build_identity_pool(
         cognito_providers: providers,
         supported_logins: p.string_map("SupportedLoginProviders"),
         developer_provider: p.opt_str("DeveloperProviderName").map(str::to_owned),
+        roles: BTreeMap::new(),
+        role_mappings: None,
         raw: p.0.clone(),
         by_login: BTreeMap::new(),
         identities: BTreeMap::new(),
@@ -124,6 +128,9 @@ fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
             json!(pool.allow_unauthenticated),
         );
         o.insert("AllowClassicFlow".into(), json!(pool.allow_classic_flow));
+        // A seed may carry the pool's roles; Cognito answers them only in GetIdentityPoolRoles.
+        o.remove("Roles");
+        o.remove("RoleMappings");
     }
     Ok(v)
 }
@@ -356,10 +363,23 @@ fn authorize_identity(
 fn get_credentials(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
-    authorize_identity(emu, &id, &logins, now)?;
+    let (pool_id, authenticated) = authorize_identity(emu, &id, &logins, now)?;
+    let role_arn = crate::roles::role_for(emu, &pool_id, authenticated)?;
     let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
     let secret = emu.random_string(40, crate::core::ALNUM);
     let token = emu.opaque_token(300);
+    crate::roles::remember(
+        emu,
+        &access,
+        crate::sts::IssuedCredentials {
+            secret_access_key: secret.clone(),
+            session_token: token.clone(),
+            expires: now.plus_secs(3600),
+            identity_id: id.clone(),
+            role_arn,
+        },
+        now,
+    );
     Ok(json!({
         "IdentityId": id,
         "Credentials": {

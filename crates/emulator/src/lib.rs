@@ -46,6 +46,7 @@ mod identity;
 mod jwt;
 mod model;
 mod params;
+mod roles;
 mod seed;
 pub mod sigv4;
 mod srp_glue;
