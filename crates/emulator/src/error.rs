@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use cognito_auth_wire::error_code;
+
 /// An error answered by an operation, named exactly as Cognito names it on the wire.
 ///
 /// Messages never contain secrets (passwords, codes, tokens): they are written from fixed text
@@ -52,31 +54,33 @@ impl ErrorKind {
     /// The exception name sent as `__type`.
     pub fn name(self) -> &'static str {
         match self {
-            Self::NotAuthorized => "NotAuthorizedException",
-            Self::UserNotFound => "UserNotFoundException",
-            Self::UserNotConfirmed => "UserNotConfirmedException",
-            Self::UsernameExists => "UsernameExistsException",
-            Self::InvalidParameter => "InvalidParameterException",
-            Self::InvalidPassword => "InvalidPasswordException",
-            Self::CodeMismatch => "CodeMismatchException",
-            Self::ExpiredCode => "ExpiredCodeException",
-            Self::ResourceNotFound => "ResourceNotFoundException",
-            Self::InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
-            Self::TooManyRequests => "TooManyRequestsException",
-            Self::LimitExceeded => "LimitExceededException",
-            Self::PasswordResetRequired => "PasswordResetRequiredException",
-            Self::EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
-            Self::AliasExists => "AliasExistsException",
-            Self::UnsupportedTokenType => "UnsupportedTokenTypeException",
-            Self::InternalError => "InternalErrorException",
-            Self::UnknownOperation => "UnknownOperationException",
-            Self::SerializationError => "SerializationException",
-            Self::InvalidIdentityPoolConfiguration => "InvalidIdentityPoolConfigurationException",
-            Self::ExternalService => "ExternalServiceException",
-            Self::DeveloperUserAlreadyRegistered => "DeveloperUserAlreadyRegisteredException",
-            Self::ResourceConflict => "ResourceConflictException",
-            Self::UnauthorizedClient => "UnauthorizedException",
-            Self::Forbidden => "ForbiddenException",
+            Self::NotAuthorized => error_code::NOT_AUTHORIZED,
+            Self::UserNotFound => error_code::USER_NOT_FOUND,
+            Self::UserNotConfirmed => error_code::USER_NOT_CONFIRMED,
+            Self::UsernameExists => error_code::USERNAME_EXISTS,
+            Self::InvalidParameter => error_code::INVALID_PARAMETER,
+            Self::InvalidPassword => error_code::INVALID_PASSWORD,
+            Self::CodeMismatch => error_code::CODE_MISMATCH,
+            Self::ExpiredCode => error_code::EXPIRED_CODE,
+            Self::ResourceNotFound => error_code::RESOURCE_NOT_FOUND,
+            Self::InvalidUserPoolConfiguration => error_code::INVALID_USER_POOL_CONFIGURATION,
+            Self::TooManyRequests => error_code::TOO_MANY_REQUESTS,
+            Self::LimitExceeded => error_code::LIMIT_EXCEEDED,
+            Self::PasswordResetRequired => error_code::PASSWORD_RESET_REQUIRED,
+            Self::EnableSoftwareTokenMfa => error_code::ENABLE_SOFTWARE_TOKEN_MFA,
+            Self::AliasExists => error_code::ALIAS_EXISTS,
+            Self::UnsupportedTokenType => error_code::UNSUPPORTED_TOKEN_TYPE,
+            Self::InternalError => error_code::INTERNAL_ERROR,
+            Self::UnknownOperation => error_code::UNKNOWN_OPERATION,
+            Self::SerializationError => error_code::SERIALIZATION,
+            Self::InvalidIdentityPoolConfiguration => {
+                error_code::INVALID_IDENTITY_POOL_CONFIGURATION
+            }
+            Self::ExternalService => error_code::EXTERNAL_SERVICE,
+            Self::DeveloperUserAlreadyRegistered => error_code::DEVELOPER_USER_ALREADY_REGISTERED,
+            Self::ResourceConflict => error_code::RESOURCE_CONFLICT,
+            Self::UnauthorizedClient => error_code::UNAUTHORIZED,
+            Self::Forbidden => error_code::FORBIDDEN,
         }
     }
 

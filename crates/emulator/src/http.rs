@@ -5,6 +5,7 @@
 //! result to the core as `now`.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,9 +17,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::core::Emulator;
 use crate::error::{ApiError, ErrorKind};
 use crate::faults::{FaultKind, FaultRule, Faults};
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 /// Why the server could not start.
@@ -45,6 +46,9 @@ pub struct Shared {
     emulator: Mutex<Emulator>,
     offset_ms: Mutex<i64>,
     faults: Mutex<Faults>,
+    /// Whether requests may name a non-loopback `Host` (the server was bound to a non-loopback
+    /// address on purpose).
+    any_host: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -60,6 +64,7 @@ impl Shared {
             emulator: Mutex::new(emulator),
             offset_ms: Mutex::new(0),
             faults: Mutex::new(Faults::none()),
+            any_host: AtomicBool::new(false),
         })
     }
 
@@ -127,6 +132,15 @@ pub async fn serve(addr: &str, emulator: Emulator) -> Result<Server, ServeError>
 pub async fn serve_shared(addr: &str, shared: Arc<Shared>) -> Result<Server, ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    if !local.ip().is_loopback() {
+        // Reachable from other machines: requests for other host names are expected, and the
+        // admin endpoints (outbox codes, clock, seeding) are open to the network.
+        shared.any_host.store(true, Ordering::Relaxed);
+        eprintln!(
+            "warning: cognito-auth-emulator is listening on {local}, which is not a loopback \
+             address: anyone who can reach it can read delivered codes and reseed it"
+        );
+    }
     let app = router(shared.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -215,6 +229,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
         .route("/_emulator/outbox", get(outbox).delete(clear_outbox))
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/clock", get(clock).post(set_clock))
         .route(
             "/_emulator/faults",
@@ -222,12 +237,54 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_emulator/seed", post(seed))
         .layer(axum::middleware::from_fn(cors))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
+}
+
+/// Whether a `Host` header names this machine's loopback interface (with or without a port).
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn forbidden(why: &str) -> Response {
+    let body = json!({"__type": "ForbiddenException", "message": why});
+    (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+}
+
+/// Keeps web pages out: a request naming another host (DNS rebinding) is refused unless the
+/// server was bound to a non-loopback address, and the admin endpoints answer no preflight and
+/// no request a browser marks as coming from a page (`Origin`), so a page cannot read the outbox
+/// or change the clock.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok());
+    if !shared.any_host.load(Ordering::Relaxed) && host.is_some_and(|h| !is_loopback_host(h)) {
+        return forbidden("Host is not a loopback address");
+    }
+    if req.uri().path().starts_with("/_emulator/")
+        && (req.method() == axum::http::Method::OPTIONS || req.headers().contains_key("origin"))
+    {
+        return forbidden("The emulator's admin endpoints refuse cross-origin requests");
+    }
+    next.run(req).await
 }
 
 /// Lets browser apps (amazon-cognito-identity-js, Amplify) call the emulator from another
 /// origin, as they call Cognito: preflights are answered and every answer allows any origin.
 async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.uri().path().starts_with("/_emulator/") {
+        return next.run(req).await;
+    }
     let mut resp = if req.method() == axum::http::Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -416,6 +473,16 @@ async fn clear_outbox(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(json!({})).into_response()
 }
 
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    let served = shared.with(|e| serde_json::to_value(e.served_requests()).unwrap_or_default());
+    axum::Json(json!({ "requests": served })).into_response()
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> Response {
+    shared.with(Emulator::clear_served_requests);
+    axum::Json(json!({})).into_response()
+}
+
 async fn clock(State(shared): State<Arc<Shared>>) -> Response {
     let offset = *lock(&shared.offset_ms);
     axum::Json(json!({"now_ms": shared.now().0, "offset_ms": offset})).into_response()
@@ -474,5 +541,35 @@ async fn seed(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match shared.with(|e| e.apply_seed(&v, now)) {
         Ok(()) => axum::Json(json!({})).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn loopback_hosts_with_and_without_ports() {
+        for host in [
+            "localhost",
+            "LOCALHOST:9229",
+            "127.0.0.1",
+            "127.0.0.1:9229",
+            "127.1.2.3:80",
+            "[::1]",
+            "[::1]:9229",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "evil.localhost.example.com:9229",
+            "10.0.0.1:9229",
+            "0.0.0.0:9229",
+            "[::2]:80",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 }

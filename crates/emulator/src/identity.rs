@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use crate::core::{unknown_operation, Emulator, IDENTITY_PREFIX};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::model::{Identity, IdentityPool};
 use crate::params::Params;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -18,49 +18,48 @@ const OPENID_ISSUER: &str = "https://cognito-identity.amazonaws.com";
 /// The provider name under which those tokens come back as logins.
 const OPENID_PROVIDER: &str = "cognito-identity.amazonaws.com";
 
-pub(crate) fn dispatch(
-    emu: &mut Emulator,
-    op: &str,
-    body: &Value,
-    now: UnixMillis,
-) -> ApiResult<Value> {
-    let p = Params(body);
-    match op {
-        "CreateIdentityPool" => create_identity_pool(emu, p),
-        "DescribeIdentityPool" => describe(emu, p.str("IdentityPoolId")?),
-        "ListIdentityPools" => Ok(
-            json!({"IdentityPools": emu.identity_pools.values().map(|i| json!({"IdentityPoolId": i.id, "IdentityPoolName": i.name})).collect::<Vec<_>>()}),
-        ),
-        "DeleteIdentityPool" => {
-            let id = p.str("IdentityPoolId")?;
-            emu.identity_pools
-                .remove(id)
-                .ok_or_else(|| pool_not_found(id))?;
-            Ok(json!({}))
-        }
-        "SetIdentityPoolRoles" => crate::roles::set_roles(emu, p),
-        "GetIdentityPoolRoles" => crate::roles::get_roles(emu, p),
-        "GetId" => get_id(emu, p, now),
-        "GetCredentialsForIdentity" => get_credentials(emu, p, now),
-        "GetOpenIdToken" => get_open_id_token(emu, p, now),
-        "GetOpenIdTokenForDeveloperIdentity" => developer_token(emu, p, now),
-        "LookupDeveloperIdentity" => lookup_developer(emu, p),
-        "DescribeIdentity" => {
-            let id = p.str("IdentityId")?;
-            let (_, ident) = find_identity(emu, id)?;
-            Ok(
-                json!({"IdentityId": id, "Logins": ident.logins.iter().map(|l| l.split('|').next().unwrap_or_default()).collect::<BTreeSet<_>>(), "CreationDate": ident.created.epoch_f64(), "LastModifiedDate": ident.modified.epoch_f64()}),
-            )
-        }
-        _ => Err(unknown_operation(&format!("{IDENTITY_PREFIX}{op}"))),
-    }
+pub(crate) fn list_identity_pools(emu: &Emulator) -> ApiResult<Value> {
+    let pools: Vec<Value> = emu
+        .identity_pools
+        .values()
+        .map(|i| json!({"IdentityPoolId": i.id, "IdentityPoolName": i.name}))
+        .collect();
+    Ok(json!({ "IdentityPools": pools }))
+}
+
+pub(crate) fn delete_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let id = p.str("IdentityPoolId")?;
+    emu.identity_pools
+        .remove(id)
+        .ok_or_else(|| pool_not_found(id))?;
+    Ok(json!({}))
+}
+
+pub(crate) fn describe_identity_pool(emu: &Emulator, p: Params<'_>) -> ApiResult<Value> {
+    describe(emu, p.str("IdentityPoolId")?)
+}
+
+pub(crate) fn describe_identity(emu: &Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let id = p.str("IdentityId")?;
+    let (_, ident) = find_identity(emu, id)?;
+    let providers: BTreeSet<&str> = ident
+        .logins
+        .iter()
+        .map(|l| l.split('|').next().unwrap_or_default())
+        .collect();
+    Ok(json!({
+        "IdentityId": id,
+        "Logins": providers,
+        "CreationDate": ident.created.epoch_f64(),
+        "LastModifiedDate": ident.modified.epoch_f64(),
+    }))
 }
 
 pub(crate) fn pool_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("IdentityPool '{id}' not found."))
 }
 
-fn create_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn create_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let name = p.str("IdentityPoolName")?.to_owned();
     let allow = p
         .opt_bool("AllowUnauthenticatedIdentities")
@@ -257,7 +256,7 @@ fn new_identity(
     Ok(id)
 }
 
-fn get_id(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn get_id(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let pool_id = p.str("IdentityPoolId")?.to_owned();
     let logins = p.string_map("Logins");
     let pool = emu
@@ -360,13 +359,17 @@ fn authorize_identity(
     Ok((pool.id.clone(), true))
 }
 
-fn get_credentials(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn get_credentials(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
     let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
     let (pool_id, authenticated) = authorize_identity(emu, &id, &logins, now)?;
     let role_arn = crate::roles::role_for(emu, &pool_id, authenticated)?;
     let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
-    let secret = emu.random_string(40, crate::core::ALNUM);
+    let secret = emu.random_string(40, crate::state::ALNUM);
     let token = emu.opaque_token(300);
     crate::roles::remember(
         emu,
@@ -417,7 +420,11 @@ fn open_id_token(
     emu.sign_later(claims)
 }
 
-fn get_open_id_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn get_open_id_token(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
     let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
     let (pool_id, authed) = authorize_identity(emu, &id, &logins, now)?;
@@ -433,7 +440,11 @@ fn get_open_id_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiR
     Ok(json!({"IdentityId": id, "Token": token}))
 }
 
-fn developer_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn developer_token(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
     let pool_id = p.str("IdentityPoolId")?.to_owned();
     let logins = p.string_map("Logins");
     let duration = p
@@ -488,7 +499,7 @@ fn developer_token(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiRes
     Ok(json!({"IdentityId": id, "Token": token}))
 }
 
-fn lookup_developer(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn lookup_developer(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let pool_id = p.str("IdentityPoolId")?;
     let pool = emu
         .identity_pools

@@ -40,7 +40,7 @@
 //! assert_eq!(wrong.kind.name(), "NotAuthorizedException");
 //! ```
 
-mod core;
+mod dispatch;
 mod error;
 mod identity;
 mod jwt;
@@ -50,6 +50,7 @@ mod roles;
 mod seed;
 pub mod sigv4;
 mod srp_glue;
+mod state;
 pub mod sts;
 mod time;
 pub mod totp;
@@ -59,12 +60,13 @@ pub mod faults;
 #[cfg(feature = "server")]
 pub mod http;
 
-pub use crate::core::{
-    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage, Unsigned,
-    IDENTITY_PREFIX, USER_POOL_PREFIX,
-};
+pub use crate::dispatch::{Unsigned, IDENTITY_PREFIX, USER_POOL_PREFIX};
 pub use crate::error::{ApiError, ApiResult, ErrorKind};
 pub use crate::jwt::{decode_unverified, JwtError, TokenSigner};
 pub use crate::model::CodePurpose;
 pub use crate::seed::{example_seed, SeedError};
+pub use crate::state::{
+    default_external_verifier, Emulator, EmulatorConfig, ExternalVerifier, OutboxMessage,
+    ServedRequest,
+};
 pub use crate::time::{parse_srp_timestamp, srp_timestamp, UnixMillis};

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cognito_auth_wire::{challenge, explicit_flow};
 use serde_json::Value;
 
 use crate::time::UnixMillis;
@@ -150,7 +151,9 @@ impl AppClient {
             // Cognito's default when none are given: SRP, custom and refresh.
             return matches!(
                 allow_name,
-                "ALLOW_USER_SRP_AUTH" | "ALLOW_CUSTOM_AUTH" | "ALLOW_REFRESH_TOKEN_AUTH"
+                explicit_flow::ALLOW_USER_SRP_AUTH
+                    | explicit_flow::ALLOW_CUSTOM_AUTH
+                    | explicit_flow::ALLOW_REFRESH_TOKEN_AUTH
             );
         }
         self.explicit_auth_flows
@@ -330,17 +333,17 @@ pub(crate) enum Expected {
 impl Expected {
     pub(crate) fn challenge_name(&self) -> &'static str {
         match self {
-            Self::PasswordVerifier(..) => "PASSWORD_VERIFIER",
-            Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
-            Self::DevicePasswordVerifier(..) => "DEVICE_PASSWORD_VERIFIER",
-            Self::SmsMfa => "SMS_MFA",
-            Self::EmailOtp => "EMAIL_OTP",
-            Self::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-            Self::SelectMfaType(_) => "SELECT_MFA_TYPE",
-            Self::MfaSetup => "MFA_SETUP",
-            Self::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-            Self::CustomChallenge => "CUSTOM_CHALLENGE",
-            Self::SelectChallenge(_) => "SELECT_CHALLENGE",
+            Self::PasswordVerifier(..) => challenge::PASSWORD_VERIFIER,
+            Self::DeviceSrpAuth => challenge::DEVICE_SRP_AUTH,
+            Self::DevicePasswordVerifier(..) => challenge::DEVICE_PASSWORD_VERIFIER,
+            Self::SmsMfa => challenge::SMS_MFA,
+            Self::EmailOtp => challenge::EMAIL_OTP,
+            Self::SoftwareTokenMfa => challenge::SOFTWARE_TOKEN_MFA,
+            Self::SelectMfaType(_) => challenge::SELECT_MFA_TYPE,
+            Self::MfaSetup => challenge::MFA_SETUP,
+            Self::NewPasswordRequired => challenge::NEW_PASSWORD_REQUIRED,
+            Self::CustomChallenge => challenge::CUSTOM_CHALLENGE,
+            Self::SelectChallenge(_) => challenge::SELECT_CHALLENGE,
         }
     }
 }

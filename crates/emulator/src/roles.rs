@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::core::Emulator;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::identity::pool_not_found;
 use crate::params::Params;
 use crate::sigv4::HttpRequest;
+use crate::state::Emulator;
 use crate::sts::{self, IssuedCredentials, StsResponse};
 use crate::time::UnixMillis;
 

@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::core::{Emulator, ALNUM, LOWER_ALNUM};
 use crate::error::ApiError;
 use crate::model::{Hidden, UserStatus};
 use crate::params::Params;
+use crate::state::{Emulator, ALNUM, LOWER_ALNUM};
 use crate::time::UnixMillis;
 use crate::user_pool;
 
@@ -83,7 +83,7 @@ impl Emulator {
                 format!("{}_{s}", self.config.region)
             }
         };
-        let pool = user_pool::build_pool(id.clone(), name, p, now)?;
+        let pool = user_pool::config::build_pool(id.clone(), name, p, now)?;
         self.pools.insert(id.clone(), pool);
         for c in
             p.0.get("Clients")
@@ -104,13 +104,13 @@ impl Emulator {
                 (None, true) => Some(Hidden(self.random_string(51, LOWER_ALNUM))),
                 (None, false) => None,
             };
-            let client = user_pool::build_client(
+            let client = user_pool::config::build_client(
                 client_id.clone(),
                 c.str("ClientName")?.to_owned(),
                 secret,
                 c,
             )?;
-            user_pool::pool_mut(self, &id)?
+            user_pool::lookup::pool_mut(self, &id)?
                 .clients
                 .insert(client_id, client);
         }
@@ -140,11 +140,11 @@ impl Emulator {
             "RESET_REQUIRED" => UserStatus::ResetRequired,
             other => return Err(SeedError::Invalid(format!("unknown user status {other}"))),
         };
-        let mut user = user_pool::new_user(self, &username, attrs, status, now);
+        let mut user = user_pool::users::new_user(self, &username, attrs, status, now);
         if let Some(sub) = u.opt_str("Sub") {
             user.sub = sub.to_owned();
         }
-        let pool = user_pool::pool(self, pool_id)?;
+        let pool = user_pool::lookup::pool(self, pool_id)?;
         user.username = if pool.case_sensitive {
             username.clone()
         } else {
@@ -153,7 +153,9 @@ impl Emulator {
         let pool_name = pool.srp_pool_name().to_owned();
         if let Some(pw) = u.opt_str("Password") {
             let key = user.username.clone();
-            user.password = Some(user_pool::password_record(self, &pool_name, &key, pw, None));
+            user.password = Some(user_pool::passwords::password_record(
+                self, &pool_name, &key, pw, None,
+            ));
         }
         if let Some(secret) = u.opt_str("TotpSecretBase32") {
             let bytes = crate::totp::base32_decode(secret)
@@ -163,10 +165,12 @@ impl Emulator {
             user.software_token_mfa = true;
         }
         if let Some(mfa) = u.opt_obj("Mfa") {
-            user_pool::apply_mfa_preference(&mut user, mfa)?;
+            user_pool::users::apply_mfa_preference(&mut user, mfa)?;
         }
         let key = user.username.clone();
-        user_pool::pool_mut(self, pool_id)?.users.insert(key, user);
+        user_pool::lookup::pool_mut(self, pool_id)?
+            .users
+            .insert(key, user);
         Ok(())
     }
 }

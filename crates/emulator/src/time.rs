@@ -92,12 +92,13 @@ pub fn parse_srp_timestamp(s: &str) -> Option<u64> {
     let y: i64 = year.parse().ok()?;
     let mut t = hms.split(':').map(|p| p.parse::<u64>().ok());
     let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-    if !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+    // The year is the client's to choose: bound it so the arithmetic below cannot overflow.
+    if !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 || !(1970..=9999).contains(&y) {
         return None;
     }
-    let days = days_from_civil(y, m, d);
-    let days = u64::try_from(days).ok()?;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    let days = u64::try_from(days_from_civil(y, m, d)).ok()?;
+    days.checked_mul(86_400)?
+        .checked_add(hh * 3600 + mm * 60 + ss)
 }
 
 #[cfg(test)]
@@ -118,5 +119,20 @@ mod tests {
             Some("Tue Feb 3 01:02:03 UTC 2026")
         );
         assert_eq!(parse_srp_timestamp("garbage"), None);
+    }
+
+    #[test]
+    fn absurd_years_are_refused_not_overflowed() {
+        for year in [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "99999999999",
+            "1969",
+            "10000",
+        ] {
+            let ts = format!("Mon Nov 23 15:32:12 UTC {year}");
+            assert_eq!(parse_srp_timestamp(&ts), None, "{ts}");
+        }
+        assert!(parse_srp_timestamp("Fri Dec 31 23:59:59 UTC 9999").is_some());
     }
 }

@@ -292,3 +292,227 @@ fn browsers_get_cors_preflight_answers() {
         "{head}"
     );
 }
+
+#[test]
+fn requests_endpoint_lists_served_operations_in_order_and_clears() {
+    let server = seeded();
+    let signin = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!"}});
+    let (status, tokens) = api(&server, "InitiateAuth", signin);
+    assert_eq!(status, 200);
+    let refresh_token = tokens["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = |token: &str| {
+        json!({"ClientId": CLIENT, "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": token}})
+    };
+    assert_eq!(api(&server, "InitiateAuth", refresh(&refresh_token)).0, 200);
+    assert_eq!(api(&server, "InitiateAuth", refresh("not-a-token")).0, 400);
+
+    let list = |server: &BackgroundServer| -> Value {
+        let (status, _, body) = request(server, "GET", "/_emulator/requests", None, "").unwrap();
+        assert_eq!(status, 200);
+        serde_json::from_str(&body).unwrap()
+    };
+    let served = list(&server)["requests"].as_array().unwrap().clone();
+    let summary: Vec<(String, String, String)> = served
+        .iter()
+        .map(|r| {
+            assert_eq!(r["client_id"], CLIENT);
+            assert!(r["at_ms"].is_u64());
+            (
+                r["operation"].as_str().unwrap().to_owned(),
+                r["auth_flow"].as_str().unwrap().to_owned(),
+                r["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let row = |flow: &str, result: &str| {
+        (
+            "InitiateAuth".to_owned(),
+            flow.to_owned(),
+            result.to_owned(),
+        )
+    };
+    assert_eq!(
+        summary,
+        vec![
+            row("USER_PASSWORD_AUTH", "ok"),
+            row("REFRESH_TOKEN_AUTH", "ok"),
+            row("REFRESH_TOKEN_AUTH", "NotAuthorizedException"),
+        ]
+    );
+    let body = serde_json::to_string(&served).unwrap();
+    assert!(
+        !body.contains(&refresh_token),
+        "the log must not hold tokens"
+    );
+    assert!(
+        !body.contains("Passw0rd!"),
+        "the log must not hold passwords"
+    );
+
+    let (status, _, _) = request(&server, "DELETE", "/_emulator/requests", None, "").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(list(&server)["requests"], json!([]));
+}
+
+/// One request with the given method, path, `Host` and extra header lines; (status, head).
+fn raw(
+    server: &BackgroundServer,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    let body = r#"{"AccessToken":"x"}"#;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let head = text.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head)
+}
+
+#[test]
+fn admin_endpoints_refuse_browsers_and_preflights() {
+    let server = seeded();
+    let host = server.addr().to_string();
+    let (status, head) = raw(
+        &server,
+        "OPTIONS",
+        "/_emulator/outbox",
+        &host,
+        "Origin: http://page.example\r\nAccess-Control-Request-Method: GET\r\n",
+    );
+    assert_eq!(status, 403, "{head}");
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    for method in ["GET", "DELETE"] {
+        let (status, head) = raw(
+            &server,
+            method,
+            "/_emulator/outbox",
+            &host,
+            "Origin: http://page.example\r\n",
+        );
+        assert_eq!(status, 403, "{method}: {head}");
+        assert!(!head.contains("access-control-allow-origin"), "{head}");
+    }
+    let (status, head) = raw(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        &host,
+        "Origin: null\r\n",
+    );
+    assert_eq!(status, 403, "{head}");
+    // Tools (no Origin) still use them, and get no CORS headers a page could rely on.
+    let (status, head) = raw(&server, "GET", "/_emulator/outbox", &host, "");
+    assert_eq!(status, 200, "{head}");
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    // The Cognito API itself stays open to browser apps.
+    let (status, head) = raw(
+        &server,
+        "OPTIONS",
+        "/",
+        &host,
+        "Origin: http://page.example\r\n",
+    );
+    assert_eq!(status, 204, "{head}");
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+}
+
+#[test]
+fn a_loopback_server_refuses_other_host_names() {
+    let server = seeded();
+    let port = server.addr().port();
+    for host in ["evil.example", "evil.example:80", "192.168.1.20:9229"] {
+        for path in ["/", "/_emulator/outbox"] {
+            let method = if path == "/" { "POST" } else { "GET" };
+            let (status, head) = raw(&server, method, path, host, "");
+            assert_eq!(status, 403, "{host} {path}: {head}");
+        }
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "localhost".to_owned(),
+    ] {
+        let (status, head) = raw(&server, "GET", "/_emulator/outbox", &host, "");
+        assert_eq!(status, 200, "{host}: {head}");
+        let (status, head) = raw(&server, "POST", "/", &host, "");
+        assert_eq!(status, 400, "{host}: {head}");
+    }
+}
+
+#[test]
+fn client_supplied_numbers_out_of_range_are_refused_not_overflowed() {
+    let server = seeded();
+    let (_, pools) = api(&server, "ListUserPools", json!({"MaxResults": 10}));
+    let pool = pools["UserPools"][0]["Id"].as_str().unwrap().to_owned();
+    let client = |extra: Value| {
+        let mut body = json!({"UserPoolId": pool, "ClientName": "numbers"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        api(&server, "CreateUserPoolClient", body)
+    };
+    for bad in [
+        json!({"AccessTokenValidity": i64::MAX, "TokenValidityUnits": {"AccessToken": "days"}}),
+        json!({"IdTokenValidity": i64::MAX}),
+        json!({"RefreshTokenValidity": i64::MAX}),
+        json!({"RefreshTokenValidity": -1}),
+        json!({"AccessTokenValidity": 4, "TokenValidityUnits": {"AccessToken": "minutes"}}),
+        json!({"AccessTokenValidity": 25}),
+        json!({"RefreshTokenValidity": 3651}),
+        json!({"AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "weeks"}}),
+    ] {
+        let (status, body) = client(bad.clone());
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["__type"], "InvalidParameterException", "{bad}: {body}");
+    }
+    for good in [
+        json!({"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}}),
+        json!({"IdTokenValidity": 24}),
+        json!({"RefreshTokenValidity": 3650}),
+        json!({"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}}),
+    ] {
+        let (status, body) = client(good.clone());
+        assert_eq!(status, 200, "{good}: {body}");
+    }
+}
+
+#[test]
+fn an_absurd_srp_timestamp_is_a_parameter_error() {
+    let server = seeded();
+    for year in ["9223372036854775807", "-9223372036854775808", "99999999999"] {
+        // A fresh exchange each time: a refused answer spends its session.
+        let (status, challenge) = api(
+            &server,
+            "InitiateAuth",
+            json!({"ClientId": CLIENT, "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": "alice", "SRP_A": "02"}}),
+        );
+        assert_eq!(status, 200, "{challenge}");
+        let block = challenge["ChallengeParameters"]["SECRET_BLOCK"].clone();
+        let (status, body) = api(
+            &server,
+            "RespondToAuthChallenge",
+            json!({"ClientId": CLIENT, "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeResponses": {"USERNAME": "alice", "PASSWORD_CLAIM_SECRET_BLOCK": block,
+                    "PASSWORD_CLAIM_SIGNATURE": "AAAA",
+                    "TIMESTAMP": format!("Mon Nov 23 15:32:12 UTC {year}")}}),
+        );
+        assert_eq!(status, 400, "{year}: {body}");
+        assert_eq!(body["__type"], "InvalidParameterException", "{body}");
+        assert_eq!(body["message"], "TIMESTAMP is not in the expected format");
+    }
+}

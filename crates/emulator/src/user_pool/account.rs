@@ -3,28 +3,28 @@
 
 use serde_json::{json, Value};
 
-use super::admin::{apply_mfa_preference, get_user_json};
-use super::{
-    authorize, check_attribute_names, check_password_policy, password_matches, password_record,
-    pool, pool_mut, revoke_user_tokens, send_code, take_code, Caller,
-};
-use crate::core::Emulator;
+use super::access::{authorize, revoke_user_tokens, Caller};
+use super::codes::{send_code, take_code};
+use super::lookup::{client, pool, pool_mut, pool_of_client, session_mut};
+use super::passwords::{check_password_policy, password_matches, password_record};
+use super::users::{apply_mfa_preference, check_attribute_names, get_user_json};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::model::{CodePurpose, Hidden};
 use crate::params::Params;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 fn caller(emu: &Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Caller> {
     authorize(emu, p.str("AccessToken")?, now)
 }
 
-pub(super) fn get_user(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn get_user(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let c = caller(emu, p, now)?;
     let pool = pool(emu, &c.pool_id)?;
     Ok(get_user_json(pool, &pool.users[&c.user_key], false))
 }
 
-pub(super) fn update_user_attributes(
+pub(crate) fn update_user_attributes(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -71,7 +71,7 @@ pub(super) fn update_user_attributes(
     Ok(json!({"CodeDeliveryDetailsList": details}))
 }
 
-pub(super) fn delete_user_attributes(
+pub(crate) fn delete_user_attributes(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -98,7 +98,7 @@ fn verify_purpose(attr: &str) -> ApiResult<CodePurpose> {
     }
 }
 
-pub(super) fn get_verification_code(
+pub(crate) fn get_verification_code(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -109,7 +109,7 @@ pub(super) fn get_verification_code(
     Ok(json!({"CodeDeliveryDetails": details}))
 }
 
-pub(super) fn verify_user_attribute(
+pub(crate) fn verify_user_attribute(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -127,7 +127,7 @@ pub(super) fn verify_user_attribute(
     Ok(json!({}))
 }
 
-pub(super) fn change_password(
+pub(crate) fn change_password(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -154,14 +154,14 @@ pub(super) fn change_password(
     Ok(json!({}))
 }
 
-pub(super) fn delete_user(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn delete_user(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let c = caller(emu, p, now)?;
     revoke_user_tokens(emu, &c.pool_id, &c.user_key);
     pool_mut(emu, &c.pool_id)?.users.remove(&c.user_key);
     Ok(json!({}))
 }
 
-pub(super) fn global_sign_out(
+pub(crate) fn global_sign_out(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -171,12 +171,12 @@ pub(super) fn global_sign_out(
     Ok(json!({}))
 }
 
-pub(super) fn revoke_token(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn revoke_token(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let token = p.str("Token")?;
     let client_id = p.str("ClientId")?;
-    let pool_id = super::pool_of_client(emu, client_id)?;
+    let pool_id = pool_of_client(emu, client_id)?;
     {
-        let client = super::client(pool(emu, &pool_id)?, client_id)?;
+        let client = client(pool(emu, &pool_id)?, client_id)?;
         if let Some(secret) = &client.secret {
             let ok = p.opt_str("ClientSecret").is_some_and(|s| s == secret.0);
             if !ok {
@@ -213,7 +213,7 @@ pub(super) fn revoke_token(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value
     Ok(json!({}))
 }
 
-pub(super) fn associate_software_token(
+pub(crate) fn associate_software_token(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -221,7 +221,7 @@ pub(super) fn associate_software_token(
     let secret: [u8; 20] = emu.random_bytes();
     let code = crate::totp::base32_encode(&secret);
     if let Some(session_id) = p.opt_str("Session") {
-        let s = super::auth::session_mut(emu, session_id, now)?.clone();
+        let s = session_mut(emu, session_id, now)?.clone();
         let u = pool_mut(emu, &s.pool_id)?
             .users
             .get_mut(&s.username)
@@ -240,14 +240,14 @@ pub(super) fn associate_software_token(
     Ok(json!({"SecretCode": code}))
 }
 
-pub(super) fn verify_software_token(
+pub(crate) fn verify_software_token(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
 ) -> ApiResult<Value> {
     let code = p.str("UserCode")?;
     let (pool_id, key, session) = if let Some(session_id) = p.opt_str("Session") {
-        let s = super::auth::session_mut(emu, session_id, now)?;
+        let s = session_mut(emu, session_id, now)?;
         (
             s.pool_id.clone(),
             s.username.clone(),
@@ -285,7 +285,7 @@ pub(super) fn verify_software_token(
     Ok(out)
 }
 
-pub(super) fn set_user_mfa_preference(
+pub(crate) fn set_user_mfa_preference(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,

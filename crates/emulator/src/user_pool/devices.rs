@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{authorize, pool, pool_mut, user};
-use crate::core::Emulator;
+use super::access::authorize;
+use super::lookup::{pool, pool_mut, user, user_mut};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::model::Device;
 use crate::params::Params;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 fn not_found() -> ApiError {
@@ -29,7 +30,7 @@ fn device_json(d: &Device) -> Value {
     })
 }
 
-pub(super) fn confirm_device(
+pub(crate) fn confirm_device(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -56,7 +57,7 @@ pub(super) fn confirm_device(
     Ok(json!({"UserConfirmationNecessary": on_prompt}))
 }
 
-pub(super) fn update_device_status(
+pub(crate) fn update_device_status(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -88,7 +89,7 @@ fn devices_page(devices: Vec<&Device>, p: Params<'_>) -> Value {
     json!({"Devices": list})
 }
 
-pub(super) fn list_devices(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn list_devices(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let c = authorize(emu, p.str("AccessToken")?, now)?;
     let u = &pool(emu, &c.pool_id)?.users[&c.user_key];
     // Only confirmed devices are listed; a device key from NewDeviceMetadata is not yet one.
@@ -101,7 +102,7 @@ pub(super) fn list_devices(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -
     ))
 }
 
-pub(super) fn admin_list_devices(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn admin_list_devices(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let pool = pool(emu, p.str("UserPoolId")?)?;
     let u = user(pool, p.str("Username")?)?;
     Ok(devices_page(
@@ -113,7 +114,7 @@ pub(super) fn admin_list_devices(emu: &mut Emulator, p: Params<'_>) -> ApiResult
     ))
 }
 
-pub(super) fn get_device(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn get_device(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let c = authorize(emu, p.str("AccessToken")?, now)?;
     let u = &pool(emu, &c.pool_id)?.users[&c.user_key];
     let d = u
@@ -124,7 +125,7 @@ pub(super) fn get_device(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> 
     Ok(json!({"Device": device_json(d)}))
 }
 
-pub(super) fn forget_device(
+pub(crate) fn forget_device(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -144,10 +145,10 @@ fn admin_device_owner<'a>(
     p: Params<'_>,
 ) -> ApiResult<&'a mut crate::model::User> {
     let pool = pool_mut(emu, p.str("UserPoolId")?)?;
-    super::user_mut(pool, p.str("Username")?)
+    user_mut(pool, p.str("Username")?)
 }
 
-pub(super) fn admin_get_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn admin_get_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let key = p.str("DeviceKey")?.to_owned();
     let u = admin_device_owner(emu, p)?;
     let d = u
@@ -158,14 +159,14 @@ pub(super) fn admin_get_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<V
     Ok(json!({"Device": device_json(d)}))
 }
 
-pub(super) fn admin_forget_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+pub(crate) fn admin_forget_device(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let key = p.str("DeviceKey")?.to_owned();
     let u = admin_device_owner(emu, p)?;
     u.devices.remove(&key).ok_or_else(not_found)?;
     Ok(json!({}))
 }
 
-pub(super) fn admin_update_device_status(
+pub(crate) fn admin_update_device_status(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,

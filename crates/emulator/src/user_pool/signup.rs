@@ -2,15 +2,14 @@
 
 use serde_json::{json, Value};
 
-use super::admin::{canonical_name, new_user, username_attribute};
-use super::{
-    check_attribute_names, check_password_policy, check_secret_hash, password_record, pool,
-    pool_mut, pool_of_client, send_code, take_code, user_key,
-};
-use crate::core::Emulator;
+use super::codes::{send_code, take_code};
+use super::lookup::{client, pool, pool_mut, pool_of_client, user_key};
+use super::passwords::{check_password_policy, check_secret_hash, password_record};
+use super::users::{canonical_name, check_attribute_names, new_user, username_attribute};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::model::{CodePurpose, UserStatus};
 use crate::params::Params;
+use crate::state::Emulator;
 use crate::time::UnixMillis;
 
 /// Sign-up codes live 24 hours, password-reset codes one hour (Cognito's figures).
@@ -22,12 +21,12 @@ fn client_context(emu: &Emulator, p: Params<'_>, username: &str) -> ApiResult<St
     let client_id = p.str("ClientId")?;
     let pool_id = pool_of_client(emu, client_id)?;
     let pool = pool(emu, &pool_id)?;
-    let client = super::client(pool, client_id)?;
+    let client = client(pool, client_id)?;
     check_secret_hash(client, username, p.opt_str("SecretHash"))?;
     Ok(pool_id)
 }
 
-pub(super) fn sign_up(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
+pub(crate) fn sign_up(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
     let given = p.str("Username")?.to_owned();
     let password = p.str("Password")?.to_owned();
     let pool_id = client_context(emu, p, &given)?;
@@ -95,7 +94,7 @@ fn mark_verified(emu: &mut Emulator, pool_id: &str, key: &str) -> ApiResult<()> 
     Ok(())
 }
 
-pub(super) fn confirm_sign_up(
+pub(crate) fn confirm_sign_up(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -122,7 +121,7 @@ pub(super) fn confirm_sign_up(
     Ok(json!({}))
 }
 
-pub(super) fn resend_confirmation_code(
+pub(crate) fn resend_confirmation_code(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -148,7 +147,7 @@ pub(super) fn resend_confirmation_code(
     Ok(json!({"CodeDeliveryDetails": details}))
 }
 
-pub(super) fn forgot_password(
+pub(crate) fn forgot_password(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,
@@ -161,7 +160,7 @@ pub(super) fn forgot_password(
         match user_key(pool, &given) {
             Some(k) => k,
             None => {
-                let hide = super::client(pool, &client_id)?.prevent_user_existence_errors;
+                let hide = client(pool, &client_id)?.prevent_user_existence_errors;
                 if hide {
                     return Ok(
                         json!({"CodeDeliveryDetails": {"Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
@@ -192,7 +191,7 @@ pub(super) fn forgot_password(
     Ok(json!({"CodeDeliveryDetails": details}))
 }
 
-pub(super) fn confirm_forgot_password(
+pub(crate) fn confirm_forgot_password(
     emu: &mut Emulator,
     p: Params<'_>,
     now: UnixMillis,

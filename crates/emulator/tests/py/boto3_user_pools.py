@@ -285,4 +285,23 @@ def admin_reset_password_and_client_listing():
     assert "app" in names, names
 
 
+@check
+def requests_log_counts_what_boto3_sent():
+    make_user("rita")
+    admin("DELETE", "/_emulator/requests")
+    tokens = sign_in("rita", "Passw0rd1")["AuthenticationResult"]
+    c.initiate_auth(ClientId=CLIENT, AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    expect_error("NotAuthorizedException", sign_in, "rita", "wrong-password")
+    served = admin("GET", "/_emulator/requests")["requests"]
+    seen = [(r["operation"], r["auth_flow"], r["client_id"], r["result"]) for r in served]
+    assert seen == [
+        ("InitiateAuth", "USER_PASSWORD_AUTH", CLIENT, "ok"),
+        ("InitiateAuth", "REFRESH_TOKEN_AUTH", CLIENT, "ok"),
+        ("InitiateAuth", "USER_PASSWORD_AUTH", CLIENT, "NotAuthorizedException"),
+    ], seen
+    admin("DELETE", "/_emulator/requests")
+    assert admin("GET", "/_emulator/requests")["requests"] == []
+
+
 run()

@@ -1,5 +1,5 @@
-//! The sans-IO core: [`Emulator`] owns the model, its seeded randomness and the outbox, and
-//! [`Emulator::handle`] answers one operation at the instant it is given.
+//! The emulator's state: [`Emulator`] owns the model, its seeded randomness, the token signer
+//! and the outbox. Operations change it through `crate::dispatch`, which sits above them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,7 +9,6 @@ use rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::jwt::TokenSigner;
 use crate::model::{AuthSession, CodePurpose, IdentityPool, RefreshRecord, UserPool};
 use crate::time::UnixMillis;
@@ -112,6 +111,27 @@ impl std::fmt::Debug for OutboxMessage {
     }
 }
 
+/// One operation the emulator answered, as `GET /_emulator/requests` lists it: enough for a test
+/// to assert, for example, that exactly one refresh happened. It holds no secret: no user name,
+/// password, code or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedRequest {
+    /// The operation, such as `InitiateAuth` (the `X-Amz-Target` without its service prefix).
+    pub operation: String,
+    /// The request's `AuthFlow`, for `InitiateAuth` and `AdminInitiateAuth`.
+    pub auth_flow: Option<String>,
+    /// The request's `ClientId`, if it names one.
+    pub client_id: Option<String>,
+    /// `ok`, or the error's `__type` (such as `NotAuthorizedException`).
+    pub result: String,
+    /// When it was answered, in epoch milliseconds of the emulator's clock.
+    pub at_ms: u64,
+}
+
+/// How many served requests are kept; older ones are dropped so a long-running server does not
+/// grow without bound.
+pub(crate) const MAX_SERVED_REQUESTS: usize = 10_000;
+
 /// A faithful in-memory Cognito (user pools and identity pools) with injected time and seeded
 /// randomness. Every operation goes through [`Emulator::handle`].
 pub struct Emulator {
@@ -128,49 +148,16 @@ pub struct Emulator {
     /// Credentials issued by `GetCredentialsForIdentity`, by access key id, for STS.
     pub(crate) issued_credentials: BTreeMap<String, crate::sts::IssuedCredentials>,
     pub(crate) outbox: Vec<OutboxMessage>,
+    /// What `handle` answered, oldest first (at most [`MAX_SERVED_REQUESTS`]).
+    pub(crate) served: Vec<ServedRequest>,
     pub(crate) external_verifier: ExternalVerifier,
     /// Tokens of the current answer whose signatures are still to be computed.
-    pending: Vec<(String, Map<String, Value>)>,
+    pub(crate) pending: Vec<(String, Map<String, Value>)>,
     requests_since_sweep: u32,
 }
 
 /// How many requests pass between two sweeps of expired sessions and refresh tokens.
 const SWEEP_EVERY: u32 = 4096;
-
-/// An answer whose tokens are not signed yet: [`Unsigned::finish`] signs them. Signing is the
-/// costly part of a sign-in and needs no access to the model, so a server can do it after
-/// releasing its lock on the emulator.
-#[derive(Debug)]
-pub struct Unsigned {
-    response: Value,
-    pending: Vec<(String, Map<String, Value>)>,
-    signer: TokenSigner,
-}
-
-impl Unsigned {
-    /// Signs the pending tokens and returns the finished answer.
-    pub fn finish(self) -> Value {
-        let mut response = self.response;
-        if !self.pending.is_empty() {
-            fill(&mut response, &self.pending, &self.signer);
-        }
-        response
-    }
-}
-
-/// Replaces each placeholder string by its signed token.
-fn fill(v: &mut Value, pending: &[(String, Map<String, Value>)], signer: &TokenSigner) {
-    match v {
-        Value::String(s) => {
-            if let Some((_, claims)) = pending.iter().find(|(p, _)| p == s) {
-                *s = signer.sign(claims);
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| fill(x, pending, signer)),
-        Value::Object(o) => o.values_mut().for_each(|x| fill(x, pending, signer)),
-        _ => {}
-    }
-}
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -182,11 +169,6 @@ impl std::fmt::Debug for Emulator {
             .finish_non_exhaustive()
     }
 }
-
-/// The target prefix of user-pool operations.
-pub const USER_POOL_PREFIX: &str = "AWSCognitoIdentityProviderService.";
-/// The target prefix of identity-pool operations.
-pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 
 impl Emulator {
     /// An empty emulator.
@@ -210,56 +192,15 @@ impl Emulator {
             identity_pools: BTreeMap::new(),
             issued_credentials: BTreeMap::new(),
             outbox: Vec::new(),
+            served: Vec::new(),
             external_verifier,
             pending: Vec::new(),
             requests_since_sweep: 0,
         })
     }
 
-    /// Answers one operation. `target` is the `X-Amz-Target` header (for example
-    /// `AWSCognitoIdentityProviderService.InitiateAuth`), `body` the JSON request, `now` the
-    /// emulator's current time.
-    pub fn handle(&mut self, target: &str, body: &Value, now: UnixMillis) -> ApiResult<Value> {
-        self.handle_unsigned(target, body, now)
-            .map(Unsigned::finish)
-    }
-
-    /// Like [`Emulator::handle`], leaving token signatures to [`Unsigned::finish`].
-    pub fn handle_unsigned(
-        &mut self,
-        target: &str,
-        body: &Value,
-        now: UnixMillis,
-    ) -> ApiResult<Unsigned> {
-        self.pending.clear();
-        let response = self.dispatch(target, body, now);
-        let pending = std::mem::take(&mut self.pending);
-        response.map(|response| Unsigned {
-            response,
-            pending,
-            signer: self.signer.clone(),
-        })
-    }
-
-    fn dispatch(&mut self, target: &str, body: &Value, now: UnixMillis) -> ApiResult<Value> {
-        if !body.is_object() {
-            return Err(ApiError::new(
-                ErrorKind::SerializationError,
-                "Request body must be a JSON object",
-            ));
-        }
-        self.expire(now);
-        if let Some(op) = target.strip_prefix(USER_POOL_PREFIX) {
-            crate::user_pool::dispatch(self, op, body, now)
-        } else if let Some(op) = target.strip_prefix(IDENTITY_PREFIX) {
-            crate::identity::dispatch(self, op, body, now)
-        } else {
-            Err(unknown_operation(target))
-        }
-    }
-
     /// Queues `claims` for signing and returns the placeholder that stands for the token in the
-    /// answer until [`Unsigned::finish`].
+    /// answer until [`crate::Unsigned::finish`].
     pub(crate) fn sign_later(&mut self, claims: Map<String, Value>) -> String {
         // The placeholder cannot collide with anything a request carries: it holds a NUL.
         let placeholder = format!("\u{0}unsigned-token-{}", self.pending.len());
@@ -275,6 +216,16 @@ impl Emulator {
     /// Empties the outbox.
     pub fn clear_outbox(&mut self) {
         self.outbox.clear();
+    }
+
+    /// The operations answered so far, oldest first (the last [`MAX_SERVED_REQUESTS`]).
+    pub fn served_requests(&self) -> &[ServedRequest] {
+        &self.served
+    }
+
+    /// Forgets the operations answered so far.
+    pub fn clear_served_requests(&mut self) {
+        self.served.clear();
     }
 
     /// The most recent code delivered to `username` (in any pool) for `purpose`.
@@ -325,7 +276,7 @@ impl Emulator {
     /// Drops sessions and refresh tokens that can no longer be used, so memory does not grow
     /// with abandoned sign-ins. A sweep walks everything, so it runs once every
     /// [`SWEEP_EVERY`] requests rather than on each one.
-    fn expire(&mut self, now: UnixMillis) {
+    pub(crate) fn expire(&mut self, now: UnixMillis) {
         self.requests_since_sweep += 1;
         if self.requests_since_sweep < SWEEP_EVERY {
             return;
@@ -377,13 +328,6 @@ impl Emulator {
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
         )
     }
-}
-
-pub(crate) fn unknown_operation(target: &str) -> ApiError {
-    ApiError::new(
-        ErrorKind::UnknownOperation,
-        format!("Unknown operation {target}"),
-    )
 }
 
 pub(crate) const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";

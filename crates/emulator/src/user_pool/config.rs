@@ -1,0 +1,258 @@
+//! Pool and app-client settings read from `CreateUserPool` / `CreateUserPoolClient` requests (and
+//! seed files, which use the same members).
+
+use std::collections::BTreeMap;
+
+use cognito_auth_wire::{challenge, explicit_flow, flow};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::{
+    AppClient, CustomAuthRules, CustomChallengeRule, Hidden, MfaConfig, PasswordPolicy, UserPool,
+    Validity,
+};
+use crate::params::Params;
+use crate::time::UnixMillis;
+
+/// Builds a pool from a `CreateUserPool` request (also used by seed files, which may add the
+/// emulator-only `CustomAuthRules` member).
+pub(crate) fn build_pool(
+    id: String,
+    name: String,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<UserPool> {
+    let mut policy = PasswordPolicy::default();
+    if let Some(pp) = p
+        .opt_obj("Policies")
+        .and_then(|x| x.opt_obj("PasswordPolicy"))
+    {
+        let b = |k: &str, d: bool| pp.opt_bool(k).unwrap_or(d);
+        policy = PasswordPolicy {
+            min_length: pp
+                .opt_i64("MinimumLength")
+                .map_or(8, |n| n.clamp(6, 99) as usize),
+            require_uppercase: b("RequireUppercase", false),
+            require_lowercase: b("RequireLowercase", false),
+            require_numbers: b("RequireNumbers", false),
+            require_symbols: b("RequireSymbols", false),
+            temporary_password_validity_days: pp
+                .opt_i64("TemporaryPasswordValidityDays")
+                .map_or(7, |n| n.clamp(0, 365) as u64),
+        };
+    }
+    let mfa = match p.opt_str("MfaConfiguration").unwrap_or("OFF") {
+        "OFF" => MfaConfig::Off,
+        "ON" => MfaConfig::On,
+        "OPTIONAL" => MfaConfig::Optional,
+        other => {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid MfaConfiguration: {other}"
+            )))
+        }
+    };
+    let device = p.opt_obj("DeviceConfiguration");
+    let custom_auth = p.opt_obj("CustomAuthRules").map(custom_rules);
+    // Seed documents nest clients (with secrets) and users (with passwords) in the pool: keep
+    // them out of what DescribeUserPool echoes and Debug prints.
+    let mut raw = p.0.clone();
+    if let Some(o) = raw.as_object_mut() {
+        for k in ["Clients", "Users", "Id"] {
+            o.remove(k);
+        }
+    }
+    Ok(UserPool {
+        id,
+        name,
+        created: now,
+        policy,
+        auto_verified: p.string_list("AutoVerifiedAttributes").unwrap_or_default(),
+        username_attributes: p.string_list("UsernameAttributes").unwrap_or_default(),
+        alias_attributes: p.string_list("AliasAttributes").unwrap_or_default(),
+        case_sensitive: p
+            .opt_obj("UsernameConfiguration")
+            .and_then(|u| u.opt_bool("CaseSensitive"))
+            .unwrap_or(true),
+        mfa,
+        // A pool with MFA configured offers SMS and TOTP unless told otherwise; EMAIL_OTP needs
+        // `EmailMfaConfiguration` (or the emulator-only `EnabledMfas`).
+        sms_mfa_enabled: enabled_mfa(p, challenge::SMS_MFA, true),
+        software_token_mfa_enabled: enabled_mfa(p, challenge::SOFTWARE_TOKEN_MFA, true),
+        email_mfa_enabled: enabled_mfa(
+            p,
+            challenge::EMAIL_OTP,
+            p.opt_obj("EmailMfaConfiguration").is_some(),
+        ),
+        device_remembered_on_prompt: device.map(|d| {
+            d.opt_bool("DeviceOnlyRememberedOnUserPrompt")
+                .unwrap_or(false)
+        }),
+        custom_auth,
+        allow_admin_create_user_only: p
+            .opt_obj("AdminCreateUserConfig")
+            .and_then(|a| a.opt_bool("AllowAdminCreateUserOnly"))
+            .unwrap_or(false),
+        raw,
+        clients: BTreeMap::new(),
+        users: BTreeMap::new(),
+    })
+}
+
+fn enabled_mfa(p: Params<'_>, name: &str, default: bool) -> bool {
+    match p.string_list("EnabledMfas") {
+        Some(list) => list.iter().any(|m| m == name),
+        None => default,
+    }
+}
+
+fn custom_rules(p: Params<'_>) -> CustomAuthRules {
+    let challenges =
+        p.0.get("Challenges")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|c| {
+                        let c = Params(c);
+                        CustomChallengeRule {
+                            public: c.string_map("PublicChallengeParameters"),
+                            answer: c.opt_str("Answer").map(str::to_owned),
+                            answer_from_client_metadata: c
+                                .opt_str("AnswerFromClientMetadata")
+                                .map(str::to_owned),
+                            deliver_code: c.opt_bool("DeliverCode").unwrap_or(false),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    CustomAuthRules {
+        allow_srp_first: p.opt_bool("AllowSrpFirst").unwrap_or(true),
+        challenges,
+        max_attempts: p
+            .opt_i64("MaxAttempts")
+            .map_or(3, |n| n.clamp(1, 100) as u32),
+    }
+}
+
+/// Cognito's bounds on token lifetimes, in seconds: access and id tokens five minutes to a day,
+/// refresh tokens an hour to ten years.
+const ACCESS_ID_RANGE_S: std::ops::RangeInclusive<u64> = 300..=86_400;
+const REFRESH_RANGE_S: std::ops::RangeInclusive<u64> = 3_600..=3_650 * 86_400;
+
+/// A token lifetime in seconds: `name` counted in its `TokenValidityUnits` unit (`unit_key`,
+/// `default_unit` when absent), or `default_s` when the request does not set it. Values out of
+/// Cognito's range, including any that would overflow, are refused.
+fn validity_s(
+    p: Params<'_>,
+    name: &str,
+    unit_key: &str,
+    default_unit: &str,
+    default_s: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> ApiResult<u64> {
+    let Some(n) = p.opt_i64(name) else {
+        return Ok(default_s);
+    };
+    let unit = p
+        .opt_obj("TokenValidityUnits")
+        .and_then(|u| u.opt_str(unit_key))
+        .unwrap_or(default_unit);
+    let unit_s: u64 = match unit {
+        "seconds" => 1,
+        "minutes" => 60,
+        "hours" => 3600,
+        "days" => 86_400,
+        other => {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid TokenValidityUnits.{unit_key}: {other}"
+            )))
+        }
+    };
+    u64::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_mul(unit_s))
+        .filter(|s| range.contains(s))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "{name} {n} {unit} is outside the allowed range of {} to {} seconds",
+                range.start(),
+                range.end()
+            ))
+        })
+}
+
+/// Builds a client from a `CreateUserPoolClient` request.
+pub(crate) fn build_client(
+    id: String,
+    name: String,
+    secret: Option<Hidden<String>>,
+    p: Params<'_>,
+) -> ApiResult<AppClient> {
+    let access = validity_s(
+        p,
+        "AccessTokenValidity",
+        "AccessToken",
+        "hours",
+        3600,
+        ACCESS_ID_RANGE_S,
+    )?;
+    let id_s = validity_s(
+        p,
+        "IdTokenValidity",
+        "IdToken",
+        "hours",
+        3600,
+        ACCESS_ID_RANGE_S,
+    )?;
+    let refresh = validity_s(
+        p,
+        "RefreshTokenValidity",
+        "RefreshToken",
+        "days",
+        30 * 86_400,
+        REFRESH_RANGE_S,
+    )?;
+    let flows = p.string_list("ExplicitAuthFlows").unwrap_or_default();
+    for f in &flows {
+        const KNOWN: &[&str] = &[
+            flow::ADMIN_NO_SRP_AUTH,
+            "CUSTOM_AUTH_FLOW_ONLY",
+            flow::USER_PASSWORD_AUTH,
+            explicit_flow::ALLOW_ADMIN_USER_PASSWORD_AUTH,
+            explicit_flow::ALLOW_CUSTOM_AUTH,
+            explicit_flow::ALLOW_USER_PASSWORD_AUTH,
+            explicit_flow::ALLOW_USER_SRP_AUTH,
+            explicit_flow::ALLOW_REFRESH_TOKEN_AUTH,
+            explicit_flow::ALLOW_USER_AUTH,
+        ];
+        if !KNOWN.contains(&f.as_str()) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid ExplicitAuthFlows value: {f}"
+            )));
+        }
+    }
+    Ok(AppClient {
+        id,
+        name,
+        secret,
+        explicit_auth_flows: flows,
+        validity: Validity {
+            access_s: access,
+            id_s,
+            refresh_s: refresh,
+            auth_session_s: p
+                .opt_i64("AuthSessionValidity")
+                .map_or(180, |m| m.clamp(3, 15) as u64 * 60),
+        },
+        prevent_user_existence_errors: p.opt_str("PreventUserExistenceErrors") == Some("ENABLED"),
+        enable_token_revocation: p.opt_bool("EnableTokenRevocation").unwrap_or(true),
+        raw: {
+            // The secret is kept (redacted) in `secret`, never in the echoed request.
+            let mut raw = p.0.clone();
+            if let Some(o) = raw.as_object_mut() {
+                o.remove("ClientSecret");
+            }
+            raw
+        },
+    })
+}
