@@ -206,7 +206,12 @@ pub struct EmulatorWorld {
 pub const EMU_POOL_ID: &str = "us-east-1_Engine01";
 /// The app client.
 pub const EMU_CLIENT_ID: &str = "engineclient00000000000001";
-/// The identity pool.
+/// The emulated identity pool's role for signed-in users.
+pub const EMU_AUTH_ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_engineAuth_Role";
+/// The emulated identity pool's role for guests.
+pub const EMU_UNAUTH_ROLE: &str =
+    "arn:aws:iam::123456789012:role/service-role/Cognito_engineUnauth_Role";
+/// The emulated identity pool (guests allowed; the user pool as provider).
 pub const EMU_IDENTITY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000e001";
 
 /// Starts the emulator on a free port.
@@ -241,7 +246,8 @@ pub async fn start_emulator() -> EmulatorWorld {
             "CognitoIdentityProviders": [{
                 "ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{EMU_POOL_ID}"),
                 "ClientId": EMU_CLIENT_ID
-            }]
+            }],
+            "Roles": {"authenticated": EMU_AUTH_ROLE, "unauthenticated": EMU_UNAUTH_ROLE}
         }]
     });
     let mut emulator = Emulator::new(EmulatorConfig {

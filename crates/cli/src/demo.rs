@@ -139,7 +139,11 @@ pub fn demo_seed() -> serde_json::Value {
             "CognitoIdentityProviders": [{
                 "ProviderName": format!("cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"),
                 "ClientId": CLIENT_ID
-            }]
+            }],
+            "Roles": {
+                "authenticated": "arn:aws:iam::123456789012:role/Cognito_demoAuth_Role",
+                "unauthenticated": "arn:aws:iam::123456789012:role/Cognito_demoUnauth_Role"
+            }
         }]
     })
 }

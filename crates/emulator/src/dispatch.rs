@@ -174,6 +174,8 @@ fn identity(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Api
         "DescribeIdentityPool" => idp::describe_identity_pool(emu, p),
         "ListIdentityPools" => idp::list_identity_pools(emu),
         "DeleteIdentityPool" => idp::delete_identity_pool(emu, p),
+        "SetIdentityPoolRoles" => crate::roles::set_roles(emu, p),
+        "GetIdentityPoolRoles" => crate::roles::get_roles(emu, p),
         "GetId" => idp::get_id(emu, p, now),
         "GetCredentialsForIdentity" => idp::get_credentials(emu, p, now),
         "GetOpenIdToken" => idp::get_open_id_token(emu, p, now),

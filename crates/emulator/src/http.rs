@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -221,7 +221,7 @@ impl Drop for BackgroundServer {
 /// The router, for embedding in another axum app.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/", post(api))
+        .route("/", post(api).get(api))
         .route("/{pool_id}/.well-known/jwks.json", get(jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(openid))
         .route(
@@ -340,7 +340,50 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
-async fn api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+/// Answers the request with the emulator's STS if it is one (see [`crate::sts::is_sts_request`]).
+fn sts_response(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let req = crate::sigv4::HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        headers: &headers,
+        body,
+    };
+    if !crate::sts::is_sts_request(&req) {
+        return None;
+    }
+    let now = shared.now();
+    let answer = shared.with(|emu| emu.handle_sts(&req, now));
+    let mut resp = (
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        answer.body,
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/xml"));
+    Some(resp)
+}
+
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(resp) = sts_response(&shared, &method, &uri, &headers, &body) {
+        return resp;
+    }
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

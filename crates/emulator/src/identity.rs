@@ -55,7 +55,7 @@ pub(crate) fn describe_identity(emu: &Emulator, p: Params<'_>) -> ApiResult<Valu
     }))
 }
 
-fn pool_not_found(id: &str) -> ApiError {
+pub(crate) fn pool_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("IdentityPool '{id}' not found."))
 }
 
@@ -105,6 +105,8 @@ pub(crate) fn build_identity_pool(
         cognito_providers: providers,
         supported_logins: p.string_map("SupportedLoginProviders"),
         developer_provider: p.opt_str("DeveloperProviderName").map(str::to_owned),
+        roles: BTreeMap::new(),
+        role_mappings: None,
         raw: p.0.clone(),
         by_login: BTreeMap::new(),
         identities: BTreeMap::new(),
@@ -125,6 +127,9 @@ fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
             json!(pool.allow_unauthenticated),
         );
         o.insert("AllowClassicFlow".into(), json!(pool.allow_classic_flow));
+        // A seed may carry the pool's roles; Cognito answers them only in GetIdentityPoolRoles.
+        o.remove("Roles");
+        o.remove("RoleMappings");
     }
     Ok(v)
 }
@@ -361,10 +366,23 @@ pub(crate) fn get_credentials(
 ) -> ApiResult<Value> {
     let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
-    authorize_identity(emu, &id, &logins, now)?;
+    let (pool_id, authenticated) = authorize_identity(emu, &id, &logins, now)?;
+    let role_arn = crate::roles::role_for(emu, &pool_id, authenticated)?;
     let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
     let secret = emu.random_string(40, crate::state::ALNUM);
     let token = emu.opaque_token(300);
+    crate::roles::remember(
+        emu,
+        &access,
+        crate::sts::IssuedCredentials {
+            secret_access_key: secret.clone(),
+            session_token: token.clone(),
+            expires: now.plus_secs(3600),
+            identity_id: id.clone(),
+            role_arn,
+        },
+        now,
+    );
     Ok(json!({
         "IdentityId": id,
         "Credentials": {

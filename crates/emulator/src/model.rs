@@ -359,6 +359,10 @@ pub(crate) struct IdentityPool {
     pub(crate) cognito_providers: Vec<(String, String, bool)>,
     pub(crate) supported_logins: BTreeMap<String, String>,
     pub(crate) developer_provider: Option<String>,
+    /// `SetIdentityPoolRoles`: `authenticated` / `unauthenticated` -> role ARN.
+    pub(crate) roles: BTreeMap<String, String>,
+    /// `SetIdentityPoolRoles`' `RoleMappings`, kept as given and answered back.
+    pub(crate) role_mappings: Option<Value>,
     pub(crate) raw: Value,
     /// Identity ids by login key (`provider|subject`).
     pub(crate) by_login: BTreeMap<String, String>,

@@ -56,7 +56,15 @@ impl Emulator {
                 .opt_bool("AllowUnauthenticatedIdentities")
                 .unwrap_or(false);
             let pool = crate::identity::build_identity_pool(id.clone(), name, allow, p)?;
-            self.identity_pools.insert(id, pool);
+            self.identity_pools.insert(id.clone(), pool);
+            // Roles are set the way `SetIdentityPoolRoles` sets them (and checked the same way).
+            if let Some(roles) = p.0.get("Roles") {
+                let mut req = json!({"IdentityPoolId": id, "Roles": roles});
+                if let (Some(o), Some(m)) = (req.as_object_mut(), p.0.get("RoleMappings")) {
+                    o.insert("RoleMappings".into(), m.clone());
+                }
+                crate::roles::set_roles(self, Params(&req))?;
+            }
         }
         Ok(())
     }
@@ -185,7 +193,9 @@ pub fn example_seed() -> Value {
             "IdentityPoolName": "example",
             "AllowUnauthenticatedIdentities": true,
             "CognitoIdentityProviders": [{"ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_Example01",
-                                          "ClientId": "exampleclient0000000000001"}]
+                                          "ClientId": "exampleclient0000000000001"}],
+            "Roles": {"authenticated": "arn:aws:iam::123456789012:role/Cognito_exampleAuth_Role",
+                      "unauthenticated": "arn:aws:iam::123456789012:role/Cognito_exampleUnauth_Role"}
         }]
     })
 }

@@ -145,6 +145,8 @@ pub struct Emulator {
     pub(crate) revoked_families: BTreeSet<String>,
     pub(crate) sessions: BTreeMap<String, AuthSession>,
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
+    /// Credentials issued by `GetCredentialsForIdentity`, by access key id, for STS.
+    pub(crate) issued_credentials: BTreeMap<String, crate::sts::IssuedCredentials>,
     pub(crate) outbox: Vec<OutboxMessage>,
     /// What `handle` answered, oldest first (at most [`MAX_SERVED_REQUESTS`]).
     pub(crate) served: Vec<ServedRequest>,
@@ -165,6 +167,7 @@ impl std::fmt::Debug for Emulator {
             .field("config", &self.config)
             .field("pools", &self.pools.len())
             .field("identity_pools", &self.identity_pools.len())
+            .field("issued_credentials", &self.issued_credentials.len())
             .finish_non_exhaustive()
     }
 }
@@ -189,6 +192,7 @@ impl Emulator {
             revoked_families: BTreeSet::new(),
             sessions: BTreeMap::new(),
             identity_pools: BTreeMap::new(),
+            issued_credentials: BTreeMap::new(),
             outbox: Vec::new(),
             served: Vec::new(),
             external_verifier,

@@ -66,3 +66,8 @@ fn boto3_identity_pools() {
 fn pycognito_srp_sign_in() {
     run_script("pycognito_srp.py");
 }
+
+#[test]
+fn boto3_sts_verifies_signatures_with_issued_credentials() {
+    run_script("boto3_sts.py");
+}

@@ -67,7 +67,9 @@
 mod answers;
 mod auth;
 mod builder;
+mod credentials_provider;
 mod drivable;
+pub use credentials_provider::CredentialsProvider;
 mod driver;
 mod error;
 pub mod event_log;

@@ -18,6 +18,9 @@ IP = ci.create_identity_pool(IdentityPoolName="ids", AllowUnauthenticatedIdentit
                              CognitoIdentityProviders=[{"ProviderName": PROVIDER, "ClientId": CLIENT}],
                              SupportedLoginProviders={"graph.facebook.com": "123"},
                              DeveloperProviderName="login.example")["IdentityPoolId"]
+ROLES = {"authenticated": "arn:aws:iam::123456789012:role/Cognito_idsAuth_Role",
+         "unauthenticated": "arn:aws:iam::123456789012:role/Cognito_idsUnauth_Role"}
+ci.set_identity_pool_roles(IdentityPoolId=IP, Roles=ROLES)
 c.admin_create_user(UserPoolId=POOL, Username="ann", MessageAction="SUPPRESS")
 c.admin_set_user_password(UserPoolId=POOL, Username="ann", Password="Passw0rd!", Permanent=True)
 
@@ -103,6 +106,7 @@ def server_side_token_check_refuses_revoked_tokens():
     strict = ci.create_identity_pool(IdentityPoolName="strict", AllowUnauthenticatedIdentities=False,
                                      CognitoIdentityProviders=[{"ProviderName": PROVIDER, "ClientId": CLIENT,
                                                                 "ServerSideTokenCheck": True}])["IdentityPoolId"]
+    ci.set_identity_pool_roles(IdentityPoolId=strict, Roles=ROLES)
     auth = c.initiate_auth(ClientId=CLIENT, AuthFlow="USER_PASSWORD_AUTH",
                            AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
     logins = {PROVIDER: auth["IdToken"]}
