@@ -26,6 +26,12 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
         .endpoint_url(&moto.endpoint)
         .build()
         .unwrap();
+    // `subscribe` streams changes from now on: wait until the (empty) store has been read, so the
+    // first change this test sees is the sign-in's and not, depending on timing, the restore's.
+    auth.watch_user_state()
+        .wait_for(|s| *s != UserState::Unknown)
+        .await
+        .unwrap();
     let mut changes = auth.subscribe();
 
     let signed_up = auth
