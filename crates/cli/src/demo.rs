@@ -1,8 +1,8 @@
 //! The `demo` command: one full session against the emulator running in this process.
 //!
 //! The emulator's clock and the engine's wall clock are the same clock: the engine is built with
-//! `unix_clock` reading [`Shared::now`] (the system clock plus the emulator's admin offset), so
-//! [`World::jump`] moves both by the same amount and tokens expire on both sides at once.
+//! `unix_clock` reading `Shared::now` (the system clock plus the emulator's admin offset), so
+//! `World::jump` moves both by the same amount and tokens expire on both sides at once.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -221,7 +221,7 @@ impl Emulator {
         self.outbox.clear();
     }
 
-    /// The operations answered so far, oldest first (the last [`MAX_SERVED_REQUESTS`]).
+    /// The operations answered so far, oldest first (at most the last 10,000).
     pub fn served_requests(&self) -> &[ServedRequest] {
         &self.served
     }

@@ -1,7 +1,7 @@
 //! Configuration: what the machine knows about the user pool, identity pool and hosted UI.
 //!
 //! The types here are plain data. Parsers for `awsconfiguration.json` and Amplify Gen 2
-//! `amplify_outputs.json` live in [`parse`]; every malformed or inconsistent document is a
+//! `amplify_outputs.json` live in `parse`; every malformed or inconsistent document is a
 //! [`ConfigError`] naming the field.
 
 use std::collections::BTreeMap;
