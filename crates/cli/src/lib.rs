@@ -54,6 +54,7 @@ pub mod demo;
 pub mod emulator;
 mod engine;
 mod exit;
+mod failures;
 mod logging;
 mod output;
 mod progress;
