@@ -20,13 +20,20 @@ use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
 pub const POOL_ID: &str = "us-east-1_CliTest01";
 pub const CLIENT_ID: &str = "clitestclient0000000000001";
 pub const IDENTITY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000c011";
+/// An identity pool of the same user pool that refuses guests.
+pub const MEMBERS_ONLY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000c012";
+/// The role of signed-in users' credentials (both identity pools).
+pub const AUTH_ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_cliAuth_Role";
+/// The role of guests' credentials.
+pub const UNAUTH_ROLE: &str = "arn:aws:iam::123456789012:role/service-role/Cognito_cliUnauth_Role";
 /// The seeded users' password.
 pub const PASSWORD: &str = "Passw0rd!";
 
 /// The emulator's seed: an MFA-optional pool with email MFA and device tracking, an app
 /// client for SRP, password and refresh, an identity pool allowing guests and Google tokens
-/// (the emulator checks their claims, not their signature); `alice` (no MFA)
-/// and `sam` (SMS MFA preferred).
+/// (the emulator checks their claims, not their signature), a second identity pool without
+/// guests; `alice` (no MFA) and `sam` (SMS MFA preferred). Both identity pools have roles:
+/// without them the emulator, like Cognito, issues no credentials.
 fn seed() -> serde_json::Value {
     serde_json::json!({
         "seed": 31,
@@ -62,7 +69,17 @@ fn seed() -> serde_json::Value {
             "CognitoIdentityProviders": [{
                 "ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"),
                 "ClientId": CLIENT_ID
-            }]
+            }],
+            "Roles": {"authenticated": AUTH_ROLE, "unauthenticated": UNAUTH_ROLE}
+        }, {
+            "IdentityPoolId": MEMBERS_ONLY_POOL_ID,
+            "IdentityPoolName": "cli-members",
+            "AllowUnauthenticatedIdentities": false,
+            "CognitoIdentityProviders": [{
+                "ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"),
+                "ClientId": CLIENT_ID
+            }],
+            "Roles": {"authenticated": AUTH_ROLE}
         }]
     })
 }
@@ -107,21 +124,34 @@ impl Run {
     }
 }
 
-fn amplify_outputs(pool_id: &str, client_id: &str, identity_pool: Option<&str>) -> String {
+/// `identity_pool`: its id and whether the configuration allows guests.
+fn amplify_outputs(pool_id: &str, client_id: &str, identity_pool: Option<(&str, bool)>) -> String {
     let mut auth = serde_json::json!({
         "aws_region": "us-east-1",
         "user_pool_id": pool_id,
         "user_pool_client_id": client_id,
     });
-    if let Some(id) = identity_pool {
+    if let Some((id, guests)) = identity_pool {
         auth["identity_pool_id"] = id.into();
+        auth["unauthenticated_identities_enabled"] = guests.into();
     }
     serde_json::json!({"version": "1", "auth": auth}).to_string()
 }
 
 impl World {
-    /// The emulator on a free port of 127.0.0.1.
+    /// The emulator on a free port of 127.0.0.1; the configuration's identity pool allows
+    /// guests.
     pub fn emulator() -> Self {
+        Self::emulator_with_identity_pool(IDENTITY_POOL_ID, true)
+    }
+
+    /// The emulator, configured with the identity pool that refuses guests: nobody signed in is
+    /// `signedOut`, not `guest`.
+    pub fn emulator_without_guests() -> Self {
+        Self::emulator_with_identity_pool(MEMBERS_ONLY_POOL_ID, false)
+    }
+
+    fn emulator_with_identity_pool(identity_pool: &str, guests: bool) -> Self {
         let mut emulator = Emulator::new(EmulatorConfig {
             seed: 31,
             ..EmulatorConfig::default()
@@ -129,7 +159,7 @@ impl World {
         .expect("emulator");
         emulator.apply_seed(&seed(), system_now()).expect("seed");
         let server = BackgroundServer::start("127.0.0.1:0", emulator).expect("serve");
-        let text = amplify_outputs(POOL_ID, CLIENT_ID, Some(IDENTITY_POOL_ID));
+        let text = amplify_outputs(POOL_ID, CLIENT_ID, Some((identity_pool, guests)));
         Self::with(server.endpoint(), Some(server), None, &text)
     }
 
@@ -370,7 +400,8 @@ pub struct Moto {
     child: Child,
 }
 
-fn venv_bin(name: &str) -> PathBuf {
+/// A program of the project's `.venv`.
+pub fn venv_bin(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../.venv/bin")
         .join(name)
