@@ -11,4 +11,5 @@ if [ -x scripts/setup-node.sh ]; then
   scripts/setup-node.sh
 fi
 
-cargo test --workspace --locked "$@"
+# --no-fail-fast: one failing suite must not hide the others.
+cargo test --workspace --locked --no-fail-fast "$@"
