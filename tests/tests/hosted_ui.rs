@@ -100,7 +100,8 @@ async fn start_world() -> World {
             "CognitoIdentityProviders": [
                 {"ProviderName": provider, "ClientId": PUBLIC_CLIENT},
                 {"ProviderName": provider, "ClientId": SECRET_CLIENT}
-            ]
+            ],
+            "Roles": {"authenticated": common::EMU_AUTH_ROLE}
         }]
     });
     let mut emulator = Emulator::new(EmulatorConfig {
