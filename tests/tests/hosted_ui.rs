@@ -18,7 +18,10 @@ use std::time::Duration;
 use cognito_auth::machine::config::{IdentityPoolConfig, OAuthConfig, UserPoolConfig};
 use cognito_auth::machine::AuthFlow;
 use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError};
-use cognito_auth::{Auth, Config, Secret, SignInStep, UserState};
+use cognito_auth::{
+    AppError, Auth, Config, Error, FetchOptions, Secret, SignInStep, UserError, UserState,
+    WebUiSignInOptions,
+};
 use cognito_auth_emulator::{Emulator, EmulatorConfig, UnixMillis};
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
@@ -100,7 +103,8 @@ async fn start_world() -> World {
             "CognitoIdentityProviders": [
                 {"ProviderName": provider, "ClientId": PUBLIC_CLIENT},
                 {"ProviderName": provider, "ClientId": SECRET_CLIENT}
-            ]
+            ],
+            "Roles": {"authenticated": common::EMU_AUTH_ROLE}
         }]
     });
     let mut emulator = Emulator::new(EmulatorConfig {
@@ -329,6 +333,58 @@ async fn signed_in_and_credentials_work(world: &World, auth: &Auth) {
         credentials.identity_id.starts_with("us-east-1:"),
         "{credentials:?}"
     );
+    // A hosted-UI session refreshes at the token endpoint with its app client: new tokens
+    // that keep the granted scopes.
+    let refreshed = auth
+        .tokens_with(FetchOptions::default().force_refresh())
+        .await
+        .expect("a refresh at the token endpoint");
+    let access = claims(refreshed.access_token.expose());
+    let scope = access["scope"].as_str().unwrap_or_default();
+    for s in SCOPES {
+        assert!(scope.split(' ').any(|x| x == s), "scope {s} in {scope:?}");
+    }
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+}
+
+/// Without a browser: redirects that are not the sign-in's (no or another `state`, another
+/// redirect URI) are refused and leave it waiting; the error that carries its `state` ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_redirects_do_not_end_the_sign_in() {
+    let world = start_world().await;
+    let auth = world.auth(PUBLIC_CLIENT, None);
+    let url = auth
+        .sign_in_with_web_ui(WebUiSignInOptions::default())
+        .await
+        .expect("the authorization URL")
+        .url;
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let state = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state");
+    let callback = &world.callback;
+    let elsewhere = callback.replace("/callback", "/elsewhere");
+    for forged in [
+        format!("{callback}?error=access_denied"),
+        format!("{callback}?error=access_denied&state=forged"),
+        format!("{elsewhere}?error=access_denied&state={state}"),
+    ] {
+        let err = auth.handle_redirect(&forged).await.unwrap_err();
+        assert!(
+            matches!(err, Error::App(AppError::InvalidParameter { .. })),
+            "{err:?}"
+        );
+    }
+    let err = auth
+        .handle_redirect(&format!("{callback}?error=access_denied&state={state}"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::User(UserError::HostedUi { error, .. }) if error == "access_denied"),
+        "{err:?}"
+    );
+    assert_eq!(auth.user_state(), UserState::SignedOut);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,6 +140,38 @@ pub struct OAuthConfig {
     pub token_uri_query_parameters: BTreeMap<String, String>,
 }
 
+/// Whether an OAuth endpoint may carry codes and tokens: `https://`, or plain `http://` to
+/// the loopback interface (`127.0.0.1`, `localhost`, `[::1]`, any port), where a local emulator
+/// listens and nothing crosses the network.
+pub fn is_secure_endpoint(uri: &str) -> bool {
+    if uri
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        return true;
+    }
+    let Some(rest) = uri
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .and_then(|_| uri.get(7..))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    if authority.contains('@') {
+        return false;
+    }
+    let host = if authority.starts_with('[') {
+        authority
+            .split_once(']')
+            .map_or(authority, |(h, _)| h)
+            .trim_start_matches('[')
+    } else {
+        authority.split(':').next().unwrap_or(authority)
+    };
+    host == "127.0.0.1" || host.eq_ignore_ascii_case("localhost") || host == "::1"
+}
+
 /// Timing and retry knobs. Defaults follow what the Amplify SDKs do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

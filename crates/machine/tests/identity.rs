@@ -321,14 +321,24 @@ fn hosted_ui_sign_in_with_pkce() {
 #[test]
 fn hosted_ui_error_redirect_is_a_typed_error() {
     let mut h = Harness::new(config_full(), None);
-    h.call(ApiCall::SignInWithWebUi {
+    let start = h.call(ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: vec![],
     });
+    let Some(Ok(Answer::OpenUrl { url })) = h.reply(start) else {
+        panic!("no authorization URL")
+    };
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let op = h.call(ApiCall::HandleRedirect {
-        url: Secret::new(
-            "myapp://callback?error=access_denied&error_description=User+cancelled".into(),
-        ),
+        url: Secret::new(format!(
+            "myapp://callback?error=access_denied&error_description=User+cancelled&state={state}"
+        )),
     });
     assert_eq!(
         h.reply(op),

@@ -84,6 +84,13 @@ pub enum ConfigError {
         /// What is wrong and what is expected.
         reason: String,
     },
+    /// An OAuth endpoint is plain `http://` to a host other than the loopback interface:
+    /// tokens and authorization codes would cross the network unencrypted.
+    #[error("`{path}` must be an https:// URL (plain http:// is only for 127.0.0.1, localhost or [::1])")]
+    InsecureEndpoint {
+        /// JSON path of the field.
+        path: String,
+    },
     /// A field disagrees with another field of the document.
     #[error("inconsistent configuration at `{path}`: {reason}")]
     Inconsistent {
@@ -108,6 +115,7 @@ impl ConfigError {
             Self::MissingField { path }
             | Self::WrongType { path, .. }
             | Self::InvalidValue { path, .. }
+            | Self::InsecureEndpoint { path }
             | Self::Inconsistent { path, .. } => Some(path),
             Self::InvalidJson { .. } | Self::NothingConfigured => None,
         }
@@ -213,7 +221,8 @@ impl Config {
     /// regions shaped like `us-east-1`; user pool id `<region>_<name>` and identity pool id
     /// `<region>:<uuid>`, each with the region of its pool; app client ids of word characters
     /// and `+` (at most 128); the hosted UI domain without scheme or path; redirect URIs with a
-    /// scheme; custom endpoints `https://` (or `http://`); scopes without whitespace.
+    /// scheme; custom endpoints `https://`, or `http://` to a loopback host only
+    /// (`127.0.0.1`, `localhost`, `[::1]`: an emulator); scopes without whitespace.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check::check(self, &Paths::rust(), IdShape::Strict)
     }

@@ -58,6 +58,7 @@ use self::sign_in::{
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
 pub use self::sign_out::SignOutPlan;
 use self::transitions::{cancel_flow_op, cancel_with};
+use self::web::Redirect;
 pub use self::web::WebFlow;
 use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
@@ -392,17 +393,18 @@ impl Shared {
         match call {
             ApiCall::HandleRedirect { url } => {
                 match self.redirect_to_token_request(web, url.expose()) {
-                    Ok(request) => {
+                    Redirect::Exchange(request) => {
                         let wait = self.effect(context, Effect::OAuthToken { request });
                         let mut web = web.clone();
                         web.op = Some(*op);
                         Transition(State::exchanging_code(web, wait))
                     }
-                    Err(e @ AuthError::HostedUi { .. }) => {
+                    Redirect::Failed(e) => {
                         Shared::reply(context, *op, Err(e));
                         Transition(self.return_to_origin(context, &web.origin))
                     }
-                    Err(e) => {
+                    // Not this sign-in's redirect: the real one may still come.
+                    Redirect::Refused(e) => {
                         Shared::reply(context, *op, Err(e));
                         Handled
                     }

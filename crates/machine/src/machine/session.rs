@@ -110,9 +110,12 @@ impl Shared {
     /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
     pub(super) fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
         Shared::cancel_timer(out, TimerKind::RetryTokens);
-        match refresh_request(self, &session.tokens) {
-            Some(request) => {
-                let wait = self.user_pool(out, request);
+        let effect = self.oauth_refresh_request(&session).or_else(|| {
+            refresh_request(self, &session.tokens).map(|request| Effect::UserPool { request })
+        });
+        match effect {
+            Some(effect) => {
+                let wait = self.effect(out, effect);
                 State::refreshing(session, wait)
             }
             None => self.expire_session(out, &session),
@@ -125,6 +128,9 @@ impl Shared {
         session: &UserSession,
         result: &EffectResult,
     ) -> State {
+        if let Some(result) = web::oauth_refresh_as_user_pool(result) {
+            return self.on_refresh_result(out, session, &result);
+        }
         match result {
             EffectResult::UserPool(Ok(UserPoolResponse::Auth(resp))) => {
                 let Some(r) = &resp.authentication_result else {

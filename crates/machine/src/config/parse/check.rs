@@ -322,7 +322,8 @@ fn check_redirect(uri: &str, path: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Custom OAuth endpoints (Auth0 and the like) are absolute http(s) URLs.
+/// Custom OAuth endpoints (Auth0 and the like) are absolute https URLs; plain http only to a
+/// loopback host (a local emulator), where nothing crosses the network.
 fn check_endpoint(uri: Option<&str>, path: &str) -> Result<(), ConfigError> {
     let Some(uri) = uri else {
         return Ok(());
@@ -332,7 +333,15 @@ fn check_endpoint(uri: Option<&str>, path: &str) -> Result<(), ConfigError> {
         .strip_prefix("https://")
         .or_else(|| uri.strip_prefix("http://"));
     match rest {
-        Some(rest) if !rest.is_empty() && !rest.chars().any(char::is_whitespace) => Ok(()),
+        Some(rest) if !rest.is_empty() && !rest.chars().any(char::is_whitespace) => {
+            if crate::config::is_secure_endpoint(uri) {
+                Ok(())
+            } else {
+                Err(ConfigError::InsecureEndpoint {
+                    path: path.to_owned(),
+                })
+            }
+        }
         _ => Err(invalid(
             path,
             format!("{uri:?} must be an absolute https:// URL"),
