@@ -87,9 +87,15 @@ pub const REARM_FLOOR_S: i64 = 30;
 
 /// The least delay, in milliseconds, before the timer for something living `lifetime_s` fires.
 pub fn rearm_floor_ms(lifetime_s: i64) -> u64 {
-    let s = REARM_FLOOR_S
-        .min(lifetime_s / REFRESH_LIFETIME_DIVISOR)
-        .max(1);
+    // A lifetime of zero or less is tokens that look expired on arrival (no `iat` to measure
+    // the drift by): the full floor, not a tenth of nothing.
+    let s = if lifetime_s <= 0 {
+        REARM_FLOOR_S
+    } else {
+        REARM_FLOOR_S
+            .min(lifetime_s / REFRESH_LIFETIME_DIVISOR)
+            .max(1)
+    };
     u64::try_from(s).unwrap_or(1).saturating_mul(1000)
 }
 
@@ -287,7 +293,8 @@ mod tests {
         assert_eq!(refresh_skew_s(300, -5), 0);
         assert_eq!(rearm_floor_ms(300), 30_000);
         assert_eq!(rearm_floor_ms(60), 6_000);
-        assert_eq!(rearm_floor_ms(0), 1_000);
+        assert_eq!(rearm_floor_ms(5), 1_000);
+        assert_eq!(rearm_floor_ms(-3600), 30_000);
     }
 
     #[test]

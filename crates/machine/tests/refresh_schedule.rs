@@ -260,3 +260,65 @@ fn one_hour_credentials_with_the_clock_off_refresh_once_an_hour() {
         );
     }
 }
+
+#[test]
+fn tokens_that_arrive_already_due_are_refreshed_no_more_often_than_the_floor() {
+    let mut w = World::signed_in(config_user_pool(), 0, 3600);
+    w.h.now.unix_ms += 2 * 3600 * 1000;
+    w.local_ahead_s = 2 * 3600;
+    let mut background = 0;
+    let end = w.h.timers[&TimerKind::TokensDue] + 10 * 60 * 1000 - 1;
+    while w
+        .h
+        .timers
+        .get(&TimerKind::TokensDue)
+        .is_some_and(|at| *at <= end)
+    {
+        background += 1;
+        assert!(background < 100, "the refresh timer loops");
+        w.h.fire(TimerKind::TokensDue);
+        let (id, _) = w.h.take_user_pool("InitiateAuth");
+        // Tokens without `iat` (no drift to measure) while the local clock runs two hours
+        // ahead: they look expired the moment they arrive.
+        let now = w.service_now_s();
+        w.h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+        let due = w.h.timers[&TimerKind::TokensDue];
+        assert_eq!(due, w.h.now.mono_ms + 30_000, "re-armed at the 30 s floor");
+    }
+    assert!(
+        (19..=21).contains(&background),
+        "{background} refreshes in 10 minutes"
+    );
+}
+
+#[test]
+fn the_measured_drift_survives_a_restart() {
+    let w = World::signed_in(config_user_pool(), 2 * 3600, 300);
+    let mut stored = w.h.persisted.clone().unwrap();
+    assert_eq!(stored.tokens.as_ref().unwrap().clock_drift_s, 2 * 3600);
+    // Stored tokens issued a minute before the restart on the service's clock, which runs two
+    // hours behind the local one: 240 s left, not expired two hours ago.
+    let local_s = T0_UNIX_MS / 1000;
+    let iat = local_s - 2 * 3600 - 60;
+    let tokens = stored.tokens.take().unwrap();
+    stored.tokens = Some(Tokens {
+        issued_at_s: Some(iat),
+        expires_at_s: iat + 300,
+        ..tokens
+    });
+    let mut h = Harness::new(config_user_pool(), Some(stored));
+    assert_eq!(h.m.state().label(), "signed in");
+    assert!(
+        h.effects.is_empty(),
+        "no refresh on restore: {:?}",
+        h.effects
+    );
+    assert_eq!(
+        h.timers[&TimerKind::TokensDue],
+        h.now.mono_ms + (240 - 30) * 1000
+    );
+    let op = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
+}
