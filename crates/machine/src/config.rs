@@ -176,7 +176,8 @@ pub fn is_secure_endpoint(uri: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Tuning {
-    /// Refresh tokens and credentials this long before they expire.
+    /// Refresh tokens and credentials this long before they expire, but never more than a
+    /// tenth of their lifetime ahead (`session::refresh_skew_s`).
     pub refresh_skew_s: u64,
     /// First retry delay after a retryable failure.
     pub retry_base_ms: u64,

@@ -18,19 +18,85 @@ pub struct Tokens {
     pub access_token: Secret<String>,
     /// The refresh token.
     pub refresh_token: Option<Secret<String>>,
-    /// Access token expiry, unix seconds (the earlier of the access and id tokens' `exp`).
+    /// Access token expiry, unix seconds on the service's clock (the earlier of the access and
+    /// id tokens' `exp`).
     pub expires_at_s: i64,
+    /// When the service issued the tokens (`iat` of the access token), unix seconds on the
+    /// service's clock; absent when the token has no `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at_s: Option<i64>,
+    /// Local clock minus the service's, in seconds, measured when the tokens arrived (local
+    /// now minus `iat`, as Amplify JS's `clockDrift`); 0 when unknown.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock_drift_s: i64,
     /// `username` claim of the access token (`cognito:username` of the id token).
     pub username: String,
     /// `sub` claim.
     pub sub: String,
 }
 
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
 impl Tokens {
-    /// Whether the tokens are still valid at `now_s`.
+    /// Whether the tokens are still valid at local time `now_s`: the service's clock, estimated
+    /// as local time minus the drift, has not reached `exp`.
     pub fn is_valid_at(&self, now_s: i64) -> bool {
-        now_s < self.expires_at_s
+        self.service_now_s(now_s) < self.expires_at_s
     }
+
+    /// The service's clock at local time `now_s`, as far as the drift tells.
+    pub fn service_now_s(&self, now_s: i64) -> i64 {
+        now_s.saturating_sub(self.clock_drift_s)
+    }
+
+    /// How long the tokens live: `exp - iat`, or, without `iat`, what is left of them at local
+    /// time `now_s` (a lower bound).
+    pub fn lifetime_s(&self, now_s: i64) -> i64 {
+        let from = self
+            .issued_at_s
+            .unwrap_or_else(|| self.service_now_s(now_s));
+        self.expires_at_s.saturating_sub(from)
+    }
+
+    /// The tokens as received at local time `now_s`: the drift is measured against `iat`.
+    pub fn received_at(mut self, now_s: i64) -> Self {
+        self.clock_drift_s = self.issued_at_s.map_or(0, |iat| now_s.saturating_sub(iat));
+        self
+    }
+}
+
+/// How far ahead of expiry tokens and credentials are refreshed: the configured skew, but never
+/// more than a tenth of the lifetime ([`REFRESH_LIFETIME_DIVISOR`]), so tokens living no
+/// longer than the skew (Cognito allows 5-minute access and id tokens) are not born due.
+pub fn refresh_skew_s(configured_s: u64, lifetime_s: i64) -> i64 {
+    let configured = i64::try_from(configured_s).unwrap_or(i64::MAX);
+    configured.min(lifetime_s.max(0) / REFRESH_LIFETIME_DIVISOR)
+}
+
+/// The skew is at most the lifetime divided by this: 5-minute tokens refresh 30 s ahead (about
+/// 320 refreshes a day), 1-hour tokens keep the configured 300 s.
+pub const REFRESH_LIFETIME_DIVISOR: i64 = 10;
+
+/// The refresh timer is never armed sooner than this after it is set (nor sooner than a
+/// tenth of the lifetime): tokens or credentials that arrive already due (a clock jump, a
+/// service handing out nearly expired ones) are refreshed at most this often in the
+/// background, while callers still get a refresh on demand rather than an expired token.
+pub const REARM_FLOOR_S: i64 = 30;
+
+/// The least delay, in milliseconds, before the timer for something living `lifetime_s` fires.
+pub fn rearm_floor_ms(lifetime_s: i64) -> u64 {
+    // A lifetime of zero or less is tokens that look expired on arrival (no `iat` to measure
+    // the drift by): the full floor, not a tenth of nothing.
+    let s = if lifetime_s <= 0 {
+        REARM_FLOOR_S
+    } else {
+        REARM_FLOOR_S
+            .min(lifetime_s / REFRESH_LIFETIME_DIVISOR)
+            .max(1)
+    };
+    u64::try_from(s).unwrap_or(1).saturating_mul(1000)
 }
 
 /// Claims read from a JWT's payload. The signature is not checked here: the tokens came from
@@ -39,6 +105,9 @@ impl Tokens {
 pub struct Claims {
     /// Expiry, unix seconds.
     pub exp: i64,
+    /// Issued at, unix seconds.
+    #[serde(default)]
+    pub iat: Option<i64>,
     /// Subject.
     #[serde(default)]
     pub sub: Option<String>,
@@ -106,11 +175,14 @@ impl Tokens {
             .clone()
             .or_else(|| id.as_ref().and_then(|c| c.sub.clone()))
             .unwrap_or_default();
+        let issued_at_s = access.iat.or_else(|| id.as_ref().and_then(|c| c.iat));
         Ok(Self {
             id_token,
             access_token,
             refresh_token,
             expires_at_s,
+            issued_at_s,
+            clock_drift_s: 0,
             username,
             sub,
         })
@@ -210,5 +282,31 @@ mod tests {
         assert_eq!(decode_claims("a.b"), Err(JwtError::Shape(2)));
         assert_eq!(decode_claims("a.!!.c"), Err(JwtError::Base64));
         assert_eq!(decode_claims("a.e30.c"), Err(JwtError::Json));
+    }
+
+    #[test]
+    fn skew_and_floor_are_bounded_by_the_lifetime() {
+        // Cognito's access and id tokens live 5 minutes to 1 day.
+        assert_eq!(refresh_skew_s(300, 300), 30);
+        assert_eq!(refresh_skew_s(300, 3600), 300);
+        assert_eq!(refresh_skew_s(300, 86_400), 300);
+        assert_eq!(refresh_skew_s(300, -5), 0);
+        assert_eq!(rearm_floor_ms(300), 30_000);
+        assert_eq!(rearm_floor_ms(60), 6_000);
+        assert_eq!(rearm_floor_ms(5), 1_000);
+        assert_eq!(rearm_floor_ms(-3600), 30_000);
+    }
+
+    #[test]
+    fn drift_is_measured_against_iat_and_expiry_judged_on_the_service_clock() {
+        let t = test_jwt::jwt(&serde_json::json!({"exp": 1300, "iat": 1000, "sub": "s"}));
+        let tokens = Tokens::from_jwts(Secret::new(t), None, None).unwrap();
+        assert_eq!(tokens.issued_at_s, Some(1000));
+        // The local clock is two hours ahead of the service's.
+        let tokens = tokens.received_at(1000 + 7200);
+        assert_eq!(tokens.clock_drift_s, 7200);
+        assert_eq!(tokens.lifetime_s(99_999), 300);
+        assert!(tokens.is_valid_at(1299 + 7200));
+        assert!(!tokens.is_valid_at(1300 + 7200));
     }
 }

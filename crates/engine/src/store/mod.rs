@@ -174,6 +174,8 @@ pub(crate) mod test_support {
                 access_token: Secret::new(format!("access-{marker}")),
                 refresh_token: Some(Secret::new(format!("refresh-{marker}"))),
                 expires_at_s: 1_900_000_000,
+                issued_at_s: None,
+                clock_drift_s: 0,
                 username: "alice".to_owned(),
                 sub: "sub-1".to_owned(),
             }),

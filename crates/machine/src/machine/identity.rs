@@ -9,7 +9,7 @@ use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, EffectId, OperationId, TimerKind};
 use crate::secret::Secret;
-use crate::session::{Federation, Tokens};
+use crate::session::{refresh_skew_s, Federation, Tokens};
 
 /// How a finished identity fetch ended.
 #[derive(Debug)]
@@ -43,8 +43,12 @@ impl Shared {
     fn cached_credentials(&self, force: bool) -> Option<Answer> {
         let creds = self.identity.credentials.as_ref()?;
         let id = self.identity.identity_id.clone()?;
-        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
-        (!force && self.now.unix_s() < creds.expiration_s.saturating_sub(skew)).then(|| {
+        let service_now = self.now.unix_s().saturating_sub(self.clock_drift_s);
+        let lifetime = self
+            .credentials_lifetime_s
+            .unwrap_or_else(|| creds.expiration_s.saturating_sub(service_now));
+        let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, lifetime);
+        (!force && service_now < creds.expiration_s.saturating_sub(skew)).then(|| {
             Answer::Credentials {
                 identity_id: id,
                 credentials: creds.clone(),
@@ -188,10 +192,13 @@ impl Shared {
                 self.identity.identity_id = Some(identity_id.clone());
                 self.identity.credentials = Some(credentials.clone());
                 self.credential_retry_attempt = 0;
-                let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
-                let due = self
-                    .now
-                    .mono_deadline_for_unix_s(credentials.expiration_s.saturating_sub(skew));
+                // Credentials carry no issue time: their lifetime is what is left on receipt,
+                // on the service's clock as the tokens' drift estimates it.
+                let service_now = self.now.unix_s().saturating_sub(self.clock_drift_s);
+                let lifetime = credentials.expiration_s.saturating_sub(service_now);
+                self.credentials_lifetime_s = Some(lifetime);
+                let due =
+                    self.refresh_deadline(credentials.expiration_s, lifetime, self.clock_drift_s);
                 Shared::set_timer(out, TimerKind::CredentialsDue, due);
                 let waiters = std::mem::take(&mut self.credential_waiters);
                 Shared::answer_all(out, waiters, |w| match w.call {

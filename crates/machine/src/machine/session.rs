@@ -20,6 +20,7 @@ impl Shared {
         if session.tokens_invalid {
             return State::session_expired(tokens.username);
         }
+        self.clock_drift_s = tokens.clock_drift_s;
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,
@@ -53,6 +54,7 @@ impl Shared {
         self.identity = Default::default();
         self.identity_fetch = None;
         self.token_retry_attempt = 0;
+        let tokens = self.accept_tokens(tokens);
         let session = UserSession { tokens, hosted_ui };
         self.persist_session(out, &session);
         self.arm_tokens_due(out, &session.tokens);
@@ -150,7 +152,7 @@ impl Shared {
                     Ok(tokens) => {
                         self.token_retry_attempt = 0;
                         let session = UserSession {
-                            tokens,
+                            tokens: self.accept_tokens(tokens),
                             hosted_ui: session.hosted_ui,
                         };
                         self.persist_session(out, &session);

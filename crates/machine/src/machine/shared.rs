@@ -12,7 +12,10 @@ use crate::error::AuthError;
 use crate::input::ApiCall;
 use crate::output::{Answer, Effect, EffectId, OperationId, Output, TimerKind};
 use crate::secret::Secret;
-use crate::session::{DeviceSecrets, Federation, IdentityState, PersistedSession, Tokens};
+use crate::session::{
+    rearm_floor_ms, refresh_skew_s, DeviceSecrets, Federation, IdentityState, PersistedSession,
+    Tokens,
+};
 use crate::time::Timestamp;
 
 /// Outputs collected while one input is handled: the statig context.
@@ -96,6 +99,12 @@ pub(crate) struct Shared {
     pub(crate) token_retry_attempt: u32,
     /// Consecutive failed background credential fetches.
     pub(crate) credential_retry_attempt: u32,
+    /// Local clock minus the service's, seconds, from the last tokens' `iat` (0 until tokens
+    /// have been seen); identity-pool credentials carry no issue time and use it too.
+    pub(crate) clock_drift_s: i64,
+    /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
+    /// `None` for credentials restored from the store.
+    pub(crate) credentials_lifetime_s: Option<i64>,
     /// The current state's label (kept by the `after_transition` hook for error messages).
     pub(crate) state_label: &'static str,
 }
@@ -116,6 +125,8 @@ impl Shared {
             devices: BTreeMap::new(),
             token_retry_attempt: 0,
             credential_retry_attempt: 0,
+            clock_drift_s: 0,
+            credentials_lifetime_s: None,
             state_label: "restoring",
         }
     }
@@ -260,19 +271,36 @@ impl Shared {
         tokens.is_valid_at(self.now.unix_s())
     }
 
-    /// Whether tokens are fresh enough not to need a refresh (outside the skew window).
+    /// Whether tokens are fresh enough not to need a refresh: the service's clock has not
+    /// reached the refresh instant (`exp` minus the bounded skew).
     pub(crate) fn tokens_fresh(&self, tokens: &Tokens) -> bool {
-        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
-        self.now.unix_s() < tokens.expires_at_s.saturating_sub(skew)
+        let now = self.now.unix_s();
+        let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, tokens.lifetime_s(now));
+        tokens.service_now_s(now) < tokens.expires_at_s.saturating_sub(skew)
     }
 
-    /// Arms the refresh timer `refresh_skew_s` ahead of the tokens' expiry.
+    /// Arms the refresh timer ahead of the tokens' expiry (see [`Self::arm_refresh`]).
     pub(crate) fn arm_tokens_due(&self, out: &mut Outbox, tokens: &Tokens) {
-        let skew = i64::try_from(self.config.tuning.refresh_skew_s).unwrap_or(i64::MAX);
-        let at = self
-            .now
-            .mono_deadline_for_unix_s(tokens.expires_at_s.saturating_sub(skew));
+        let lifetime = tokens.lifetime_s(self.now.unix_s());
+        let at = self.refresh_deadline(tokens.expires_at_s, lifetime, tokens.clock_drift_s);
         Self::set_timer(out, TimerKind::TokensDue, at);
+    }
+
+    /// Tokens just arrived: measure the clock drift against their `iat` and remember it.
+    pub(crate) fn accept_tokens(&mut self, tokens: Tokens) -> Tokens {
+        let tokens = tokens.received_at(self.now.unix_s());
+        self.clock_drift_s = tokens.clock_drift_s;
+        tokens
+    }
+
+    /// The monotonic deadline at which something expiring at `expires_at_s` on the service's
+    /// clock and living `lifetime_s` is due: `exp - skew` moved onto the local clock by the
+    /// drift, and never sooner than the re-arm floor from now.
+    pub(crate) fn refresh_deadline(&self, expires_at_s: i64, lifetime_s: i64, drift_s: i64) -> u64 {
+        let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, lifetime_s);
+        let due_local_s = expires_at_s.saturating_sub(skew).saturating_add(drift_s);
+        let floor = self.now.mono_ms.saturating_add(rearm_floor_ms(lifetime_s));
+        self.now.mono_deadline_for_unix_s(due_local_s).max(floor)
     }
 }
 
