@@ -71,6 +71,13 @@ pub fn secrets_exposed() -> bool {
 pub trait Wipe {
     /// Overwrites the secret contents; the value may be left empty.
     fn wipe(&mut self);
+
+    /// How the value serialises outside [`expose_secrets_while`]: [`REDACTED`] by default. A
+    /// map of parameters keeps its keys (which parameters were sent is not secret, and traces
+    /// should show it) and redacts every value.
+    fn serialize_redacted<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(REDACTED)
+    }
 }
 
 impl Wipe for String {
@@ -100,6 +107,15 @@ impl Wipe for BTreeMap<String, String> {
             key.zeroize();
             value.zeroize();
         }
+    }
+
+    fn serialize_redacted<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for key in self.keys() {
+            map.serialize_entry(key, REDACTED)?;
+        }
+        map.end()
     }
 }
 
@@ -204,7 +220,7 @@ impl<T: Wipe + Serialize> Serialize for Secret<T> {
         if secrets_exposed() {
             self.expose().serialize(serializer)
         } else {
-            serializer.serialize_str(REDACTED)
+            self.expose().serialize_redacted(serializer)
         }
     }
 }
@@ -237,7 +253,8 @@ mod tests {
         assert_eq!(json(&Secret::new("hunter2".to_owned())), r#""[redacted]""#);
         assert_eq!(json(&Secret::new(vec![1u8, 2, 3])), r#""[redacted]""#);
         let map = BTreeMap::from([("PASSWORD".to_owned(), "hunter2".to_owned())]);
-        assert_eq!(json(&Secret::new(map)), r#""[redacted]""#);
+        // A parameter map keeps its keys: which parameters were sent shows in traces.
+        assert_eq!(json(&Secret::new(map)), r#"{"PASSWORD":"[redacted]"}"#);
     }
 
     #[test]
