@@ -617,6 +617,38 @@ impl ServiceError {
     pub fn is_not_authorized(&self) -> bool {
         self.kind == ServiceErrorKind::Service && self.is(error_code::NOT_AUTHORIZED)
     }
+
+    /// What a failed refresh means for the session; the table is in `docs/RETRIES.md`.
+    pub fn refresh_class(&self) -> RefreshErrorClass {
+        if self.is_not_authorized() {
+            RefreshErrorClass::Rejected
+        } else if self.is_retryable() {
+            RefreshErrorClass::Transient {
+                offline: self.kind != ServiceErrorKind::Service,
+            }
+        } else {
+            RefreshErrorClass::Refused
+        }
+    }
+}
+
+/// How the machine treats a failed refresh (see `docs/RETRIES.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshErrorClass {
+    /// Transport failure, timeout, 5xx or throttling: the same request may succeed later, so
+    /// retry with backoff. `offline` unless Cognito itself answered (a throttling or internal
+    /// error code): the machine then reports itself offline until a retry succeeds or the app
+    /// reports connectivity.
+    Transient {
+        /// The service could not be reached.
+        offline: bool,
+    },
+    /// `NotAuthorized`: the refresh token is expired or revoked; the session ends.
+    Rejected,
+    /// Any other definitive answer (`ResourceNotFound`, `InvalidParameter`, `UserNotFound`,
+    /// a Lambda trigger failure, an unreadable answer, ...): asking again unchanged gets the
+    /// same answer, so stop, report it, keep the user, and try again only when a caller asks.
+    Refused,
 }
 
 #[cfg(test)]

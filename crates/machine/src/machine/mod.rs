@@ -17,7 +17,7 @@
 //! ├── signed_in {session}
 //! │   ├── fresh                      tokens valid; refresh timer armed
 //! │   ├── refreshing                 REFRESH_TOKEN_AUTH in flight; callers join it
-//! │   └── stale                      refresh failed for lack of network/service; backing off
+//! │   └── stale                      refresh failed, not rejected; retrying (docs/RETRIES.md)
 //! ├── deleting_user                  DeleteUser in flight
 //! ├── session_expired                signedOutUserPoolsTokenInvalid: callers wait for a sign-in
 //! ├── federating                     identity-pool sign-in with an external token in flight
@@ -32,6 +32,7 @@
 mod account;
 mod federation;
 mod identity;
+mod retry;
 mod session;
 pub(crate) mod shared;
 pub(crate) mod sign_in;

@@ -168,15 +168,7 @@ impl Shared {
                     ),
                 }
             }
-            EffectResult::UserPool(Err(e)) if e.is_not_authorized() => {
-                self.expire_session(out, session)
-            }
-            EffectResult::UserPool(Err(e)) => {
-                if e.is_retryable() && e.kind != crate::cognito::ServiceErrorKind::Service {
-                    self.online = false;
-                }
-                self.refresh_failed(out, session, AuthError::from(e))
-            }
+            EffectResult::UserPool(Err(e)) => self.on_refresh_error(out, session, e),
             _ => self.refresh_failed(
                 out,
                 session,
@@ -201,6 +193,17 @@ impl Shared {
             TimerKind::RetryTokens,
             self.now.mono_ms.saturating_add(delay),
         );
+        self.refresh_gave_up(out, session, err)
+    }
+
+    /// The refresh failed and no retry is due by itself: answer whoever waited (with the
+    /// cached tokens while they last, else `err`) and stay signed in as `stale`.
+    pub(super) fn refresh_gave_up(
+        &mut self,
+        out: &mut Outbox,
+        session: &UserSession,
+        err: AuthError,
+    ) -> State {
         let usable = self.tokens_usable(&session.tokens);
         for w in std::mem::take(&mut self.token_waiters) {
             match &w.call {

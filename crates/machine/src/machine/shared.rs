@@ -196,8 +196,9 @@ impl Shared {
         )))
     }
 
-    /// The delay before retry number `attempt` (0-based): exponential, capped, with full
-    /// jitter drawn from the DRBG so a replay waits exactly as long.
+    /// The delay before retry number `attempt` (0-based): uniform in `1..=ceiling`, where
+    /// `ceiling = min(retry_max_ms, retry_base_ms * 2^attempt)` ("full jitter"), drawn from the
+    /// DRBG so a replay waits exactly as long.
     pub(crate) fn backoff_ms(&mut self, attempt: u32) -> u64 {
         let t = &self.config.tuning;
         let ceiling = t
@@ -205,8 +206,9 @@ impl Shared {
             .saturating_mul(1u64 << attempt.min(20))
             .min(t.retry_max_ms)
             .max(1);
-        let half = ceiling / 2;
-        half + self.rng.next_u64() % (ceiling - half).max(1)
+        // Full jitter (uniform over the whole window, not half of it), from 1 ms so a retry
+        // never fires in the same instant as the failure it follows.
+        1 + self.rng.next_u64() % ceiling
     }
 
     /// Persists the session described by `snapshot` plus the shared identity and device state.

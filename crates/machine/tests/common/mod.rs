@@ -157,7 +157,11 @@ pub fn credentials(identity_id: &str, expiration_s: i64) -> EffectResult {
 impl Harness {
     /// A machine restored from `stored` (None: nothing stored).
     pub fn new(config: Config, stored: Option<PersistedSession>) -> Self {
-        let seed = [42u8; 32];
+        Self::new_seeded(config, stored, [42u8; 32])
+    }
+
+    /// As [`Self::new`], with the machine's DRBG seeded with `seed`.
+    pub fn new_seeded(config: Config, stored: Option<PersistedSession>, seed: [u8; 32]) -> Self {
         let mut h = Self {
             m: Machine::new(config, seed),
             now: Timestamp::new(1_000, T0_UNIX_MS),
@@ -319,7 +323,12 @@ impl Harness {
 
     /// Signs `username` in with USER_PASSWORD_AUTH, tokens valid for an hour.
     pub fn signed_in(config: Config, username: &str) -> Self {
-        let mut h = Self::new(config, None);
+        Self::signed_in_seeded(config, username, [42u8; 32])
+    }
+
+    /// As [`Self::signed_in`], with the machine's DRBG seeded with `seed`.
+    pub fn signed_in_seeded(config: Config, username: &str, seed: [u8; 32]) -> Self {
+        let mut h = Self::new_seeded(config, None, seed);
         let op = h.call(ApiCall::SignIn {
             username: username.into(),
             password: Some(Secret::new("pw".into())),
