@@ -1,0 +1,185 @@
+//! Calls queued behind work in flight: a refresh (token waiters, deferred deletions) and the
+//! identity-pool fetch (identity-id and credential callers, the GetId retry for a stale
+//! identity id).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use cognito_auth_machine::cognito::{IdentityRequest, IdentityResponse, UserPoolResponse};
+use cognito_auth_machine::*;
+use common::*;
+
+fn identity_id(id: &str) -> EffectResult {
+    EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+        identity_id: id.into(),
+    }))
+}
+
+fn identity_error(code: &str) -> EffectResult {
+    EffectResult::Identity(Err(cognito::ServiceError::service(
+        code,
+        format!("{code} (test)"),
+    )))
+}
+
+#[test]
+fn two_deletions_queued_behind_one_refresh_delete_once_and_refuse_the_second() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000); // tokens expired: the deletion waits for a refresh
+    let first = h.call(ApiCall::DeleteUser);
+    let second = h.call(ApiCall::DeleteUser);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    let now = h.now_s();
+    let refreshed = auth_result("ann", now, 3600, 2);
+    h.complete(id, tokens_response(refreshed.clone()));
+    assert_eq!(
+        h.reply(second),
+        Some(&Err(AuthError::InvalidState {
+            call: "delete_user".into(),
+            state: "deleting the user".into(),
+        }))
+    );
+    assert!(h.reply(first).is_none(), "the first deletion is in flight");
+    let (id, req) = h.take_user_pool("DeleteUser");
+    let cognito::UserPoolRequest::DeleteUser { access_token } = &req else {
+        unreachable!()
+    };
+    assert_eq!(
+        access_token, &refreshed.access_token,
+        "the refreshed access token is used"
+    );
+    assert!(h.effects.is_empty(), "one DeleteUser: {:?}", h.effects);
+    h.complete(id, EffectResult::UserPool(Ok(UserPoolResponse::Empty)));
+    assert_eq!(h.reply(first), Some(&Ok(Answer::Done)));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn a_tokens_caller_and_a_deletion_queued_behind_a_refresh_are_both_served() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let tokens = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    let delete = h.call(ApiCall::DeleteUser);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    assert!(
+        matches!(h.reply(tokens), Some(Ok(Answer::Tokens(t))) if t.refresh_token.as_ref().unwrap().expose() == "refresh-ann-2")
+    );
+    assert_eq!(h.m.state().label(), "deleting the user");
+    let (id, _) = h.take_user_pool("DeleteUser");
+    h.complete(id, EffectResult::UserPool(Ok(UserPoolResponse::Empty)));
+    assert_eq!(h.reply(delete), Some(&Ok(Answer::Done)));
+}
+
+#[test]
+fn an_identity_id_caller_waiting_on_the_fetch_gets_the_identity_id() {
+    let mut h = Harness::new(config_full(), None);
+    let id_op = h.call(ApiCall::FetchIdentityId);
+    let creds_op = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    assert!(h.effects.is_empty(), "one fetch for both callers");
+    h.complete(id, identity_id("us-east-1:guest"));
+    assert!(h.reply(id_op).is_none(), "answered with the credentials");
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert_eq!(
+        h.reply(id_op),
+        Some(&Ok(Answer::IdentityId {
+            identity_id: "us-east-1:guest".into()
+        }))
+    );
+    assert!(matches!(
+        h.reply(creds_op),
+        Some(Ok(Answer::Credentials { identity_id, .. })) if identity_id == "us-east-1:guest"
+    ));
+    // Known now: answered at once, without a call.
+    let again = h.call(ApiCall::FetchIdentityId);
+    assert_eq!(
+        h.reply(again),
+        Some(&Ok(Answer::IdentityId {
+            identity_id: "us-east-1:guest".into()
+        }))
+    );
+    assert!(h.effects.is_empty());
+}
+
+/// GetCredentialsForIdentity answers ResourceNotFound when the stored identity was deleted: the
+/// machine gets a new identity id with GetId, once; a second refusal is reported.
+#[test]
+fn a_stale_identity_id_is_replaced_once_by_get_id() {
+    let mut h = Harness::new(config_full(), None);
+    let first = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_id("us-east-1:old"));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:old", exp));
+    assert!(h.reply(first).is_some());
+
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert!(
+        matches!(&req, IdentityRequest::GetCredentialsForIdentity { identity_id, .. } if identity_id == "us-east-1:old")
+    );
+    h.complete(id, identity_error("ResourceNotFoundException"));
+    assert!(
+        h.reply(op).is_none(),
+        "the caller waits for the new identity"
+    );
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_id("us-east-1:new"));
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert!(
+        matches!(&req, IdentityRequest::GetCredentialsForIdentity { identity_id, .. } if identity_id == "us-east-1:new")
+    );
+    // Refused again: no second GetId, the caller gets the error.
+    h.complete(id, identity_error("ResourceNotFoundException"));
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    assert!(
+        matches!(h.reply(op), Some(Err(AuthError::Service { code, .. })) if code == "ResourceNotFound"),
+        "{:?}",
+        h.reply(op)
+    );
+    assert!(
+        !h.timers.contains_key(&TimerKind::RetryCredentials),
+        "a refusal is not retried"
+    );
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn get_id_refused_with_resource_not_found_is_reported_not_retried() {
+    let mut h = Harness::new(config_full(), None);
+    let op = h.call(ApiCall::FetchIdentityId);
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_error("ResourceNotFoundException"));
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    assert!(
+        matches!(h.reply(op), Some(Err(AuthError::Service { code, .. })) if code == "ResourceNotFound")
+    );
+}
+
+#[test]
+fn a_transient_credentials_failure_retries_with_backoff() {
+    let mut h = Harness::new(config_full(), None);
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_error("TooManyRequestsException"));
+    assert!(matches!(h.reply(op), Some(Err(AuthError::Network { .. }))));
+    let delay = h.timers[&TimerKind::RetryCredentials] - h.now.mono_ms;
+    assert!((1..=500).contains(&delay), "{delay}");
+}
