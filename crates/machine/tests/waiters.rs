@@ -183,3 +183,36 @@ fn a_transient_credentials_failure_retries_with_backoff() {
     let delay = h.timers[&TimerKind::RetryCredentials] - h.now.mono_ms;
     assert!((1..=500).contains(&delay), "{delay}");
 }
+
+/// Cached credentials are served until the refresh instant (`Expiration` minus the skew,
+/// here 300 s of a 3600 s lifetime) and fetched anew from that instant on.
+#[test]
+fn cached_credentials_are_served_until_the_refresh_instant_and_not_at_it() {
+    let mut h = Harness::new(config_full(), None);
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_id("us-east-1:guest"));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert!(h.reply(op).is_some());
+
+    h.advance_ms((3600 - 300 - 1) * 1000);
+    let before = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    assert!(matches!(
+        h.reply(before),
+        Some(Ok(Answer::Credentials { .. }))
+    ));
+    assert!(h.effects.is_empty(), "one second before: from the cache");
+
+    h.advance_ms(1000);
+    let at = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    assert!(h.reply(at).is_none(), "at the refresh instant: fetched");
+    h.take_identity("GetCredentialsForIdentity");
+}
