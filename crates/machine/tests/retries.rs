@@ -198,7 +198,13 @@ fn not_authorized_ends_the_session() {
     let (h, op) = refresh_fails_with(service_error("NotAuthorizedException"));
     assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
     assert!(h.reply(op).is_none(), "the caller waits for a sign-in");
-    assert!(h.persisted.as_ref().unwrap().tokens_invalid);
+    let persisted = h.persisted.as_ref().unwrap();
+    assert!(persisted.tokens_invalid);
+    assert_eq!(
+        persisted.tokens.as_ref().map(|t| t.username.as_str()),
+        Some("ann"),
+        "the user name is kept for the next sign-in"
+    );
     assert!(!h.timers.contains_key(&TimerKind::RetryTokens));
 }
 

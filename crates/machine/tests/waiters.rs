@@ -216,3 +216,92 @@ fn cached_credentials_are_served_until_the_refresh_instant_and_not_at_it() {
     assert!(h.reply(at).is_none(), "at the refresh instant: fetched");
     h.take_identity("GetCredentialsForIdentity");
 }
+
+fn pending_ops(h: &Harness) -> Vec<String> {
+    h.effects
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Effect::UserPool { request } => Some(request.operation().to_owned()),
+            Effect::Identity { request } => Some(request.operation().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A failed refresh with expired tokens: queued account and credential calls fail with the
+/// refresh's error rather than going out with the expired tokens.
+#[test]
+fn calls_queued_behind_a_failed_refresh_with_expired_tokens_fail_without_a_request() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    h.effects.clear();
+    h.advance_ms(3_700 * 1000);
+    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let creds = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    h.complete(id, network_error());
+    assert!(matches!(
+        h.reply(attrs),
+        Some(Err(AuthError::Network { .. }))
+    ));
+    assert!(matches!(
+        h.reply(creds),
+        Some(Err(AuthError::Network { .. }))
+    ));
+    assert_eq!(pending_ops(&h), Vec::<String>::new());
+}
+
+/// The wall clock jumped back while a refresh was in flight, so the cached tokens are valid
+/// again when it fails: a queued account call goes out with them.
+#[test]
+fn a_queued_account_call_uses_cached_tokens_that_are_valid_again_when_the_refresh_fails() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let signed_in_at = h.now;
+    h.advance_ms(3_700 * 1000);
+    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.now = Timestamp::new(h.now.mono_ms + 1000, signed_in_at.unix_ms);
+    h.complete(id, network_error());
+    assert!(
+        h.reply(attrs).is_none(),
+        "sent, not failed: {:?}",
+        h.reply(attrs)
+    );
+    h.take_user_pool("GetUser");
+}
+
+/// A refresh fetches credentials only for callers waiting for them.
+#[test]
+fn a_refresh_starts_no_identity_fetch_when_nobody_waits_for_credentials() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    h.effects.clear();
+    h.fire(TimerKind::TokensDue);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    assert_eq!(pending_ops(&h), Vec::<String>::new());
+
+    // Nor does a failed one while the cached tokens are still valid.
+    h.fire(TimerKind::TokensDue);
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    assert_eq!(pending_ops(&h), Vec::<String>::new());
+}
+
+/// A credentials caller queued behind a refresh that fails while the cached tokens are valid
+/// gets credentials with those tokens.
+#[test]
+fn a_credentials_caller_behind_a_failed_early_refresh_federates_the_cached_id_token() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    h.effects.clear();
+    h.fire(TimerKind::TokensDue);
+    let creds = h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, network_error());
+    assert!(h.reply(creds).is_none());
+    h.take_identity("GetId");
+}
