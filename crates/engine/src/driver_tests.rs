@@ -134,8 +134,10 @@ impl Drivable for Fake {
                 }
                 ApiCall::SetUpTotp => {
                     let id = self.effect(Effect::Srp {
-                        task: SrpTask::PublicA {
-                            ephemeral: Secret::new(vec![1, 2, 3]),
+                        task: SrpTask::DeviceVerifier {
+                            device_group_key: "g".to_owned(),
+                            device_key: "k".to_owned(),
+                            random: Secret::new(vec![1, 2, 3]),
                         },
                     });
                     self.waiting_effect.insert(id, op);
@@ -184,8 +186,10 @@ impl Drivable for Fake {
 impl RunSrp for Fake {
     fn run_srp(task: SrpTask) -> Result<SrpOutput, SrpFailure> {
         match task {
-            SrpTask::PublicA { .. } => Ok(SrpOutput::PublicA {
-                srp_a: "0a".to_owned(),
+            SrpTask::DeviceVerifier { .. } => Ok(SrpOutput::DeviceVerifier {
+                password_verifier: Secret::new("v".to_owned()),
+                salt: "0a".to_owned(),
+                device_password: Secret::new("p".to_owned()),
             }),
             _ => Err(SrpFailure {
                 message: "unexpected".to_owned(),
@@ -349,7 +353,7 @@ async fn srp_runs_off_the_async_threads_and_comes_back() {
     let seen = h.seen.lock().unwrap();
     assert!(seen.iter().any(|i| matches!(
         &i.event,
-        Event::Completed { result: EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a })), .. } if srp_a == "0a"
+        Event::Completed { result: EffectResult::Srp(Ok(SrpOutput::DeviceVerifier { salt, .. })), .. } if salt == "0a"
     )));
 }
 

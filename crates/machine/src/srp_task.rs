@@ -10,13 +10,6 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
 pub enum SrpTask {
-    /// Compute the public ephemeral `A = g^a` (`SRP_A`) from the secret's random bytes. The
-    /// machine computes `SRP_A` itself and never asks for this (see `docs/ARCHITECTURE.md`,
-    /// "Where SRP runs"); drivers' tests use it as a cheap task.
-    PublicA {
-        /// Random bytes the ephemeral `a` is made from.
-        ephemeral: Secret<Vec<u8>>,
-    },
     /// Answer PASSWORD_VERIFIER: the password claim signature.
     UserClaim {
         /// The same random bytes as for `SRP_A`.
@@ -74,11 +67,6 @@ pub enum SrpTask {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "srp")]
 pub enum SrpOutput {
-    /// `SRP_A` (hex).
-    PublicA {
-        /// Hex of A.
-        srp_a: String,
-    },
     /// `PASSWORD_CLAIM_SIGNATURE` (base64).
     Claim {
         /// The signature.
@@ -119,12 +107,6 @@ impl SrpTask {
             message: e.to_string(),
         };
         match self {
-            Self::PublicA { ephemeral } => {
-                let eph = srp::ClientEphemeral::from_random(ephemeral.expose()).map_err(fail)?;
-                Ok(SrpOutput::PublicA {
-                    srp_a: eph.public_a_hex(),
-                })
-            }
             Self::UserClaim {
                 ephemeral,
                 srp_a,

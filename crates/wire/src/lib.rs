@@ -206,3 +206,9 @@ pub mod error_code {
     /// Throttled (the generic AWS code).
     pub const THROTTLING: &str = "ThrottlingException";
 }
+
+/// `VerifySoftwareToken`'s `Status` values (`VerifySoftwareTokenResponseType`).
+pub mod verify_status {
+    /// The code matched: the TOTP device is registered.
+    pub const SUCCESS: &str = "SUCCESS";
+}

@@ -1,6 +1,7 @@
 //! Operations a signed-in user performs with an access token: profile, attributes, password,
 //! sign-out and revocation, deletion, and TOTP / MFA settings.
 
+use cognito_auth_wire::verify_status;
 use serde_json::{json, Value};
 
 use super::access::{authorize, revoke_user_tokens, Caller};
@@ -275,7 +276,7 @@ pub(crate) fn verify_software_token(
     }
     u.totp_verified = true;
     u.software_token_mfa = true;
-    let mut out = json!({"Status": "SUCCESS"});
+    let mut out = json!({"Status": verify_status::SUCCESS});
     if let Some(id) = session {
         if let Some(s) = emu.sessions.get_mut(&id) {
             s.mfa_setup_done = true;

@@ -9,7 +9,7 @@ use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, OperationId};
 use crate::secret::Secret;
 use crate::session::Tokens;
-use cognito_auth_wire::{flow, param};
+use cognito_auth_wire::{flow, param, verify_status};
 
 /// Whether `call` needs a signed-in user (an access token).
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
@@ -344,7 +344,7 @@ impl Shared {
                 })
             }
             (CallKind::TotpVerified, UserPoolResponse::VerifySoftwareToken { status, .. }) => {
-                if status == "SUCCESS" {
+                if status == verify_status::SUCCESS {
                     Ok(Answer::Done)
                 } else {
                     Err(AuthError::CodeMismatch)

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use cognito_auth_wire::{challenge as wire_challenge, error_code, param};
+use cognito_auth_wire::{challenge as wire_challenge, error_code, param, verify_status};
 
 use super::srp::ClaimKind;
 use super::{
@@ -340,7 +340,7 @@ impl Shared {
             ) => {
                 let session = new.clone().or(session);
                 let challenge = Challenge::TotpSetup(shared_secret);
-                if status != "SUCCESS" {
+                if status != verify_status::SUCCESS {
                     attempt.reply(out, Err(AuthError::CodeMismatch));
                     return State::awaiting_challenge_answer(
                         attempt,
