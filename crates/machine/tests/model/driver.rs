@@ -316,8 +316,8 @@ pub struct UserModel {
     signing_in: Option<String>,
     /// Every call issued, to know what a reply answers.
     calls: BTreeMap<OperationId, ApiCall>,
-    /// Sign-out calls not answered yet.
-    open_sign_outs: BTreeSet<OperationId>,
+    /// Sign-out and `delete_user` calls not answered yet.
+    open_endings: BTreeSet<OperationId>,
 }
 
 impl UserModel {
@@ -328,7 +328,7 @@ impl UserModel {
         result: &Result<Answer, cognito_auth_machine::AuthError>,
         state: UserState,
     ) -> Result<(), String> {
-        self.open_sign_outs.remove(&op);
+        self.open_endings.remove(&op);
         let Ok(answer) = result else {
             return Ok(());
         };
@@ -338,10 +338,10 @@ impl UserModel {
             }
             (Some(ApiCall::SignOut(_)), _) => {
                 self.user = None;
-                // A sign-out made while another one's remote steps (GlobalSignOut,
-                // RevokeToken) are in flight is answered at once, while the machine stays
-                // SignedIn until the first finishes: a known gap, not checked here.
-                if state == UserState::SignedIn && self.open_sign_outs.is_empty() {
+                // A sign-out made while another sign-out's remote steps (GlobalSignOut,
+                // RevokeToken) or a `delete_user` are in flight is answered at once, while the
+                // machine stays SignedIn until that one finishes: a known gap, not checked here.
+                if state == UserState::SignedIn && self.open_endings.is_empty() {
                     return Err("sign-out answered, the machine still SignedIn".into());
                 }
             }
@@ -554,8 +554,8 @@ impl Driver {
         let op = self.op();
         self.issued.insert(op);
         self.model.calls.insert(op, call.clone());
-        if matches!(call, ApiCall::SignOut(_)) {
-            self.model.open_sign_outs.insert(op);
+        if matches!(call, ApiCall::SignOut(_) | ApiCall::DeleteUser) {
+            self.model.open_endings.insert(op);
         }
         self.feed(
             Event::Command {
