@@ -228,11 +228,9 @@ async fn a_spell_of_timeouts_set_over_http_signs_nobody_out() {
     assert!(seen.iter().all(|s| *s == UserState::SignedIn), "{seen:?}");
 }
 
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output>
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
