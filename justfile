@@ -29,10 +29,14 @@ bench:
     cargo bench -p cognito-auth-tests --bench idle_memory
     uptime
 
-# Build the fuzz targets (needs cargo-fuzz: `cargo install cargo-fuzz`).
+# Build the fuzz targets (needs cargo-fuzz: `cargo install cargo-fuzz`). cargo-fuzz passes
+# nightly `-Z` flags (sanitizer, coverage); RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
 fuzz-build:
-    cd fuzz && cargo +nightly fuzz build
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build -O
 
-# Run one fuzz target for a minute, e.g. `just fuzz config`.
-fuzz target:
-    cd fuzz && cargo +nightly fuzz run {{target}} -- -max_total_time=60
+# Run one fuzz target (config, machine, jwt, event_log, service_response) for `secs` seconds,
+# e.g. `just fuzz jwt 300`. New inputs go to a scratch directory, not the committed corpus;
+# `cargo fuzz cmin` against it before committing any.
+fuzz target secs="60":
+    mkdir -p /tmp/fuzz-corpus-{{target}}
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O {{target}} /tmp/fuzz-corpus-{{target}} corpus/{{target}} -- -max_total_time={{secs}}

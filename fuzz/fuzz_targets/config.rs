@@ -1,5 +1,5 @@
-//! Feeds arbitrary bytes to the configuration parsers. Run with `cargo fuzz run config`
-//! (nightly) or `cargo fuzz run -s none config` (stable); seeds are in `corpus/config/`.
+//! Feeds arbitrary bytes to the configuration parsers. Run with `just fuzz config`; seeds are
+//! in `corpus/config/`.
 //!
 //! Beyond "never panics", it checks two promises: a configuration the parser accepts passes
 //! `validate()`, and the lenient parser accepts everything the strict one does.

@@ -1,8 +1,7 @@
 //! Feeds arbitrary bytes to the auth machine as a session: the first byte picks the
 //! configuration and what the store holds at start, the second the seed, then each byte pair is
 //! one step (an app call, an answer to an outstanding effect, a timer, time passing, a
-//! connectivity change). Run with `cargo fuzz run machine` (nightly) or
-//! `cargo fuzz run -s none machine` (stable); seeds are in `corpus/machine/`, and
+//! connectivity change). Run with `just fuzz machine`; seeds are in `corpus/machine/`, and
 //! `crates/machine/tests/replay.rs` replays them in CI.
 //!
 //! Beyond "never panics", every promise the model test checks is checked after every input

@@ -12,7 +12,10 @@
 //!   wait for a sign-in) every call answered;
 //! - no expired tokens handed out;
 //! - every input and output survives a serde round trip; the published user state agrees with
-//!   `user_state()`.
+//!   `user_state()`;
+//! - the machine agrees with a reference model of the user pool user (`UserModel` in the
+//!   driver): `tokens()` hands out only the tokens of the user whose sign-in was last answered
+//!   `Done`, a sign-in answered `Done` leaves it `SignedIn`, a sign-out answered does not.
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 96).
 
@@ -33,7 +36,8 @@ const SINGLE_REFRESH: u8 = 2;
 const ANSWERS: u8 = 4;
 const FRESH_TOKENS: u8 = 8;
 const SERDE: u8 = 16;
-const ALL: u8 = 31;
+const AGREES_WITH_MODEL: u8 = 32;
+const ALL: u8 = 63;
 
 fn checks(bits: u8) -> Checks {
     Checks {
@@ -42,6 +46,7 @@ fn checks(bits: u8) -> Checks {
         answers: bits & ANSWERS != 0,
         fresh_tokens: bits & FRESH_TOKENS != 0,
         serde: bits & SERDE != 0,
+        agrees_with_model: bits & AGREES_WITH_MODEL != 0,
     }
 }
 
@@ -99,6 +104,9 @@ prop_state_machine! {
 
     #[test]
     fn inputs_and_outputs_round_trip(sequential 1..60 => MachineUnderTest<SERDE>);
+
+    #[test]
+    fn agrees_with_the_reference_model_of_the_user(sequential 1..60 => MachineUnderTest<AGREES_WITH_MODEL>);
 }
 
 // The generator must reach the interesting states, or the properties prove little.

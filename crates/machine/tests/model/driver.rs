@@ -253,6 +253,8 @@ pub struct Checks {
     pub fresh_tokens: bool,
     /// Inputs and outputs survive serde; the published user state is consistent.
     pub serde: bool,
+    /// The machine agrees with the reference model of who is signed in ([`UserModel`]).
+    pub agrees_with_model: bool,
 }
 
 impl Checks {
@@ -262,6 +264,7 @@ impl Checks {
         answers: true,
         fresh_tokens: true,
         serde: true,
+        agrees_with_model: true,
     };
     pub const NONE: Checks = Checks {
         keeps_user: false,
@@ -269,6 +272,7 @@ impl Checks {
         answers: false,
         fresh_tokens: false,
         serde: false,
+        agrees_with_model: false,
     };
 }
 
@@ -295,6 +299,75 @@ pub struct Driver {
     pub published: UserState,
     /// Steps applied so far (for messages).
     pub steps: usize,
+    /// The reference model of who is signed in.
+    pub model: UserModel,
+}
+
+/// A small reference model of the user-pool user, kept from the answers the app sees: a
+/// sign-in answered `Done` signs in the user whose `sign_in` call last got an answer that was
+/// not an error; a sign-out answered, or any published change away from `SignedIn`, ends it.
+/// While it names a user, every `tokens()` answer must be that user's tokens, and a sign-in
+/// answered `Done` must leave the machine `SignedIn`, a sign-out answered must not.
+#[derive(Debug, Clone, Default)]
+pub struct UserModel {
+    /// Who is signed in, as far as the answers tell.
+    pub user: Option<String>,
+    /// The user of the sign-in under way (its `sign_in` call was answered without an error).
+    signing_in: Option<String>,
+    /// Every call issued, to know what a reply answers.
+    calls: BTreeMap<OperationId, ApiCall>,
+    /// Sign-out and `delete_user` calls not answered yet.
+    open_endings: BTreeSet<OperationId>,
+}
+
+impl UserModel {
+    /// Takes in one reply; `state` is the machine's user state after the input.
+    fn reply(
+        &mut self,
+        op: OperationId,
+        result: &Result<Answer, cognito_auth_machine::AuthError>,
+        state: UserState,
+    ) -> Result<(), String> {
+        self.open_endings.remove(&op);
+        let Ok(answer) = result else {
+            return Ok(());
+        };
+        match (self.calls.get(&op), answer) {
+            (Some(ApiCall::SignIn { username, .. }), _) => {
+                self.signing_in = Some(username.clone());
+            }
+            (Some(ApiCall::SignOut(_)), _) => {
+                self.user = None;
+                // A sign-out made while another sign-out's remote steps (GlobalSignOut,
+                // RevokeToken) or a `delete_user` are in flight is answered at once, while the
+                // machine stays SignedIn until that one finishes: a known gap, not checked here.
+                if state == UserState::SignedIn && self.open_endings.is_empty() {
+                    return Err("sign-out answered, the machine still SignedIn".into());
+                }
+            }
+            (Some(ApiCall::FederatedSignIn { .. }), _) => self.user = None,
+            (_, Answer::Tokens(t)) => match &self.user {
+                Some(user) if *user != t.username => {
+                    return Err(format!(
+                        "tokens of {:?} handed out while {user:?} is signed in",
+                        t.username
+                    ))
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        if let Answer::SignIn {
+            next_step: cognito_auth_machine::SignInStep::Done,
+        } = answer
+        {
+            if state != UserState::SignedIn {
+                return Err(format!("sign-in answered Done, the machine is {state:?}"));
+            }
+            self.user = self.signing_in.clone();
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Driver {
@@ -449,6 +522,7 @@ impl Driver {
             outputs: Vec::new(),
             published: UserState::Unknown,
             steps: 0,
+            model: UserModel::default(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| d.m.poll_output()).collect();
         d.absorb(&initial, &Cause::Other, d.now);
@@ -479,6 +553,10 @@ impl Driver {
     pub fn call(&mut self, call: ApiCall) -> OperationId {
         let op = self.op();
         self.issued.insert(op);
+        self.model.calls.insert(op, call.clone());
+        if matches!(call, ApiCall::SignOut(_) | ApiCall::DeleteUser) {
+            self.model.open_endings.insert(op);
+        }
         self.feed(
             Event::Command {
                 op,
@@ -543,6 +621,12 @@ impl Driver {
                     });
                 }
                 Output::Reply { op, result } => {
+                    if c.agrees_with_model {
+                        let state = self.m.user_state();
+                        if let Err(why) = self.model.reply(*op, result, state) {
+                            panic!("the machine disagrees with the model: {why}, {}", ctx());
+                        }
+                    }
                     let fresh = self.answered.insert(*op);
                     if !c.answers {
                         continue;
@@ -590,6 +674,9 @@ impl Driver {
                 Output::UserStateChanged { to, .. } => self.published = *to,
                 _ => {}
             }
+        }
+        if self.m.user_state() != UserState::SignedIn {
+            self.model.user = None;
         }
         assert!(
             !c.serde || self.m.user_state() == self.published,
@@ -705,8 +792,14 @@ impl Driver {
     /// Answers outstanding effect `i` with `reply` (SRP tasks are computed for real whatever
     /// the reply says: they cannot fail for lack of network).
     pub fn answer(&mut self, i: usize, reply: Reply) {
+        let result = self.result_for(&self.outstanding[i].effect.clone(), reply);
+        self.answer_with(i, result);
+    }
+
+    /// Answers outstanding effect `i` with `result`, whatever it is (the `service_response`
+    /// fuzz target feeds arbitrary results).
+    pub fn answer_with(&mut self, i: usize, result: EffectResult) {
         let o = self.outstanding.remove(i);
-        let result = self.result_for(&o.effect, reply);
         self.feed(
             Event::Completed {
                 effect_id: o.id,
