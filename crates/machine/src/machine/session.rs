@@ -181,7 +181,9 @@ impl Shared {
                 self.refresh_rotation = true;
                 self.start_refresh(out, session.clone())
             }
-            EffectResult::UserPool(Err(e)) if e.is_not_authorized() || e.is_refresh_token_reused() => {
+            EffectResult::UserPool(Err(e))
+                if e.is_not_authorized() || e.is_refresh_token_reused() =>
+            {
                 self.expire_session(out, session)
             }
             EffectResult::UserPool(Err(e)) => {
