@@ -119,6 +119,7 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
         "DeleteUserPool" => admin::delete_user_pool(emu, p),
         "CreateUserPoolClient" => admin::create_user_pool_client(emu, p),
         "DescribeUserPoolClient" => admin::describe_user_pool_client(emu, p),
+        "UpdateUserPoolClient" => admin::update_user_pool_client(emu, p),
         "ListUserPoolClients" => admin::list_user_pool_clients(emu, p),
         "AdminCreateUser" => admin::admin_create_user(emu, p, now),
         "AdminConfirmSignUp" => admin::admin_confirm_sign_up(emu, p, now),
@@ -143,6 +144,7 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
         "ConfirmForgotPassword" => signup::confirm_forgot_password(emu, p, now),
         "InitiateAuth" => auth::initiate_auth(emu, p, now, false),
         "AdminInitiateAuth" => auth::initiate_auth(emu, p, now, true),
+        "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(emu, p, now),
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             auth::respond_to_auth_challenge(emu, p, now)
         }

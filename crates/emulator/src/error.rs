@@ -48,6 +48,7 @@ pub enum ErrorKind {
     ResourceConflict,
     UnauthorizedClient,
     Forbidden,
+    RefreshTokenReuse,
 }
 
 impl ErrorKind {
@@ -81,6 +82,7 @@ impl ErrorKind {
             Self::ResourceConflict => error_code::RESOURCE_CONFLICT,
             Self::UnauthorizedClient => error_code::UNAUTHORIZED,
             Self::Forbidden => error_code::FORBIDDEN,
+            Self::RefreshTokenReuse => error_code::REFRESH_TOKEN_REUSE,
         }
     }
 

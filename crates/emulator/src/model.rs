@@ -141,7 +141,16 @@ pub(crate) struct AppClient {
     pub(crate) validity: Validity,
     pub(crate) prevent_user_existence_errors: bool,
     pub(crate) enable_token_revocation: bool,
+    pub(crate) rotation: RefreshRotation,
     pub(crate) raw: Value,
+}
+
+/// `RefreshTokenRotation` of an app client: whether a refresh issues a new refresh token, and
+/// how long the one it replaces keeps working (`RetryGracePeriodSeconds`, 0-60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct RefreshRotation {
+    pub(crate) enabled: bool,
+    pub(crate) grace_s: u64,
 }
 
 impl AppClient {
@@ -288,6 +297,9 @@ pub(crate) struct RefreshRecord {
     pub(crate) auth_time: u64,
     pub(crate) expires: UnixMillis,
     pub(crate) revoked: bool,
+    /// When rotation first replaced this token: it keeps working until then plus the client's
+    /// grace period.
+    pub(crate) rotated_at: Option<UnixMillis>,
 }
 
 /// A sign-in in progress between `InitiateAuth` and the final `RespondToAuthChallenge`.

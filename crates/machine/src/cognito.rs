@@ -49,6 +49,18 @@ pub enum UserPoolRequest {
         /// Passed to Lambda triggers.
         client_metadata: StringMap,
     },
+    /// `GetTokensFromRefreshToken`: a refresh that, on a client with refresh-token rotation,
+    /// answers with a new refresh token too.
+    GetTokensFromRefreshToken {
+        /// The refresh token.
+        refresh_token: Secret<String>,
+        /// The app client's secret itself (this operation takes no SECRET_HASH).
+        client_secret: Option<Secret<String>>,
+        /// The remembered device's key, when the pool tracks devices.
+        device_key: Option<String>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
     /// `SignUp`.
     SignUp {
         /// The user name.
@@ -248,6 +260,7 @@ impl UserPoolRequest {
         match self {
             Self::InitiateAuth { .. } => "InitiateAuth",
             Self::RespondToAuthChallenge { .. } => "RespondToAuthChallenge",
+            Self::GetTokensFromRefreshToken { .. } => "GetTokensFromRefreshToken",
             Self::SignUp { .. } => "SignUp",
             Self::ConfirmSignUp { .. } => "ConfirmSignUp",
             Self::ResendConfirmationCode { .. } => "ResendConfirmationCode",
@@ -620,7 +633,7 @@ impl ServiceError {
 
     /// What a failed refresh means for the session; the table is in `docs/RETRIES.md`.
     pub fn refresh_class(&self) -> RefreshErrorClass {
-        if self.is_not_authorized() {
+        if self.is_not_authorized() || self.is_refresh_token_reused() {
             RefreshErrorClass::Rejected
         } else if self.is_retryable() {
             RefreshErrorClass::Transient {
@@ -629,6 +642,26 @@ impl ServiceError {
         } else {
             RefreshErrorClass::Refused
         }
+    }
+
+    /// Whether a refresh token was refused because rotation replaced it and its grace period
+    /// is over: as definitive as `NotAuthorized`.
+    pub fn is_refresh_token_reused(&self) -> bool {
+        self.kind == ServiceErrorKind::Service && self.is(error_code::REFRESH_TOKEN_REUSE)
+    }
+
+    /// Whether an answer to REFRESH_TOKEN_AUTH says the app client wants
+    /// GetTokensFromRefreshToken: a rotating client must have the flow disabled, and a flow
+    /// the client does not allow is an `InvalidParameter` ("... flow not enabled for this
+    /// client"); a refusal that names rotation or the operation counts too, whatever its code.
+    pub fn wants_get_tokens_from_refresh_token(&self) -> bool {
+        if self.kind != ServiceErrorKind::Service {
+            return false;
+        }
+        let message = self.message.to_ascii_lowercase();
+        self.is(error_code::INVALID_PARAMETER)
+            || message.contains("rotation")
+            || message.contains("gettokensfromrefreshtoken")
     }
 }
 

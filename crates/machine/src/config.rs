@@ -185,6 +185,34 @@ pub struct Tuning {
     pub retry_max_ms: u64,
     /// How long one service call may take before the engine gives up on it.
     pub request_timeout_ms: u64,
+    /// Which operation refreshes user-pool tokens (see [`RefreshTokenRotation`]).
+    #[serde(skip_serializing_if = "RefreshTokenRotation::is_auto")]
+    pub refresh_token_rotation: RefreshTokenRotation,
+}
+
+/// How user-pool tokens are refreshed, after the app client's `RefreshTokenRotation` setting.
+/// A rotating client refuses REFRESH_TOKEN_AUTH and must be refreshed with
+/// GetTokensFromRefreshToken, whose answer carries a new refresh token (developer guide,
+/// "Refresh tokens"); GetTokensFromRefreshToken also works for a client that does not rotate.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshTokenRotation {
+    /// REFRESH_TOKEN_AUTH until Cognito refuses it as a flow the client does not allow, then
+    /// GetTokensFromRefreshToken from then on (remembered in the stored session).
+    #[default]
+    Auto,
+    /// Always GetTokensFromRefreshToken.
+    Enabled,
+    /// Always REFRESH_TOKEN_AUTH.
+    Disabled,
+}
+
+impl RefreshTokenRotation {
+    fn is_auto(&self) -> bool {
+        *self == Self::Auto
+    }
 }
 
 impl Default for Tuning {
@@ -194,6 +222,7 @@ impl Default for Tuning {
             retry_base_ms: 500,
             retry_max_ms: 60_000,
             request_timeout_ms: 15_000,
+            refresh_token_rotation: RefreshTokenRotation::Auto,
         }
     }
 }

@@ -246,6 +246,10 @@ pub struct PersistedSession {
     /// The session came from the hosted UI (sign-out may visit its logout endpoint).
     #[serde(default)]
     pub hosted_ui: bool,
+    /// The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken (learnt
+    /// in `RefreshTokenRotation::Auto` mode when Cognito refused REFRESH_TOKEN_AUTH).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_rotation: bool,
 }
 
 impl PersistedSession {

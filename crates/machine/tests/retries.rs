@@ -18,6 +18,9 @@ fn failure(kind: ServiceErrorKind, code: &str) -> EffectResult {
 }
 
 /// Signed in with expired tokens and one caller waiting on the refresh that `result` answers.
+/// In the default `auto` rotation mode an `InvalidParameter` answer to REFRESH_TOKEN_AUTH is how
+/// Cognito says the client rotates refresh tokens, so the machine asks once more with
+/// GetTokensFromRefreshToken; `result` answers that too.
 fn refresh_fails_with(result: EffectResult) -> (Harness, OperationId) {
     let mut h = Harness::signed_in(config_user_pool(), "ann");
     h.advance_ms(3_700 * 1000);
@@ -25,15 +28,40 @@ fn refresh_fails_with(result: EffectResult) -> (Harness, OperationId) {
         force_refresh: false,
     });
     let (id, _) = h.take_user_pool("InitiateAuth");
-    h.complete(id, result);
+    h.complete(id, result.clone());
+    let switched = h.effects.iter().any(|(_, e)| {
+        matches!(e, Effect::UserPool { request } if request.operation() == "GetTokensFromRefreshToken")
+    });
+    if switched {
+        let (id, _) = h.take_user_pool("GetTokensFromRefreshToken");
+        h.complete(id, result);
+    }
     (h, op)
 }
 
 fn refreshes_pending(h: &Harness) -> usize {
     h.effects
         .iter()
-        .filter(|(_, e)| matches!(e, Effect::UserPool { request } if request.operation() == "InitiateAuth"))
+        .filter(
+            |(_, e)| matches!(e, Effect::UserPool { request } if is_refresh(request.operation())),
+        )
         .count()
+}
+
+fn is_refresh(operation: &str) -> bool {
+    operation == "InitiateAuth" || operation == "GetTokensFromRefreshToken"
+}
+
+/// The pending refresh, whichever operation the rotation mode chose.
+fn take_refresh(h: &mut Harness) -> EffectId {
+    let op = if h.effects.iter().any(|(_, e)| {
+        matches!(e, Effect::UserPool { request } if request.operation() == "GetTokensFromRefreshToken")
+    }) {
+        "GetTokensFromRefreshToken"
+    } else {
+        "InitiateAuth"
+    };
+    h.take_user_pool(op).0
 }
 
 #[test]
@@ -125,7 +153,7 @@ fn refusals_stop_retrying_report_a_typed_error_and_keep_the_user() {
             force_refresh: false,
         });
         assert_eq!(refreshes_pending(&h), 1, "{code}");
-        let (id, _) = h.take_user_pool("InitiateAuth");
+        let id = take_refresh(&mut h);
         let now = h.now_s();
         h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
         assert!(
@@ -171,12 +199,12 @@ fn a_refused_early_refresh_still_hands_out_the_valid_cached_tokens() {
         force_refresh: false,
     });
     let (id, _) = h.take_user_pool("InitiateAuth");
-    h.complete(id, service_error("InvalidParameterException"));
+    h.complete(id, service_error("ResourceNotFoundException"));
     assert!(matches!(h.reply(cached), Some(Ok(Answer::Tokens(t))) if t.username == "ann"));
     assert!(
         matches!(
             h.reply(forced),
-            Some(Err(AuthError::InvalidParameter { .. }))
+            Some(Err(AuthError::Service { code, .. })) if code == "ResourceNotFound"
         ),
         "a forced refresh asked for new tokens: {:?}",
         h.reply(forced)

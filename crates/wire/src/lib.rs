@@ -205,6 +205,9 @@ pub mod error_code {
     pub const FORBIDDEN: &str = "ForbiddenException";
     /// Throttled (the generic AWS code).
     pub const THROTTLING: &str = "ThrottlingException";
+    /// GetTokensFromRefreshToken with a refresh token that rotation replaced and whose grace
+    /// period is over.
+    pub const REFRESH_TOKEN_REUSE: &str = "RefreshTokenReuseException";
 }
 
 /// `VerifySoftwareToken`'s `Status` values (`VerifySoftwareTokenResponseType`).

@@ -100,6 +100,23 @@ pub(crate) fn create_user_pool_client(emu: &mut Emulator, p: Params<'_>) -> ApiR
     describe_user_pool_client(emu, Params(&json!({"UserPoolId": pool_id, "ClientId": id})))
 }
 
+/// `UpdateUserPoolClient`: the request replaces the client's settings; what it leaves out
+/// returns to its default, as on AWS ("If you don't provide a value for an attribute, Amazon
+/// Cognito sets it to its default value"). Id, secret and, when not given, the name stay.
+pub(crate) fn update_user_pool_client(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let pool_id = p.str("UserPoolId")?.to_owned();
+    let id = p.str("ClientId")?.to_owned();
+    let old = client(pool(emu, &pool_id)?, &id)?.clone();
+    let name = p.opt_str("ClientName").unwrap_or(&old.name).to_owned();
+    let mut updated = build_client(id.clone(), name, old.secret.clone(), p)?;
+    if let Some(o) = updated.raw.as_object_mut() {
+        o.remove("ClientId");
+        o.remove("UserPoolId");
+    }
+    pool_mut(emu, &pool_id)?.clients.insert(id.clone(), updated);
+    describe_user_pool_client(emu, Params(&json!({"UserPoolId": pool_id, "ClientId": id})))
+}
+
 pub(crate) fn describe_user_pool_client(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
     let pool = pool(emu, p.str("UserPoolId")?)?;
     let c = client(pool, p.str("ClientId")?)?;
@@ -116,6 +133,14 @@ pub(crate) fn describe_user_pool_client(emu: &mut Emulator, p: Params<'_>) -> Ap
         o.insert(
             "EnableTokenRevocation".into(),
             json!(c.enable_token_revocation),
+        );
+        // Always answered, `DISABLED` with grace 0 when the client was created without it.
+        o.insert(
+            "RefreshTokenRotation".into(),
+            json!({
+                "Feature": if c.rotation.enabled { "ENABLED" } else { "DISABLED" },
+                "RetryGracePeriodSeconds": c.rotation.grace_s,
+            }),
         );
         o.insert("CreationDate".into(), json!(pool.created.epoch_f64()));
         o.insert("LastModifiedDate".into(), json!(pool.created.epoch_f64()));

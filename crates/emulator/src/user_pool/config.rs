@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
-    AppClient, CustomAuthRules, CustomChallengeRule, Hidden, MfaConfig, PasswordPolicy, UserPool,
-    Validity,
+    AppClient, CustomAuthRules, CustomChallengeRule, Hidden, MfaConfig, PasswordPolicy,
+    RefreshRotation, UserPool, Validity,
 };
 use crate::params::Params;
 use crate::time::UnixMillis;
@@ -247,6 +247,7 @@ pub(crate) fn build_client(
         },
         prevent_user_existence_errors: p.opt_str("PreventUserExistenceErrors") == Some("ENABLED"),
         enable_token_revocation: p.opt_bool("EnableTokenRevocation").unwrap_or(true),
+        rotation: rotation(p)?,
         raw: {
             // The secret is kept (redacted) in `secret`, never in the echoed request.
             let mut raw = p.0.clone();
@@ -256,4 +257,32 @@ pub(crate) fn build_client(
             raw
         },
     })
+}
+
+/// `RefreshTokenRotation`: `Feature` (`ENABLED` | `DISABLED`, required in the object) and
+/// `RetryGracePeriodSeconds` (0-60, optional; 0 when absent, the value that disables the grace
+/// period). Absent, rotation is off (API reference, RefreshTokenRotationType).
+fn rotation(p: Params<'_>) -> ApiResult<RefreshRotation> {
+    let Some(r) = p.opt_obj("RefreshTokenRotation") else {
+        return Ok(RefreshRotation::default());
+    };
+    let enabled = match r.opt_str("Feature") {
+        Some("ENABLED") => true,
+        Some("DISABLED") => false,
+        other => {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{}' at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]",
+                other.unwrap_or("null")
+            )))
+        }
+    };
+    let grace_s = match r.0.get("RetryGracePeriodSeconds") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().filter(|s| *s <= 60).ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{v}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value between 0 and 60"
+            ))
+        })?,
+    };
+    Ok(RefreshRotation { enabled, grace_s })
 }

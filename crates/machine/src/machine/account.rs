@@ -377,15 +377,33 @@ impl Shared {
 }
 
 /// The refresh request for `tokens`.
+/// The user-pool refresh for `tokens`: GetTokensFromRefreshToken when the client rotates
+/// refresh tokens (configured, or learnt in auto mode), REFRESH_TOKEN_AUTH otherwise.
 pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPoolRequest> {
     let refresh = tokens.refresh_token.as_ref()?;
+    let device_key = core
+        .devices
+        .get(&tokens.username)
+        .map(|d| d.device_key.clone());
+    if core.refreshes_with_rotation() {
+        return Some(UserPoolRequest::GetTokensFromRefreshToken {
+            refresh_token: refresh.clone(),
+            client_secret: core
+                .config
+                .user_pool
+                .as_ref()
+                .and_then(|p| p.app_client_secret.clone()),
+            device_key,
+            client_metadata: Default::default(),
+        });
+    }
     let mut p = crate::cognito::StringMap::new();
     p.insert(param::REFRESH_TOKEN.into(), refresh.expose().clone());
     if let Some(h) = core.secret_hash(&tokens.username) {
         p.insert(param::SECRET_HASH.into(), h.into_inner());
     }
-    if let Some(d) = core.devices.get(&tokens.username) {
-        p.insert(param::DEVICE_KEY.into(), d.device_key.clone());
+    if let Some(d) = device_key {
+        p.insert(param::DEVICE_KEY.into(), d);
     }
     Some(UserPoolRequest::InitiateAuth {
         auth_flow: flow::REFRESH_TOKEN_AUTH.into(),

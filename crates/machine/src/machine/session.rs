@@ -2,11 +2,13 @@
 //! flight, backoff on failure) and the refresh token's death (signedOutUserPoolsTokenInvalid).
 
 use super::*;
+use crate::config::RefreshTokenRotation;
 
 impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
         self.devices = session.devices;
         self.identity = session.identity;
+        self.refresh_rotation = session.refresh_rotation;
         if let Some(fed) = session.federation {
             return if session.federation_invalid {
                 State::federation_expired(fed)
@@ -109,7 +111,8 @@ impl Shared {
         );
     }
 
-    /// Sends REFRESH_TOKEN_AUTH (single flight: callers already queued).
+    /// Sends the refresh: REFRESH_TOKEN_AUTH or GetTokensFromRefreshToken (`refresh_request`),
+    /// or the token endpoint for a hosted-UI session (single flight: callers already queued).
     pub(super) fn start_refresh(&mut self, out: &mut Outbox, session: UserSession) -> State {
         Shared::cancel_timer(out, TimerKind::RetryTokens);
         let effect = self.oauth_refresh_request(&session).or_else(|| {
@@ -167,6 +170,16 @@ impl Shared {
                         },
                     ),
                 }
+            }
+            EffectResult::UserPool(Err(e))
+                if self.config.tuning.refresh_token_rotation == RefreshTokenRotation::Auto
+                    && !self.refresh_rotation
+                    && !session.hosted_ui
+                    && e.wants_get_tokens_from_refresh_token() =>
+            {
+                // The client rotates refresh tokens: switch for good, and remember it.
+                self.refresh_rotation = true;
+                self.start_refresh(out, session.clone())
             }
             EffectResult::UserPool(Err(e)) => self.on_refresh_error(out, session, e),
             _ => self.refresh_failed(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cognito::{IdentityRequest, StringMap, UserPoolRequest};
-use crate::config::{Config, UserPoolConfig};
+use crate::config::{Config, RefreshTokenRotation, UserPoolConfig};
 use crate::drbg::Drbg;
 use crate::error::AuthError;
 use crate::input::ApiCall;
@@ -105,6 +105,8 @@ pub(crate) struct Shared {
     /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
     /// `None` for credentials restored from the store.
     pub(crate) credentials_lifetime_s: Option<i64>,
+    /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
+    pub(crate) refresh_rotation: bool,
     /// The current state's label (kept by the `after_transition` hook for error messages).
     pub(crate) state_label: &'static str,
 }
@@ -127,6 +129,7 @@ impl Shared {
             credential_retry_attempt: 0,
             clock_drift_s: 0,
             credentials_lifetime_s: None,
+            refresh_rotation: false,
             state_label: "restoring",
         }
     }
@@ -222,6 +225,7 @@ impl Shared {
             identity: self.identity.clone(),
             devices: self.devices.clone(),
             hosted_ui: snapshot.hosted_ui,
+            refresh_rotation: self.refresh_rotation,
         };
         let id = self.effect(
             out,
@@ -265,6 +269,16 @@ impl Shared {
             TimerKind::RetryCredentials,
         ] {
             Self::cancel_timer(out, timer);
+        }
+    }
+
+    /// Whether user-pool refreshes use GetTokensFromRefreshToken rather than
+    /// REFRESH_TOKEN_AUTH.
+    pub(crate) fn refreshes_with_rotation(&self) -> bool {
+        match self.config.tuning.refresh_token_rotation {
+            RefreshTokenRotation::Enabled => true,
+            RefreshTokenRotation::Disabled => false,
+            RefreshTokenRotation::Auto => self.refresh_rotation,
         }
     }
 

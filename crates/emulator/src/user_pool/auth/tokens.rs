@@ -76,6 +76,7 @@ pub(crate) fn issue_tokens(
                 auth_time,
                 expires: now.plus_secs(validity.refresh_s),
                 revoked: false,
+                rotated_at: None,
             },
         );
         result["RefreshToken"] = json!(token);
@@ -84,6 +85,21 @@ pub(crate) fn issue_tokens(
         }
     }
     Ok(result)
+}
+
+/// A new refresh token replacing `old` under rotation: same user, client, token family and
+/// device, and the same expiry (rotation slides the token, not the session's end).
+pub(crate) fn rotated_refresh_token(emu: &mut Emulator, old: &RefreshRecord) -> String {
+    let token = format!("{}.{}", emu.opaque_token(120), emu.opaque_token(200));
+    emu.refresh_tokens.insert(
+        token.clone(),
+        RefreshRecord {
+            rotated_at: None,
+            revoked: false,
+            ..old.clone()
+        },
+    );
+    token
 }
 
 fn access_claims(
