@@ -48,6 +48,7 @@ pub enum ErrorKind {
     ResourceConflict,
     UnauthorizedClient,
     Forbidden,
+    MissingAuthenticationToken,
 }
 
 impl ErrorKind {
@@ -81,6 +82,8 @@ impl ErrorKind {
             Self::ResourceConflict => error_code::RESOURCE_CONFLICT,
             Self::UnauthorizedClient => error_code::UNAUTHORIZED,
             Self::Forbidden => error_code::FORBIDDEN,
+            // An AWS-wide error (any service answers it for an unsigned request), not a Cognito one.
+            Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
         }
     }
 
