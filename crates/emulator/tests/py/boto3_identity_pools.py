@@ -111,7 +111,7 @@ def update_identity_pool_replaces_the_providers_and_keeps_identities():
     expect_error("InvalidParameterException", ci.update_identity_pool, IdentityPoolId=pid,
                  IdentityPoolName="upd", AllowUnauthenticatedIdentities=True, DeveloperProviderName="other")
     expect_error("InvalidParameterException", ci.create_identity_pool, IdentityPoolName="bad",
-                 AllowUnauthenticatedIdentities=True, OpenIdConnectProviderARNs=["login.example.com"])
+                 AllowUnauthenticatedIdentities=True, OpenIdConnectProviderARNs=["login.example.com/not-an-arn"])
 
 
 @check
