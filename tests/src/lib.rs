@@ -330,3 +330,73 @@ pub fn last_code(
         .with(|e| e.last_code(username, purpose).map(str::to_owned))
         .unwrap_or_else(|| panic!("no {purpose:?} code for {username} in the outbox"))
 }
+
+/// POSTs a JSON body to `endpoint` + `path` over plain HTTP/1.1 (the emulator's admin seams,
+/// or a Cognito operation when `target` names one) and returns the status and the JSON answer
+/// (`Null` when the body is not JSON). Extra `headers` are sent as given.
+pub async fn post_json(
+    endpoint: &str,
+    path: &str,
+    target: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let host = endpoint
+        .strip_prefix("http://")
+        .expect("an http:// endpoint")
+        .trim_end_matches('/');
+    let mut sock = TcpStream::connect(host)
+        .await
+        .expect("connect to the server");
+    let body = body.to_string();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    match target {
+        Some(t) => request.push_str(&format!(
+            "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {t}\r\n"
+        )),
+        None => request.push_str("Content-Type: application/json\r\n"),
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    sock.write_all(request.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    sock.read_to_end(&mut raw).await.expect("read the answer");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let payload = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    (
+        status,
+        serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}

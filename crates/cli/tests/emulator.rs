@@ -461,6 +461,14 @@ fn federate_reads_the_token_from_stdin_and_gets_credentials() {
         b64(r#"{"alg":"RS256","typ":"JWT"}"#),
         b64(r#"{"sub":"google-user-1","aud":"google-client"}"#)
     );
+    // The emulator cannot ask Google: the test says which token Google issued.
+    world.emulator.as_ref().unwrap().shared().with(|e| {
+        e.register_provider_token(
+            "accounts.google.com",
+            &token,
+            cognito_auth_emulator::ProviderToken::new("google-user-1"),
+        )
+    });
     let fed = world
         .run(
             &["--json", "federate", "accounts.google.com", "--token-stdin"],

@@ -174,6 +174,7 @@ fn identity(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Api
     match op {
         "CreateIdentityPool" => idp::create_identity_pool(emu, p),
         "DescribeIdentityPool" => idp::describe_identity_pool(emu, p),
+        "UpdateIdentityPool" => idp::update_identity_pool(emu, p),
         "ListIdentityPools" => idp::list_identity_pools(emu),
         "DeleteIdentityPool" => idp::delete_identity_pool(emu, p),
         "SetIdentityPoolRoles" => crate::roles::set_roles(emu, p),

@@ -49,6 +49,7 @@ pub enum ErrorKind {
     UnauthorizedClient,
     Forbidden,
     RefreshTokenReuse,
+    MissingAuthenticationToken,
 }
 
 impl ErrorKind {
@@ -83,6 +84,8 @@ impl ErrorKind {
             Self::UnauthorizedClient => error_code::UNAUTHORIZED,
             Self::Forbidden => error_code::FORBIDDEN,
             Self::RefreshTokenReuse => error_code::REFRESH_TOKEN_REUSE,
+            // An AWS-wide error (any service answers it for an unsigned request), not a Cognito one.
+            Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
         }
     }
 

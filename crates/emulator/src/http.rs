@@ -236,6 +236,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/_emulator/seed", post(seed))
+        .route(
+            "/_emulator/federation/tokens",
+            post(register_provider_token),
+        )
+        .route("/_emulator/federation/oidc", post(register_oidc_jwks))
         .merge(crate::oauth::server::routes())
         .layer(axum::middleware::from_fn(cors))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
@@ -390,6 +395,9 @@ async fn api(
         .unwrap_or_default()
         .to_owned();
     let op = target.rsplit('.').next().unwrap_or_default().to_owned();
+    if let Some(refused) = unsigned_developer_call(&target, &headers) {
+        return error_response(&refused);
+    }
     let plan = lock(&shared.faults).plan(&op);
     if plan.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(plan.latency_ms)).await;
@@ -428,6 +436,29 @@ async fn api(
         Ok(unsigned) => json_response(200, &unsigned.finish()),
         Err(e) => error_response(&e),
     }
+}
+
+/// Developer-identity operations are called by the app's backend with its AWS credentials.
+/// The emulator checks loosely: the request must carry a SigV4 `Authorization` header (any
+/// key, signature not verified), as an unsigned call from an app would not.
+fn unsigned_developer_call(target: &str, headers: &HeaderMap) -> Option<ApiError> {
+    const DEVELOPER_OPS: [&str; 4] = [
+        "GetOpenIdTokenForDeveloperIdentity",
+        "LookupDeveloperIdentity",
+        "MergeDeveloperIdentities",
+        "UnlinkDeveloperIdentity",
+    ];
+    let op = target.strip_prefix(crate::IDENTITY_PREFIX)?;
+    let signed = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential="));
+    (DEVELOPER_OPS.contains(&op) && !signed).then(|| {
+        ApiError::new(
+            ErrorKind::MissingAuthenticationToken,
+            "Missing Authentication Token",
+        )
+    })
 }
 
 async fn jwks(State(shared): State<Arc<Shared>>, Path(pool_id): Path<String>) -> Response {
@@ -542,6 +573,59 @@ async fn seed(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match shared.with(|e| e.apply_seed(&v, now)) {
         Ok(()) => axum::Json(json!({})).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+/// `{"provider": LOGIN_KEY, "token": TOKEN, "subject": SUB, "expires_in_seconds": N?,
+/// "audience": APP_ID?, "roles": [ARN]?}`: the provider issued this token (test seam, see
+/// `crate::federation`).
+async fn register_provider_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Req {
+        provider: String,
+        token: String,
+        subject: String,
+        #[serde(default)]
+        expires_in_seconds: Option<i64>,
+        #[serde(default)]
+        audience: Option<String>,
+        #[serde(default)]
+        roles: Vec<String>,
+    }
+    let r = match serde_json::from_slice::<Req>(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("invalid registration: {e}"),
+            )
+                .into_response()
+        }
+    };
+    let now = shared.now();
+    let mut reg = crate::ProviderToken::new(r.subject).roles(r.roles);
+    reg.audience = r.audience;
+    if let Some(s) = r.expires_in_seconds {
+        let at = i128::from(now.0) + i128::from(s) * 1000;
+        reg = reg.expires_at(UnixMillis(u64::try_from(at.max(0)).unwrap_or(u64::MAX)));
+    }
+    shared.with(|e| e.register_provider_token(&r.provider, &r.token, reg));
+    axum::Json(json!({})).into_response()
+}
+
+/// `{"issuer": "https://...", "jwks": {"keys": [...]}}`: the keys of an OIDC provider.
+async fn register_oidc_jwks(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match (v.get("issuer").and_then(Value::as_str), v.get("jwks")) {
+        (Some(issuer), Some(jwks)) if jwks.get("keys").is_some_and(Value::is_array) => {
+            shared.with(|e| e.register_oidc_jwks(issuer, jwks.clone()));
+            axum::Json(json!({})).into_response()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "expected {\"issuer\": URL, \"jwks\": {\"keys\": [...]}}",
+        )
+            .into_response(),
     }
 }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::federation::invalid_login;
 use crate::model::{Identity, IdentityPool};
 use crate::params::Params;
 use crate::state::Emulator;
@@ -97,6 +98,17 @@ pub(crate) fn build_identity_pool(
                     .collect()
             })
             .unwrap_or_default();
+    let oidc_providers = provider_arns(p, "OpenIdConnectProviderARNs", "oidc-provider")?;
+    let saml_providers = provider_arns(p, "SamlProviderARNs", "saml-provider")?;
+    let developer_provider = p.opt_str("DeveloperProviderName").map(str::to_owned);
+    if let Some(dev) = &developer_provider {
+        // Cognito reserves the `cognito-` prefix and takes 1-100 characters.
+        if dev.is_empty() || dev.len() > 100 || dev.starts_with("cognito-") {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid DeveloperProviderName: {dev}"
+            )));
+        }
+    }
     Ok(IdentityPool {
         id,
         name,
@@ -104,13 +116,61 @@ pub(crate) fn build_identity_pool(
         allow_classic_flow: p.opt_bool("AllowClassicFlow").unwrap_or(false),
         cognito_providers: providers,
         supported_logins: p.string_map("SupportedLoginProviders"),
-        developer_provider: p.opt_str("DeveloperProviderName").map(str::to_owned),
+        oidc_providers,
+        saml_providers,
+        developer_provider,
         roles: BTreeMap::new(),
         role_mappings: None,
         raw: p.0.clone(),
         by_login: BTreeMap::new(),
         identities: BTreeMap::new(),
     })
+}
+
+/// A list of IAM provider ARNs of `kind`; anything else is an `InvalidParameterException`.
+fn provider_arns(p: Params<'_>, name: &str, kind: &str) -> ApiResult<Vec<String>> {
+    let arns = p.string_list(name).unwrap_or_default();
+    match arns
+        .iter()
+        .find(|a| !crate::federation::is_provider_arn(a, kind))
+    {
+        Some(bad) => Err(ApiError::invalid_parameter(format!(
+            "Invalid {name}: {bad} is not an IAM {kind} ARN."
+        ))),
+        None => Ok(arns),
+    }
+}
+
+/// `UpdateIdentityPool`: the request is the whole new configuration (as in Cognito, fields left
+/// out are cleared); identities, logins and roles are kept. A developer provider name, once
+/// set, cannot change.
+pub(crate) fn update_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
+    let id = p.str("IdentityPoolId")?.to_owned();
+    let name = p.str("IdentityPoolName")?.to_owned();
+    let allow = p
+        .opt_bool("AllowUnauthenticatedIdentities")
+        .ok_or_else(|| crate::params::missing("AllowUnauthenticatedIdentities"))?;
+    let old = emu
+        .identity_pools
+        .get(&id)
+        .ok_or_else(|| pool_not_found(&id))?;
+    let mut pool = build_identity_pool(id.clone(), name, allow, p)?;
+    if let Some(dev) = &old.developer_provider {
+        if pool.developer_provider.as_ref().is_some_and(|d| d != dev) {
+            return Err(ApiError::invalid_parameter(
+                "The developer provider name cannot be changed once set.",
+            ));
+        }
+        pool.developer_provider = Some(dev.clone());
+    }
+    pool.roles.clone_from(&old.roles);
+    pool.role_mappings.clone_from(&old.role_mappings);
+    if let Some(o) = emu.identity_pools.get_mut(&id) {
+        pool.by_login = std::mem::take(&mut o.by_login);
+        pool.identities = std::mem::take(&mut o.identities);
+    }
+    emu.identity_pools.insert(id.clone(), pool);
+    describe(emu, &id)
 }
 
 fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
@@ -134,8 +194,11 @@ fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
     Ok(v)
 }
 
-fn invalid_login(why: &str) -> ApiError {
-    ApiError::not_authorized(format!("Invalid login token. {why}"))
+/// Validated logins: their keys (`provider|subject`) and the roles their tokens name.
+#[derive(Debug, Default)]
+struct Validated {
+    keys: Vec<String>,
+    roles: Vec<String>,
 }
 
 /// Validates every login and returns their keys (`provider|subject`).
@@ -145,7 +208,19 @@ fn validate_logins(
     logins: &BTreeMap<String, String>,
     now: UnixMillis,
 ) -> ApiResult<Vec<String>> {
+    validate(emu, pool, logins, now).map(|v| v.keys)
+}
+
+/// Validates every login: user-pool id tokens, identity-pool OpenID tokens (developer
+/// identities), then the external providers the pool accepts (`crate::federation`).
+fn validate(
+    emu: &Emulator,
+    pool: &IdentityPool,
+    logins: &BTreeMap<String, String>,
+    now: UnixMillis,
+) -> ApiResult<Validated> {
     let mut keys = Vec::new();
+    let mut roles = Vec::new();
     for (provider, token) in logins {
         let subject = if let Some(client_ids) = cognito_provider(pool, provider) {
             let claims = emu
@@ -196,8 +271,12 @@ fn validate_logins(
                 .to_owned();
             keys.push(format!("identity|{sub}"));
             continue;
-        } else if pool.supported_logins.contains_key(provider) {
-            (emu.external_verifier)(provider, token, now).map_err(|why| invalid_login(&why))?
+        } else if let Some(verified) =
+            crate::federation::verify_external(emu, pool, provider, token, now)
+        {
+            let verified = verified?;
+            roles.extend(verified.roles);
+            verified.subject
         } else {
             return Err(ApiError::not_authorized(format!(
                 "Token is not from a supported provider of this identity pool: {provider}"
@@ -205,7 +284,7 @@ fn validate_logins(
         };
         keys.push(format!("{provider}|{subject}"));
     }
-    Ok(keys)
+    Ok(Validated { keys, roles })
 }
 
 /// The clients configured for a user-pool provider, each with its `ServerSideTokenCheck`.
@@ -327,13 +406,21 @@ fn find_identity<'a>(emu: &'a Emulator, id: &str) -> ApiResult<(&'a IdentityPool
         .ok_or_else(|| identity_not_found(id))
 }
 
-/// Checks that `logins` may act for identity `id`; returns whether it is authenticated.
+/// Who may act for an identity: its pool, whether it is authenticated, the roles its login
+/// tokens name.
+struct Authorized {
+    pool_id: String,
+    authenticated: bool,
+    roles: Vec<String>,
+}
+
+/// Checks that `logins` may act for identity `id`.
 fn authorize_identity(
     emu: &Emulator,
     id: &str,
     logins: &BTreeMap<String, String>,
     now: UnixMillis,
-) -> ApiResult<(String, bool)> {
+) -> ApiResult<Authorized> {
     let (pool, ident) = find_identity(emu, id)?;
     if logins.is_empty() {
         if !ident.logins.is_empty() {
@@ -344,9 +431,13 @@ fn authorize_identity(
                 "Unauthenticated access is not supported for this identity pool.",
             ));
         }
-        return Ok((pool.id.clone(), false));
+        return Ok(Authorized {
+            pool_id: pool.id.clone(),
+            authenticated: false,
+            roles: Vec::new(),
+        });
     }
-    let keys = validate_logins(emu, pool, logins, now)?;
+    let Validated { keys, roles } = validate(emu, pool, logins, now)?;
     let matches = keys.iter().all(|k| {
         k.strip_prefix("identity|").map_or_else(
             || pool.by_login.get(k).map(String::as_str) == Some(id),
@@ -356,7 +447,45 @@ fn authorize_identity(
     if !matches {
         return Err(ApiError::not_authorized("Logins don't match. Please include at least one valid login for this identity or identity pool."));
     }
-    Ok((pool.id.clone(), true))
+    Ok(Authorized {
+        pool_id: pool.id.clone(),
+        authenticated: true,
+        roles,
+    })
+}
+
+/// A guest identity shown logins becomes theirs: Cognito keeps the identity id when a guest
+/// signs in ("Switching unauthenticated users to authenticated users": the old identity
+/// retains its identifier). The logins are linked to it, unless they already belong to another
+/// identity, into which the guest identity is merged: that identity is answered instead (which
+/// is why GetCredentialsForIdentity answers an `IdentityId`).
+fn hand_over_guest(
+    emu: &mut Emulator,
+    id: &str,
+    logins: &BTreeMap<String, String>,
+    now: UnixMillis,
+) -> ApiResult<String> {
+    let (pool, ident) = find_identity(emu, id)?;
+    if logins.is_empty() || !ident.logins.is_empty() {
+        return Ok(id.to_owned());
+    }
+    let keys = validate_logins(emu, pool, logins, now)?;
+    if keys.iter().any(|k| k.starts_with("identity|")) {
+        return Ok(id.to_owned());
+    }
+    let pool_id = pool.id.clone();
+    match linked_identity(pool, &keys) {
+        Some(other) => {
+            if let Some(pool) = emu.identity_pools.get_mut(&pool_id) {
+                pool.identities.remove(id);
+            }
+            Ok(other)
+        }
+        None => {
+            link(emu, &pool_id, id, &keys, now)?;
+            Ok(id.to_owned())
+        }
+    }
 }
 
 pub(crate) fn get_credentials(
@@ -364,10 +493,14 @@ pub(crate) fn get_credentials(
     p: Params<'_>,
     now: UnixMillis,
 ) -> ApiResult<Value> {
-    let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
-    let (pool_id, authenticated) = authorize_identity(emu, &id, &logins, now)?;
-    let role_arn = crate::roles::role_for(emu, &pool_id, authenticated)?;
+    let id = hand_over_guest(emu, p.str("IdentityId")?, &logins, now)?;
+    let who = authorize_identity(emu, &id, &logins, now)?;
+    let custom = crate::federation::custom_role(&who.roles, p.opt_str("CustomRoleArn"))?;
+    let role_arn = match custom {
+        Some(arn) => arn,
+        None => crate::roles::role_for(emu, &who.pool_id, who.authenticated)?,
+    };
     let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
     let secret = emu.random_string(40, crate::state::ALNUM);
     let token = emu.opaque_token(300);
@@ -427,12 +560,12 @@ pub(crate) fn get_open_id_token(
 ) -> ApiResult<Value> {
     let id = p.str("IdentityId")?.to_owned();
     let logins = p.string_map("Logins");
-    let (pool_id, authed) = authorize_identity(emu, &id, &logins, now)?;
+    let who = authorize_identity(emu, &id, &logins, now)?;
     let token = open_id_token(
         emu,
-        &pool_id,
+        &who.pool_id,
         &id,
-        authed,
+        who.authenticated,
         logins.keys().cloned().collect(),
         600,
         now,

@@ -42,6 +42,7 @@
 
 mod dispatch;
 mod error;
+mod federation;
 mod identity;
 mod jwt;
 mod model;
@@ -63,7 +64,8 @@ pub mod http;
 
 pub use crate::dispatch::{Unsigned, IDENTITY_PREFIX, USER_POOL_PREFIX};
 pub use crate::error::{ApiError, ApiResult, ErrorKind};
-pub use crate::jwt::{decode_unverified, JwtError, TokenSigner};
+pub use crate::federation::ProviderToken;
+pub use crate::jwt::{decode_unverified, verify_with_jwks, JwtError, TokenSigner};
 pub use crate::model::CodePurpose;
 pub use crate::oauth::{WebRequest, WebResponse};
 pub use crate::seed::{example_seed, SeedError};

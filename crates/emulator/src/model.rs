@@ -370,6 +370,10 @@ pub(crate) struct IdentityPool {
     /// `(ProviderName, ClientId, ServerSideTokenCheck)` of user-pool providers.
     pub(crate) cognito_providers: Vec<(String, String, bool)>,
     pub(crate) supported_logins: BTreeMap<String, String>,
+    /// `OpenIdConnectProviderARNs`: IAM OIDC providers, keyed in `Logins` by issuer host/path.
+    pub(crate) oidc_providers: Vec<String>,
+    /// `SamlProviderARNs`: IAM SAML providers, keyed in `Logins` by their ARN.
+    pub(crate) saml_providers: Vec<String>,
     pub(crate) developer_provider: Option<String>,
     /// `SetIdentityPoolRoles`: `authenticated` / `unauthenticated` -> role ARN.
     pub(crate) roles: BTreeMap<String, String>,

@@ -31,7 +31,9 @@ pub struct EmulatorConfig {
     pub srp_timestamp_tolerance_s: u64,
     /// Signs tokens; `None` uses the emulator-only key shipped with the crate.
     pub signer: Option<TokenSigner>,
-    /// Judges external provider tokens; `None` uses [`default_external_verifier`].
+    /// Judges social-provider tokens (`SupportedLoginProviders`); `None` accepts only the tokens
+    /// registered with [`Emulator::register_provider_token`] (or `POST
+    /// /_emulator/federation/tokens`). [`default_external_verifier`] is a lenient choice.
     pub external_verifier: Option<ExternalVerifier>,
 }
 
@@ -58,9 +60,9 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// The default external-token check: the token must be a JWT with a `sub` and, if it has an
-/// `exp`, be unexpired. Its signature is not checked (the emulator has no provider keys); install
-/// an [`ExternalVerifier`] to be stricter.
+/// A lenient external-token check: the token must be a JWT with a `sub` and, if it has an
+/// `exp`, be unexpired. Its signature is not checked (the emulator has no provider keys). Not
+/// the default: without a verifier, only registered tokens are accepted.
 pub fn default_external_verifier() -> ExternalVerifier {
     Arc::new(|_provider, token, now| {
         let claims = crate::jwt::decode_unverified(token).map_err(|e| e.to_string())?;
@@ -150,7 +152,10 @@ pub struct Emulator {
     pub(crate) outbox: Vec<OutboxMessage>,
     /// What `handle` answered, oldest first (at most [`MAX_SERVED_REQUESTS`]).
     pub(crate) served: Vec<ServedRequest>,
-    pub(crate) external_verifier: ExternalVerifier,
+    /// Judges social-provider tokens instead of the registered ones, when configured.
+    pub(crate) external_verifier: Option<ExternalVerifier>,
+    /// Provider tokens and OIDC keys registered by tests (`crate::federation`).
+    pub(crate) providers: crate::federation::ProviderRegistry,
     /// The hosted UI: domains, authorization codes, browser sessions.
     pub(crate) oauth: crate::oauth::OAuthState,
     /// Tokens of the current answer whose signatures are still to be computed.
@@ -179,10 +184,7 @@ impl Emulator {
             Some(s) => s.clone(),
             None => TokenSigner::emulator_only()?,
         };
-        let external_verifier = config
-            .external_verifier
-            .clone()
-            .unwrap_or_else(default_external_verifier);
+        let external_verifier = config.external_verifier.clone();
         Ok(Self {
             rng: ChaCha20Rng::seed_from_u64(config.seed),
             config,
@@ -196,6 +198,7 @@ impl Emulator {
             outbox: Vec::new(),
             served: Vec::new(),
             external_verifier,
+            providers: Default::default(),
             oauth: Default::default(),
             pending: Vec::new(),
             requests_since_sweep: 0,

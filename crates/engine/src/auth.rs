@@ -11,6 +11,7 @@ use tokio_stream::{Stream, StreamExt as _};
 
 use crate::answers::{convert, FromAnswer};
 use crate::driver::{Command, UserStateChange};
+use crate::federation::FederationProvider;
 use crate::options::{
     ConfirmForgotPasswordOptions, ConfirmSignInOptions, ConfirmSignUpOptions,
     FederatedSignInOptions, FetchDevicesOptions, FetchOptions, ForgotPasswordOptions,
@@ -379,24 +380,30 @@ impl Auth {
         self.request(ApiCall::FetchIdentityId).await
     }
 
-    /// Signs in to the identity pool with an external provider's token (`provider` is the
-    /// Logins key: `accounts.google.com`, `graph.facebook.com`, an OIDC issuer, ...).
+    /// Signs in to the identity pool with an external provider's token: the provider's
+    /// `Logins` key is [`FederationProvider::login_key`] (a plain key such as
+    /// `"accounts.google.com"` converts too). The identity pool must accept the provider;
+    /// federated tokens are never refreshed here: when the pool refuses the token, the state
+    /// becomes `signedOutFederatedTokensInvalid` and credential callers wait for the next call
+    /// to this method (or [`Auth::release_sign_in_wait`]).
     pub async fn federated_sign_in(
         &self,
-        provider: &str,
+        provider: impl Into<FederationProvider>,
         token: &str,
         options: FederatedSignInOptions,
     ) -> Result<FederatedSignInOutput, Error> {
+        let provider: FederationProvider = provider.into();
         self.request(ApiCall::FederatedSignIn {
-            provider: provider.to_owned(),
+            provider: provider.login_key(),
             token: secret(token),
-            identity_id: options.identity_id,
+            identity_id: options.developer_provided_identity_id,
             custom_role_arn: options.custom_role_arn,
         })
         .await
     }
 
-    /// Forgets the federated session locally.
+    /// Forgets the federated session locally (no service call: the provider's session, and
+    /// the identity in the pool, stay as they are).
     pub async fn clear_federation(&self) -> Result<(), Error> {
         self.request(ApiCall::ClearFederation).await
     }

@@ -73,6 +73,7 @@ pub use credentials_provider::CredentialsProvider;
 mod driver;
 mod error;
 pub mod event_log;
+mod federation;
 pub use event_log::replay;
 pub mod exec;
 mod options;
@@ -88,6 +89,7 @@ pub use drivable::{Drivable, RunSrp};
 pub use driver::{UnixClock, UrlOpener, UserStateChange};
 pub use error::{Actor, AppError, Error, NetworkError, ServiceError, StoreFailure, UserError};
 pub use exec::{ClientError, ConnectOptions, ServiceClients};
+pub use federation::{FederationProvider, DEVELOPER_LOGIN_KEY};
 pub use options::{
     ConfirmForgotPasswordOptions, ConfirmSignInOptions, ConfirmSignUpOptions,
     FederatedSignInOptions, FetchDevicesOptions, FetchOptions, FirstFactor, ForgotPasswordOptions,

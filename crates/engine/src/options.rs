@@ -201,17 +201,20 @@ impl WebUiSignInOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FederatedSignInOptions {
-    /// Developer-authenticated identities: the identity id your backend obtained.
-    pub identity_id: Option<String>,
-    /// The role to assume when several are possible.
+    /// Developer-authenticated identities: the identity id your backend obtained together with
+    /// the OpenID token (`GetOpenIdTokenForDeveloperIdentity`). `GetId` is skipped: the
+    /// credentials are asked for this identity directly.
+    pub developer_provided_identity_id: Option<String>,
+    /// The role to assume when the provider's token names several (a SAML assertion with
+    /// several roles, or a token-based role mapping): sent as `CustomRoleArn`.
     pub custom_role_arn: Option<String>,
 }
 
 impl FederatedSignInOptions {
     /// Uses the identity id your backend obtained (developer-authenticated identities).
     #[must_use]
-    pub fn identity_id(mut self, identity_id: impl Into<String>) -> Self {
-        self.identity_id = Some(identity_id.into());
+    pub fn developer_provided_identity_id(mut self, identity_id: impl Into<String>) -> Self {
+        self.developer_provided_identity_id = Some(identity_id.into());
         self
     }
 

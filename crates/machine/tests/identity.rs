@@ -144,11 +144,14 @@ fn federated_sign_in_then_the_provider_token_expires_and_a_new_one_unblocks_call
     assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:fed");
     assert_eq!(h.m.user_state(), UserState::Federated);
 
-    // User-pool calls are typed errors while federated.
+    // User-pool calls are typed errors while federated: there is no user-pool session.
     let t = h.call(ApiCall::FetchTokens {
         force_refresh: false,
     });
-    assert_eq!(h.reply(t), Some(&Err(AuthError::NotSignedIn)));
+    assert!(matches!(
+        h.reply(t),
+        Some(Err(AuthError::InvalidState { call, .. })) if call == "tokens"
+    ));
 
     // Credentials expire; the provider token is refused.
     h.advance_ms(3_700 * 1000);
@@ -217,6 +220,123 @@ fn developer_authenticated_identities_use_the_given_identity_id() {
     };
     assert_eq!(identity_id, "us-east-1:dev");
     assert_eq!(custom_role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
+}
+
+fn federate(h: &mut Harness, provider: &str, token: &str) -> OperationId {
+    h.call(ApiCall::FederatedSignIn {
+        provider: provider.into(),
+        token: Secret::new(token.into()),
+        identity_id: None,
+        custom_role_arn: None,
+    })
+}
+
+fn federated_harness() -> Harness {
+    let mut h = Harness::new(config_full(), None);
+    let op = federate(&mut h, "graph.facebook.com", "fb-token-1");
+    let (id, _) = h.take_identity("GetId");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:fb".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:fb", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:fb");
+    h
+}
+
+/// Every call that needs a user-pool session, as the app would make it.
+fn user_pool_only_calls() -> Vec<ApiCall> {
+    vec![
+        ApiCall::FetchTokens {
+            force_refresh: true,
+        },
+        ApiCall::ChangePassword {
+            old_password: Secret::new("a".into()),
+            new_password: Secret::new("b".into()),
+        },
+        ApiCall::FetchUserAttributes,
+        ApiCall::FetchDevices { limit: None },
+        ApiCall::RememberDevice,
+        ApiCall::SetUpTotp,
+        ApiCall::DeleteUser,
+    ]
+}
+
+#[test]
+fn user_pool_calls_are_invalid_state_while_federated_or_its_token_is_refused() {
+    let mut h = federated_harness();
+    let mut refused = Vec::new();
+    for call in user_pool_only_calls() {
+        let op = h.call(call.clone());
+        match h.reply(op) {
+            Some(Err(AuthError::InvalidState { call: name, state })) => {
+                assert_eq!(name, call.name());
+                assert!(state.contains("no user-pool session"), "{state}");
+            }
+            other => panic!("{} while federated answered {other:?}", call.name()),
+        }
+        refused.push(call.name());
+    }
+    assert!(h.effects.is_empty(), "nothing was sent to the user pool");
+
+    // The same once the provider token is refused (signedOutFederatedTokensInvalid).
+    h.advance_ms(3_700 * 1000);
+    let waiting = creds_op(&mut h);
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(
+        id,
+        EffectResult::Identity(Err(ServiceError::service(
+            "NotAuthorizedException",
+            "Invalid login token. Token expired.",
+        ))),
+    );
+    assert_eq!(h.m.user_state(), UserState::SignedOutFederatedTokensInvalid);
+    for call in user_pool_only_calls() {
+        let op = h.call(call.clone());
+        assert!(
+            matches!(h.reply(op), Some(Err(AuthError::InvalidState { .. }))),
+            "{} while the federation token is refused",
+            call.name()
+        );
+    }
+    // release_sign_in_wait answers the waiting credentials caller with a typed error.
+    let release = h.call(ApiCall::ReleaseSignInWait);
+    assert!(matches!(h.reply(release), Some(Ok(Answer::Done))));
+    assert_eq!(h.reply(waiting), Some(&Err(AuthError::SignInWaitReleased)));
+    assert_eq!(h.m.user_state(), UserState::SignedOutFederatedTokensInvalid);
+    insta::assert_yaml_snapshot!((refused, &h.trace));
+}
+
+#[test]
+fn developer_identities_without_their_identity_id_are_refused_before_any_request() {
+    let mut h = Harness::new(config_full(), None);
+    let op = federate(&mut h, "cognito-identity.amazonaws.com", "open-id-token");
+    assert!(matches!(
+        h.reply(op),
+        Some(Err(AuthError::InvalidParameter { message })) if message.contains("developer_provided_identity_id")
+    ));
+    assert!(h.effects.is_empty());
+    assert_eq!(h.m.user_state(), UserState::Guest);
+}
+
+#[test]
+fn clear_federation_forgets_only_the_local_session() {
+    let mut h = federated_harness();
+    let clear = h.call(ApiCall::ClearFederation);
+    assert!(matches!(h.reply(clear), Some(Ok(Answer::Done))));
+    assert!(
+        h.effects.is_empty(),
+        "no service call: the pool keeps the identity"
+    );
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    assert!(h.persisted.as_ref().unwrap().federation.is_none());
+    // Federating again with the same provider starts from GetId: the local identity is gone.
+    federate(&mut h, "graph.facebook.com", "fb-token-2");
+    h.take_identity("GetId");
 }
 
 #[test]

@@ -76,12 +76,58 @@ def user_pool_logins_are_stable_and_validated():
 
 
 @check
-def external_providers_use_the_verifier():
-    tok = fake_jwt({"sub": "fb-1", "exp": int(time.time()) + 600})
-    a = ci.get_id(IdentityPoolId=IP, Logins={"graph.facebook.com": tok})["IdentityId"]
-    assert a == ci.get_id(IdentityPoolId=IP, Logins={"graph.facebook.com": tok})["IdentityId"]
-    expired = fake_jwt({"sub": "fb-1", "exp": int(time.time()) - 5})
-    expect_error("NotAuthorizedException", ci.get_id, IdentityPoolId=IP, Logins={"graph.facebook.com": expired})
+def external_providers_accept_only_the_tokens_registered_for_them():
+    # The test seam: the emulator cannot ask Facebook, so a test says which tokens it issued.
+    admin("POST", "/_emulator/federation/tokens",
+          {"provider": "graph.facebook.com", "token": "fb-tok", "subject": "fb-1", "audience": "123"})
+    a = ci.get_id(IdentityPoolId=IP, Logins={"graph.facebook.com": "fb-tok"})["IdentityId"]
+    assert a == ci.get_id(IdentityPoolId=IP, Logins={"graph.facebook.com": "fb-tok"})["IdentityId"]
+    expect_error("NotAuthorizedException", ci.get_id, IdentityPoolId=IP,
+                 Logins={"graph.facebook.com": fake_jwt({"sub": "fb-1", "exp": int(time.time()) + 600})})
+    admin("POST", "/_emulator/federation/tokens",
+          {"provider": "graph.facebook.com", "token": "fb-old", "subject": "fb-1", "expires_in_seconds": -5})
+    expect_error("NotAuthorizedException", ci.get_id, IdentityPoolId=IP, Logins={"graph.facebook.com": "fb-old"})
+    admin("POST", "/_emulator/federation/tokens",
+          {"provider": "graph.facebook.com", "token": "fb-other-app", "subject": "fb-2", "audience": "999"})
+    expect_error("NotAuthorizedException", ci.get_id, IdentityPoolId=IP, Logins={"graph.facebook.com": "fb-other-app"})
+
+
+@check
+def update_identity_pool_replaces_the_providers_and_keeps_identities():
+    pool = ci.create_identity_pool(IdentityPoolName="upd", AllowUnauthenticatedIdentities=True,
+                                   DeveloperProviderName="dev.example")
+    pid = pool["IdentityPoolId"]
+    guest = ci.get_id(IdentityPoolId=pid)["IdentityId"]
+    oidc = "arn:aws:iam::123456789012:oidc-provider/login.example.com"
+    saml = "arn:aws:iam::123456789012:saml-provider/corp"
+    ci.update_identity_pool(IdentityPoolId=pid, IdentityPoolName="upd", AllowUnauthenticatedIdentities=True,
+                            SupportedLoginProviders={"accounts.google.com": "g"},
+                            OpenIdConnectProviderARNs=[oidc], SamlProviderARNs=[saml],
+                            DeveloperProviderName="dev.example")
+    d = ci.describe_identity_pool(IdentityPoolId=pid)
+    assert d["OpenIdConnectProviderARNs"] == [oidc] and d["SamlProviderARNs"] == [saml]
+    assert d["SupportedLoginProviders"] == {"accounts.google.com": "g"}
+    assert ci.describe_identity(IdentityId=guest)["IdentityId"] == guest
+    expect_error("InvalidParameterException", ci.update_identity_pool, IdentityPoolId=pid,
+                 IdentityPoolName="upd", AllowUnauthenticatedIdentities=True, DeveloperProviderName="other")
+    expect_error("InvalidParameterException", ci.create_identity_pool, IdentityPoolName="bad",
+                 AllowUnauthenticatedIdentities=True, OpenIdConnectProviderARNs=["login.example.com/not-an-arn"])
+
+
+@check
+def a_guest_signing_in_keeps_its_identity_and_a_second_guest_is_merged():
+    # "Switching unauthenticated users to authenticated users": the identity id is kept.
+    c.admin_create_user(UserPoolId=POOL, Username="gus", MessageAction="SUPPRESS")
+    c.admin_set_user_password(UserPoolId=POOL, Username="gus", Password="Passw0rd!", Permanent=True)
+    tok = c.initiate_auth(ClientId=CLIENT, AuthFlow="USER_PASSWORD_AUTH",
+                          AuthParameters={"USERNAME": "gus", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]["IdToken"]
+    guest = ci.get_id(IdentityPoolId=IP)["IdentityId"]
+    r = ci.get_credentials_for_identity(IdentityId=guest, Logins={PROVIDER: tok})
+    assert r["IdentityId"] == guest
+    assert ci.get_id(IdentityPoolId=IP, Logins={PROVIDER: tok})["IdentityId"] == guest
+    other = ci.get_id(IdentityPoolId=IP)["IdentityId"]
+    merged = ci.get_credentials_for_identity(IdentityId=other, Logins={PROVIDER: tok})
+    assert merged["IdentityId"] == guest
 
 
 @check

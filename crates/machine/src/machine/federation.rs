@@ -3,6 +3,30 @@
 
 use super::*;
 
+/// The login key of the OpenID tokens identity pools issue (developer-authenticated identities).
+const DEVELOPER_LOGIN_KEY: &str = "cognito-identity.amazonaws.com";
+
+/// What a user-pool-only call is told while the session is federated (Amplify answers these
+/// with an invalid-state error too: there is no user-pool session to act on).
+const NO_USER_POOL_SESSION: &str = "federated to an identity pool: there is no user-pool session";
+
+impl Shared {
+    /// Answers a user-pool-only call (tokens, account, devices, MFA, deletion) made while a
+    /// federated session is active, expired or starting; false if `call` is not one.
+    pub(super) fn refuse_user_pool_call(out: &mut Outbox, op: OperationId, call: &ApiCall) -> bool {
+        let user_pool_only = matches!(call, ApiCall::FetchTokens { .. } | ApiCall::DeleteUser)
+            || is_authorized_call(call);
+        if user_pool_only {
+            Shared::reply(
+                out,
+                op,
+                Err(AuthError::invalid_state(call.name(), NO_USER_POOL_SESSION)),
+            );
+        }
+        user_pool_only
+    }
+}
+
 impl Shared {
     pub(super) fn begin_federation(
         &mut self,
@@ -36,6 +60,18 @@ impl Shared {
                 op,
                 Err(AuthError::InvalidParameter {
                     message: "federated_sign_in needs a provider and a token".into(),
+                }),
+            );
+            return Handled;
+        }
+        // Developer-authenticated identities federate the OpenID token of a known identity:
+        // without its id, GetId would mint an identity the backend never registered.
+        if provider == DEVELOPER_LOGIN_KEY && identity_id.is_none() {
+            Shared::reply(
+                out,
+                op,
+                Err(AuthError::InvalidParameter {
+                    message: "developer identities need developer_provided_identity_id".into(),
                 }),
             );
             return Handled;
@@ -90,6 +126,24 @@ impl Shared {
                 State::federation_expired(previous.clone())
             }
         }
+    }
+}
+
+impl Shared {
+    /// Ends the federated session locally (nothing is sent: the provider's session and the
+    /// pool's identity stay). `clear_federation` is answered `Done`, `sign_out` with its report.
+    pub(super) fn leave_federation(
+        &mut self,
+        out: &mut Outbox,
+        op: OperationId,
+        call: &ApiCall,
+    ) -> State {
+        let answer = match call {
+            ApiCall::ClearFederation => Answer::Done,
+            _ => Answer::SignedOut(SignOutReport::default()),
+        };
+        Shared::reply(out, op, Ok(answer));
+        self.end_session(out)
     }
 }
 
@@ -152,7 +206,7 @@ impl Shared {
                     Handled
                 }
                 ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
+                    Transition(self.leave_federation(context, *op, call))
                 }
                 c if is_sign_in_call(c) => {
                     Shared::reply(
@@ -165,6 +219,7 @@ impl Shared {
                     );
                     Handled
                 }
+                c if Shared::refuse_user_pool_call(context, *op, c) => Handled,
                 _ => Super,
             },
             _ => Super,
@@ -192,7 +247,7 @@ impl Shared {
                     self.begin_federation(context, *op, call, replacing)
                 }
                 ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                    Transition(self.sign_out_locally(context, *op))
+                    Transition(self.leave_federation(context, *op, call))
                 }
                 ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
                     Shared::reply(
@@ -205,6 +260,7 @@ impl Shared {
                     );
                     Handled
                 }
+                c if Shared::refuse_user_pool_call(context, *op, c) => Handled,
                 _ => Super,
             },
             Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {

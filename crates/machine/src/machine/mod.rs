@@ -718,8 +718,9 @@ impl Shared {
                 Handled
             }
             ApiCall::SignOut(_) | ApiCall::ClearFederation => {
-                Transition(self.sign_out_locally(context, *op))
+                Transition(self.leave_federation(context, *op, call))
             }
+            c if Shared::refuse_user_pool_call(context, *op, c) => Handled,
             _ => Super,
         }
     }
