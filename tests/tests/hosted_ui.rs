@@ -154,7 +154,7 @@ impl World {
                 app_client_id: client_id.to_owned(),
                 app_client_secret: secret.map(|s| Secret::new(s.to_owned())),
                 sign_in_redirect_uri: self.callback.clone(),
-                sign_out_redirect_uri: self.sign_out.clone(),
+                sign_out_redirect_uri: Some(self.sign_out.clone()),
                 scopes: SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 token_uri: Some(format!("{endpoint}/oauth2/token")),
                 sign_in_uri: Some(format!("{endpoint}/oauth2/authorize")),

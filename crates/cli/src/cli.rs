@@ -166,11 +166,29 @@ pub(crate) enum DevicesCommand {
     List,
     /// Mark this device remembered
     Remember,
+    /// Set a device's remembered status (without KEY: this device); a device that is not
+    /// remembered stays tracked but asks for MFA again
+    Status {
+        /// `remembered` or `not-remembered`
+        #[arg(value_enum)]
+        status: DeviceStatus,
+        /// The device key
+        key: Option<String>,
+    },
     /// Forget a device (without KEY: this one)
     Forget {
         /// The device key
         key: Option<String>,
     },
+}
+
+/// Cognito's `DeviceRememberedStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DeviceStatus {
+    /// Sign-ins that authenticate the device skip MFA
+    Remembered,
+    /// The device stays tracked; MFA is asked as usual
+    NotRemembered,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,10 +9,11 @@ use std::path::Path;
 use base64::Engine as _;
 use cognito_auth::{
     Attribute, Auth, AuthFlow, CodeDelivery, Config, ConfirmForgotPasswordOptions,
-    ConfirmSignInOptions, ConfirmSignUpOptions, Error, FederatedSignInOptions, FetchDevicesOptions,
-    FetchOptions, ForgotPasswordOptions, MfaPreference, MfaSetting, ResendSignUpCodeOptions,
-    SendAttributeVerificationCodeOptions, SignInOptions, SignInStep, SignOutOptions, SignUpOptions,
-    UpdateUserAttributesOptions, UserState, VerifyTotpSetupOptions,
+    ConfirmSignInOptions, ConfirmSignUpOptions, DeviceRememberedStatus, Error,
+    FederatedSignInOptions, FetchDevicesOptions, FetchOptions, ForgotPasswordOptions,
+    MfaPreference, MfaSetting, ResendSignUpCodeOptions, SendAttributeVerificationCodeOptions,
+    SignInOptions, SignInStep, SignOutOptions, SignUpOptions, UpdateUserAttributesOptions,
+    UserState, VerifyTotpSetupOptions,
 };
 use tokio_stream::{Stream, StreamExt as _};
 
@@ -394,6 +395,23 @@ impl Engine {
     pub(crate) async fn remember_device(&self) -> Result<(), Failure> {
         self.run_or_expire("remembering this device", self.auth.remember_device())
             .await
+    }
+
+    pub(crate) async fn update_device_status(
+        &self,
+        key: Option<&str>,
+        remembered: bool,
+    ) -> Result<(), Failure> {
+        let status = if remembered {
+            DeviceRememberedStatus::Remembered
+        } else {
+            DeviceRememberedStatus::NotRemembered
+        };
+        self.run_or_expire(
+            "updating the device status",
+            self.auth.update_device_status(key, status),
+        )
+        .await
     }
 
     pub(crate) async fn forget_device(&self, key: Option<&str>) -> Result<(), Failure> {

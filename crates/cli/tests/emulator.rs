@@ -239,7 +239,7 @@ fn attributes_get_set_and_verify() {
 }
 
 #[test]
-fn devices_are_listed_remembered_and_forgotten() {
+fn devices_are_listed_remembered_set_not_remembered_and_forgotten() {
     let world = World::emulator();
     world.sign_in("alice", PASSWORD);
     let listed = world.run(&["--json", "devices", "list"], "").ok().json();
@@ -264,6 +264,21 @@ fn devices_are_listed_remembered_and_forgotten() {
     );
     let text = world.run(&["devices", "list"], "").ok();
     assert!(text.stdout.starts_with(&key), "{text:#?}");
+
+    world
+        .run(&["devices", "status", "not-remembered", &key], "")
+        .ok();
+    let listed = world.run(&["--json", "devices", "list"], "").ok().json();
+    assert_eq!(
+        listed["devices"][0]["attributes"]["device_status"], "not_remembered",
+        "{listed}"
+    );
+    world.run(&["devices", "status", "remembered"], "").ok();
+    let listed = world.run(&["--json", "devices", "list"], "").ok().json();
+    assert_eq!(
+        listed["devices"][0]["attributes"]["device_status"], "valid",
+        "{listed}"
+    );
 
     world.run(&["devices", "forget", &key], "").ok();
     let listed = world.run(&["--json", "devices", "list"], "").ok().json();

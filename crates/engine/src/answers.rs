@@ -7,9 +7,9 @@
 use cognito_auth_machine::{Answer, Tokens};
 
 use crate::outputs::{
-    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
-    ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput, SignOutOutput,
-    SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
+    ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
+    IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
+    SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
 };
 use crate::Error;
 
@@ -90,7 +90,8 @@ from_answer! {
     String: Answer::IdentityId { identity_id } => identity_id;
     Vec<cognito_auth_machine::cognito::Attribute>: Answer::Attributes { attributes } => attributes;
     cognito_auth_machine::cognito::Device: Answer::Device(device) => device;
-    Vec<cognito_auth_machine::cognito::Device>: Answer::Devices { devices } => devices;
+    DevicePage: Answer::Devices { devices, pagination_token } =>
+        DevicePage { devices, pagination_token };
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! and converts the machine's answer into the call's own output (`answers.rs`). No call decides
 //! anything on its own.
 
-use cognito_auth_machine::cognito::{Attribute, Device};
+use cognito_auth_machine::cognito::{Attribute, Device, DeviceRememberedStatus};
 use cognito_auth_machine::{Answer, ApiCall, Secret, SignOutOptions, Tokens, UserState};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_stream::{Stream, StreamExt as _};
@@ -19,9 +19,9 @@ use crate::options::{
     SignUpOptions, UpdateUserAttributesOptions, VerifyTotpSetupOptions, WebUiSignInOptions,
 };
 use crate::outputs::{
-    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
-    ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput, SignOutOutput,
-    SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
+    ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
+    IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
+    SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
 };
 use crate::{AppError, AuthBuilder, Error};
 
@@ -415,6 +415,20 @@ impl Auth {
         self.request(ApiCall::RememberDevice).await
     }
 
+    /// Sets a device's remembered status (`None`: this device). A device that is not
+    /// remembered stays tracked and keeps its local secret, but its sign-ins ask for MFA.
+    pub async fn update_device_status(
+        &self,
+        device_key: Option<&str>,
+        status: DeviceRememberedStatus,
+    ) -> Result<(), Error> {
+        self.request(ApiCall::UpdateDeviceStatus {
+            device_key: device_key.map(str::to_owned),
+            status,
+        })
+        .await
+    }
+
     /// Forgets a device (`None`: this one).
     pub async fn forget_device(&self, device_key: Option<&str>) -> Result<(), Error> {
         self.request(ApiCall::ForgetDevice {
@@ -428,12 +442,40 @@ impl Auth {
         self.request(ApiCall::FetchDevice).await
     }
 
-    /// Lists the user's devices.
-    pub async fn fetch_devices(&self, options: FetchDevicesOptions) -> Result<Vec<Device>, Error> {
+    /// One page of the user's devices: at most `limit` (Cognito: 0 to 60, 60 when `None`),
+    /// starting at `pagination_token` from the previous page (`None`: the first page).
+    pub async fn list_devices(
+        &self,
+        limit: Option<i32>,
+        pagination_token: Option<String>,
+    ) -> Result<DevicePage, Error> {
         self.request(ApiCall::FetchDevices {
-            limit: options.limit,
+            limit,
+            pagination_token,
         })
         .await
+    }
+
+    /// All the user's devices, fetching page after page (`options.limit` is the page size).
+    pub async fn fetch_devices(&self, options: FetchDevicesOptions) -> Result<Vec<Device>, Error> {
+        let mut devices = Vec::new();
+        let mut seen_tokens = std::collections::BTreeSet::new();
+        let mut token = None;
+        loop {
+            let page = self.list_devices(options.limit, token).await?;
+            devices.extend(page.devices);
+            match page.pagination_token {
+                None => return Ok(devices),
+                // A token handed back twice would page forever.
+                Some(t) if !seen_tokens.insert(t.clone()) => {
+                    return Err(crate::ServiceError::UnexpectedResponse {
+                        message: "ListDevices repeated a pagination token".into(),
+                    }
+                    .into())
+                }
+                Some(t) => token = Some(t),
+            }
+        }
     }
 
     // --- state ---

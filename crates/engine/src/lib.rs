@@ -98,14 +98,16 @@ pub use options::{
     WebUiSignInOptions,
 };
 pub use outputs::{
-    AuthSession, ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput,
+    AuthSession, ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
     IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
     SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
 };
 pub use store::{FileStore, MemoryStore, SessionStore, StoreError};
 
 pub use cognito_auth_machine as machine;
-pub use cognito_auth_machine::cognito::{Attribute, AwsCredentials, CodeDelivery, Device};
+pub use cognito_auth_machine::cognito::{
+    Attribute, AwsCredentials, CodeDelivery, Device, DeviceRememberedStatus,
+};
 pub use cognito_auth_machine::{
     AuthFlow, Config, Secret, SignInStep, SignOutOptions, Tokens, UserState,
 };

@@ -247,7 +247,7 @@ impl FetchOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FetchDevicesOptions {
-    /// Page size (Cognito's default when `None`).
+    /// Page size of each `ListDevices` call (Cognito's default, 60, when `None`).
     pub limit: Option<i32>,
 }
 

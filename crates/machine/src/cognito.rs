@@ -24,6 +24,16 @@ pub struct Attribute {
     pub value: String,
 }
 
+/// Cognito's `DeviceRememberedStatusType`: whether a tracked device lets its user skip MFA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRememberedStatus {
+    /// `remembered`: sign-ins that authenticate the device skip MFA.
+    Remembered,
+    /// `not_remembered`: the device stays tracked, but MFA is asked as usual.
+    NotRemembered,
+}
+
 /// A call to the Cognito user pools API (`AWSCognitoIdentityProviderService`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op")]

@@ -119,8 +119,10 @@ pub struct OAuthConfig {
     pub app_client_secret: Option<Secret<String>>,
     /// Where the authorization server redirects after sign-in.
     pub sign_in_redirect_uri: String,
-    /// Where the logout endpoint redirects after sign-out.
-    pub sign_out_redirect_uri: String,
+    /// Where Cognito's logout endpoint redirects after sign-out. Needed for Cognito's hosted
+    /// UI; optional when `sign_out_uri` names a custom provider's own logout endpoint, which
+    /// takes its return address in `sign_out_uri_query_parameters` (Auth0's `returnTo`).
+    pub sign_out_redirect_uri: Option<String>,
     /// Requested scopes.
     pub scopes: Vec<String>,
     /// Custom token endpoint (third-party providers such as Auth0); Cognito's when absent.

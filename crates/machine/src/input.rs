@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cognito::{
-    Attribute, IdentityResponse, MfaPreference, OAuthTokenResponse, ServiceError, StringMap,
-    UserPoolResponse,
+    Attribute, DeviceRememberedStatus, IdentityResponse, MfaPreference, OAuthTokenResponse,
+    ServiceError, StringMap, UserPoolResponse,
 };
 use crate::config::AuthFlow;
 use crate::output::{EffectId, OperationId, TimerKind};
@@ -230,6 +230,14 @@ pub enum ApiCall {
     DeleteUser,
     /// Mark the current device remembered.
     RememberDevice,
+    /// Set a device's remembered status (`None`: this device); its local secret is kept
+    /// either way, since a not-remembered device is still tracked.
+    UpdateDeviceStatus {
+        /// The device; this device when `None`.
+        device_key: Option<String>,
+        /// `remembered` or `not_remembered`.
+        status: DeviceRememberedStatus,
+    },
     /// Forget a device (`None`: this device); its local secret is dropped.
     ForgetDevice {
         /// The device; this device when `None`.
@@ -237,10 +245,12 @@ pub enum ApiCall {
     },
     /// Describe this device.
     FetchDevice,
-    /// List the user's devices.
+    /// List one page of the user's devices.
     FetchDevices {
-        /// Page size.
+        /// Page size (Cognito: 0 to 60; 60 when absent).
         limit: Option<i32>,
+        /// The token of the page to fetch, from the previous page's answer.
+        pagination_token: Option<String>,
     },
     /// Set MFA preferences.
     UpdateMfaPreference {
@@ -291,6 +301,7 @@ impl ApiCall {
             Self::ConfirmAttribute { .. } => "confirm_attribute",
             Self::DeleteUser => "delete_user",
             Self::RememberDevice => "remember_device",
+            Self::UpdateDeviceStatus { .. } => "update_device_status",
             Self::ForgetDevice { .. } => "forget_device",
             Self::FetchDevice => "fetch_device",
             Self::FetchDevices { .. } => "fetch_devices",

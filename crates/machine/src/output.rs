@@ -196,10 +196,12 @@ pub enum Answer {
     },
     /// `fetch_device`.
     Device(Device),
-    /// `fetch_devices`.
+    /// `fetch_devices`: one page.
     Devices {
         /// The devices.
         devices: Vec<Device>,
+        /// The next page's token; `None` on the last page.
+        pagination_token: Option<String>,
     },
     /// `set_up_totp`.
     TotpSetup {

@@ -185,7 +185,10 @@ fn amplify_cli_configuration_uses_the_first_of_comma_separated_redirects() {
     let config = parse_fixture("amplifyconfiguration_cli.json");
     let oauth = config.oauth.as_ref().unwrap();
     assert_eq!(oauth.sign_in_redirect_uri, "cliapp://signin/");
-    assert_eq!(oauth.sign_out_redirect_uri, "cliapp://signout/");
+    assert_eq!(
+        oauth.sign_out_redirect_uri.as_deref(),
+        Some("cliapp://signout/")
+    );
     assert_eq!(
         config.user_pool.as_ref().unwrap().auth_flow,
         AuthFlow::CustomAuthWithSrp
@@ -619,16 +622,88 @@ fn oauth_needs_redirect_uris() {
     );
 }
 
+/// The Auth0 example of the AWSMobileClient guide (seed 004), as written there apart from the
+/// comment JSON does not allow and its elided sections: `CredentialsProvider` is filled in with
+/// an identity pool, which the guide federates the Auth0 token into. A custom provider with
+/// SignInURI, TokenURI, SignOutURI and its query parameters, and no SignOutRedirectURI (Auth0's
+/// logout takes `returnTo` instead).
+const SEED_AUTH0_EXAMPLE: &str = r#"{
+    "IdentityManager": {
+        "Default": {}
+    },
+    "CredentialsProvider": {
+        "CognitoIdentity": {
+            "Default": {
+                "PoolId": "us-east-1:5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+                "Region": "us-east-1"
+            }
+        }
+    },
+    "Auth": {
+        "Default": {
+            "OAuth": {
+                "AppClientId": "YOUR_AUTH0_APP_CLIENT_ID",
+                "WebDomain": "YOUR_AUTH0_DOMAIN.auth0.com",
+                "TokenURI": "https://YOUR_AUTH0_DOMAIN.auth0.com/oauth/token",
+                "SignInURI": "https://YOUR_AUTH0_DOMAIN.auth0.com/authorize",
+                "SignInRedirectURI": "com.your.bundle.configured.in.auth0://YOUR_AUTH0_DOMAIN.auth0.com/ios/com.your.bundle/callback",
+                "SignOutURI": "https://YOUR_AUTH0_DOMAIN.auth0.com/v2/logout",
+                "SignOutURIQueryParameters": {
+                    "client_id" : "YOUR_AUTH0_APP_CLIENT_ID",
+                    "returnTo" : "com.your.bundle.configured.in.auth0://yourserver.auth0.com/ios/com.amazonaws.AWSAuthSDKTestApp/callback"
+                },
+                "Scopes": ["openid", "email"]
+            }
+        }
+    }
+}"#;
+
 #[test]
-fn the_documented_auth0_example_lacks_the_sign_out_redirect_that_is_required() {
-    // AWSMobileClient refuses this shape too ("Please provide all configuration parameters").
+fn the_documented_auth0_example_loads_without_a_sign_out_redirect() {
+    let config = Config::from_json_auto(SEED_AUTH0_EXAMPLE).unwrap();
+    let oauth = config.oauth.unwrap();
+    assert_eq!(oauth.sign_out_redirect_uri, None);
+    assert_eq!(
+        oauth.sign_in_uri.as_deref(),
+        Some("https://YOUR_AUTH0_DOMAIN.auth0.com/authorize")
+    );
+    assert_eq!(
+        oauth.token_uri.as_deref(),
+        Some("https://YOUR_AUTH0_DOMAIN.auth0.com/oauth/token")
+    );
+    assert_eq!(
+        oauth.sign_out_uri.as_deref(),
+        Some("https://YOUR_AUTH0_DOMAIN.auth0.com/v2/logout")
+    );
+    assert_eq!(
+        oauth.sign_out_uri_query_parameters["client_id"],
+        "YOUR_AUTH0_APP_CLIENT_ID"
+    );
+    assert_eq!(oauth.scopes, ["openid", "email"]);
+}
+
+#[test]
+fn cognitos_own_hosted_ui_still_needs_a_sign_out_redirect() {
+    // Without SignOutURI the sign-out goes to Cognito's /logout, whose logout_uri is required.
     let text = remove(
         fixture_json("awsconfiguration_auth0.json"),
         "/Auth/Default/OAuth/SignOutRedirectURI",
     );
+    let text = remove(
+        serde_json::from_str(&text).unwrap(),
+        "/Auth/Default/OAuth/SignOutURI",
+    );
     assert_eq!(
         Config::from_json_auto(&text),
         Err(missing("Auth.Default.OAuth.SignOutRedirectURI"))
+    );
+    let mut built = parse_fixture("awsconfiguration_oauth.json");
+    if let Some(o) = built.oauth.as_mut() {
+        o.sign_out_redirect_uri = None;
+    }
+    assert_eq!(
+        built.validate(),
+        Err(missing("oauth.sign_out_redirect_uri"))
     );
 }
 
@@ -781,7 +856,7 @@ fn built() -> Config {
             app_client_id: "client123".to_owned(),
             app_client_secret: None,
             sign_in_redirect_uri: "myapp://in".to_owned(),
-            sign_out_redirect_uri: "myapp://out".to_owned(),
+            sign_out_redirect_uri: Some("myapp://out".to_owned()),
             scopes: vec!["openid".to_owned()],
             token_uri: None,
             sign_in_uri: None,
@@ -1128,7 +1203,7 @@ fn valid_outputs() -> impl Strategy<Value = (Config, Value)> {
                     app_client_id: pool.app_client_id.clone(),
                     app_client_secret: None,
                     sign_in_redirect_uri: sign_in[0].clone(),
-                    sign_out_redirect_uri: sign_out[0].clone(),
+                    sign_out_redirect_uri: Some(sign_out[0].clone()),
                     scopes,
                     token_uri: None,
                     sign_in_uri: None,

@@ -310,3 +310,96 @@ fn a_hosted_ui_session_refreshes_at_the_token_endpoint_with_the_oauth_client() {
     assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
     insta::assert_yaml_snapshot!(h.trace);
 }
+
+/// A custom OAuth provider as in the AWSMobileClient guide's Auth0 example: its own authorize,
+/// token and logout endpoints, extra query parameters, and no SignOutRedirectURI.
+fn auth0() -> OAuthConfig {
+    let pairs = |p: &[(&str, &str)]| {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    OAuthConfig {
+        web_domain: "tenant.auth0.com".into(),
+        app_client_id: "auth0client".into(),
+        sign_in_redirect_uri: "http://127.0.0.1:8123/callback".into(),
+        sign_out_redirect_uri: None,
+        token_uri: Some("https://tenant.auth0.com/oauth/token".into()),
+        sign_in_uri: Some("https://tenant.auth0.com/authorize".into()),
+        sign_out_uri: Some("https://tenant.auth0.com/v2/logout".into()),
+        sign_in_uri_query_parameters: pairs(&[("audience", "https://api.example.com")]),
+        sign_out_uri_query_parameters: pairs(&[
+            ("client_id", "auth0client"),
+            ("returnTo", "http://127.0.0.1:8123/bye"),
+        ]),
+        ..oauth()
+    }
+}
+
+#[test]
+fn a_custom_provider_is_reached_at_its_own_authorize_token_and_logout_urls() {
+    let mut h = Harness::new(web_config(auth0()), None);
+    let op = h.call(ApiCall::SignInWithWebUi {
+        identity_provider: None,
+        scopes: vec![],
+    });
+    let Some(Ok(Answer::OpenUrl { url })) = h.reply(op).cloned() else {
+        panic!("no authorization URL: {:?}", h.reply(op))
+    };
+    let (endpoint, query) = url.split_once('?').unwrap();
+    assert_eq!(endpoint, "https://tenant.auth0.com/authorize");
+    let params: Vec<&str> = query.split('&').collect();
+    for expected in [
+        "response_type=code",
+        "client_id=auth0client",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A8123%2Fcallback",
+        "scope=openid%20email",
+        "code_challenge_method=S256",
+        "audience=https%3A%2F%2Fapi.example.com",
+    ] {
+        assert!(params.contains(&expected), "{expected} missing from {url}");
+    }
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+
+    let done = redirect(
+        &mut h,
+        &format!("http://127.0.0.1:8123/callback?code=abc&state={state}"),
+    );
+    let (id, Effect::OAuthToken { request }) =
+        h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(request.url, "https://tenant.auth0.com/oauth/token");
+    assert_eq!(request.form.expose()["client_id"], "auth0client");
+    assert_eq!(request.form.expose()["code"], "abc");
+    let tokens = web_tokens(&h, 1);
+    h.complete(id, tokens);
+    h.assert_signed_in_answer(done);
+
+    h.call(ApiCall::SignOut(SignOutOptions {
+        global: false,
+        revoke: false,
+        hosted_ui: true,
+    }));
+    // The last URL opened: the sign-in opened the authorization URL before it.
+    let logout = h
+        .effects
+        .iter()
+        .rev()
+        .find_map(|(_, e)| match e {
+            Effect::OpenUrl { url } => Some(url.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        logout,
+        "https://tenant.auth0.com/v2/logout?client_id=auth0client&returnTo=http%3A%2F%2F127.0.0.1%3A8123%2Fbye"
+    );
+}

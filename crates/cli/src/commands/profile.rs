@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{delivery_json, delivery_text};
-use crate::cli::{AttributesCommand, DevicesCommand, MfaCommand, MfaMethod};
+use crate::cli::{AttributesCommand, DeviceStatus, DevicesCommand, MfaCommand, MfaMethod};
 use crate::engine::{DeviceView, Engine};
 use crate::exit::Failure;
 use crate::output::{rfc3339, Report};
@@ -32,6 +32,23 @@ pub(super) async fn devices(engine: &Engine, command: DevicesCommand) -> Result<
             Ok(Report::new(
                 json!({"remembered": true}),
                 "this device is remembered",
+            ))
+        }
+        DevicesCommand::Status { status, key } => {
+            let remembered = status == DeviceStatus::Remembered;
+            engine
+                .update_device_status(key.as_deref(), remembered)
+                .await?;
+            let which = key
+                .as_deref()
+                .map_or_else(|| "this device".to_owned(), |k| format!("device {k}"));
+            Ok(Report::new(
+                json!({"remembered": remembered, "device_key": key}),
+                if remembered {
+                    format!("{which} is remembered")
+                } else {
+                    format!("{which} is no longer remembered")
+                },
             ))
         }
         DevicesCommand::Forget { key } => {

@@ -158,8 +158,10 @@ impl Config {
     ///   [`AuthFlow::UserSrpAuth`];
     /// - `SignInRedirectURI`/`SignOutRedirectURI` may list several URIs separated by commas (the
     ///   Amplify CLI writes them so); the first one is used;
-    /// - `OAuth` requires `WebDomain`, `AppClientId`, `Scopes`, `SignInRedirectURI` and
-    ///   `SignOutRedirectURI`, like AWSMobileClient, also for custom providers such as Auth0;
+    /// - `OAuth` requires `WebDomain`, `AppClientId`, `Scopes` and `SignInRedirectURI`, and
+    ///   `SignOutRedirectURI` unless `SignOutURI` names a custom provider's logout endpoint
+    ///   (the guide's Auth0 example passes its return address as `returnTo` in
+    ///   `SignOutURIQueryParameters` and has no `SignOutRedirectURI`);
     /// - `null` counts as absent.
     ///
     /// Then [`Config::validate`]'s rules are applied, with errors naming the document's paths.

@@ -3,7 +3,7 @@
 //! (an access token needed). Each becomes one user-pool call whose result answers the app.
 
 use super::shared::{CallKind, Outbox, Pending, Shared};
-use crate::cognito::{UserPoolRequest, UserPoolResponse};
+use crate::cognito::{DeviceRememberedStatus, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, OperationId};
@@ -21,6 +21,7 @@ pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
             | ApiCall::SendAttributeVerificationCode { .. }
             | ApiCall::ConfirmAttribute { .. }
             | ApiCall::RememberDevice
+            | ApiCall::UpdateDeviceStatus { .. }
             | ApiCall::ForgetDevice { .. }
             | ApiCall::FetchDevice
             | ApiCall::FetchDevices { .. }
@@ -193,6 +194,22 @@ impl Shared {
                     },
                 )
             }
+            ApiCall::UpdateDeviceStatus { device_key, status } => {
+                let Some(device_key) = device_key
+                    .clone()
+                    .or_else(|| this_device.as_ref().map(|d| d.device_key.clone()))
+                else {
+                    return Shared::reply(out, op, Err(no_device()));
+                };
+                (
+                    CallKind::Done,
+                    UserPoolRequest::UpdateDeviceStatus {
+                        access_token,
+                        device_key,
+                        remembered: *status == DeviceRememberedStatus::Remembered,
+                    },
+                )
+            }
             ApiCall::ForgetDevice { device_key } => {
                 let key = match (device_key, &this_device) {
                     (Some(k), _) => k.clone(),
@@ -222,12 +239,15 @@ impl Shared {
                     },
                 )
             }
-            ApiCall::FetchDevices { limit } => (
+            ApiCall::FetchDevices {
+                limit,
+                pagination_token,
+            } => (
                 CallKind::Devices,
                 UserPoolRequest::ListDevices {
                     access_token,
                     limit: *limit,
-                    pagination_token: None,
+                    pagination_token: pagination_token.clone(),
                 },
             ),
             ApiCall::UpdateMfaPreference { sms, totp, email } => (
@@ -335,8 +355,15 @@ impl Shared {
             (CallKind::Device, UserPoolResponse::Device { device }) => {
                 Ok(Answer::Device(device.clone()))
             }
-            (CallKind::Devices, UserPoolResponse::Devices { devices, .. }) => Ok(Answer::Devices {
+            (
+                CallKind::Devices,
+                UserPoolResponse::Devices {
+                    devices,
+                    pagination_token,
+                },
+            ) => Ok(Answer::Devices {
                 devices: devices.clone(),
+                pagination_token: pagination_token.clone(),
             }),
             (CallKind::TotpSetup, UserPoolResponse::AssociateSoftwareToken { secret_code, .. }) => {
                 Ok(Answer::TotpSetup {

@@ -359,12 +359,19 @@ impl Shared {
                 format!("{uri}?{}", query(&pairs))
             });
         }
+        let logout_uri =
+            oauth
+                .sign_out_redirect_uri
+                .clone()
+                .ok_or_else(|| AuthError::NotConfigured {
+                    what: "a hosted-UI SignOutRedirectURI (or a custom SignOutURI)".into(),
+                })?;
         Ok(format!(
             "{}/logout?{}",
             base_url(&oauth.web_domain),
             query(&[
                 ("client_id", oauth.app_client_id.clone()),
-                ("logout_uri", oauth.sign_out_redirect_uri.clone()),
+                ("logout_uri", logout_uri),
             ])
         ))
     }

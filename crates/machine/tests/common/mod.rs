@@ -64,7 +64,7 @@ pub fn oauth() -> OAuthConfig {
         app_client_id: "client123".into(),
         app_client_secret: None,
         sign_in_redirect_uri: "myapp://callback".into(),
-        sign_out_redirect_uri: "myapp://signout".into(),
+        sign_out_redirect_uri: Some("myapp://signout".into()),
         scopes: vec!["openid".into(), "email".into()],
         token_uri: None,
         sign_in_uri: None,

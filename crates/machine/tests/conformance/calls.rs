@@ -91,7 +91,10 @@ pub(crate) fn single_call(name: &str, params: &Value, options: &Value) -> Result
         }),
         "deleteUser" => ApiCall::DeleteUser,
         "fetchUserAttributes" => ApiCall::FetchUserAttributes,
-        "fetchDevices" => ApiCall::FetchDevices { limit: None },
+        "fetchDevices" => ApiCall::FetchDevices {
+            limit: None,
+            pagination_token: None,
+        },
         "rememberDevice" => ApiCall::RememberDevice,
         "forgetDevice" => ApiCall::ForgetDevice {
             device_key: params["device"]["id"].as_str().map(str::to_owned),

@@ -394,7 +394,7 @@ fn list(items: &[Value], answer: &Answer) -> Result<(), String> {
             expect_eq(&mut errors, "attributes", expected, ours);
             mismatch(errors)
         }
-        Answer::Devices { devices } => {
+        Answer::Devices { devices, .. } => {
             let expected: Vec<String> = items
                 .iter()
                 .map(|i| i["id"].as_str().unwrap_or_default().into())

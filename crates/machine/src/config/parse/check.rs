@@ -205,7 +205,15 @@ fn check_oauth(oauth: &OAuthConfig, paths: &Paths) -> Result<(), ConfigError> {
     check_client_id(&oauth.app_client_id, &paths.oauth_client_id)?;
     check_secret(oauth.app_client_secret.as_ref(), &paths.oauth_secret)?;
     check_redirect(&oauth.sign_in_redirect_uri, &paths.oauth_sign_in_redirect)?;
-    check_redirect(&oauth.sign_out_redirect_uri, &paths.oauth_sign_out_redirect)?;
+    match (&oauth.sign_out_redirect_uri, &oauth.sign_out_uri) {
+        (Some(uri), _) => check_redirect(uri, &paths.oauth_sign_out_redirect)?,
+        (None, Some(_)) => {}
+        (None, None) => {
+            return Err(ConfigError::MissingField {
+                path: paths.oauth_sign_out_redirect.clone(),
+            })
+        }
+    }
     for (index, scope) in oauth.scopes.iter().enumerate() {
         let path = format!("{}[{index}]", paths.oauth_scopes);
         non_empty(scope, &path)?;

@@ -98,16 +98,25 @@ fn parse_flow(auth: &Obj<'_>) -> Result<Option<AuthFlow>, ConfigError> {
 }
 
 fn parse_oauth(oauth: &Obj<'_>) -> Result<OAuthConfig, ConfigError> {
+    let sign_out_uri = oauth.opt_str("SignOutURI")?.map(str::to_owned);
+    // A custom provider's logout endpoint (SignOutURI) carries its own return address in its
+    // query parameters, so the Auth0 example in the AWSMobileClient guide has no
+    // SignOutRedirectURI; Cognito's /logout needs one.
+    let sign_out_redirect_uri = match oauth.opt_str("SignOutRedirectURI")? {
+        Some(list) => Some(first_of_list(list)),
+        None if sign_out_uri.is_some() => None,
+        None => return Err(oauth.missing("SignOutRedirectURI")),
+    };
     Ok(OAuthConfig {
         web_domain: oauth.req_str("WebDomain")?.to_owned(),
         app_client_id: oauth.req_str("AppClientId")?.to_owned(),
         app_client_secret: oauth.opt_str("AppClientSecret")?.map(Secret::from),
         sign_in_redirect_uri: first_of_list(oauth.req_str("SignInRedirectURI")?),
-        sign_out_redirect_uri: first_of_list(oauth.req_str("SignOutRedirectURI")?),
+        sign_out_redirect_uri,
         scopes: oauth.req_str_array("Scopes")?,
         token_uri: oauth.opt_str("TokenURI")?.map(str::to_owned),
         sign_in_uri: oauth.opt_str("SignInURI")?.map(str::to_owned),
-        sign_out_uri: oauth.opt_str("SignOutURI")?.map(str::to_owned),
+        sign_out_uri,
         sign_out_uri_query_parameters: oauth
             .opt_str_map("SignOutURIQueryParameters")?
             .unwrap_or_default(),

@@ -85,7 +85,7 @@ fn parse_oauth(oauth: &Obj<'_>, client_id: &str) -> Result<OAuthConfig, ConfigEr
         app_client_id: client_id.to_owned(),
         app_client_secret: None,
         sign_in_redirect_uri: sign_in,
-        sign_out_redirect_uri: sign_out,
+        sign_out_redirect_uri: Some(sign_out),
         scopes,
         token_uri: None,
         sign_in_uri: None,

@@ -70,7 +70,7 @@ impl<'a> Obj<'a> {
         self.raw(key).is_some()
     }
 
-    fn missing(&self, key: &str) -> ConfigError {
+    pub(super) fn missing(&self, key: &str) -> ConfigError {
         ConfigError::MissingField {
             path: self.path_of(key),
         }
