@@ -287,11 +287,9 @@ impl Inner {
         self.sweep_stale_temps();
         let dir = parent_dir(&self.path);
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = self.path.with_file_name(format!(
-            "{}{}-{n}",
-            self.temp_prefix(),
-            std::process::id()
-        ));
+        let temp =
+            self.path
+                .with_file_name(format!("{}{}-{n}", self.temp_prefix(), std::process::id()));
         let result = write_synced(&temp, bytes)
             .map_err(self.io("write", &temp))
             .and_then(|()| fs::rename(&temp, &self.path).map_err(self.io("rename", &self.path)))
@@ -593,7 +591,13 @@ mod tests {
         let store = FileStore::new(&path);
         let err = store.save(&session("a")).await.unwrap_err();
         assert!(
-            matches!(&err, StoreError::Io { operation: "read", .. }),
+            matches!(
+                &err,
+                StoreError::Io {
+                    operation: "read",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(fs::read(path.join("inside")).unwrap(), b"keep");
