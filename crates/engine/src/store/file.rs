@@ -111,7 +111,7 @@ impl SessionStore for FileStore {
 /// What a read under the lock found.
 enum OnDisk {
     Missing,
-    Session(PersistedSession, u64),
+    Session(Box<PersistedSession>, u64),
 }
 
 impl Inner {
@@ -166,7 +166,7 @@ impl Inner {
             Err(e) => return Err(self.io("read", &self.path)(e)),
         };
         match envelope::decode_generation(&bytes) {
-            Ok((session, generation)) => Ok(OnDisk::Session(session, generation)),
+            Ok((session, generation)) => Ok(OnDisk::Session(Box::new(session), generation)),
             Err(reason) => {
                 let quarantined_to = self.quarantine();
                 if let Some(to) = &quarantined_to {
@@ -190,7 +190,7 @@ impl Inner {
             }
             Ok(OnDisk::Session(session, generation)) => {
                 self.set_known(generation);
-                Ok(Some(session))
+                Ok(Some(*session))
             }
             Err(e) => {
                 if let StoreError::Corrupt {
