@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_stream::{Stream, StreamExt as _};
 
 use crate::answers::{convert, FromAnswer};
-use crate::driver::{Command, UserStateChange};
+use crate::driver::{AuthEvent, Command, UserStateChange};
 use crate::federation::FederationProvider;
 use crate::options::{
     ConfirmForgotPasswordOptions, ConfirmSignInOptions, ConfirmSignUpOptions,
@@ -32,6 +32,7 @@ pub struct Auth {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<UserState>,
     changes: broadcast::Sender<UserStateChange>,
+    events: broadcast::Sender<AuthEvent>,
 }
 
 fn secret(text: &str) -> Secret<String> {
@@ -50,11 +51,13 @@ impl Auth {
         commands: mpsc::UnboundedSender<Command>,
         state: watch::Receiver<UserState>,
         changes: broadcast::Sender<UserStateChange>,
+        events: broadcast::Sender<AuthEvent>,
     ) -> Self {
         Self {
             commands,
             state,
             changes,
+            events,
         }
     }
 
@@ -505,5 +508,12 @@ impl Auth {
     pub fn subscribe(&self) -> impl Stream<Item = UserStateChange> + Send + Unpin + 'static {
         tokio_stream::wrappers::BroadcastStream::new(self.changes.subscribe())
             .filter_map(Result::ok)
+    }
+
+    /// A stream of every state change and store failure from now on (a save that failed after
+    /// its retries, a session that could not be loaded, a sign-out by another process sharing
+    /// the store). Same buffering as [`Auth::subscribe`].
+    pub fn events(&self) -> impl Stream<Item = AuthEvent> + Send + Unpin + 'static {
+        tokio_stream::wrappers::BroadcastStream::new(self.events.subscribe()).filter_map(Result::ok)
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::drivable::{Drivable, RunSrp};
 use crate::driver::{self, Clock, UnixClock, UrlOpener};
-use crate::event_log::{EventLogWriter, LogError, LogHeader};
+use crate::event_log::{EventLogWriter, LogError, LogHeader, LogOptions};
 use crate::exec::{ClientError, ConnectOptions, ServiceClients};
 use crate::store::{MemoryStore, SessionStore};
 use crate::Auth;
@@ -50,6 +50,7 @@ pub struct AuthBuilder {
     connect: ConnectOptions,
     store: Option<Arc<dyn SessionStore>>,
     event_log: Option<PathBuf>,
+    event_log_options: LogOptions,
     seed: Option<[u8; 32]>,
     unix_clock: Option<UnixClock>,
     url_opener: Option<UrlOpener>,
@@ -108,6 +109,14 @@ impl AuthBuilder {
         self
     }
 
+    /// How the event log is written: [`LogOptions::redact`] replaces secrets by stable
+    /// placeholders and records the machine's decisions (for field reports),
+    /// [`LogOptions::max_bytes`] caps the file with rotation. See [`crate::event_log`].
+    pub fn event_log_options(mut self, options: LogOptions) -> Self {
+        self.event_log_options = options;
+        self
+    }
+
     /// Called with hosted-UI URLs to open in a browser (default: logged at INFO).
     pub fn on_open_url(mut self, open: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.url_opener = Some(Arc::new(open));
@@ -137,15 +146,18 @@ impl AuthBuilder {
         let log = match &self.event_log {
             Some(path) => {
                 let header = LogHeader::new(config.clone(), seed);
-                let file: Box<dyn std::io::Write + Send> =
-                    Box::new(crate::event_log::open_private(path)?);
-                Some(EventLogWriter::new(file, &header)?)
+                Some(EventLogWriter::create_boxed(
+                    path,
+                    &header,
+                    self.event_log_options,
+                )?)
             }
             None => None,
         };
         let machine = make(config, seed);
         let (state_tx, state_rx) = watch::channel(machine.user_state());
         let (changes_tx, _) = broadcast::channel(CHANGES_CAPACITY);
+        let (events_tx, _) = broadcast::channel(CHANGES_CAPACITY);
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let parts = driver::Parts {
             clients,
@@ -158,9 +170,10 @@ impl AuthBuilder {
             url_opener: self.url_opener,
             state_tx,
             changes_tx: changes_tx.clone(),
+            events_tx: events_tx.clone(),
         };
         runtime.spawn(driver::run(machine, parts, commands_rx));
-        Ok(Auth::new(commands_tx, state_rx, changes_tx))
+        Ok(Auth::new(commands_tx, state_rx, changes_tx, events_tx))
     }
 }
 

@@ -5,14 +5,16 @@
 //!   the [`OperationId`] and resolves the oneshot when the machine replies to it;
 //! * service calls and SRP computations run as spawned tasks; their results come back as
 //!   [`Event::Completed`] with the effect's id;
-//! * store operations run on their own task, one at a time and in the order the machine asked
-//!   (an older save must never land after a newer one);
+//! * store operations run on their own task ([`crate::store_task`]), one at a time and in the
+//!   order the machine asked (an older save must never land after a newer one); a sign-out's
+//!   answer waits until the signed-out session is written, and store failures are published
+//!   as [`AuthEvent::Store`];
 //! * timers: at most one per [`TimerKind`], `SetTimer` replaces, `CancelTimer` removes;
 //! * user-state changes are published on a `watch` channel and a broadcast channel.
 //!
 //! Every clock reading goes through [`Clock::now`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +22,7 @@ use std::time::Duration;
 use cognito_auth_machine::cognito::ServiceError;
 use cognito_auth_machine::{
     Answer, ApiCall, AuthError, Effect, EffectId, EffectResult, Event, Input, OperationId, Output,
-    PersistedSession, ServiceErrorKind, SrpFailure, StoreFailure, TimerKind, Timestamp, UserState,
+    ServiceErrorKind, SignOutOptions, SrpFailure, TimerKind, Timestamp, UserState,
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -30,6 +32,7 @@ use crate::drivable::{Drivable, RunSrp};
 use crate::event_log::EventLogWriter;
 use crate::exec::ServiceClients;
 use crate::store::SessionStore;
+use crate::store_task::{self, StoreDone, StoreEvent, StoreJob};
 
 /// A reply channel for one app call.
 pub(crate) type Reply = oneshot::Sender<Result<Answer, AuthError>>;
@@ -62,6 +65,17 @@ pub struct UserStateChange {
     pub from: UserState,
     /// The new state.
     pub to: UserState,
+}
+
+/// Something the app may want to react to, in the order it happened (see
+/// [`crate::Auth::events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthEvent {
+    /// The user state changed.
+    UserState(UserStateChange),
+    /// The session store failed, or another process signed out.
+    Store(StoreEvent),
 }
 
 /// Reads wall-clock time in Unix milliseconds.
@@ -118,13 +132,11 @@ pub(crate) struct Parts {
     pub(crate) url_opener: Option<UrlOpener>,
     pub(crate) state_tx: watch::Sender<UserState>,
     pub(crate) changes_tx: broadcast::Sender<UserStateChange>,
+    pub(crate) events_tx: broadcast::Sender<AuthEvent>,
 }
 
-/// A store job, run in order on the store task.
-enum StoreJob {
-    Load,
-    Save(Box<PersistedSession>),
-}
+/// A reply held until a save finishes.
+type Held = (Reply, Result<Answer, AuthError>);
 
 /// Which result type a spawned effect feeds back (to report a task that died).
 #[derive(Clone, Copy)]
@@ -144,6 +156,14 @@ struct Driver<C> {
     effects: JoinSet<(EffectId, EffectResult)>,
     effect_ids: HashMap<tokio::task::Id, (EffectId, EffectKind)>,
     store_tx: mpsc::UnboundedSender<(EffectId, StoreJob)>,
+    /// Calls whose answer promises durable state (sign-out): answered once it is written.
+    durable_ops: HashSet<OperationId>,
+    /// The last save queued while the current input is handled.
+    last_save: Option<EffectId>,
+    /// Replies waiting for a save, by its effect id.
+    held: HashMap<EffectId, Vec<Held>>,
+    /// What the machine decided on the current input (kept for a redacting log).
+    decisions: Option<Vec<serde_json::Value>>,
 }
 
 /// Runs the machine until every app handle is dropped.
@@ -154,7 +174,11 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
 ) {
     let (store_tx, store_rx) = mpsc::unbounded_channel();
     let (stored_tx, mut stored_rx) = mpsc::unbounded_channel();
-    let store_task = tokio::spawn(store_worker(Arc::clone(&parts.store), store_rx, stored_tx));
+    let store_task = tokio::spawn(store_task::run(
+        Arc::clone(&parts.store),
+        store_rx,
+        stored_tx,
+    ));
     let mut driver = Driver {
         core,
         parts,
@@ -164,6 +188,10 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
         effects: JoinSet::new(),
         effect_ids: HashMap::new(),
         store_tx,
+        durable_ops: HashSet::new(),
+        last_save: None,
+        held: HashMap::new(),
+        decisions: None,
     };
     let mut shutdown = None;
     // `Machine::new` queued its first outputs (loading the session) before any input.
@@ -188,9 +216,7 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
             // effect result is fed before a timer or a new command. Results unblock callers, and
             // a timer racing a result then sees the state that result produced.
             biased;
-            Some((effect_id, result)) = stored_rx.recv() => {
-                driver.feed(Event::Completed { effect_id, result });
-            }
+            Some(done) = stored_rx.recv() => driver.stored(done),
             Some(joined) = driver.effects.join_next_with_id(), if !driver.effects.is_empty() => {
                 driver.completed(joined);
             }
@@ -199,12 +225,7 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
                 driver.feed(Event::TimerFired { timer: kind });
             }
             command = commands.recv() => match command {
-                Some(Command::Call { call, reply }) => {
-                    let op = OperationId(driver.next_op);
-                    driver.next_op += 1;
-                    driver.pending.insert(op, reply);
-                    driver.feed(Event::Command { op, call });
-                }
+                Some(Command::Call { call, reply }) => driver.call(call, Some(reply)),
                 Some(Command::Connectivity { online }) => {
                     driver.feed(Event::Connectivity { online });
                 }
@@ -219,42 +240,136 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
     }
     // In-flight calls are aborted; their callers get `DriverStopped`.
     driver.effects.abort_all();
-    // Dropping the store sender lets the queued writes finish, in order.
-    let Driver { store_tx, .. } = driver;
-    drop(store_tx);
+    // Closing the store queue lets the queued writes finish, in order.
+    let (closed_tx, _) = mpsc::unbounded_channel();
+    drop(std::mem::replace(&mut driver.store_tx, closed_tx));
     if let Some(done) = shutdown {
         let _ = store_task.await;
+        // A sign-out answered only once its write finished: answer it now.
+        while let Ok(stored) = stored_rx.try_recv() {
+            driver.release(stored.effect_id, stored.result);
+        }
         let _ = done.send(());
     }
 }
 
 impl<C: Drivable + RunSrp> Driver<C> {
+    /// Feeds an app call; `reply` is `None` for calls the driver makes itself.
+    fn call(&mut self, call: ApiCall, reply: Option<Reply>) {
+        let op = OperationId(self.next_op);
+        self.next_op += 1;
+        if let Some(reply) = reply {
+            if matches!(call, ApiCall::SignOut(_)) {
+                self.durable_ops.insert(op);
+            }
+            self.pending.insert(op, reply);
+        }
+        self.feed(Event::Command { op, call });
+    }
+
+    /// A store job finished: the machine hears the result, held replies go out, and the app
+    /// hears about failures.
+    fn stored(&mut self, done: StoreDone) {
+        let StoreDone {
+            effect_id,
+            result,
+            event,
+        } = done;
+        self.release(effect_id, result.clone());
+        self.feed(Event::Completed { effect_id, result });
+        if let Some(event) = event {
+            let signed_out_elsewhere = event == StoreEvent::SignedOutElsewhere;
+            let _ = self.parts.events_tx.send(AuthEvent::Store(event));
+            if signed_out_elsewhere && self.core.user_state() != UserState::SignedOut {
+                // Follow the store: keep nothing the other process ended, and call nothing
+                // remote (the other process did that).
+                let local = SignOutOptions {
+                    global: false,
+                    revoke: false,
+                    hosted_ui: false,
+                };
+                self.call(ApiCall::SignOut(local), None);
+            }
+        }
+    }
+
+    /// Sends the replies held for save `effect_id`; a failed save turns a success into the
+    /// store error (the caller was promised durable state).
+    fn release(&mut self, effect_id: EffectId, result: EffectResult) {
+        let Some(held) = self.held.remove(&effect_id) else {
+            return;
+        };
+        let failure = match result {
+            EffectResult::Stored(Err(e)) => Some(e.message),
+            _ => None,
+        };
+        for (reply, answer) in held {
+            let answer = match (&failure, answer) {
+                (Some(message), Ok(_)) => Err(AuthError::Store {
+                    message: message.clone(),
+                }),
+                (_, answer) => answer,
+            };
+            let _ = reply.send(answer);
+        }
+    }
+
     fn feed(&mut self, event: Event) {
         let input = Input {
             at: self.parts.clock.now(),
             event,
         };
-        if let Some(log) = &mut self.parts.log {
-            if let Err(e) = log.append(&input) {
-                tracing::warn!(error = %e, "event log write failed; logging stops here");
-                self.parts.log = None;
+        // A full log records the input before the machine sees it (a crash still leaves it for
+        // replay); a redacting log records it after, with the decisions it caused.
+        let redacting = match &mut self.parts.log {
+            Some(log) if log.is_redacting() => Some(input.clone()),
+            Some(log) => {
+                let written = log.append(&input);
+                self.log_failed(written);
+                None
+            }
+            None => None,
+        };
+        self.core.handle_input(input);
+        self.decisions = redacting.as_ref().map(|_| Vec::new());
+        self.drain();
+        if let (Some(input), Some(decisions)) = (redacting, self.decisions.take()) {
+            if let Some(log) = &mut self.parts.log {
+                let written = log.append_decided(&input, decisions);
+                self.log_failed(written);
             }
         }
-        self.core.handle_input(input);
-        self.drain();
+    }
+
+    fn log_failed(&mut self, written: Result<(), crate::event_log::LogError>) {
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "event log write failed; logging stops here");
+            self.parts.log = None;
+        }
     }
 
     /// Performs every queued output. Replies go out last, so that a caller woken by its reply
     /// already sees the state changes the same input caused (`user_state()` is up to date).
+    /// A sign-out's reply is held until the last save queued by the same input is written.
     fn drain(&mut self) {
         let mut replies = Vec::new();
+        self.last_save = None;
         while let Some(output) = self.core.poll_output() {
+            if let Some(decisions) = &mut self.decisions {
+                decisions.push(crate::redact::decision(&output));
+            }
             match output {
                 Output::Reply { op, result } => replies.push((op, result)),
                 other => self.perform(other),
             }
         }
         for (op, result) in replies {
+            if let (true, Some(save)) = (self.durable_ops.remove(&op), self.last_save) {
+                if let Some(reply) = self.pending.remove(&op) {
+                    self.held.entry(save).or_default().push((reply, result));
+                }
+                continue;
+            }
             self.perform(Output::Reply { op, result });
         }
     }
@@ -279,7 +394,9 @@ impl<C: Drivable + RunSrp> Driver<C> {
             Output::UserStateChanged { from, to } => {
                 self.parts.state_tx.send_replace(to);
                 // No subscriber is fine.
-                let _ = self.parts.changes_tx.send(UserStateChange { from, to });
+                let change = UserStateChange { from, to };
+                let _ = self.parts.changes_tx.send(change);
+                let _ = self.parts.events_tx.send(AuthEvent::UserState(change));
             }
             Output::Ignored { reason } => tracing::debug!(%reason, "machine ignored an input"),
         }
@@ -328,6 +445,7 @@ impl<C: Drivable + RunSrp> Driver<C> {
             }
             Effect::Persist { session } => {
                 self.queue_store(effect_id, StoreJob::Save(session));
+                self.last_save = Some(effect_id);
                 return;
             }
             Effect::OpenUrl { url } => {
@@ -378,29 +496,5 @@ impl<C: Drivable + RunSrp> Driver<C> {
                 self.feed(Event::Completed { effect_id, result });
             }
         }
-    }
-}
-
-/// Runs store jobs one at a time, in order.
-async fn store_worker(
-    store: Arc<dyn SessionStore>,
-    mut jobs: mpsc::UnboundedReceiver<(EffectId, StoreJob)>,
-    done: mpsc::UnboundedSender<(EffectId, EffectResult)>,
-) {
-    while let Some((effect_id, job)) = jobs.recv().await {
-        let result = match job {
-            StoreJob::Load => EffectResult::Loaded(store.load().await.map_err(store_failure)),
-            StoreJob::Save(session) => {
-                EffectResult::Stored(store.save(&session).await.map_err(store_failure))
-            }
-        };
-        // After shutdown nobody listens; the save itself has happened, which is what matters.
-        let _ = done.send((effect_id, result));
-    }
-}
-
-fn store_failure(err: crate::store::StoreError) -> StoreFailure {
-    StoreFailure {
-        message: err.to_string(),
     }
 }

@@ -9,13 +9,16 @@ use cognito_auth_machine::cognito::UserPoolRequest;
 use cognito_auth_machine::config::{Tuning, UserPoolConfig};
 use cognito_auth_machine::{
     Answer, ApiCall, AuthError, AuthFlow, Config, Effect, EffectId, EffectResult, Event, Input,
-    OperationId, Output, PersistedSession, Secret, SrpFailure, SrpOutput, SrpTask, TimerKind,
-    UserState,
+    OperationId, Output, PersistedSession, Secret, SignOutOptions, SrpFailure, SrpOutput, SrpTask,
+    TimerKind, UserState,
 };
 use tokio_stream::StreamExt as _;
 
-use crate::store::MemoryStore;
-use crate::{AppError, Auth, Drivable, Error, NetworkError, RunSrp, UserStateChange};
+use crate::event_log::LogOptions;
+use crate::store::{MemoryStore, SessionStore, StoreError, StoreFuture};
+use crate::{
+    AppError, Auth, AuthEvent, Drivable, Error, NetworkError, RunSrp, StoreEvent, UserStateChange,
+};
 
 /// A stand-in machine with a few canned behaviours; records every input it sees.
 struct Fake {
@@ -63,6 +66,21 @@ impl Fake {
 fn session(marker: &str) -> PersistedSession {
     let mut s = PersistedSession::default();
     s.identity.identity_id = Some(marker.to_owned());
+    s
+}
+
+fn user_session() -> PersistedSession {
+    let mut s = session("user");
+    s.tokens = Some(cognito_auth_machine::Tokens {
+        id_token: None,
+        access_token: Secret::new("access-x".to_owned()),
+        refresh_token: None,
+        expires_at_s: 1_900_000_000,
+        issued_at_s: None,
+        clock_drift_s: 0,
+        username: "alice".to_owned(),
+        sub: "sub-1".to_owned(),
+    });
     s
 }
 
@@ -154,6 +172,21 @@ impl Drivable for Fake {
                     self.out.push_back(Output::CancelTimer {
                         timer: TimerKind::RetryTokens,
                     });
+                    // As the machine does: the answer first, then the signed-out session.
+                    self.reply(op, Ok(Answer::Done));
+                    if self.state != UserState::SignedOut {
+                        self.to(UserState::SignedOut);
+                    }
+                    self.effect(Effect::Persist {
+                        session: Box::new(PersistedSession::default()),
+                    });
+                }
+                ApiCall::FetchIdentityId => {
+                    // Stands for a sign-in: a session with a user, persisted.
+                    self.to(UserState::SignedIn);
+                    self.effect(Effect::Persist {
+                        session: Box::new(user_session()),
+                    });
                     self.reply(op, Ok(Answer::Done));
                 }
                 _ => self.reply(
@@ -220,12 +253,25 @@ struct Harness {
 }
 
 fn start(endpoint: &str, log: Option<&std::path::Path>) -> Harness {
+    start_with(endpoint, log, None, LogOptions::default())
+}
+
+fn start_with(
+    endpoint: &str,
+    log: Option<&std::path::Path>,
+    store: Option<Gated>,
+    options: LogOptions,
+) -> Harness {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let store = MemoryStore::new();
-    let mut builder = Auth::builder()
-        .config(config())
-        .endpoint_url(endpoint)
-        .store(store.clone())
+    let memory = MemoryStore::new();
+    let builder = Auth::builder().config(config()).endpoint_url(endpoint);
+    let builder = match store {
+        Some(gated) => builder.store(gated),
+        None => builder.store(memory.clone()),
+    };
+    let store = memory;
+    let mut builder = builder
+        .event_log_options(options)
         .seed([7; 32])
         .unix_clock(|| 1_700_000_000_000);
     if let Some(path) = log {
@@ -411,4 +457,147 @@ fn calls_after_the_driver_stopped_fail_cleanly() {
         .block_on(auth.call(ApiCall::GetUserState))
         .unwrap_err();
     assert_eq!(err, Error::App(AppError::EngineStopped));
+}
+
+/// A memory store whose saves wait for a permit, or are refused as if another process had
+/// signed out.
+#[derive(Clone)]
+struct Gated {
+    inner: MemoryStore,
+    permits: Arc<tokio::sync::Semaphore>,
+    refuse_users: bool,
+    fail_all: bool,
+}
+
+impl Gated {
+    fn new(permits: usize, refuse_users: bool) -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            refuse_users,
+            fail_all: false,
+        }
+    }
+}
+
+impl SessionStore for Gated {
+    fn load(&self) -> StoreFuture<'_, Option<PersistedSession>> {
+        self.inner.load()
+    }
+
+    fn save<'a>(&'a self, session: &'a PersistedSession) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let _permit = self.permits.acquire().await.unwrap();
+            if self.fail_all {
+                return Err(StoreError::Io {
+                    operation: "write",
+                    path: "session.json".into(),
+                    source: std::io::Error::other("disk full"),
+                });
+            }
+            if self.refuse_users && session.tokens.is_some() {
+                return Err(StoreError::SignedOutElsewhere {
+                    path: "session.json".into(),
+                });
+            }
+            self.inner.save(session).await
+        })
+    }
+
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        self.inner.clear()
+    }
+}
+
+#[tokio::test]
+async fn a_sign_out_answers_only_once_the_signed_out_session_is_written() {
+    let gated = Gated::new(0, false);
+    let h = start_with(
+        "http://127.0.0.1:9",
+        None,
+        Some(gated.clone()),
+        LogOptions::default(),
+    );
+    settled(&h.auth).await;
+    let auth = h.auth.clone();
+    let mut sign_out =
+        tokio::spawn(async move { auth.call(ApiCall::SignOut(Default::default())).await });
+    // Real time: the write is held back, and so is the answer.
+    let early = tokio::time::timeout(Duration::from_millis(200), &mut sign_out).await;
+    assert!(early.is_err(), "answered before the write: {early:?}");
+    assert_eq!(gated.inner.snapshot(), None);
+    gated.permits.add_permits(10);
+    assert!(matches!(sign_out.await.unwrap(), Ok(Answer::Done)));
+    assert_eq!(gated.inner.snapshot(), Some(PersistedSession::default()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_save_refused_because_another_process_signed_out_signs_out_locally() {
+    let gated = Gated::new(1000, true);
+    let h = start_with(
+        "http://127.0.0.1:9",
+        None,
+        Some(gated.clone()),
+        LogOptions::default(),
+    );
+    settled(&h.auth).await;
+    let mut events = h.auth.events();
+    // The "sign-in" save is refused: another process signed out.
+    h.auth.call(ApiCall::FetchIdentityId).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        seen.push(events.next().await.unwrap());
+    }
+    assert!(
+        seen.contains(&AuthEvent::Store(StoreEvent::SignedOutElsewhere)),
+        "{seen:?}"
+    );
+    // The driver followed the store: a local sign-out, no remote call.
+    let local = SignOutOptions {
+        global: false,
+        revoke: false,
+        hosted_ui: false,
+    };
+    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    assert!(h.seen.lock().unwrap().iter().any(|i| matches!(
+        &i.event,
+        Event::Command { call: ApiCall::SignOut(o), .. } if *o == local
+    )));
+    assert_eq!(h.auth.user_state(), UserState::SignedOut);
+    assert_eq!(gated.inner.snapshot(), Some(PersistedSession::default()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sign_out_whose_write_keeps_failing_answers_the_store_error_and_reports_it() {
+    let gated = Gated {
+        fail_all: true,
+        ..Gated::new(1000, false)
+    };
+    let h = start_with(
+        "http://127.0.0.1:9",
+        None,
+        Some(gated.clone()),
+        LogOptions::default(),
+    );
+    settled(&h.auth).await;
+    let mut events = h.auth.events();
+    let err = h
+        .auth
+        .call(ApiCall::SignOut(Default::default()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Store(f) if f.message.contains("disk full")),
+        "{err:?}"
+    );
+    loop {
+        match events.next().await.unwrap() {
+            AuthEvent::Store(StoreEvent::SaveFailed { attempts, .. }) => {
+                assert_eq!(attempts, crate::store_task::SAVE_ATTEMPTS);
+                break;
+            }
+            AuthEvent::Store(other) => panic!("{other:?}"),
+            AuthEvent::UserState(_) => {}
+        }
+    }
 }

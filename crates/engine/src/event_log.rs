@@ -16,11 +16,25 @@
 //! client secrets, AWS credentials: the writer opts in to serialising them in clear
 //! ([`expose_secrets_while`]), which replay needs; everywhere else they serialise as
 //! `[redacted]`. Treat the log exactly like the session store: the file is created with mode
-//! 0600 on unix, keep it out of bug reports unless it comes from a test account.
+//! 0600 on unix (never through a symlink: `O_NOFOLLOW`), keep it out of bug reports unless it
+//! comes from a test account.
+//!
+//! **Redacting mode** ([`LogOptions::redact`]) is for field reports: every secret is replaced by
+//! a stable placeholder (`[redacted:<n>]`, the same secret always the same `n`), the header's
+//! seed is zeros and `"redacted": true`, and each input line also carries `"decisions"`: what
+//! the machine did with the input (user-state transitions, effect kinds and service operations,
+//! timers, whether replies succeeded). Such a log still decodes with [`read_log`], but cannot be
+//! replayed to the same outputs (the secrets and the seed are gone): the decisions are the
+//! record.
+//!
+//! **Size cap** ([`LogOptions::max_bytes`]): when a file grows past it, it is renamed to
+//! `<path>.1` (older ones shift to `.2`, ... up to [`LogOptions::keep`]; the oldest is
+//! dropped) and a new file starts with the header again, so every file decodes on its own.
+//! Only the first file replays from the start of the session.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cognito_auth_machine::secret::expose_secrets_while;
 use cognito_auth_machine::{Config, Input};
@@ -43,6 +57,9 @@ pub struct LogHeader {
     /// The machine's seed, hex.
     #[serde(with = "hex_seed")]
     pub seed: [u8; 32],
+    /// Written in redacting mode: secrets are placeholders and the seed is zeros.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 impl LogHeader {
@@ -53,14 +70,66 @@ impl LogHeader {
             version: VERSION,
             config,
             seed,
+            redacted: false,
         }
     }
+}
+
+/// How a log file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogOptions {
+    /// Replace secrets by stable placeholders and record the machine's decisions.
+    pub redact: bool,
+    /// Rotate the file once it is larger than this (`None`: no cap).
+    pub max_bytes: Option<u64>,
+    /// How many rotated files (`.1`, `.2`, ...) are kept.
+    pub keep: u32,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        Self {
+            redact: false,
+            max_bytes: None,
+            keep: 3,
+        }
+    }
+}
+
+impl LogOptions {
+    /// The defaults with `redact` set.
+    pub fn redacting(mut self, redact: bool) -> Self {
+        self.redact = redact;
+        self
+    }
+
+    /// The defaults with a size cap of `max_bytes`, keeping `keep` rotated files.
+    pub fn max_bytes(mut self, max_bytes: u64, keep: u32) -> Self {
+        self.max_bytes = Some(max_bytes);
+        self.keep = keep;
+        self
+    }
+}
+
+/// Rotation state: the file and how to wrap a freshly opened one.
+struct Rotation<W> {
+    path: PathBuf,
+    max_bytes: u64,
+    keep: u32,
+    reopen: fn(std::fs::File) -> W,
 }
 
 /// Appends inputs to a log, one JSON line each, flushed after every line so a crash loses at
 /// most the line being written.
 pub struct EventLogWriter<W: Write> {
     out: BufWriter<W>,
+    /// The header line as written, repeated at the top of every rotated file.
+    header: Vec<u8>,
+    /// Bytes in the current file.
+    written: u64,
+    rotation: Option<Rotation<W>>,
+    redactor: Option<crate::redact::Redactor>,
 }
 
 impl<W: Write> std::fmt::Debug for EventLogWriter<W> {
@@ -74,16 +143,37 @@ impl EventLogWriter<std::fs::File> {
     pub fn create(path: &Path, header: &LogHeader) -> Result<Self, LogError> {
         Self::new(open_private(path)?, header)
     }
+
+    /// [`EventLogWriter::create`] with `options` (redaction, size cap).
+    pub fn create_with(
+        path: &Path,
+        header: &LogHeader,
+        options: LogOptions,
+    ) -> Result<Self, LogError> {
+        Self::open_with(path, header, options, |file| file)
+    }
 }
 
-/// Creates or truncates `path` for writing, readable only by its owner.
+impl EventLogWriter<Box<dyn Write + Send>> {
+    /// [`EventLogWriter::create_with`], boxed (the driver's writer type).
+    pub(crate) fn create_boxed(
+        path: &Path,
+        header: &LogHeader,
+        options: LogOptions,
+    ) -> Result<Self, LogError> {
+        Self::open_with(path, header, options, |file| Box::new(file))
+    }
+}
+
+/// Creates or truncates `path` for writing, readable only by its owner. A symlink at `path` is
+/// refused rather than followed (it could point the secrets anywhere).
 pub(crate) fn open_private(path: &Path) -> Result<std::fs::File, LogError> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     let file = options.open(path).map_err(LogError::Io)?;
     // An existing file keeps its old mode when truncated: tighten it.
@@ -99,25 +189,136 @@ pub(crate) fn open_private(path: &Path) -> Result<std::fs::File, LogError> {
 impl<W: Write> EventLogWriter<W> {
     /// Writes the header to `out`.
     pub fn new(out: W, header: &LogHeader) -> Result<Self, LogError> {
+        Self::with_options(out, header, false)
+    }
+
+    /// Writes the header to `out`; with `redact`, in redacting mode.
+    pub fn with_options(out: W, header: &LogHeader, redact: bool) -> Result<Self, LogError> {
         let mut writer = Self {
             out: BufWriter::new(out),
+            header: Vec::new(),
+            written: 0,
+            rotation: None,
+            redactor: redact.then(crate::redact::Redactor::default),
         };
-        writer.line(header)?;
+        let mut header = header.clone();
+        if redact {
+            header.redacted = true;
+            header.seed = [0; 32];
+        }
+        let line = writer.encode(&header)?;
+        writer.header.clone_from(&line);
+        writer.write_line(&line)?;
         Ok(writer)
+    }
+
+    fn open_with(
+        path: &Path,
+        header: &LogHeader,
+        options: LogOptions,
+        reopen: fn(std::fs::File) -> W,
+    ) -> Result<Self, LogError> {
+        let mut writer = Self::with_options(reopen(open_private(path)?), header, options.redact)?;
+        writer.rotation = options.max_bytes.map(|max_bytes| Rotation {
+            path: path.to_path_buf(),
+            max_bytes,
+            keep: options.keep,
+            reopen,
+        });
+        Ok(writer)
+    }
+
+    /// Whether this log redacts (the driver then records decisions with each input).
+    pub fn is_redacting(&self) -> bool {
+        self.redactor.is_some()
     }
 
     /// Appends one input.
     pub fn append(&mut self, input: &Input) -> Result<(), LogError> {
-        self.line(input)
+        let line = self.encode(input)?;
+        self.write_line(&line)
     }
 
-    /// Writes one line with its secrets in clear: replay needs the passwords, tokens and client
-    /// secret the machine saw, and secrets serialise as `[redacted]` outside this opt-in.
-    fn line<T: Serialize>(&mut self, value: &T) -> Result<(), LogError> {
-        expose_secrets_while(|| serde_json::to_writer(&mut self.out, value))
-            .map_err(|e| LogError::Encode(describe(&e)))?;
-        self.out.write_all(b"\n").map_err(LogError::Io)?;
-        self.out.flush().map_err(LogError::Io)
+    /// Appends one input with what the machine decided on it (redacting mode; a full log
+    /// replays the decisions instead).
+    pub fn append_decided(
+        &mut self,
+        input: &Input,
+        decisions: Vec<serde_json::Value>,
+    ) -> Result<(), LogError> {
+        #[derive(Serialize)]
+        struct Decided<'a> {
+            #[serde(flatten)]
+            input: &'a Input,
+            decisions: Vec<serde_json::Value>,
+        }
+        let line = self.encode(&Decided { input, decisions })?;
+        self.write_line(&line)
+    }
+
+    /// One JSON line. A full log has its secrets in clear: replay needs the passwords, tokens
+    /// and client secret the machine saw, and secrets serialise as `[redacted]` outside this
+    /// opt-in. A redacting log has placeholders instead.
+    fn encode<T: Serialize>(&mut self, value: &T) -> Result<Vec<u8>, LogError> {
+        let encoded = match &mut self.redactor {
+            Some(redactor) => redactor.redact(value).and_then(|v| serde_json::to_vec(&v)),
+            None => expose_secrets_while(|| serde_json::to_vec(value)),
+        };
+        let mut line = encoded.map_err(|e| LogError::Encode(describe(&e)))?;
+        line.push(b'\n');
+        Ok(line)
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<(), LogError> {
+        self.out.write_all(line).map_err(LogError::Io)?;
+        self.out.flush().map_err(LogError::Io)?;
+        self.written = self.written.saturating_add(line.len() as u64);
+        let full = self
+            .rotation
+            .as_ref()
+            .is_some_and(|r| self.written > r.max_bytes);
+        if full {
+            self.rotate()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Shifts `<path>.<n>` to `.<n+1>` (the oldest falls off), moves the full file to `.1`, and
+    /// starts a new file with the header.
+    fn rotate(&mut self) -> Result<(), LogError> {
+        let Some(r) = &self.rotation else {
+            return Ok(());
+        };
+        let numbered = |n: u32| {
+            let mut name = r.path.as_os_str().to_owned();
+            name.push(format!(".{n}"));
+            PathBuf::from(name)
+        };
+        if r.keep == 0 {
+            let _ = std::fs::remove_file(&r.path);
+        } else {
+            for n in (1..r.keep).rev() {
+                match std::fs::rename(numbered(n), numbered(n + 1)) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(LogError::Io(e)),
+                    _ => {}
+                }
+            }
+            std::fs::rename(&r.path, numbered(1)).map_err(LogError::Io)?;
+        }
+        let file = (r.reopen)(open_private(&r.path)?);
+        // The old file is flushed (every line is) and closed here.
+        self.out = BufWriter::new(file);
+        self.written = 0;
+        let header = std::mem::take(&mut self.header);
+        let result = self
+            .out
+            .write_all(&header)
+            .and_then(|()| self.out.flush())
+            .map_err(LogError::Io);
+        self.written = header.len() as u64;
+        self.header = header;
+        result
     }
 
     /// The underlying writer (after flushing).
@@ -393,5 +594,113 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let log = read_log(io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
         assert!(log.inputs.is_empty());
+    }
+
+    fn secret_config() -> Config {
+        serde_json::from_value(serde_json::json!({
+            "user_pool": {"pool_id": "us-east-1_P", "app_client_id": "c",
+                          "app_client_secret": "client-s3cret", "region": "us-east-1"},
+            "identity_pool": null, "oauth": null
+        }))
+        .unwrap()
+    }
+
+    /// A sign-in with another secret.
+    fn other_secret(op: u64) -> Input {
+        let mut input = sign_in(op);
+        if let Event::Command {
+            call: ApiCall::SignIn { password, .. },
+            ..
+        } = &mut input.event
+        {
+            *password = Some(Secret::new("refresh-tok3n".to_owned()));
+        }
+        input
+    }
+
+    #[test]
+    fn a_redacted_log_holds_no_secret_keeps_decisions_and_still_decodes() {
+        let header = LogHeader::new(secret_config(), [0xab; 32]);
+        let mut w = EventLogWriter::with_options(Vec::new(), &header, true).unwrap();
+        assert!(w.is_redacting());
+        w.append_decided(
+            &sign_in(1),
+            vec![serde_json::json!({"type": "Effect", "kind": "Srp"})],
+        )
+        .unwrap();
+        w.append_decided(&sign_in(2), vec![]).unwrap();
+        w.append_decided(&other_secret(3), vec![]).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        for secret in [
+            "hunter2",
+            "client-s3cret",
+            "refresh-tok3n",
+            &"ab".repeat(32),
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        // The same password twice is the same placeholder; another secret another one.
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("[redacted:1]"), "{}", lines[0]);
+        assert!(lines[1].contains("[redacted:2]"), "{}", lines[1]);
+        assert!(lines[2].contains("[redacted:2]"), "{}", lines[2]);
+        assert!(lines[3].contains("[redacted:3]"), "{}", lines[3]);
+        assert!(
+            lines[1].contains(r#""decisions":[{"kind":"Srp","type":"Effect"}]"#)
+                || lines[1].contains(r#""decisions":[{"type":"Effect","kind":"Srp"}]"#),
+            "{}",
+            lines[1]
+        );
+        let log = read_log(text.as_bytes()).unwrap();
+        assert!(log.header.redacted);
+        assert_eq!(log.header.seed, [0; 32]);
+        assert_eq!(log.inputs.len(), 3);
+        let Event::Command {
+            call: ApiCall::SignIn { password, .. },
+            ..
+        } = &log.inputs[0].event
+        else {
+            panic!("{:?}", log.inputs[0]);
+        };
+        assert_eq!(password.as_ref().unwrap().expose(), "[redacted:2]");
+    }
+
+    #[test]
+    fn a_capped_log_rotates_and_every_file_decodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let header = LogHeader::new(config(), [1; 32]);
+        let options = LogOptions::default().max_bytes(1000, 2);
+        let mut w = EventLogWriter::create_with(&path, &header, options).unwrap();
+        for op in 1..=40 {
+            w.append(&sign_in(op)).unwrap();
+        }
+        drop(w);
+        let mut inputs = 0;
+        for name in ["events.jsonl", "events.jsonl.1", "events.jsonl.2"] {
+            let file = dir.path().join(name);
+            assert!(
+                std::fs::metadata(&file).unwrap().len() <= 1000 + 400,
+                "{name}"
+            );
+            let log = read_log(io::BufReader::new(std::fs::File::open(&file).unwrap())).unwrap();
+            assert_eq!(log.header, header, "{name}");
+            inputs += log.inputs.len();
+        }
+        assert!(!dir.path().join("events.jsonl.3").exists(), "keeps 2");
+        assert!(inputs < 40, "the oldest rotated file was dropped");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_log_path_is_refused_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, b"keep").unwrap();
+        let link = dir.path().join("events.jsonl");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = EventLogWriter::create(&link, &LogHeader::new(config(), [0; 32]));
+        assert!(matches!(err, Err(LogError::Io(_))), "followed the symlink");
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
     }
 }

@@ -74,19 +74,21 @@ mod driver;
 mod error;
 pub mod event_log;
 mod federation;
+mod redact;
 pub use event_log::replay;
 pub mod exec;
 mod options;
 mod outputs;
 mod session;
 pub mod store;
+mod store_task;
 pub mod web_ui;
 
 pub use auth::Auth;
 pub use builder::{AuthBuilder, BuildError};
 #[cfg(any(test, feature = "test-util"))]
 pub use drivable::{Drivable, RunSrp};
-pub use driver::{UnixClock, UrlOpener, UserStateChange};
+pub use driver::{AuthEvent, UnixClock, UrlOpener, UserStateChange};
 pub use error::{Actor, AppError, Error, NetworkError, ServiceError, StoreFailure, UserError};
 pub use exec::{ClientError, ConnectOptions, ServiceClients};
 pub use federation::{FederationProvider, DEVELOPER_LOGIN_KEY};
@@ -103,6 +105,7 @@ pub use outputs::{
     SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
 };
 pub use store::{FileStore, MemoryStore, SessionStore, StoreError};
+pub use store_task::StoreEvent;
 
 pub use cognito_auth_machine as machine;
 pub use cognito_auth_machine::cognito::{

@@ -66,6 +66,39 @@ pub enum StoreError {
     /// The session could not be encoded (should not happen with well-formed sessions).
     #[error("encoding the session: {0}")]
     Encode(String),
+    /// Another process signed out after this store last read or wrote the file, and this save
+    /// would have brought the session back; nothing was written. See the merge rule on
+    /// [`FileStore`].
+    #[error("{path}: signed out by another process; the session was not written back")]
+    SignedOutElsewhere {
+        /// The session file.
+        path: PathBuf,
+    },
+    /// The store did not answer in time.
+    #[error("{operation} took longer than {}s", .after.as_secs_f64())]
+    Timeout {
+        /// What was being done (`load`, `save`).
+        operation: &'static str,
+        /// The limit.
+        after: std::time::Duration,
+    },
+}
+
+impl StoreError {
+    /// True when retrying the same operation cannot help (the data or the other process's
+    /// decision is definitive); I/O, keyring and timeout failures may be transient.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Self::Corrupt { .. } | Self::Encode(_) | Self::SignedOutElsewhere { .. }
+        )
+    }
+}
+
+/// True when `session` holds a user (user-pool tokens or a federated login): what a sign-out
+/// removes.
+pub(crate) fn holds_user(session: &PersistedSession) -> bool {
+    session.tokens.is_some() || session.federation.is_some()
 }
 
 fn quarantine_note(to: &Option<PathBuf>) -> String {
@@ -90,6 +123,9 @@ pub(crate) mod envelope {
     struct Out<'a> {
         format: &'static str,
         version: u32,
+        /// Bumped by every write of the file store (its cross-process merge rule); readers
+        /// that predate it ignore it, and a file without it reads as generation 0.
+        generation: u64,
         session: &'a PersistedSession,
     }
 
@@ -101,17 +137,29 @@ pub(crate) mod envelope {
 
     #[derive(Deserialize)]
     struct In {
+        #[serde(default)]
+        generation: u64,
         session: PersistedSession,
     }
 
     /// Serializes a session in the current envelope, tokens and device secrets in clear (a
     /// stored session must restore the user): this is the store's opt-in, outside it secrets
     /// serialise as `[redacted]`.
+    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
     pub(crate) fn encode(session: &PersistedSession) -> Result<Vec<u8>, String> {
+        encode_generation(session, 0)
+    }
+
+    /// [`encode`] with the file store's write generation.
+    pub(crate) fn encode_generation(
+        session: &PersistedSession,
+        generation: u64,
+    ) -> Result<Vec<u8>, String> {
         expose_secrets_while(|| {
             serde_json::to_vec_pretty(&Out {
                 format: FORMAT,
                 version: VERSION,
+                generation,
                 session,
             })
         })
@@ -120,7 +168,13 @@ pub(crate) mod envelope {
 
     /// Reads an envelope. The error says what was wrong without quoting the data (serde's own
     /// messages may quote values, and values here are tokens).
+    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
     pub(crate) fn decode(bytes: &[u8]) -> Result<PersistedSession, String> {
+        decode_generation(bytes).map(|(session, _)| session)
+    }
+
+    /// [`decode`], with the generation the file store wrote (0 when absent).
+    pub(crate) fn decode_generation(bytes: &[u8]) -> Result<(PersistedSession, u64), String> {
         let head: Head = serde_json::from_slice(bytes).map_err(|e| describe(&e))?;
         if head.format != FORMAT {
             return Err("not a cognito-auth session file".to_owned());
@@ -132,7 +186,7 @@ pub(crate) mod envelope {
             ));
         }
         let inner: In = serde_json::from_slice(bytes).map_err(|e| describe(&e))?;
-        Ok(inner.session)
+        Ok((inner.session, inner.generation))
     }
 
     fn describe(e: &serde_json::Error) -> String {
