@@ -295,6 +295,8 @@ pub struct Driver {
     pub published: UserState,
     /// Steps applied so far (for messages).
     pub steps: usize,
+    /// Every change of state seen, as (from, to) state names.
+    pub transitions: BTreeSet<(&'static str, &'static str)>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -449,6 +451,7 @@ impl Driver {
             outputs: Vec::new(),
             published: UserState::Unknown,
             steps: 0,
+            transitions: BTreeSet::new(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| d.m.poll_output()).collect();
         d.absorb(&initial, &Cause::Other, d.now);
@@ -500,7 +503,19 @@ impl Driver {
             round_trip!(&input, Input);
         }
         self.inputs.push(input.clone());
+        let before = self.m.state().name();
         self.m.handle_input(input.clone());
+        let after = self.m.state().name();
+        if before != after {
+            assert!(
+                cognito_auth_machine::transitions::edges_between(before, after)
+                    .next()
+                    .is_some(),
+                "the machine went from {before} to {after}, which its transition table \
+                 (crates/machine/src/machine/table.rs) does not list"
+            );
+            self.transitions.insert((before, after));
+        }
         let outputs: Vec<Output> = std::iter::from_fn(|| self.m.poll_output()).collect();
         self.absorb(&outputs, &cause, input.at);
         self.outputs.extend(outputs);
