@@ -57,6 +57,13 @@ async fn dispatch(cli: Cli) -> Result<Report, Failure> {
         Command::Replay { log } => crate::replay::run(&log, &out)
             .map(|_| Report::nothing())
             .map_err(|e| Failure::internal(e.to_string())),
+        Command::Diagram => {
+            let mermaid = cognito_auth::machine::transitions::mermaid();
+            Ok(Report::new(
+                serde_json::json!({ "mermaid": mermaid }),
+                mermaid,
+            ))
+        }
         Command::Emulator {
             host,
             port,

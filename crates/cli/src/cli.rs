@@ -152,6 +152,9 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE")]
         seed_file: Option<String>,
     },
+    /// Print the auth machine's states and transitions as a Mermaid stateDiagram-v2 (from the
+    /// machine's own transition table; with --json, {"mermaid": ...})
+    Diagram,
     /// Walk a whole session against an in-process emulator, printing every state change
     Demo {
         /// Keep the demo's event log here (it holds the demo user's throw-away secrets)

@@ -99,6 +99,8 @@ pub use cognito::{ServiceError, ServiceErrorKind};
 pub use config::{AuthFlow, Config};
 pub use error::{Actor, AuthError};
 pub use input::{ApiCall, EffectResult, Event, Input, SignOutOptions, StoreFailure};
+/// The machine's transition table and its Mermaid diagram (`cognito-auth diagram`).
+pub use machine::table as transitions;
 pub use machine::{
     Challenge, FederationFlow, Replacing, SignInOrigin, SignOutPlan, State, UserSession, WebFlow,
 };

@@ -56,9 +56,12 @@ pub(crate) async fn run(
         Command::Devices(command) => profile::devices(engine, command).await,
         Command::Attributes(command) => profile::attributes(engine, command).await,
         Command::Mfa(command) => profile::mfa(engine, ask, command).await,
-        Command::Replay { .. } | Command::Emulator { .. } | Command::Demo { .. } => Err(
-            Failure::internal("this command does not run against the configured pool"),
-        ),
+        Command::Replay { .. }
+        | Command::Emulator { .. }
+        | Command::Demo { .. }
+        | Command::Diagram => Err(Failure::internal(
+            "this command does not run against the configured pool",
+        )),
     }
 }
 

@@ -38,6 +38,7 @@ pub(crate) mod shared;
 pub(crate) mod sign_in;
 mod sign_out;
 mod states;
+pub mod table;
 mod transitions;
 mod web;
 

@@ -38,6 +38,8 @@ pub struct Harness {
     /// Every input fed, for replay tests.
     pub log: Vec<Input>,
     pub seed: [u8; 32],
+    /// Every change of state seen, as (from, to) state names.
+    pub transitions: std::collections::BTreeSet<(&'static str, &'static str)>,
 }
 
 pub fn user_pool() -> UserPoolConfig {
@@ -174,6 +176,7 @@ impl Harness {
             user_states: Vec::new(),
             log: Vec::new(),
             seed,
+            transitions: Default::default(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| h.m.poll_output()).collect();
         h.absorb(&initial);
@@ -227,7 +230,13 @@ impl Harness {
             event,
         };
         self.log.push(input.clone());
+        let before = self.m.state().name();
         let outputs = self.m.handle(input.clone());
+        let after = self.m.state().name();
+        check_transition(before, after);
+        if before != after {
+            self.transitions.insert((before, after));
+        }
         self.absorb(&outputs);
         self.trace.push(Step {
             input,
@@ -403,5 +412,17 @@ impl SrpServer {
             },
         )
         .is_ok()
+    }
+}
+
+/// Fails the test if the machine changed state in a way its transition table does not list.
+pub fn check_transition(from: &'static str, to: &'static str) {
+    if from != to {
+        assert!(
+            transitions::edges_between(from, to).next().is_some(),
+            "the machine went from {from} to {to}, which crates/machine/src/machine/table.rs \
+             does not list: add the edge there (and regenerate docs/STATES.md with \
+             `cargo run -p cognito-auth-cli -- diagram`)"
+        );
     }
 }

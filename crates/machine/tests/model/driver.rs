@@ -301,6 +301,8 @@ pub struct Driver {
     pub steps: usize,
     /// The reference model of who is signed in.
     pub model: UserModel,
+    /// Every change of state seen, as (from, to) state names.
+    pub transitions: BTreeSet<(&'static str, &'static str)>,
 }
 
 /// A small reference model of the user-pool user, kept from the answers the app sees: a
@@ -523,6 +525,7 @@ impl Driver {
             published: UserState::Unknown,
             steps: 0,
             model: UserModel::default(),
+            transitions: BTreeSet::new(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| d.m.poll_output()).collect();
         d.absorb(&initial, &Cause::Other, d.now);
@@ -578,7 +581,19 @@ impl Driver {
             round_trip!(&input, Input);
         }
         self.inputs.push(input.clone());
+        let before = self.m.state().name();
         self.m.handle_input(input.clone());
+        let after = self.m.state().name();
+        if before != after {
+            assert!(
+                cognito_auth_machine::transitions::edges_between(before, after)
+                    .next()
+                    .is_some(),
+                "the machine went from {before} to {after}, which its transition table \
+                 (crates/machine/src/machine/table.rs) does not list"
+            );
+            self.transitions.insert((before, after));
+        }
         let outputs: Vec<Output> = std::iter::from_fn(|| self.m.poll_output()).collect();
         self.absorb(&outputs, &cause, input.at);
         self.outputs.extend(outputs);
