@@ -7,6 +7,8 @@
 // A harness that cannot set up its backend has nothing better to do than fail the test.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
+pub mod sim;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,0 +1,220 @@
+//! A seeded whole-stack simulator: the real [`cognito_auth::machine::Machine`] paired with the
+//! emulator's sans-IO core under a virtual clock, after quinn-proto's test `Pair` and
+//! TigerBeetle's VOPR. Every choice (the app's calls, the pool's settings, latency, 5xx,
+//! throttling, timeouts, lost responses, offline spells, the device clock's drift and jumps,
+//! crashes and restores from the stored session) is drawn from one seed, so a failing seed
+//! replays exactly. `docs/SIMULATOR.md` describes the invariants and how to run it.
+
+mod app;
+pub mod check;
+pub mod disk;
+pub mod rng;
+pub mod setup;
+pub mod wire;
+pub mod world;
+
+use std::fmt;
+
+use cognito_auth::machine::{ApiCall, UserState};
+use cognito_auth_emulator::UnixMillis;
+
+use self::check::Checker;
+use self::rng::Rng;
+use self::setup::PoolSettings;
+use self::world::{Faults, World};
+
+/// How long one run is.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// App actions in the fault phase.
+    pub steps: u32,
+    /// Let the device clock jump backwards after tokens arrived. Off by default: the machine
+    /// measures the clock drift only when tokens arrive, so a backward jump while refreshes
+    /// fail makes it hand out expired tokens (docs/SIMULATOR.md, "Findings"; seed 19).
+    pub backward_jumps: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            steps: 60,
+            backward_jumps: false,
+        }
+    }
+}
+
+/// What a passing run did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Virtual time the run covered, ms.
+    pub virtual_ms: u64,
+    /// Tokens handed to the app.
+    pub tokens_answered: u64,
+    /// Successful refreshes.
+    pub refreshes: u64,
+}
+
+/// A violated invariant, with what led to it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The seed that found it.
+    pub seed: u64,
+    /// What was violated.
+    pub message: String,
+    /// The pool settings of the run.
+    pub settings: String,
+    /// The last inputs and outputs before it.
+    pub trace: Vec<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "simulator seed {}: {}", self.seed, self.message)?;
+        writeln!(f, "settings: {}", self.settings)?;
+        writeln!(f, "last events (virtual monotonic ms):")?;
+        for line in &self.trace {
+            writeln!(f, "  {line}")?;
+        }
+        write!(
+            f,
+            "reproduce with SEED={} cargo test -p cognito-auth-tests --test sim",
+            self.seed
+        )
+    }
+}
+
+/// The true time every run starts at (2027-01-15).
+const START_UNIX_MS: u64 = 1_800_000_000_000;
+
+/// Runs seed `seed`: a fault phase of `budget.steps` app actions, then the liveness phase.
+///
+/// # Errors
+/// The first violated invariant, with a trace and the line that reproduces it.
+pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
+    let mut rng = Rng::new(seed);
+    let settings = PoolSettings::draw(&mut rng);
+    let fail = |message: String, trace: Vec<String>| {
+        Box::new(Failure {
+            seed,
+            message,
+            settings: format!("{settings:?}"),
+            trace,
+        })
+    };
+    let backend = setup::backend(&settings, rng.next_u64(), UnixMillis(START_UNIX_MS))
+        .map_err(|e| fail(e, Vec::new()))?;
+    let config = setup::machine_config(&settings, &backend).map_err(|e| fail(e, Vec::new()))?;
+    let faults = Faults::draw(&mut rng);
+    // The drift estimate may be off by the latency of the answer that carried the tokens, the
+    // second `iat` is rounded to, and what the device clock drifted since.
+    let lifetime_ms = settings.token_lifetime_s * 1000;
+    let tolerance_ms = faults.max_latency_ms + 2_000 + lifetime_ms / 5_000;
+    let check = Checker::new(lifetime_ms, tolerance_ms);
+    let mut world = World::new(
+        rng,
+        backend.emu,
+        backend.pool_id,
+        backend.client_id,
+        config,
+        START_UNIX_MS,
+        check,
+    );
+    world.faults = faults;
+    world.drift_ppm = world.rng.range(0, 200) as i64 - 100;
+    if world.rng.chance(300) {
+        world.offset_ms = hours_ms(&mut world.rng);
+    }
+    let start = world.mono_ms;
+    app::sign_in(&mut world);
+    for _ in 0..budget.steps {
+        app::step(&mut world, budget);
+        if world.check.failed() {
+            break;
+        }
+    }
+    if !world.check.failed() {
+        liveness(&mut world);
+    }
+    if let Some(message) = world.check.failure() {
+        return Err(fail(
+            message.to_owned(),
+            world.check.trace_lines().cloned().collect(),
+        ));
+    }
+    Ok(Summary {
+        virtual_ms: world.mono_ms - start,
+        tokens_answered: world.check.tokens_answered,
+        refreshes: world.check.refreshes,
+    })
+}
+
+/// A clock offset of minutes to hours, either way.
+fn hours_ms(rng: &mut Rng) -> i64 {
+    let ms = rng.range(60_000, 6 * 3_600_000) as i64;
+    if rng.chance(500) {
+        ms
+    } else {
+        -ms
+    }
+}
+
+/// Virtual time within which a signed-in session must reach fresh tokens once faults stop:
+/// the longest retry backoff, a request timeout and the re-arm floor, with room to spare.
+const LIVENESS_BOUND_MS: u64 = 5 * 60_000;
+
+/// Faults stop; every call gets its answer, and a session with a valid refresh token reaches
+/// fresh tokens within [`LIVENESS_BOUND_MS`].
+fn liveness(world: &mut World) {
+    world.faults.on = false;
+    world.connectivity(true);
+    let signed_in = world.machine.user_state() == UserState::SignedIn;
+    // The app asks for tokens, and asks again when an answer is an error (a refresh that was
+    // already failing when the faults stopped answers its waiters with its error).
+    let deadline = world.mono_ms + LIVENESS_BOUND_MS;
+    let mut op = None;
+    let mut got_tokens = false;
+    while world.mono_ms < deadline && !got_tokens {
+        let waiting = op.is_some_and(|op| world.check.outstanding().any(|(o, _)| *o == op));
+        if !waiting {
+            op = Some(world.command(ApiCall::FetchTokens {
+                force_refresh: false,
+            }));
+        }
+        world.advance(1_000);
+        if world.check.failed() {
+            return;
+        }
+        got_tokens = op.is_some_and(|op| world.check.tokens_ok(op));
+    }
+    if signed_in && !world.check.session_may_end() && !got_tokens {
+        world.check.fail(format!(
+            "no fresh tokens within {} s of faults stopping; the machine is in {}",
+            LIVENESS_BOUND_MS / 1000,
+            state_name(world)
+        ));
+        return;
+    }
+    // Callers that wait for a new sign-in are released; everything else must have been
+    // answered by now.
+    world.command(ApiCall::ReleaseSignInWait);
+    world.advance(world.config.tuning.request_timeout_ms + 1_000);
+    let waiting: Vec<String> = world
+        .check
+        .outstanding()
+        .map(|(op, name)| format!("{} ({name})", op.0))
+        .collect();
+    if !waiting.is_empty() {
+        world
+            .check
+            .fail(format!("calls never answered: {}", waiting.join(", ")));
+    }
+}
+
+/// The machine's state, by name only (its fields hold the session).
+fn state_name(world: &World) -> String {
+    let full = format!("{:?}", world.machine.state());
+    full.split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,382 @@
+//! The translator between the machine's effects and the emulator's sans-IO core: a request
+//! becomes an `X-Amz-Target` and an AWS JSON 1.1 body, as the AWS SDK sends it; the JSON
+//! answer (or the error) becomes the response or [`ServiceError`] the engine would hand back.
+
+use cognito_auth::machine::cognito::{
+    Attribute, AuthResponse, AuthenticationResult, CodeDelivery, Device, MfaPreference,
+    NewDeviceMetadata, StringMap, UserPoolRequest, UserPoolResponse,
+};
+use cognito_auth::machine::{Secret, ServiceError, ServiceErrorKind};
+use cognito_auth_emulator::{ApiError, USER_POOL_PREFIX};
+use serde_json::{json, Map, Value};
+
+/// The target and body of a user-pool request for app client `client_id`.
+pub fn user_pool_request(request: &UserPoolRequest, client_id: &str) -> (String, Value) {
+    let target = format!("{USER_POOL_PREFIX}{}", request.operation());
+    (target, body(request, client_id))
+}
+
+fn body(request: &UserPoolRequest, client_id: &str) -> Value {
+    use UserPoolRequest as R;
+    let mut b = match request {
+        R::InitiateAuth {
+            auth_flow,
+            auth_parameters,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "AuthFlow": auth_flow,
+            "AuthParameters": auth_parameters.expose(), "ClientMetadata": meta(client_metadata) }),
+        R::RespondToAuthChallenge {
+            challenge_name,
+            challenge_responses,
+            session,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "ChallengeName": challenge_name,
+            "ChallengeResponses": challenge_responses.expose(),
+            "Session": session.as_ref().map(Secret::expose), "ClientMetadata": meta(client_metadata) }),
+        R::SignUp {
+            username,
+            password,
+            user_attributes,
+            validation_data,
+            secret_hash,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "Username": username, "Password": password.expose(),
+            "UserAttributes": attrs(user_attributes), "ValidationData": attrs(validation_data),
+            "SecretHash": secret_hash.as_ref().map(Secret::expose),
+            "ClientMetadata": meta(client_metadata) }),
+        R::ConfirmSignUp {
+            username,
+            confirmation_code,
+            secret_hash,
+            ..
+        } => json!({ "ClientId": client_id, "Username": username,
+            "ConfirmationCode": confirmation_code.expose(),
+            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
+        R::ResendConfirmationCode {
+            username,
+            secret_hash,
+            ..
+        }
+        | R::ForgotPassword {
+            username,
+            secret_hash,
+            ..
+        } => json!({ "ClientId": client_id, "Username": username,
+            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
+        R::ConfirmForgotPassword {
+            username,
+            confirmation_code,
+            password,
+            secret_hash,
+            ..
+        } => json!({ "ClientId": client_id, "Username": username,
+            "ConfirmationCode": confirmation_code.expose(), "Password": password.expose(),
+            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
+        other => token_body(other),
+    };
+    // The SDKs omit absent optional members rather than sending null.
+    if let Some(o) = b.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    b
+}
+
+/// Requests made with an access token or a refresh token.
+fn token_body(request: &UserPoolRequest) -> Value {
+    use UserPoolRequest as R;
+    let tok = |t: &Secret<String>| t.expose().clone();
+    match request {
+        R::ChangePassword {
+            access_token,
+            previous_password,
+            proposed_password,
+        } => json!({ "AccessToken": tok(access_token),
+            "PreviousPassword": previous_password.expose(),
+            "ProposedPassword": proposed_password.expose() }),
+        R::GetUser { access_token }
+        | R::DeleteUser { access_token }
+        | R::GlobalSignOut { access_token } => json!({ "AccessToken": tok(access_token) }),
+        R::UpdateUserAttributes {
+            access_token,
+            user_attributes,
+            ..
+        } => json!({ "AccessToken": tok(access_token), "UserAttributes": attrs(user_attributes) }),
+        R::GetUserAttributeVerificationCode {
+            access_token,
+            attribute_name,
+            ..
+        } => json!({ "AccessToken": tok(access_token), "AttributeName": attribute_name }),
+        R::VerifyUserAttribute {
+            access_token,
+            attribute_name,
+            code,
+        } => json!({ "AccessToken": tok(access_token), "AttributeName": attribute_name,
+            "Code": code.expose() }),
+        R::RevokeToken {
+            token,
+            client_id,
+            client_secret,
+        } => json!({ "Token": tok(token), "ClientId": client_id,
+            "ClientSecret": client_secret.as_ref().map(Secret::expose) }),
+        R::ConfirmDevice {
+            access_token,
+            device_key,
+            password_verifier,
+            salt,
+            device_name,
+        } => json!({ "AccessToken": tok(access_token), "DeviceKey": device_key,
+            "DeviceSecretVerifierConfig": { "PasswordVerifier": password_verifier.expose(),
+                "Salt": salt },
+            "DeviceName": device_name }),
+        R::UpdateDeviceStatus {
+            access_token,
+            device_key,
+            remembered,
+        } => json!({ "AccessToken": tok(access_token), "DeviceKey": device_key,
+            "DeviceRememberedStatus": if *remembered { "remembered" } else { "not_remembered" } }),
+        R::ListDevices {
+            access_token,
+            limit,
+            pagination_token,
+        } => json!({ "AccessToken": tok(access_token), "Limit": limit,
+            "PaginationToken": pagination_token }),
+        R::GetDevice {
+            access_token,
+            device_key,
+        }
+        | R::ForgetDevice {
+            access_token,
+            device_key,
+        } => json!({ "AccessToken": tok(access_token), "DeviceKey": device_key }),
+        R::AssociateSoftwareToken {
+            access_token,
+            session,
+        } => json!({ "AccessToken": access_token.as_ref().map(tok),
+            "Session": session.as_ref().map(tok) }),
+        R::VerifySoftwareToken {
+            access_token,
+            session,
+            user_code,
+            friendly_device_name,
+        } => json!({ "AccessToken": access_token.as_ref().map(tok),
+            "Session": session.as_ref().map(tok), "UserCode": user_code.expose(),
+            "FriendlyDeviceName": friendly_device_name }),
+        R::SetUserMfaPreference {
+            access_token,
+            sms,
+            totp,
+            email,
+        } => json!({ "AccessToken": tok(access_token), "SMSMfaSettings": sms.map(mfa),
+            "SoftwareTokenMfaSettings": totp.map(mfa), "EmailMfaSettings": email.map(mfa) }),
+        // The sign-in and sign-up requests are built in `body`; a request kind added to the
+        // machine later is sent empty and the emulator's refusal shows up in the run.
+        _ => json!({}),
+    }
+}
+
+/// Client metadata: omitted when empty, as the SDKs do.
+fn meta(m: &StringMap) -> Value {
+    if m.is_empty() {
+        Value::Null
+    } else {
+        json!(m)
+    }
+}
+
+fn mfa(p: MfaPreference) -> Value {
+    json!({ "Enabled": p.enabled, "PreferredMfa": p.preferred })
+}
+
+fn attrs(list: &[Attribute]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|a| json!({ "Name": a.name, "Value": a.value }))
+            .collect(),
+    )
+}
+
+/// The response the engine would build from the emulator's JSON answer to `operation`.
+pub fn user_pool_response(operation: &str, v: &Value) -> Result<UserPoolResponse, ServiceError> {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(match operation {
+        "InitiateAuth" | "RespondToAuthChallenge" => UserPoolResponse::Auth(auth_response(v)?),
+        "SignUp" => UserPoolResponse::SignUp {
+            user_confirmed: v.get("UserConfirmed").and_then(Value::as_bool) == Some(true),
+            user_sub: s("UserSub").unwrap_or_default(),
+            code_delivery: v.get("CodeDeliveryDetails").map(code_delivery),
+            session: s("Session").map(Secret::new),
+        },
+        "ConfirmSignUp" => UserPoolResponse::ConfirmSignUp {
+            session: s("Session").map(Secret::new),
+        },
+        "ResendConfirmationCode" | "ForgotPassword" | "GetUserAttributeVerificationCode" => {
+            UserPoolResponse::CodeDelivery {
+                code_delivery: v.get("CodeDeliveryDetails").map(code_delivery),
+            }
+        }
+        "GetUser" => UserPoolResponse::User {
+            username: s("Username").unwrap_or_default(),
+            attributes: list(v, "UserAttributes").iter().map(attribute).collect(),
+            preferred_mfa: s("PreferredMfaSetting"),
+            mfa_settings: list(v, "UserMFASettingList")
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_owned))
+                .collect(),
+        },
+        "UpdateUserAttributes" => UserPoolResponse::UpdateUserAttributes {
+            code_deliveries: list(v, "CodeDeliveryDetailsList")
+                .iter()
+                .map(code_delivery)
+                .collect(),
+        },
+        "ConfirmDevice" => UserPoolResponse::ConfirmDevice {
+            user_confirmation_necessary: v
+                .get("UserConfirmationNecessary")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        },
+        "ListDevices" => UserPoolResponse::Devices {
+            devices: list(v, "Devices")
+                .iter()
+                .map(device)
+                .collect::<Result<_, _>>()?,
+            pagination_token: s("PaginationToken"),
+        },
+        "GetDevice" => UserPoolResponse::Device {
+            device: device(v.get("Device").unwrap_or(&Value::Null))?,
+        },
+        "AssociateSoftwareToken" => UserPoolResponse::AssociateSoftwareToken {
+            secret_code: Secret::new(s("SecretCode").ok_or_else(|| missing("SecretCode"))?),
+            session: s("Session").map(Secret::new),
+        },
+        "VerifySoftwareToken" => UserPoolResponse::VerifySoftwareToken {
+            status: s("Status").unwrap_or_default(),
+            session: s("Session").map(Secret::new),
+        },
+        _ => UserPoolResponse::Empty,
+    })
+}
+
+fn auth_response(v: &Value) -> Result<AuthResponse, ServiceError> {
+    let s = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    let authentication_result = match v.get("AuthenticationResult") {
+        Some(r) if !r.is_null() => Some(AuthenticationResult {
+            access_token: Secret::new(
+                s(r, "AccessToken").ok_or_else(|| missing("AuthenticationResult.AccessToken"))?,
+            ),
+            id_token: s(r, "IdToken").map(Secret::new),
+            refresh_token: s(r, "RefreshToken").map(Secret::new),
+            expires_in: r
+                .get("ExpiresIn")
+                .and_then(Value::as_i64)
+                .and_then(|n| i32::try_from(n).ok())
+                .unwrap_or(0),
+            new_device_metadata: r.get("NewDeviceMetadata").and_then(|m| {
+                Some(NewDeviceMetadata {
+                    device_key: s(m, "DeviceKey")?,
+                    device_group_key: s(m, "DeviceGroupKey")?,
+                })
+            }),
+        }),
+        _ => None,
+    };
+    Ok(AuthResponse {
+        challenge_name: s(v, "ChallengeName"),
+        challenge_parameters: v
+            .get("ChallengeParameters")
+            .and_then(Value::as_object)
+            .map(string_map)
+            .unwrap_or_default(),
+        session: s(v, "Session").map(Secret::new),
+        authentication_result,
+        available_challenges: list(v, "AvailableChallenges")
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect(),
+    })
+}
+
+fn string_map(o: &Map<String, Value>) -> StringMap {
+    o.iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect()
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn attribute(a: &Value) -> Attribute {
+    let s = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Attribute {
+        name: s("Name"),
+        value: s("Value"),
+    }
+}
+
+fn code_delivery(d: &Value) -> CodeDelivery {
+    let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_owned);
+    CodeDelivery {
+        delivery_medium: s("DeliveryMedium"),
+        destination: s("Destination"),
+        attribute_name: s("AttributeName"),
+    }
+}
+
+fn device(d: &Value) -> Result<Device, ServiceError> {
+    let secs = |k: &str| d.get(k).and_then(Value::as_f64).map(|f| f as i64);
+    Ok(Device {
+        device_key: d
+            .get("DeviceKey")
+            .and_then(Value::as_str)
+            .ok_or_else(|| missing("Device.DeviceKey"))?
+            .to_owned(),
+        attributes: list(d, "DeviceAttributes").iter().map(attribute).collect(),
+        create_date_s: secs("DeviceCreateDate"),
+        last_authenticated_s: secs("DeviceLastAuthenticatedDate"),
+    })
+}
+
+fn missing(field: &str) -> ServiceError {
+    ServiceError {
+        kind: ServiceErrorKind::InvalidResponse,
+        code: "InvalidResponse".to_owned(),
+        message: format!("response has no {field}"),
+    }
+}
+
+/// The error the engine reports for an error answer: its status and code, classified as the
+/// engine's `from_service_answer` does (5xx and `InternalErrorException` are server errors).
+pub fn service_error(e: &ApiError) -> ServiceError {
+    let code = e.kind.name();
+    let server = e.kind.http_status() >= 500 || code == "InternalErrorException";
+    ServiceError {
+        kind: if server {
+            ServiceErrorKind::ServerError
+        } else {
+            ServiceErrorKind::Service
+        },
+        code: code.to_owned(),
+        message: e.message.clone(),
+    }
+}
+
+/// A transport failure of `kind` (timeout, dropped connection, offline).
+pub fn transport_error(kind: ServiceErrorKind) -> ServiceError {
+    let code = match kind {
+        ServiceErrorKind::Timeout => "Timeout",
+        _ => "NetworkError",
+    };
+    ServiceError {
+        kind,
+        code: code.to_owned(),
+        message: "simulated transport failure".to_owned(),
+    }
+}

@@ -1,0 +1,421 @@
+//! The pair: the real [`Machine`], the emulator core, a virtual clock and a simulated disk,
+//! wired together as the engine wires them, with every fault drawn from the seed.
+
+use std::collections::BTreeMap;
+
+use cognito_auth::machine::cognito::UserPoolRequest;
+use cognito_auth::machine::{
+    ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
+    ServiceError, ServiceErrorKind, TimerKind, Timestamp,
+};
+use cognito_auth_emulator::{Emulator, UnixMillis};
+
+use super::check::Checker;
+use super::disk::Disk;
+use super::rng::Rng;
+use super::wire;
+
+/// How often things go wrong, drawn once per run.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Whether faults are injected at all (off in the liveness phase).
+    pub on: bool,
+    /// Per mille of requests answered 500 `InternalErrorException`.
+    pub server_error: u64,
+    /// Per mille answered `TooManyRequestsException`.
+    pub throttle: u64,
+    /// Per mille that time out (the request may or may not have been served).
+    pub timeout: u64,
+    /// Per mille whose response is lost after the emulator served them.
+    pub drop: u64,
+    /// Upper bound of a response's latency, ms.
+    pub max_latency_ms: u64,
+    /// The network is down until this monotonic instant.
+    pub offline_until_mono: u64,
+}
+
+impl Faults {
+    /// Rates drawn from `rng`: a third of the runs are fault-free.
+    pub fn draw(rng: &mut Rng) -> Self {
+        if rng.chance(333) {
+            return Self {
+                on: true,
+                max_latency_ms: rng.range(1, 300),
+                ..Self::default()
+            };
+        }
+        Self {
+            on: true,
+            server_error: rng.range(0, 100),
+            throttle: rng.range(0, 100),
+            timeout: rng.range(0, 50),
+            drop: rng.range(0, 50),
+            max_latency_ms: rng.range(1, 3_000),
+            offline_until_mono: 0,
+        }
+    }
+}
+
+/// An effect whose result the machine has not seen yet.
+#[derive(Debug)]
+struct InFlight {
+    effect_id: EffectId,
+    deliver_at_mono: u64,
+    result: EffectResult,
+    /// A REFRESH_TOKEN_AUTH call.
+    refresh: bool,
+}
+
+/// The whole simulated world of one run.
+pub struct World {
+    /// The seed's stream.
+    pub rng: Rng,
+    /// The emulator core.
+    pub emu: Emulator,
+    /// The pool id.
+    pub pool_id: String,
+    /// The app client id (the machine's requests carry it).
+    pub client_id: String,
+    /// The machine's configuration (a crash restarts it with the same).
+    pub config: Config,
+    /// The machine under test.
+    pub machine: Machine,
+    /// Monotonic clock, ms.
+    pub mono_ms: u64,
+    /// The true time (the emulator's clock), unix ms.
+    pub true_ms: u64,
+    /// The device's clock minus the true time, ms.
+    pub offset_ms: i64,
+    /// How fast the device clock drifts, parts per million (signed).
+    pub drift_ppm: i64,
+    /// Fault rates.
+    pub faults: Faults,
+    /// The stored session.
+    pub disk: Disk,
+    /// The invariants and what they remember.
+    pub check: Checker,
+    inflight: Vec<InFlight>,
+    timers: BTreeMap<TimerKind, u64>,
+    next_op: u64,
+}
+
+impl World {
+    /// A world at true time `true_ms`; the machine starts (and asks for the stored session).
+    pub fn new(
+        mut rng: Rng,
+        emu: Emulator,
+        pool_id: String,
+        client_id: String,
+        config: Config,
+        true_ms: u64,
+        check: Checker,
+    ) -> Self {
+        let machine = Machine::new(config.clone(), rng.seed32());
+        let mut world = Self {
+            rng,
+            emu,
+            pool_id,
+            client_id,
+            config,
+            machine,
+            mono_ms: 1_000_000,
+            true_ms,
+            offset_ms: 0,
+            drift_ppm: 0,
+            faults: Faults::default(),
+            disk: Disk::default(),
+            check,
+            inflight: Vec::new(),
+            timers: BTreeMap::new(),
+            next_op: 1,
+        };
+        world.drain();
+        world
+    }
+
+    /// Now, as the device reads it.
+    pub fn now(&self) -> Timestamp {
+        let local = i64::try_from(self.true_ms)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.offset_ms);
+        Timestamp::new(self.mono_ms, local)
+    }
+
+    fn tick(&mut self, ms: u64) {
+        self.mono_ms += ms;
+        self.true_ms += ms;
+        let drift = i64::try_from(ms).unwrap_or(i64::MAX) * self.drift_ppm / 1_000_000;
+        self.offset_ms += drift;
+    }
+
+    /// Moves time forward by `ms`, delivering every result and timer due on the way, in order.
+    pub fn advance(&mut self, ms: u64) {
+        let until = self.mono_ms + ms;
+        loop {
+            let next_result = self
+                .inflight
+                .iter()
+                .enumerate()
+                .min_by_key(|(i, f)| (f.deliver_at_mono, *i))
+                .map(|(i, f)| (f.deliver_at_mono, i));
+            let next_timer = self
+                .timers
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, at)| (*at, *k));
+            let result_first = match (next_result, next_timer) {
+                (Some((r, _)), Some((t, _))) => r <= t,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let at = if result_first {
+                next_result.map_or(until, |x| x.0)
+            } else {
+                next_timer.map_or(until, |x| x.0)
+            };
+            if at > until {
+                break;
+            }
+            self.tick(at.saturating_sub(self.mono_ms));
+            if result_first {
+                if let Some((_, i)) = next_result {
+                    let f = self.inflight.remove(i);
+                    if f.refresh && matches!(&f.result, EffectResult::UserPool(Ok(_))) {
+                        self.check.on_refresh_ok(self.mono_ms);
+                    }
+                    self.feed(Event::Completed {
+                        effect_id: f.effect_id,
+                        result: f.result,
+                    });
+                }
+            } else if let Some((_, timer)) = next_timer {
+                self.timers.remove(&timer);
+                self.feed(Event::TimerFired { timer });
+            }
+            if self.check.failed() {
+                return;
+            }
+        }
+        self.tick(until.saturating_sub(self.mono_ms));
+    }
+
+    /// The app calls `call`; returns its operation id.
+    pub fn command(&mut self, call: ApiCall) -> OperationId {
+        let op = OperationId(self.next_op);
+        self.next_op += 1;
+        self.check.on_command(op, &call, self.mono_ms);
+        self.feed(Event::Command { op, call });
+        op
+    }
+
+    /// The engine reports a connectivity change.
+    pub fn connectivity(&mut self, online: bool) {
+        self.feed(Event::Connectivity { online });
+    }
+
+    /// The process dies (in-flight calls, timers and waiting callers with it) and a new one
+    /// restores the session from the disk.
+    pub fn crash_and_restore(&mut self) {
+        self.inflight.clear();
+        self.timers.clear();
+        self.check
+            .on_crash(self.mono_ms, self.disk.load().ok().flatten());
+        self.machine = Machine::new(self.config.clone(), self.rng.seed32());
+        self.drain();
+    }
+
+    /// Whether a REFRESH_TOKEN_AUTH call is in flight.
+    pub fn refresh_in_flight(&self) -> bool {
+        self.inflight.iter().any(|f| f.refresh)
+    }
+
+    fn feed(&mut self, event: Event) {
+        let input = Input {
+            at: self.now(),
+            event,
+        };
+        self.check.trace(self.mono_ms, &input.event);
+        self.machine.handle_input(input);
+        self.drain();
+    }
+
+    /// Performs every output the machine has queued, as the engine's driver does.
+    fn drain(&mut self) {
+        while let Some(output) = self.machine.poll_output() {
+            self.check.trace_output(self.mono_ms, &output);
+            match output {
+                Output::Effect { effect_id, effect } => self.perform(effect_id, effect),
+                Output::SetTimer { timer, at_mono_ms } => {
+                    self.timers.insert(timer, at_mono_ms);
+                }
+                Output::CancelTimer { timer } => {
+                    self.timers.remove(&timer);
+                }
+                Output::Reply { op, result } => {
+                    let disk = self.disk.load();
+                    self.check.on_reply(op, &result, self.true_ms, &disk);
+                }
+                Output::UserStateChanged { from, to } => {
+                    self.check.on_user_state(from, to, self.mono_ms);
+                }
+                Output::Ignored { .. } => {}
+            }
+        }
+    }
+
+    fn perform(&mut self, effect_id: EffectId, effect: Effect) {
+        let (delay, result, refresh) = match effect {
+            Effect::UserPool { request } => {
+                let refresh = is_refresh(&request);
+                if refresh && self.refresh_in_flight() {
+                    self.check
+                        .fail("a second REFRESH_TOKEN_AUTH while one is in flight".into());
+                }
+                let (delay, result) = self.call_user_pool(&request);
+                (delay, EffectResult::UserPool(result), refresh)
+            }
+            Effect::Identity { request } => (
+                1,
+                EffectResult::Identity(Err(not_configured(request.operation()))),
+                false,
+            ),
+            Effect::OAuthToken { .. } => (
+                1,
+                EffectResult::OAuth(Err(not_configured("token endpoint"))),
+                false,
+            ),
+            Effect::Srp { task } => (self.rng.range(1, 5), EffectResult::Srp(task.run()), false),
+            Effect::LoadSession => {
+                let loaded = self.disk.load();
+                if let Err(e) = &loaded {
+                    self.check.fail(e.clone());
+                }
+                let loaded =
+                    loaded.map_err(|message| cognito_auth::machine::StoreFailure { message });
+                (self.rng.range(0, 5), EffectResult::Loaded(loaded), false)
+            }
+            Effect::Persist { session } => {
+                let saved = self.disk.save(&session).and_then(|()| self.disk.load());
+                match saved {
+                    Ok(Some(back)) if back == *session => {}
+                    Ok(_) => self
+                        .check
+                        .fail("the stored session reads back different".into()),
+                    Err(e) => self.check.fail(e),
+                }
+                (self.rng.range(0, 5), EffectResult::Stored(Ok(())), false)
+            }
+            Effect::OpenUrl { .. } => return,
+        };
+        self.inflight.push(InFlight {
+            effect_id,
+            deliver_at_mono: self.mono_ms + delay,
+            result,
+            refresh,
+        });
+    }
+
+    /// One user-pool call: its fate drawn from the fault rates, served by the emulator at the
+    /// true time when it reaches it. Returns the delay until the machine sees the outcome.
+    fn call_user_pool(
+        &mut self,
+        request: &UserPoolRequest,
+    ) -> (
+        u64,
+        Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError>,
+    ) {
+        let timeout = self.config.tuning.request_timeout_ms;
+        let latency = self.rng.range(1, self.faults.max_latency_ms.max(1));
+        let f = self.faults.clone();
+        if f.on && self.mono_ms < f.offline_until_mono {
+            let delay = self.rng.range(1, 50);
+            return (delay, Err(wire::transport_error(ServiceErrorKind::Network)));
+        }
+        if f.on {
+            let pick = self.rng.range(0, 999);
+            let mut edge = f.server_error;
+            if pick < edge {
+                let e = cognito_auth_emulator::ApiError::new(
+                    cognito_auth_emulator::ErrorKind::InternalError,
+                    "simulated",
+                );
+                return (latency, Err(wire::service_error(&e)));
+            }
+            edge += f.throttle;
+            if pick < edge {
+                let e = cognito_auth_emulator::ApiError::new(
+                    cognito_auth_emulator::ErrorKind::TooManyRequests,
+                    "Rate exceeded",
+                );
+                return (latency, Err(wire::service_error(&e)));
+            }
+            edge += f.timeout;
+            if pick < edge {
+                if self.rng.chance(500) {
+                    let _ = self.serve(request);
+                }
+                return (
+                    timeout,
+                    Err(wire::transport_error(ServiceErrorKind::Timeout)),
+                );
+            }
+            edge += f.drop;
+            if pick < edge {
+                let _ = self.serve(request);
+                return (
+                    latency,
+                    Err(wire::transport_error(ServiceErrorKind::Network)),
+                );
+            }
+        }
+        let result = self.serve(request);
+        (latency.min(timeout), result)
+    }
+
+    fn serve(
+        &mut self,
+        request: &UserPoolRequest,
+    ) -> Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError> {
+        let (target, body) = wire::user_pool_request(request, &self.client_id);
+        let answer = self
+            .emu
+            .handle(&target, &body, UnixMillis(self.true_ms))
+            .map_err(|e| wire::service_error(&e))
+            .and_then(|v| wire::user_pool_response(request.operation(), &v));
+        if let Err(e) = &answer {
+            if e.is_not_authorized() && uses_session(request) {
+                self.check.on_rejection(self.mono_ms);
+            }
+        }
+        answer
+    }
+}
+
+fn is_refresh(request: &UserPoolRequest) -> bool {
+    matches!(request, UserPoolRequest::InitiateAuth { auth_flow, .. }
+        if auth_flow == "REFRESH_TOKEN_AUTH" || auth_flow == "REFRESH_TOKEN")
+}
+
+/// Requests made with the session's tokens: their definitive rejection may end the session.
+fn uses_session(request: &UserPoolRequest) -> bool {
+    is_refresh(request)
+        || !matches!(
+            request,
+            UserPoolRequest::InitiateAuth { .. }
+                | UserPoolRequest::RespondToAuthChallenge { .. }
+                | UserPoolRequest::SignUp { .. }
+                | UserPoolRequest::ConfirmSignUp { .. }
+                | UserPoolRequest::ResendConfirmationCode { .. }
+                | UserPoolRequest::ForgotPassword { .. }
+                | UserPoolRequest::ConfirmForgotPassword { .. }
+        )
+}
+
+fn not_configured(what: &str) -> ServiceError {
+    ServiceError {
+        kind: ServiceErrorKind::Service,
+        code: "NotConfigured".to_owned(),
+        message: format!("{what}: not configured in the simulation"),
+    }
+}
