@@ -259,7 +259,10 @@ fn user_pool_only_calls() -> Vec<ApiCall> {
             new_password: Secret::new("b".into()),
         },
         ApiCall::FetchUserAttributes,
-        ApiCall::FetchDevices { limit: None },
+        ApiCall::FetchDevices {
+            limit: None,
+            pagination_token: None,
+        },
         ApiCall::RememberDevice,
         ApiCall::SetUpTotp,
         ApiCall::DeleteUser,

@@ -104,7 +104,10 @@ pub(super) fn step(world: &mut World, budget: super::Budget) {
         }
         12 => sign_out_elsewhere(world),
         _ => {
-            world.command(ApiCall::FetchDevices { limit: Some(10) });
+            world.command(ApiCall::FetchDevices {
+                limit: Some(10),
+                pagination_token: None,
+            });
         }
     }
     // Back online: sometimes the engine hears of it.
