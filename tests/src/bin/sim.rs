@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                 match sim::run(seed, Budget::default()) {
                     Ok(_) => {
                         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if n % 100_000 == 0 {
+                        if n.is_multiple_of(100_000) {
                             let rate = n as f64 / started.elapsed().as_secs_f64();
                             eprintln!("{n} seeds, {rate:.0} seeds/s");
                         }
