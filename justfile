@@ -40,3 +40,10 @@ fuzz-build:
 fuzz target secs="60":
     mkdir -p /tmp/fuzz-corpus-{{target}}
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O {{target}} /tmp/fuzz-corpus-{{target}} corpus/{{target}} -- -max_total_time={{secs}}
+
+# The seeded simulator over many seeds on every core (docs/SIMULATOR.md): `just sim 1000000`
+# or `just sim SEEDS=1000000`, optionally from a first seed (`just sim 20000 FIRST=500000`).
+# Prints seeds/s; on a failure, the first failing seed's trace and its `SEED=` line. Release
+# profile: several times the test profile's rate, after a longer first build.
+sim SEEDS="1000000" FIRST="0":
+    cargo run --release -p cognito-auth-tests --bin sim -- "$(echo '{{SEEDS}}' | sed 's/^SEEDS=//')" "$(echo '{{FIRST}}' | sed 's/^FIRST=//')"

@@ -189,17 +189,29 @@ impl Checker {
             Err(e) => self.fail(format!("operation {} got an unreadable token: {e}", op.0)),
         }
         let stored = match disk {
-            Ok(Some(s)) => s.tokens.as_ref().and_then(|t| t.refresh_token.clone()),
+            Ok(Some(s)) => s.tokens.clone(),
             Ok(None) => None,
             Err(e) => {
                 self.fail(e.clone());
                 return;
             }
         };
-        if tokens.refresh_token.is_some() && stored != tokens.refresh_token {
+        let stored_refresh = stored.as_ref().and_then(|t| t.refresh_token.clone());
+        if tokens.refresh_token.is_some() && stored_refresh != tokens.refresh_token {
             self.fail(format!(
                 "operation {} was answered with tokens whose refresh token the store does not hold",
                 op.0
+            ));
+        }
+        // Without rotation the refresh token never changes, so the store could lag behind
+        // every refresh unseen by the check above; a crash would then restore tokens older
+        // than the app already holds. The store must hold tokens at least as new.
+        let stored_exp = stored.as_ref().map(|t| t.expires_at_s);
+        if stored_exp.is_none_or(|exp| exp < tokens.expires_at_s) {
+            self.fail(format!(
+                "operation {} was answered with tokens newer than the store holds (stored exp \
+                 {stored_exp:?}, answered exp {})",
+                op.0, tokens.expires_at_s
             ));
         }
     }
