@@ -31,8 +31,8 @@ pub struct Tokens {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clock_drift_s: i64,
     /// When the tokens arrived, on both local clocks. Kept in memory only: after a restart the
-    /// monotonic clock has a new origin, so restored tokens fall back to wall time and the
-    /// persisted drift.
+    /// monotonic clock has a new origin, so restored tokens count from the restore (wall time
+    /// and the persisted drift then).
     #[serde(skip)]
     pub arrived: Option<Timestamp>,
     /// `username` claim of the access token (`cognito:username` of the id token).
@@ -97,18 +97,21 @@ impl Tokens {
 
     /// `now` with its wall-clock reading replaced by the one the drift was measured against,
     /// carried forward by the monotonic time elapsed since the tokens arrived: wall-clock jumps
-    /// after arrival (a user setting the clock, an NTP step) then move neither expiry nor the
-    /// refresh schedule. Tokens restored from the store have no arrival instant and keep `now`.
+    /// back after arrival (a user setting the clock, an NTP step) then revives no expired tokens;
+    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without an arrival instant keep `now`.
     pub fn steady_now(&self, now: Timestamp) -> Timestamp {
         let Some(arrived) = self.arrived else {
             return now;
         };
         let elapsed_ms = now.mono_ms.saturating_sub(arrived.mono_ms);
+        let steady_ms = arrived
+            .unix_ms
+            .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
+        // The later of the two: a monotonic clock that stood still while the device slept must
+        // not keep tokens alive, so only a wall clock behind the steady one is overruled.
         Timestamp {
             mono_ms: now.mono_ms,
-            unix_ms: arrived
-                .unix_ms
-                .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX)),
+            unix_ms: steady_ms.max(now.unix_ms),
         }
     }
 }

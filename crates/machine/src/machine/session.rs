@@ -23,8 +23,9 @@ impl Shared {
             return State::session_expired(tokens.username);
         }
         self.clock_drift_s = tokens.clock_drift_s;
-        // A restore starts a new monotonic clock: an arrival instant from before means nothing.
-        tokens.arrived = None;
+        // A restore starts a new monotonic clock: the wall clock and the persisted drift judge
+        // the tokens now, and the monotonic clock from here on.
+        tokens.arrived = Some(self.now);
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,
