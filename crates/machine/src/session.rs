@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::cognito::AwsCredentials;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 
 /// User-pool tokens, with the claims the machine needs read out of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tokens {
     /// The id token (JWT). Hosted-UI sign-ins without `openid` scope have none.
     pub id_token: Option<Secret<String>>,
@@ -29,11 +30,32 @@ pub struct Tokens {
     /// now minus `iat`, as Amplify JS's `clockDrift`); 0 when unknown.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clock_drift_s: i64,
+    /// When the tokens arrived, on both local clocks. Kept in memory only: after a restart the
+    /// monotonic clock has a new origin, so restored tokens count from the restore (wall time
+    /// and the persisted drift then).
+    #[serde(skip)]
+    pub arrived: Option<Timestamp>,
     /// `username` claim of the access token (`cognito:username` of the id token).
     pub username: String,
     /// `sub` claim.
     pub sub: String,
 }
+
+/// Equality of the tokens themselves; when they arrived is local bookkeeping.
+impl PartialEq for Tokens {
+    fn eq(&self, other: &Self) -> bool {
+        self.id_token == other.id_token
+            && self.access_token == other.access_token
+            && self.refresh_token == other.refresh_token
+            && self.expires_at_s == other.expires_at_s
+            && self.issued_at_s == other.issued_at_s
+            && self.clock_drift_s == other.clock_drift_s
+            && self.username == other.username
+            && self.sub == other.sub
+    }
+}
+
+impl Eq for Tokens {}
 
 fn is_zero(v: &i64) -> bool {
     *v == 0
@@ -64,6 +86,33 @@ impl Tokens {
     pub fn received_at(mut self, now_s: i64) -> Self {
         self.clock_drift_s = self.issued_at_s.map_or(0, |iat| now_s.saturating_sub(iat));
         self
+    }
+
+    /// The tokens as received at `now`: the drift is measured and the arrival instant kept.
+    pub fn received(self, now: Timestamp) -> Self {
+        let mut tokens = self.received_at(now.unix_s());
+        tokens.arrived = Some(now);
+        tokens
+    }
+
+    /// `now` with its wall-clock reading replaced by the one the drift was measured against,
+    /// carried forward by the monotonic time elapsed since the tokens arrived: wall-clock jumps
+    /// back after arrival (a user setting the clock, an NTP step) then revives no expired tokens;
+    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without an arrival instant keep `now`.
+    pub fn steady_now(&self, now: Timestamp) -> Timestamp {
+        let Some(arrived) = self.arrived else {
+            return now;
+        };
+        let elapsed_ms = now.mono_ms.saturating_sub(arrived.mono_ms);
+        let steady_ms = arrived
+            .unix_ms
+            .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
+        // The later of the two: a monotonic clock that stood still while the device slept must
+        // not keep tokens alive, so only a wall clock behind the steady one is overruled.
+        Timestamp {
+            mono_ms: now.mono_ms,
+            unix_ms: steady_ms.max(now.unix_ms),
+        }
     }
 }
 
@@ -183,6 +232,7 @@ impl Tokens {
             expires_at_s,
             issued_at_s,
             clock_drift_s: 0,
+            arrived: None,
             username,
             sub,
         })

@@ -322,3 +322,64 @@ fn the_measured_drift_survives_a_restart() {
     });
     assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
 }
+
+impl World {
+    /// The device's wall clock jumps by `by_s` (negative: backwards); the monotonic clock and the
+    /// service's clock do not move.
+    fn wall_clock_jumps(&mut self, by_s: i64) {
+        self.h.now.unix_ms += by_s * 1000;
+        self.local_ahead_s += by_s;
+    }
+}
+
+/// The simulator's seed 19: 5-minute tokens whose refresh has not happened (the timer has not
+/// fired), the wall clock jumps back, and the app asks for tokens 43 s after they expired on the
+/// service's clock. Expiry is judged by the monotonic time since the tokens arrived.
+#[test]
+fn a_backward_wall_clock_jump_hands_out_no_expired_token() {
+    for back_s in [25 * 60, 2 * 3600] {
+        let mut w = World::signed_in(config_user_pool(), 0, 300);
+        w.h.advance_ms(200_000);
+        w.wall_clock_jumps(-back_s);
+        w.h.advance_ms(143_000);
+        w.ask_for_tokens(3600);
+        assert_eq!(
+            w.refreshes, 1,
+            "jump back {back_s} s: the expired tokens refreshed"
+        );
+        // The schedule after the jump neither loops nor stalls.
+        w.run_day(None);
+        assert!(
+            FIVE_MINUTE_DAY.contains(&(w.refreshes - 1)),
+            "jump back {back_s} s: {} refreshes in a day",
+            w.refreshes - 1
+        );
+    }
+}
+
+#[test]
+fn a_backward_wall_clock_jump_does_not_delay_the_refresh_timer() {
+    let mut w = World::signed_in(config_user_pool(), 0, 300);
+    let due = w.h.timers[&TimerKind::TokensDue];
+    w.h.advance_ms(60_000);
+    w.wall_clock_jumps(-25 * 60);
+    // A call re-checks freshness; the timer stays where the arrival put it.
+    w.ask_for_tokens(3600);
+    assert_eq!(w.refreshes, 0);
+    assert_eq!(w.h.timers[&TimerKind::TokensDue], due);
+}
+
+/// A wall clock ahead is believed (it may be a device waking from sleep, when the monotonic
+/// clock stood still): one refresh, which measures the new drift, and no loop after it.
+#[test]
+fn a_forward_wall_clock_jump_refreshes_once_and_does_not_loop() {
+    let mut w = World::signed_in(config_user_pool(), 0, 3600);
+    w.h.advance_ms(600_000);
+    w.wall_clock_jumps(2 * 3600);
+    w.ask_for_tokens(3600);
+    assert_eq!(w.refreshes, 1);
+    w.ask_for_tokens(3600);
+    assert_eq!(w.refreshes, 1, "the new tokens are fresh");
+    w.run_day(None);
+    assert!((25..=27).contains(&w.refreshes), "{}", w.refreshes);
+}

@@ -16,13 +16,16 @@ impl Shared {
                 State::federated(fed)
             };
         }
-        let Some(tokens) = session.tokens else {
+        let Some(mut tokens) = session.tokens else {
             return State::signed_out();
         };
         if session.tokens_invalid {
             return State::session_expired(tokens.username);
         }
         self.clock_drift_s = tokens.clock_drift_s;
+        // A restore starts a new monotonic clock: the wall clock and the persisted drift judge
+        // the tokens now, and the monotonic clock from here on.
+        tokens.arrived = Some(self.now);
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,

@@ -282,29 +282,32 @@ impl Shared {
         }
     }
 
-    /// Whether tokens can be handed out now: not expired.
+    /// Whether tokens can be handed out now: not expired, judged on the tokens' steady clock
+    /// ([`Tokens::steady_now`]).
     pub(crate) fn tokens_usable(&self, tokens: &Tokens) -> bool {
-        tokens.is_valid_at(self.now.unix_s())
+        tokens.is_valid_at(tokens.steady_now(self.now).unix_s())
     }
 
     /// Whether tokens are fresh enough not to need a refresh: the service's clock has not
     /// reached the refresh instant (`exp` minus the bounded skew).
     pub(crate) fn tokens_fresh(&self, tokens: &Tokens) -> bool {
-        let now = self.now.unix_s();
+        let now = tokens.steady_now(self.now).unix_s();
         let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, tokens.lifetime_s(now));
         tokens.service_now_s(now) < tokens.expires_at_s.saturating_sub(skew)
     }
 
     /// Arms the refresh timer ahead of the tokens' expiry (see [`Self::arm_refresh`]).
     pub(crate) fn arm_tokens_due(&self, out: &mut Outbox, tokens: &Tokens) {
-        let lifetime = tokens.lifetime_s(self.now.unix_s());
-        let at = self.refresh_deadline(tokens.expires_at_s, lifetime, tokens.clock_drift_s);
+        let now = tokens.steady_now(self.now);
+        let lifetime = tokens.lifetime_s(now.unix_s());
+        let at = self.refresh_deadline_at(now, tokens.expires_at_s, lifetime, tokens.clock_drift_s);
         Self::set_timer(out, TimerKind::TokensDue, at);
     }
 
-    /// Tokens just arrived: measure the clock drift against their `iat` and remember it.
+    /// Tokens just arrived: measure the clock drift against their `iat`, remember it, and keep
+    /// the arrival instant.
     pub(crate) fn accept_tokens(&mut self, tokens: Tokens) -> Tokens {
-        let tokens = tokens.received_at(self.now.unix_s());
+        let tokens = tokens.received(self.now);
         self.clock_drift_s = tokens.clock_drift_s;
         tokens
     }
@@ -313,10 +316,22 @@ impl Shared {
     /// clock and living `lifetime_s` is due: `exp - skew` moved onto the local clock by the
     /// drift, and never sooner than the re-arm floor from now.
     pub(crate) fn refresh_deadline(&self, expires_at_s: i64, lifetime_s: i64, drift_s: i64) -> u64 {
+        self.refresh_deadline_at(self.now, expires_at_s, lifetime_s, drift_s)
+    }
+
+    /// [`Self::refresh_deadline`] against the given reading of now (its wall time may be a
+    /// steady one, see [`Tokens::steady_now`]).
+    fn refresh_deadline_at(
+        &self,
+        now: Timestamp,
+        expires_at_s: i64,
+        lifetime_s: i64,
+        drift_s: i64,
+    ) -> u64 {
         let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, lifetime_s);
         let due_local_s = expires_at_s.saturating_sub(skew).saturating_add(drift_s);
-        let floor = self.now.mono_ms.saturating_add(rearm_floor_ms(lifetime_s));
-        self.now.mono_deadline_for_unix_s(due_local_s).max(floor)
+        let floor = now.mono_ms.saturating_add(rearm_floor_ms(lifetime_s));
+        now.mono_deadline_for_unix_s(due_local_s).max(floor)
     }
 }
 
