@@ -78,6 +78,7 @@ fn user_session() -> PersistedSession {
         expires_at_s: 1_900_000_000,
         issued_at_s: None,
         clock_drift_s: 0,
+        arrived: None,
         username: "alice".to_owned(),
         sub: "sub-1".to_owned(),
     });

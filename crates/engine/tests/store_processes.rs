@@ -27,6 +27,7 @@ fn session(marker: &str) -> PersistedSession {
             expires_at_s: 1_900_000_000,
             issued_at_s: None,
             clock_drift_s: 0,
+            arrived: None,
             username: "alice".to_owned(),
             sub: "sub-1".to_owned(),
         }),
