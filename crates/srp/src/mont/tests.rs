@@ -1,0 +1,193 @@
+use super::kernels::HALF;
+use super::*;
+use proptest::prelude::*;
+
+/// 2x mod N for x < N.
+fn double(x: &Limbs) -> Limbs {
+    add_mod(x, x)
+}
+
+/// A plain operand-scanning Montgomery multiplication (one row of a * b, then one row of
+/// m * N, per limb), kept as an independent oracle for the optimised code.
+fn reference_mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    let mut t = [0u64; LIMBS + 1];
+    for &ai in a.iter() {
+        let mut c1 = 0u64;
+        for j in 0..LIMBS {
+            let s = (t[j] as u128) + (ai as u128) * (b[j] as u128) + (c1 as u128);
+            t[j] = s as u64;
+            c1 = (s >> 64) as u64;
+        }
+        let s = (t[LIMBS] as u128) + (c1 as u128);
+        t[LIMBS] = s as u64;
+        let extra = (s >> 64) as u64;
+        let m = t[0].wrapping_mul(N0_INV);
+        let mut c2 = 0u64;
+        for j in 0..LIMBS {
+            let s = (t[j] as u128) + (m as u128) * (N[j] as u128) + (c2 as u128);
+            if j > 0 {
+                t[j - 1] = s as u64;
+            }
+            c2 = (s >> 64) as u64;
+        }
+        let s = (t[LIMBS] as u128) + (c2 as u128);
+        t[LIMBS - 1] = s as u64;
+        t[LIMBS] = extra + (s >> 64) as u64;
+    }
+    let mut low = [0u64; LIMBS];
+    low.copy_from_slice(&t[..LIMBS]);
+    final_sub(&low, t[LIMBS])
+}
+
+/// A value below N from 48 arbitrary limbs (clears the top bit, so it is below 2^3071 < N).
+fn below_n(mut limbs: Limbs) -> Limbs {
+    limbs[LIMBS - 1] >>= 1;
+    limbs
+}
+
+fn arb_limbs() -> impl Strategy<Value = Limbs> {
+    proptest::array::uniform32(any::<u64>()).prop_flat_map(|lo| {
+        proptest::array::uniform16(any::<u64>()).prop_map(move |hi| {
+            let mut x = [0u64; LIMBS];
+            x[..32].copy_from_slice(&lo);
+            x[32..].copy_from_slice(&hi);
+            x
+        })
+    })
+}
+
+proptest! {
+    #[test]
+    fn mul_matches_reference(a in arb_limbs(), b in arb_limbs()) {
+        let (a, b) = (below_n(a), below_n(b));
+        prop_assert_eq!(mont_mul(&a, &b), reference_mont_mul(&a, &b));
+    }
+
+    #[test]
+    fn sqr_matches_reference(a in arb_limbs()) {
+        let a = below_n(a);
+        prop_assert_eq!(mont_sqr(&a), reference_mont_mul(&a, &a));
+    }
+}
+
+#[test]
+fn extremes_match_reference() {
+    // N - 1 and values with all-ones limbs stress every carry chain.
+    let n_minus_1 = sub_mod(&[0u64; LIMBS], &ONE_MONT);
+    let mut n_minus_1_plain = N;
+    n_minus_1_plain[0] -= 1;
+    let all_ones_low = below_n([u64::MAX; LIMBS]);
+    for x in [n_minus_1, n_minus_1_plain, all_ones_low, ONE_MONT, R2] {
+        assert_eq!(mont_sqr(&x), reference_mont_mul(&x, &x));
+        for y in [n_minus_1, n_minus_1_plain, all_ones_low, ONE_MONT, R2] {
+            assert_eq!(mont_mul(&x, &y), reference_mont_mul(&x, &y));
+        }
+    }
+}
+
+#[test]
+fn r2_matches_repeated_doubling() {
+    // R mod N doubled 3072 times is R^2 mod N.
+    let mut r = ONE_MONT;
+    for _ in 0..3072 {
+        r = double(&r);
+    }
+    assert_eq!(r, R2);
+}
+
+#[test]
+fn n0_inv_is_the_negated_inverse() {
+    assert_eq!(N[0].wrapping_mul(N0_INV), u64::MAX);
+}
+
+#[test]
+fn square_matches_multiply_on_many_values() {
+    // An LCG walks values with lo < hi, lo > hi and lo = hi halves.
+    let mut state = 0x0123_4567_89ab_cdefu64;
+    for round in 0..64 {
+        let mut x = [0u64; LIMBS];
+        for limb in x.iter_mut() {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            *limb = state;
+        }
+        if round % 3 == 0 {
+            let (lo, hi) = x.split_at_mut(HALF);
+            hi.copy_from_slice(lo);
+        }
+        let x = final_sub(&x, 0);
+        assert_eq!(mont_sqr(&x), mont_mul(&x, &x), "round {round}");
+    }
+}
+
+#[test]
+fn square_matches_multiply() {
+    let mut x = [0u64; LIMBS];
+    for (i, limb) in x.iter_mut().enumerate() {
+        *limb = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::MAX;
+    }
+    let x = final_sub(&x, 0);
+    assert_eq!(mont_sqr(&x), mont_mul(&x, &x));
+    let n_minus_1 = sub_mod(&[0u64; LIMBS], &ONE_MONT);
+    assert_eq!(mont_sqr(&n_minus_1), mont_mul(&n_minus_1, &n_minus_1));
+}
+
+#[test]
+fn montgomery_round_trip() {
+    let mut x = [0u64; LIMBS];
+    x[0] = 12345;
+    x[47] = 0x1234_5678_9abc_def0;
+    assert_eq!(from_mont(&to_mont(&x)), x);
+}
+
+#[test]
+fn pow_matches_g_table() {
+    let exp: [u64; 4] = [0xdead_beef, 0x1234_5678_9abc_def0, u64::MAX, 7];
+    let mut g = [0u64; LIMBS];
+    g[0] = 2;
+    let by_table = from_mont(&g_pow_ct(&exp, 256));
+    let by_pow = from_mont(&pow_ct(&to_mont(&g), &exp, 256));
+    assert_eq!(by_table, by_pow);
+}
+
+#[test]
+fn small_powers_of_two() {
+    // 2^100 fits without reduction: limb 1 has bit 36 set.
+    let exp = [100u64];
+    let r = from_mont(&g_pow_ct(&exp, 64));
+    let mut want = [0u64; LIMBS];
+    want[1] = 1 << 36;
+    assert_eq!(r, want);
+    let mut g = [0u64; LIMBS];
+    g[0] = 2;
+    assert_eq!(from_mont(&pow_ct(&to_mont(&g), &exp, 7)), want);
+}
+
+#[test]
+fn reduce_handles_long_inputs() {
+    // N itself, and N followed by 384 zero bytes (N * R), both reduce to 0.
+    let n_bytes = to_be_bytes(&N);
+    assert!(is_zero(&reduce_be(&n_bytes)));
+    let mut long = n_bytes.to_vec();
+    long.extend_from_slice(&[0u8; 384]);
+    assert!(is_zero(&reduce_be(&long)));
+    // 1 followed by 384 zero bytes is R, whose residue is ONE_MONT.
+    let mut r = vec![1u8];
+    r.extend_from_slice(&[0u8; 384]);
+    assert_eq!(reduce_be(&r), ONE_MONT);
+    assert!(is_zero(&reduce_be(&[])));
+}
+
+#[test]
+fn sub_mod_wraps() {
+    let mut one = [0u64; LIMBS];
+    one[0] = 1;
+    let mut two = [0u64; LIMBS];
+    two[0] = 2;
+    let minus_one = sub_mod(&one, &two);
+    let mut want = N;
+    want[0] -= 1;
+    assert_eq!(minus_one, want);
+    assert_eq!(add_mod(&minus_one, &two), one);
+}
