@@ -646,9 +646,7 @@ impl ServiceError {
         if self.is_not_authorized() || self.is_refresh_token_reused() {
             RefreshErrorClass::Rejected
         } else if self.is_retryable() {
-            RefreshErrorClass::Transient {
-                offline: self.kind != ServiceErrorKind::Service,
-            }
+            RefreshErrorClass::Transient
         } else {
             RefreshErrorClass::Refused
         }
@@ -679,13 +677,8 @@ impl ServiceError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshErrorClass {
     /// Transport failure, timeout, 5xx or throttling: the same request may succeed later, so
-    /// retry with backoff. `offline` unless Cognito itself answered (a throttling or internal
-    /// error code): the machine then reports itself offline until a retry succeeds or the app
-    /// reports connectivity.
-    Transient {
-        /// The service could not be reached.
-        offline: bool,
-    },
+    /// retry with backoff (and at once when the app reports connectivity).
+    Transient,
     /// `NotAuthorized`: the refresh token is expired or revoked; the session ends.
     Rejected,
     /// Any other definitive answer (`ResourceNotFound`, `InvalidParameter`, `UserNotFound`,

@@ -125,10 +125,9 @@ impl Shared {
                 Shared::trace(context, format!("timer {timer:?} not needed"));
                 Handled
             }
-            Event::Connectivity { online } => {
-                self.online = *online;
-                Handled
-            }
+            // Only a return to the network changes anything (a refresh retried at once, in
+            // `stale`); going offline is learnt from failed requests, which retry with backoff.
+            Event::Connectivity { .. } => Handled,
         }
     }
 
@@ -576,7 +575,6 @@ impl Shared {
                 timer: TimerKind::RetryTokens | TimerKind::TokensDue,
             } => Transition(self.start_refresh(context, session.clone())),
             Event::Connectivity { online: true } => {
-                self.online = true;
                 Transition(self.start_refresh(context, session.clone()))
             }
             _ => Super,

@@ -13,12 +13,7 @@ impl Shared {
     ) -> State {
         match err.refresh_class() {
             RefreshErrorClass::Rejected => self.expire_session(out, session),
-            RefreshErrorClass::Transient { offline } => {
-                if offline {
-                    self.online = false;
-                }
-                self.refresh_failed(out, session, AuthError::from(err))
-            }
+            RefreshErrorClass::Transient => self.refresh_failed(out, session, AuthError::from(err)),
             RefreshErrorClass::Refused => {
                 // Asking again unchanged gets the same answer: no retry timer, so nothing
                 // loops; the next caller that needs tokens (or a connectivity report) asks once.

@@ -81,7 +81,6 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) rng: Drbg,
     pub(crate) now: Timestamp,
-    pub(crate) online: bool,
     next_effect: u64,
     /// Effects whose results are answered generically.
     pub(crate) pending: BTreeMap<EffectId, Pending>,
@@ -117,7 +116,6 @@ impl Shared {
             config,
             rng: Drbg::new(seed),
             now: Timestamp::default(),
-            online: true,
             next_effect: 1,
             pending: BTreeMap::new(),
             token_waiters: Vec::new(),
