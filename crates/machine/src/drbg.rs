@@ -81,4 +81,10 @@ mod tests {
         assert_ne!(x, c.bytes(100));
         assert_ne!(a.bytes(32), x[..32].to_vec());
     }
+
+    #[test]
+    fn debug_shows_no_state() {
+        let d = Drbg::new(&[7; 32]);
+        assert_eq!(format!("{d:?}"), "Drbg([redacted])");
+    }
 }
