@@ -1,8 +1,10 @@
 //! A wrapper for values that must never be printed or leak into serialised state: passwords,
 //! tokens, SRP values, client and device secrets.
 //!
-//! - The value lives in a [`secrecy::SecretBox`], so its memory is zeroized when the `Secret` is
-//!   dropped. [`Wipe`] says how a value type is wiped; it exists because the map-shaped secrets
+//! - The value is never changed once wrapped, so clones share it behind an [`Arc`]: tokens are
+//!   cloned into every reply, persisted session and state, and a clone costs a reference count,
+//!   not a copy of the text. Its memory is zeroized when the last clone is dropped. [`Wipe`] says
+//!   how a value type is wiped; it exists because the map-shaped secrets
 //!   (`BTreeMap<String, String>`) have no `Zeroize` impl and the orphan rule forbids adding one.
 //! - `Debug` and `Display` print `[redacted]`.
 //! - **Serialising is redacted unless the caller opts in.** `Serialize` writes the string
@@ -22,9 +24,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use secrecy::zeroize::Zeroize;
-use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What `Debug`, `Display` and (without the opt-in) `Serialize` write in place of a secret.
@@ -119,37 +121,41 @@ impl Wipe for BTreeMap<String, String> {
     }
 }
 
-/// Adapts [`Wipe`] to the `Zeroize` bound `SecretBox` requires.
+/// The shared value, wiped when the last [`Secret`] holding it is dropped.
 struct Wiped<T: Wipe>(T);
 
-impl<T: Wipe> Zeroize for Wiped<T> {
-    fn zeroize(&mut self) {
+impl<T: Wipe> Drop for Wiped<T> {
+    fn drop(&mut self) {
         self.0.wipe();
     }
 }
 
 /// A value that is zeroized on drop, never printed, and serialised only on request (see the
-/// module docs).
-pub struct Secret<T: Wipe>(SecretBox<Wiped<T>>);
+/// module docs). Clones share the value.
+pub struct Secret<T: Wipe>(Arc<Wiped<T>>);
 
 impl<T: Wipe> Secret<T> {
     /// Wraps a value.
     pub fn new(value: T) -> Self {
-        Self(SecretBox::new(Box::new(Wiped(value))))
+        Self(Arc::new(Wiped(value)))
     }
 
     /// The wrapped value. Call sites are easy to audit: grep for `expose`.
     pub fn expose(&self) -> &T {
-        &self.0.expose_secret().0
+        &self.0 .0
     }
 
-    /// Unwraps the value, moving it out without a copy. The caller now owns it unprotected
-    /// (typically to hand it to an SDK builder); nothing of it stays behind in the box.
-    pub fn into_inner(mut self) -> T
+    /// Unwraps the value, moving it out without a copy when no clone shares it (then nothing
+    /// of it stays behind); a shared value is copied out and stays with the other clones. The
+    /// caller now owns it unprotected (typically to hand it to an SDK builder).
+    pub fn into_inner(self) -> T
     where
-        T: Default,
+        T: Default + Clone,
     {
-        std::mem::take(&mut self.0.expose_secret_mut().0)
+        match Arc::try_unwrap(self.0) {
+            Ok(mut sole) => std::mem::take(&mut sole.0),
+            Err(shared) => shared.0.clone(),
+        }
     }
 }
 
@@ -165,9 +171,9 @@ impl From<&str> for Secret<String> {
     }
 }
 
-impl<T: Wipe + Clone> Clone for Secret<T> {
+impl<T: Wipe> Clone for Secret<T> {
     fn clone(&self) -> Self {
-        Self::new(self.expose().clone())
+        Self(Arc::clone(&self.0))
     }
 }
 
@@ -351,6 +357,16 @@ mod tests {
         let mut m = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
         m.wipe();
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn clones_share_the_value_and_into_inner_leaves_other_clones_whole() {
+        let a = Secret::new("hunter2".to_owned());
+        let b = a.clone();
+        assert!(std::ptr::eq(a.expose(), b.expose()));
+        assert_eq!(a.into_inner(), "hunter2");
+        assert_eq!(b.expose(), "hunter2");
+        assert_eq!(b.into_inner(), "hunter2");
     }
 
     #[test]

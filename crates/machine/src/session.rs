@@ -1,6 +1,7 @@
 //! The user's session: tokens, what the machine reads from them, device secrets, identity-pool
 //! state, and the persisted form.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -171,6 +172,39 @@ pub struct Claims {
     pub token_use: Option<String>,
 }
 
+/// The payload shape every JWT must have, with its strings borrowed from the decoded payload
+/// (owned only where the JSON escapes a character): reading a token on every auth result
+/// then allocates nothing but the strings kept. Fields not named here are checked for syntax
+/// and skipped without being built into values. Same fields and rules as [`Claims`], so a
+/// payload one rejects the other rejects.
+#[derive(Deserialize)]
+struct RawClaims<'a> {
+    exp: i64,
+    #[serde(default)]
+    iat: Option<i64>,
+    #[serde(default, borrow)]
+    sub: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    username: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "cognito:username")]
+    cognito_username: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    token_use: Option<Cow<'a, str>>,
+}
+
+impl RawClaims<'_> {
+    fn into_owned(self) -> Claims {
+        Claims {
+            exp: self.exp,
+            iat: self.iat,
+            sub: self.sub.map(Cow::into_owned),
+            username: self.username.map(Cow::into_owned),
+            cognito_username: self.cognito_username.map(Cow::into_owned),
+            token_use: self.token_use.map(Cow::into_owned),
+        }
+    }
+}
+
 /// Why a JWT could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -186,16 +220,50 @@ pub enum JwtError {
     Json,
 }
 
+/// Decoded payloads up to this size stay on the stack; Cognito's access and id tokens decode
+/// to about 1 KB (more with many groups or custom attributes, which then take the heap).
+const PAYLOAD_STACK_BYTES: usize = 2048;
+
+/// Decodes a JWT's payload and hands its claims to `read`, which borrows them.
+fn with_claims<R>(jwt: &str, read: impl FnOnce(RawClaims<'_>) -> R) -> Result<R, JwtError> {
+    let mut parts = jwt.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Shape(jwt.split('.').count()));
+    };
+    let payload = payload.trim_end_matches('=');
+    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parse = |json: &[u8]| {
+        serde_json::from_slice::<RawClaims<'_>>(json)
+            .map(read)
+            .map_err(|_| JwtError::Json)
+    };
+    if base64::decoded_len_estimate(payload.len()) <= PAYLOAD_STACK_BYTES {
+        let mut buf = [0u8; PAYLOAD_STACK_BYTES];
+        match engine.decode_slice(payload, &mut buf) {
+            Ok(n) => return parse(&buf[..n]),
+            Err(base64::DecodeSliceError::DecodeError(_)) => return Err(JwtError::Base64),
+            // The estimate is an upper bound, so this is not expected; the heap path decides.
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {}
+        }
+    }
+    let json = engine.decode(payload).map_err(|_| JwtError::Base64)?;
+    parse(&json)
+}
+
 /// Reads the claims of a JWT without verifying it.
 pub fn decode_claims(jwt: &str) -> Result<Claims, JwtError> {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    if parts.len() != 3 {
-        return Err(JwtError::Shape(parts.len()));
-    }
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(parts[1].trim_end_matches('='))
-        .map_err(|_| JwtError::Base64)?;
-    serde_json::from_slice(&payload).map_err(|_| JwtError::Json)
+    with_claims(jwt, |c| c.into_owned())
+}
+
+/// What [`Tokens::from_jwts`] keeps of one token's claims.
+struct Kept {
+    exp: i64,
+    iat: Option<i64>,
+    sub: Option<String>,
+    /// `username` of an access token, `cognito:username` of an id token.
+    username: Option<String>,
 }
 
 impl Tokens {
@@ -207,24 +275,38 @@ impl Tokens {
         id_token: Option<Secret<String>>,
         refresh_token: Option<Secret<String>>,
     ) -> Result<Self, JwtError> {
-        let access = decode_claims(access_token.expose())?;
+        // The id token's strings are copied only when the access token lacks them.
+        let access = with_claims(access_token.expose(), |c| Kept {
+            exp: c.exp,
+            iat: c.iat,
+            sub: c.sub.map(Cow::into_owned),
+            username: c.username.map(Cow::into_owned),
+        })?;
+        let need_sub = access.sub.is_none();
+        let need_name = access.username.is_none();
         let id = id_token
             .as_ref()
-            .map(|t| decode_claims(t.expose()))
+            .map(|t| {
+                with_claims(t.expose(), |c| Kept {
+                    exp: c.exp,
+                    iat: c.iat,
+                    sub: c.sub.filter(|_| need_sub).map(Cow::into_owned),
+                    username: c
+                        .cognito_username
+                        .filter(|_| need_name)
+                        .map(Cow::into_owned),
+                })
+            })
             .transpose()?;
         let expires_at_s = id.as_ref().map_or(access.exp, |id| id.exp.min(access.exp));
+        let issued_at_s = access.iat.or_else(|| id.as_ref().and_then(|c| c.iat));
+        let (id_sub, id_username) = id.map_or((None, None), |c| (c.sub, c.username));
         let username = access
             .username
-            .clone()
-            .or_else(|| id.as_ref().and_then(|c| c.cognito_username.clone()))
+            .or(id_username)
             .or_else(|| access.sub.clone())
             .unwrap_or_default();
-        let sub = access
-            .sub
-            .clone()
-            .or_else(|| id.as_ref().and_then(|c| c.sub.clone()))
-            .unwrap_or_default();
-        let issued_at_s = access.iat.or_else(|| id.as_ref().and_then(|c| c.iat));
+        let sub = access.sub.or(id_sub).unwrap_or_default();
         Ok(Self {
             id_token,
             access_token,
