@@ -4,6 +4,7 @@
 //! unauthenticated (`smithy.api#noAuth`) in the SDK, so the clients carry no AWS credentials and
 //! send unsigned requests. SDK retries are switched off: retrying is the machine's decision.
 
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::config::{
@@ -52,17 +53,73 @@ fn connect_timeout(request_timeout: Duration) -> Duration {
     request_timeout.min(Duration::from_secs(5))
 }
 
+/// The request timeout: `options.request_timeout`, else `config.tuning.request_timeout_ms`.
+fn request_timeout(config: &Config, options: &ConnectOptions) -> Duration {
+    options
+        .request_timeout
+        .unwrap_or(Duration::from_millis(config.tuning.request_timeout_ms))
+        // A zero timeout would fail every call; one millisecond is the smallest honest bound.
+        .max(Duration::from_millis(1))
+}
+
+/// Everything [`ServiceClients::new`] builds its clients from. Engines whose keys are equal
+/// get clients that behave identically, so they share one set.
+#[derive(Debug, PartialEq, Eq)]
+struct ClientsKey {
+    /// Connection pools belong to the runtime whose tasks drive their connections: a pooled
+    /// connection used from another runtime fails once its own runtime is gone.
+    runtime: tokio::runtime::Id,
+    /// Region and app client id.
+    user_pool: Option<(String, String)>,
+    identity_region: Option<String>,
+    endpoint_url: Option<String>,
+    timeout: Duration,
+}
+
+/// The client sets engines use now. Weak: a set lives as long as an engine holds it.
+static SHARED: Mutex<Vec<(ClientsKey, Weak<ServiceClients>)>> = Mutex::new(Vec::new());
+
 impl ServiceClients {
+    /// The clients for an engine on `runtime`: the set another live engine of this process
+    /// already uses when everything they are built from is the same, else a new one. Each set
+    /// holds the AWS SDK clients with their HTTP connection pool (about 20 KiB), which a
+    /// process running thousands of engines for the same pools would otherwise hold thousands
+    /// of times over.
+    pub(crate) fn shared(
+        config: &Config,
+        options: &ConnectOptions,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Arc<Self>, ClientError> {
+        let key = ClientsKey {
+            runtime: runtime.id(),
+            user_pool: config
+                .user_pool
+                .as_ref()
+                .map(|p| (p.region.clone(), p.app_client_id.clone())),
+            identity_region: config.identity_pool.as_ref().map(|p| p.region.clone()),
+            endpoint_url: options.endpoint_url.clone(),
+            timeout: request_timeout(config, options),
+        };
+        let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.retain(|(_, set)| set.strong_count() > 0);
+        let found = shared
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, set)| set.upgrade());
+        if let Some(clients) = found {
+            return Ok(clients);
+        }
+        let clients = Arc::new(Self::new(config, options)?);
+        shared.push((key, Arc::downgrade(&clients)));
+        Ok(clients)
+    }
+
     /// Clients for the pools named in `config`. Every call is bounded by the request timeout
     /// (`options.request_timeout`, else `config.tuning.request_timeout_ms`; never infinite).
     ///
     /// Fails only if the TLS configuration cannot be built.
     pub fn new(config: &Config, options: &ConnectOptions) -> Result<Self, ClientError> {
-        let timeout = options
-            .request_timeout
-            .unwrap_or(Duration::from_millis(config.tuning.request_timeout_ms))
-            // A zero timeout would fail every call; one millisecond is the smallest honest bound.
-            .max(Duration::from_millis(1));
+        let timeout = request_timeout(config, options);
         let http = sdk_http_client();
         let timeouts = TimeoutConfig::builder()
             .operation_timeout(timeout)
