@@ -172,3 +172,85 @@ fn sdk_http_client() -> SharedHttpClient {
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        serde_json::from_value(serde_json::json!({
+            "user_pool": {"pool_id": "us-east-1_P", "app_client_id": "c", "app_client_secret": null,
+                          "region": "us-east-1"},
+            "identity_pool": {"pool_id": "us-east-1:p", "region": "us-east-1"},
+            "oauth": null
+        }))
+        .unwrap()
+    }
+
+    fn at(endpoint: &str) -> ConnectOptions {
+        ConnectOptions {
+            endpoint_url: Some(endpoint.to_owned()),
+            request_timeout: None,
+        }
+    }
+
+    fn shared_on(
+        runtime: &tokio::runtime::Runtime,
+        options: &ConnectOptions,
+    ) -> Arc<ServiceClients> {
+        ServiceClients::shared(&config(), options, runtime.handle()).unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn engines_reaching_the_same_pools_the_same_way_share_one_set_of_clients() {
+        let rt = runtime();
+        let endpoint = "http://127.0.0.1:1/same";
+        let first = shared_on(&rt, &at(endpoint));
+        assert!(Arc::ptr_eq(&first, &shared_on(&rt, &at(endpoint))));
+
+        let other_endpoint = shared_on(&rt, &at("http://127.0.0.1:1/other"));
+        assert!(!Arc::ptr_eq(&first, &other_endpoint));
+        let other_timeout = ConnectOptions {
+            request_timeout: Some(Duration::from_millis(1234)),
+            ..at(endpoint)
+        };
+        assert!(!Arc::ptr_eq(&first, &shared_on(&rt, &other_timeout)));
+        let mut other_client = config();
+        if let Some(pool) = other_client.user_pool.as_mut() {
+            pool.app_client_id = "another".to_owned();
+        }
+        let other = ServiceClients::shared(&other_client, &at(endpoint), rt.handle()).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(
+            other.user_pool.as_ref().map(|p| p.client_id.as_str()),
+            Some("another")
+        );
+    }
+
+    #[test]
+    fn clients_are_not_shared_across_runtimes() {
+        let endpoint = at("http://127.0.0.1:1/runtimes");
+        let (one, two) = (runtime(), runtime());
+        assert!(!Arc::ptr_eq(
+            &shared_on(&one, &endpoint),
+            &shared_on(&two, &endpoint)
+        ));
+    }
+
+    #[test]
+    fn the_cache_does_not_keep_a_set_alive_once_its_engines_are_gone() {
+        let rt = runtime();
+        let endpoint = at("http://127.0.0.1:1/dropped");
+        let weak = Arc::downgrade(&shared_on(&rt, &endpoint));
+        assert!(weak.upgrade().is_none());
+        let again = shared_on(&rt, &endpoint);
+        assert_eq!(Arc::strong_count(&again), 1);
+    }
+}
