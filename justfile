@@ -8,6 +8,7 @@ test:
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cargo fmt --all --check
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
 # Everything CI runs.
 ci:

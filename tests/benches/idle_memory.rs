@@ -10,13 +10,14 @@
 //! - `engines`: whole engines, each with a `MemoryStore` holding the session, built with
 //!   `AuthBuilder::build` and left idle once they report `SignedIn` (the restored session is
 //!   fresh, so no engine makes a call);
-//! - `clients`: only the `ServiceClients` each engine builds for itself (AWS SDK clients, the
-//!   OAuth HTTP client);
+//! - `clients`: only `ServiceClients::new` (AWS SDK clients, the OAuth HTTP client): what the
+//!   first engine of a process pays for a given pool, endpoint, timeout and runtime; the
+//!   engines after it share that set, so the `engines` row does not contain it;
 //! - `machines`: only `cognito_auth_machine::Machine`s brought to the same state by replaying
 //!   the recorded restore;
 //! - `sessions`: only the `PersistedSession` copies the stores hold;
-//! - `roots`: only what the OAuth client inside `ServiceClients` builds each time, the
-//!   platform's root certificates loaded into a `rustls::RootCertStore`;
+//! - `roots`: the platform's root certificates loaded into a `rustls::RootCertStore`, which
+//!   the OAuth client used to load for every engine (now once per process);
 //! - `sdk`: only one user-pools SDK client (`aws_sdk_cognitoidentityprovider::Client`) with its
 //!   own smithy HTTP client, as `ServiceClients` makes it.
 //!

@@ -6,7 +6,9 @@
 
 use cognito_auth_machine::cognito::{Attribute, Device, DeviceRememberedStatus};
 use cognito_auth_machine::{Answer, ApiCall, Secret, SignOutOptions, Tokens, UserState};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_stream::{Stream, StreamExt as _};
 
 use crate::answers::{convert, FromAnswer};
@@ -23,6 +25,7 @@ use crate::outputs::{
     IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
     SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
 };
+use crate::publish::Publishers;
 use crate::{AppError, AuthBuilder, Error};
 
 /// A handle to the auth engine. Clones share the same session; the driver stops when the last
@@ -31,8 +34,7 @@ use crate::{AppError, AuthBuilder, Error};
 pub struct Auth {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<UserState>,
-    changes: broadcast::Sender<UserStateChange>,
-    events: broadcast::Sender<AuthEvent>,
+    publishers: Arc<Publishers>,
 }
 
 fn secret(text: &str) -> Secret<String> {
@@ -50,14 +52,12 @@ impl Auth {
     pub(crate) fn new(
         commands: mpsc::UnboundedSender<Command>,
         state: watch::Receiver<UserState>,
-        changes: broadcast::Sender<UserStateChange>,
-        events: broadcast::Sender<AuthEvent>,
+        publishers: Arc<Publishers>,
     ) -> Self {
         Self {
             commands,
             state,
-            changes,
-            events,
+            publishers,
         }
     }
 
@@ -65,7 +65,10 @@ impl Auth {
     pub(crate) async fn call(&self, call: ApiCall) -> Result<Answer, Error> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(Command::Call { call, reply })
+            .send(Command::Call {
+                call: Box::new(call),
+                reply,
+            })
             .map_err(|_| STOPPED)?;
         Ok(answer.await.map_err(|_| STOPPED)??)
     }
@@ -506,7 +509,7 @@ impl Auth {
     /// A stream of every state change from now on. A subscriber that falls more than 64
     /// changes behind skips the oldest ones (the `watch` receiver always has the latest).
     pub fn subscribe(&self) -> impl Stream<Item = UserStateChange> + Send + Unpin + 'static {
-        tokio_stream::wrappers::BroadcastStream::new(self.changes.subscribe())
+        tokio_stream::wrappers::BroadcastStream::new(self.publishers.subscribe_changes())
             .filter_map(Result::ok)
     }
 
@@ -514,6 +517,7 @@ impl Auth {
     /// its retries, a session that could not be loaded, a sign-out by another process sharing
     /// the store). Same buffering as [`Auth::subscribe`].
     pub fn events(&self) -> impl Stream<Item = AuthEvent> + Send + Unpin + 'static {
-        tokio_stream::wrappers::BroadcastStream::new(self.events.subscribe()).filter_map(Result::ok)
+        tokio_stream::wrappers::BroadcastStream::new(self.publishers.subscribe_events())
+            .filter_map(Result::ok)
     }
 }

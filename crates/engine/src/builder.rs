@@ -7,17 +7,15 @@ use std::time::Duration;
 
 use cognito_auth_machine::config::ConfigError;
 use cognito_auth_machine::Config;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::drivable::{Drivable, RunSrp};
 use crate::driver::{self, Clock, UnixClock, UrlOpener};
 use crate::event_log::{EventLogWriter, LogError, LogHeader, LogOptions};
 use crate::exec::{ClientError, ConnectOptions, ServiceClients};
+use crate::publish::Publishers;
 use crate::store::{MemoryStore, SessionStore};
 use crate::Auth;
-
-/// How many state changes a slow subscriber may fall behind before it skips some.
-const CHANGES_CAPACITY: usize = 64;
 
 /// An [`Auth`] could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +140,7 @@ impl AuthBuilder {
                 seed
             }
         };
-        let clients = Arc::new(ServiceClients::new(&config, &self.connect)?);
+        let clients = ServiceClients::shared(&config, &self.connect, &runtime)?;
         let log = match &self.event_log {
             Some(path) => {
                 let header = LogHeader::new(config.clone(), seed);
@@ -156,8 +154,7 @@ impl AuthBuilder {
         };
         let machine = make(config, seed);
         let (state_tx, state_rx) = watch::channel(machine.user_state());
-        let (changes_tx, _) = broadcast::channel(CHANGES_CAPACITY);
-        let (events_tx, _) = broadcast::channel(CHANGES_CAPACITY);
+        let publishers = Arc::new(Publishers::default());
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let parts = driver::Parts {
             clients,
@@ -169,11 +166,10 @@ impl AuthBuilder {
             ),
             url_opener: self.url_opener,
             state_tx,
-            changes_tx: changes_tx.clone(),
-            events_tx: events_tx.clone(),
+            publishers: Arc::clone(&publishers),
         };
         runtime.spawn(driver::run(machine, parts, commands_rx));
-        Ok(Auth::new(commands_tx, state_rx, changes_tx, events_tx))
+        Ok(Auth::new(commands_tx, state_rx, publishers))
     }
 }
 

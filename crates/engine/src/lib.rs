@@ -79,6 +79,7 @@ pub use event_log::replay;
 pub mod exec;
 mod options;
 mod outputs;
+mod publish;
 mod session;
 pub mod store;
 mod store_task;

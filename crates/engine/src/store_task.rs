@@ -72,7 +72,9 @@ fn failure(message: String) -> crate::error::StoreFailure {
 pub(crate) async fn run(
     store: Arc<dyn SessionStore>,
     mut jobs: mpsc::UnboundedReceiver<(EffectId, StoreJob)>,
-    done: mpsc::UnboundedSender<StoreDone>,
+    // Boxed: an unbounded channel allocates room for 32 messages up front, and a `StoreDone`
+    // is 336 bytes, so unboxed that room would be 10 KiB of every engine.
+    done: mpsc::UnboundedSender<Box<StoreDone>>,
 ) {
     // Set when a load failed and left unread data behind: saves would overwrite it.
     let mut unread: Option<String> = None;
@@ -98,11 +100,11 @@ pub(crate) async fn run(
             }
         };
         // After shutdown nobody listens; the save itself has happened, which is what matters.
-        let _ = done.send(StoreDone {
+        let _ = done.send(Box::new(StoreDone {
             effect_id,
             result,
             event,
-        });
+        }));
     }
 }
 
@@ -278,7 +280,7 @@ mod tests {
         run(store, rx, done_tx).await;
         let mut done = Vec::new();
         while let Ok(d) = done_rx.try_recv() {
-            done.push(d);
+            done.push(*d);
         }
         done
     }

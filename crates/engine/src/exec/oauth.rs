@@ -173,7 +173,16 @@ pub(crate) fn parse_token_response(
 
 /// rustls (on `ring`) with the platform's root certificates. Without any (a bare container),
 /// HTTPS token calls fail with a TLS error while plain-HTTP test endpoints still work.
+///
+/// Built once per process: the roots (about 150 certificates, 90 KiB in memory) are the same
+/// for every client, and clones of the configuration share them.
 fn rustls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    static CONFIG: std::sync::OnceLock<Result<rustls::ClientConfig, rustls::Error>> =
+        std::sync::OnceLock::new();
+    CONFIG.get_or_init(build_rustls_config).clone()
+}
+
+fn build_rustls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     let mut roots = rustls::RootCertStore::empty();
     let loaded = rustls_native_certs::load_native_certs();
     for cert in loaded.certs {
