@@ -81,6 +81,10 @@ pub(crate) enum Command {
         /// (http://127.0.0.1:PORT/..., registered on the app client)
         #[arg(long)]
         web: bool,
+        /// With --web through a custom OAuth provider (Auth0, ...): federate its id token into
+        /// the identity pool under this login key (AWSMobileClient's federationProviderName)
+        #[arg(long, requires = "web")]
+        federation_provider_name: Option<String>,
     },
     /// Sign out (revokes the refresh token unless --local)
     SignOut {

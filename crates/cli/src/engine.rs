@@ -268,11 +268,18 @@ impl Engine {
     }
 
     /// Signs in through the hosted UI in the system browser; returns the user name.
-    pub(crate) async fn sign_in_with_browser(&self) -> Result<String, Failure> {
+    pub(crate) async fn sign_in_with_browser(
+        &self,
+        federation_provider_name: Option<String>,
+    ) -> Result<String, Failure> {
         use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError as E};
+        let mut options = BrowserSignIn::new();
+        if let Some(name) = federation_provider_name {
+            options = options.federation_provider_name(name);
+        }
         let step = waiting(
             "waiting for the browser",
-            self.auth.sign_in_with_browser(BrowserSignIn::new()),
+            self.auth.sign_in_with_browser(options),
         )
         .await
         .map_err(|e| match e {

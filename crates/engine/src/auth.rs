@@ -207,6 +207,7 @@ impl Auth {
         self.request(ApiCall::SignInWithWebUi {
             identity_provider: options.identity_provider,
             scopes: options.scopes,
+            federation_provider_name: options.federation_provider_name,
         })
         .await
     }

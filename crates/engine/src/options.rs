@@ -179,9 +179,20 @@ pub struct WebUiSignInOptions {
     pub identity_provider: Option<String>,
     /// Scopes replacing the configured ones; empty keeps the configured ones.
     pub scopes: Vec<String>,
+    /// A custom OAuth provider (Auth0, ...) added to the identity pool as an OpenID Connect
+    /// provider: its id token is federated under this login key (AWSMobileClient's
+    /// `federationProviderName`, e.g. `tenant.auth0.com`) instead of the user pool's.
+    pub federation_provider_name: Option<String>,
 }
 
 impl WebUiSignInOptions {
+    /// Federates the provider's id token into the identity pool under this login key.
+    #[must_use]
+    pub fn federation_provider_name(mut self, name: impl Into<String>) -> Self {
+        self.federation_provider_name = Some(name.into());
+        self
+    }
+
     /// Goes straight to this identity provider.
     #[must_use]
     pub fn identity_provider(mut self, provider: impl Into<String>) -> Self {

@@ -35,6 +35,7 @@ pub type OpenBrowser = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 #[derive(Clone)]
 pub struct BrowserSignIn {
     identity_provider: Option<String>,
+    federation_provider_name: Option<String>,
     open: Option<OpenBrowser>,
     timeout: Duration,
 }
@@ -43,6 +44,7 @@ impl std::fmt::Debug for BrowserSignIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BrowserSignIn")
             .field("identity_provider", &self.identity_provider)
+            .field("federation_provider_name", &self.federation_provider_name)
             .field("custom_opener", &self.open.is_some())
             .field("timeout", &self.timeout)
             .finish()
@@ -53,6 +55,7 @@ impl Default for BrowserSignIn {
     fn default() -> Self {
         Self {
             identity_provider: None,
+            federation_provider_name: None,
             open: None,
             timeout: Duration::from_secs(300),
         }
@@ -68,6 +71,13 @@ impl BrowserSignIn {
     /// Goes straight to this identity provider (`identity_provider` of `/oauth2/authorize`).
     pub fn identity_provider(mut self, name: impl Into<String>) -> Self {
         self.identity_provider = Some(name.into());
+        self
+    }
+
+    /// Federates the custom provider's id token into the identity pool under this login key
+    /// ([`WebUiSignInOptions::federation_provider_name`]).
+    pub fn federation_provider_name(mut self, name: impl Into<String>) -> Self {
+        self.federation_provider_name = Some(name.into());
         self
     }
 
@@ -204,6 +214,9 @@ impl Auth {
         let mut web_options = WebUiSignInOptions::default();
         if let Some(provider) = &options.identity_provider {
             web_options = web_options.identity_provider(provider.clone());
+        }
+        if let Some(name) = &options.federation_provider_name {
+            web_options = web_options.federation_provider_name(name.clone());
         }
         let url = self.sign_in_with_web_ui(web_options).await?.url;
         let query = url.split_once('?').map_or("", |(_, q)| q);

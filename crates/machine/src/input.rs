@@ -142,6 +142,12 @@ pub enum ApiCall {
         identity_provider: Option<String>,
         /// Scopes overriding the configured ones.
         scopes: Vec<String>,
+        /// A custom OAuth provider (Auth0 and the like) whose id token the identity pool
+        /// accepts under this login key (AWSMobileClient's `HostedUIOptions`
+        /// `federationProviderName`, e.g. `tenant.auth0.com`). Without it, credentials use the
+        /// user pool's key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        federation_provider_name: Option<String>,
     },
     /// The hosted UI redirected back to the app with this URL.
     HandleRedirect {

@@ -378,6 +378,10 @@ pub struct PersistedSession {
     /// The session came from the hosted UI (sign-out may visit its logout endpoint).
     #[serde(default)]
     pub hosted_ui: bool,
+    /// The hosted-UI session came from a custom OAuth provider whose id token the identity
+    /// pool accepts under this login key (AWSMobileClient's `federationProviderName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation_provider_name: Option<String>,
     /// The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken (learnt
     /// in `RefreshTokenRotation::Auto` mode when Cognito refused REFRESH_TOKEN_AUTH).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -32,6 +32,7 @@ fn start(h: &mut Harness) -> String {
     let op = h.call(ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: vec![],
+        federation_provider_name: None,
     });
     let Some(Ok(Answer::OpenUrl { url })) = h.reply(op) else {
         panic!("no authorization URL: {:?}", h.reply(op))
@@ -227,6 +228,7 @@ fn oauth_endpoints_are_https_except_on_the_loopback_interface() {
     let op = h.call(ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: vec![],
+        federation_provider_name: None,
     });
     assert!(matches!(
         h.reply(op),
@@ -342,6 +344,7 @@ fn a_custom_provider_is_reached_at_its_own_authorize_token_and_logout_urls() {
     let op = h.call(ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: vec![],
+        federation_provider_name: None,
     });
     let Some(Ok(Answer::OpenUrl { url })) = h.reply(op).cloned() else {
         panic!("no authorization URL: {:?}", h.reply(op))
@@ -402,4 +405,215 @@ fn a_custom_provider_is_reached_at_its_own_authorize_token_and_logout_urls() {
         logout,
         "https://tenant.auth0.com/v2/logout?client_id=auth0client&returnTo=http%3A%2F%2F127.0.0.1%3A8123%2Fbye"
     );
+}
+
+/// The id token in the `Logins` of an identity request, and the keys it is under.
+fn logins_of(request: &cognito::IdentityRequest) -> Vec<(String, String)> {
+    let logins = match request {
+        cognito::IdentityRequest::GetId { logins, .. }
+        | cognito::IdentityRequest::GetCredentialsForIdentity { logins, .. } => logins,
+        other => panic!("not a credentials request: {other:?}"),
+    };
+    logins
+        .expose()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// AWSMobileClient's `HostedUIOptions(federationProviderName:)`: after a hosted-UI sign-in
+/// through a custom provider (Auth0), the id token is federated into the identity pool under
+/// that name, not under the user pool's key; the provider's token endpoint refreshes it, and
+/// the key survives a restart.
+#[test]
+fn a_custom_provider_sign_in_federates_its_id_token_under_the_federation_provider_name() {
+    const KEY: &str = "tenant.auth0.com";
+    let config = Config {
+        identity_pool: Some(identity_pool(false)),
+        ..web_config(auth0())
+    };
+    let mut h = Harness::new(config.clone(), None);
+    let op = h.call(ApiCall::SignInWithWebUi {
+        identity_provider: None,
+        scopes: vec![],
+        federation_provider_name: Some(KEY.into()),
+    });
+    let Some(Ok(Answer::OpenUrl { url })) = h.reply(op).cloned() else {
+        panic!("no authorization URL: {:?}", h.reply(op))
+    };
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let done = redirect(
+        &mut h,
+        &format!("http://127.0.0.1:8123/callback?code=abc&state={state}"),
+    );
+    let (id, _) = h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }));
+    let tokens = web_tokens(&h, 1);
+    h.complete(id, tokens);
+    h.assert_signed_in_answer(done);
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    let stored = h.persisted.clone().unwrap();
+    assert_eq!(stored.federation_provider_name.as_deref(), Some(KEY));
+    let id_token = stored.tokens.unwrap().id_token.unwrap().expose().clone();
+
+    // Credentials: GetId and GetCredentialsForIdentity with the provider's key only.
+    let creds = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, request) = h.take_identity("GetId");
+    assert_eq!(
+        logins_of(&request),
+        vec![(KEY.to_owned(), id_token.clone())]
+    );
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(cognito::IdentityResponse::IdentityId {
+            identity_id: "us-east-1:auth0-user".into(),
+        })),
+    );
+    let (id, request) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(logins_of(&request), vec![(KEY.to_owned(), id_token)]);
+    let expiry = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:auth0-user", expiry));
+    assert!(matches!(
+        h.reply(creds),
+        Some(Ok(Answer::Credentials { .. }))
+    ));
+
+    // The provider's token endpoint refreshes; the next credentials carry the new id token
+    // under the same key.
+    h.advance_ms(3_400_000);
+    h.fire(TimerKind::TokensDue);
+    let (id, Effect::OAuthToken { request }) =
+        h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(request.url, "https://tenant.auth0.com/oauth/token");
+    let tokens = web_tokens(&h, 2);
+    h.complete(id, tokens);
+    let stored = h.persisted.clone().unwrap();
+    assert_eq!(stored.federation_provider_name.as_deref(), Some(KEY));
+    let new_id_token = stored.tokens.unwrap().id_token.unwrap().expose().clone();
+    h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (_, request) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(
+        logins_of(&request),
+        vec![(KEY.to_owned(), new_id_token.clone())]
+    );
+    insta::assert_yaml_snapshot!(h.trace);
+
+    // A restart keeps the key.
+    let mut h = Harness::new(config, h.persisted.clone());
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (_, request) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(logins_of(&request), vec![(KEY.to_owned(), new_id_token)]);
+}
+
+/// Without `federation_provider_name` the same sign-in federates under the user pool's key.
+#[test]
+fn a_hosted_ui_sign_in_without_a_federation_provider_name_uses_the_user_pools_key() {
+    let config = Config {
+        identity_pool: Some(identity_pool(false)),
+        ..web_config(web_oauth())
+    };
+    let mut h = Harness::new(config, None);
+    let state = start(&mut h);
+    let done = redirect(
+        &mut h,
+        &format!("http://127.0.0.1:8123/callback?code=abc&state={state}"),
+    );
+    let (id, _) = h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }));
+    let tokens = web_tokens(&h, 1);
+    h.complete(id, tokens);
+    h.assert_signed_in_answer(done);
+    assert_eq!(h.persisted.as_ref().unwrap().federation_provider_name, None);
+    h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (_, request) = h.take_identity("GetId");
+    let keys: Vec<String> = logins_of(&request).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        vec!["cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool".to_owned()]
+    );
+}
+
+/// A token endpoint on a rotating app client answers a refresh with a new refresh token (the
+/// developer guide's "Refresh tokens": the `refresh_token` grant issues one with rotation on).
+/// The machine requests the save of the rotated token before it answers the caller waiting for
+/// the tokens, and sends the rotated token on the next refresh; a rotated-out token past its
+/// grace period (`invalid_grant`) ends the session.
+#[test]
+fn a_token_endpoint_refresh_takes_the_rotated_refresh_token_and_persists_it_before_answering() {
+    let mut h = Harness::new(web_config(web_oauth()), None);
+    let state = start(&mut h);
+    let done = redirect(
+        &mut h,
+        &format!("http://127.0.0.1:8123/callback?code=abc&state={state}"),
+    );
+    let (id, _) = h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }));
+    let tokens = web_tokens(&h, 1);
+    h.complete(id, tokens);
+    h.assert_signed_in_answer(done);
+
+    h.advance_ms(3_700_000);
+    let op = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    let (id, Effect::OAuthToken { request }) =
+        h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(request.form.expose()["refresh_token"], "refresh-web-1");
+    let rotated = web_tokens(&h, 2);
+    let outputs = h.complete(id, rotated);
+    let persist = outputs.iter().position(|o| {
+        matches!(o, Output::Effect { effect: Effect::Persist { session }, .. }
+            if session.hosted_ui
+                && session.tokens.as_ref().and_then(|t| t.refresh_token.as_ref())
+                    .is_some_and(|r| r.expose() == "refresh-web-2"))
+    });
+    let reply = outputs
+        .iter()
+        .position(|o| matches!(o, Output::Reply { op: o, .. } if *o == op));
+    assert!(
+        matches!((persist, reply), (Some(p), Some(r)) if p < r),
+        "the rotated token's save is requested before the caller is answered: {outputs:?}"
+    );
+    let Some(Ok(Answer::Tokens(t))) = h.reply(op) else {
+        panic!("tokens expected: {:?}", h.reply(op))
+    };
+    assert_eq!(t.refresh_token.as_ref().unwrap().expose(), "refresh-web-2");
+
+    // The next refresh sends the rotated token; once it is refused for good, the user must
+    // sign in again.
+    h.advance_ms(3_700_000);
+    h.fire(TimerKind::TokensDue);
+    let (id, Effect::OAuthToken { request }) =
+        h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(request.form.expose()["refresh_token"], "refresh-web-2");
+    h.complete(
+        id,
+        EffectResult::OAuth(Err(ServiceError::service(
+            "invalid_grant",
+            "Refresh token has been rotated and can no longer be used",
+        ))),
+    );
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+    insta::assert_yaml_snapshot!(h.trace);
 }

@@ -358,6 +358,7 @@ fn hosted_ui_sign_in_with_pkce() {
     let op = h.call(ApiCall::SignInWithWebUi {
         identity_provider: Some("Google".into()),
         scopes: vec![],
+        federation_provider_name: None,
     });
     let url = match h.reply(op) {
         Some(Ok(Answer::OpenUrl { url })) => url.clone(),
@@ -447,6 +448,7 @@ fn hosted_ui_error_redirect_is_a_typed_error() {
     let start = h.call(ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: vec![],
+        federation_provider_name: None,
     });
     let Some(Ok(Answer::OpenUrl { url })) = h.reply(start) else {
         panic!("no authorization URL")

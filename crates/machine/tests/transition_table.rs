@@ -147,6 +147,7 @@ mod scenarios {
         let op = h.call(ApiCall::SignInWithWebUi {
             identity_provider: None,
             scopes: vec![],
+            federation_provider_name: None,
         });
         let Some(Ok(Answer::OpenUrl { url })) = h.reply(op) else {
             panic!("no authorization URL: {:?}", h.reply(op))

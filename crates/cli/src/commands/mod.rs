@@ -31,7 +31,11 @@ pub(crate) async fn run(
         }
         Command::ResendCode { user } => account::resend_code(engine, &user).await,
         Command::Password(command) => account::password(engine, ask, command).await,
-        Command::SignIn { web: true, .. } => session::sign_in_web(engine).await,
+        Command::SignIn {
+            web: true,
+            federation_provider_name,
+            ..
+        } => session::sign_in_web(engine, federation_provider_name).await,
         Command::SignIn {
             user,
             password_stdin,

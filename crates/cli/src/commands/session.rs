@@ -46,7 +46,10 @@ pub(super) async fn sign_in(
 }
 
 /// A hosted-UI sign-in in the system browser, received on the loopback redirect URI.
-pub(super) async fn sign_in_web(engine: &Engine) -> Result<Report, Failure> {
+pub(super) async fn sign_in_web(
+    engine: &Engine,
+    federation_provider_name: Option<String>,
+) -> Result<Report, Failure> {
     if engine.state().await? == "signedIn" {
         return Err(Failure::new(
             ErrorClass::State,
@@ -55,7 +58,9 @@ pub(super) async fn sign_in_web(engine: &Engine) -> Result<Report, Failure> {
         ));
     }
     eprintln!("cognito-auth: opening the hosted UI in your browser (set BROWSER to choose one)");
-    let user = engine.sign_in_with_browser().await?;
+    let user = engine
+        .sign_in_with_browser(federation_provider_name)
+        .await?;
     let state = engine.state().await?;
     tracing::info!(state, "signed in through the hosted UI");
     Ok(Report::new(

@@ -9,8 +9,9 @@
 //! `SupportedIdentityProviders`), read from the client's stored request.
 //!
 //! What is emulated: the authorization-code grant (PKCE `S256`, required here for clients
-//! without a secret), the refresh-token grant, HTTP Basic client authentication, the hosted-UI
-//! session cookie, and sign-out. What is not: the implicit and client-credentials grants,
+//! without a secret), the refresh-token grant (rotating the refresh token on a rotating
+//! client), HTTP Basic client authentication, the hosted-UI session cookie, and sign-out. What
+//! is not: the implicit and client-credentials grants,
 //! third-party identity providers, and MFA or password changes during a hosted-UI sign-in (the
 //! login page says so instead of signing the user in).
 

@@ -594,3 +594,62 @@ fn the_session_cookie_skips_the_form_until_logout() {
     let r = w.emu.handle_web(&again, NOW);
     assert!(r.header("location").unwrap().starts_with("/login?"));
 }
+
+/// The developer guide ("Refresh tokens", OAuth token endpoint): with refresh-token rotation,
+/// the `refresh_token` grant also issues a new refresh token; the submitted one stays valid for
+/// `RetryGracePeriodSeconds` from its first use (RefreshTokenRotationType), then is refused.
+#[test]
+fn the_refresh_grant_rotates_on_a_rotating_client_with_a_grace_period() {
+    let mut w = world();
+    let mut settings = oauth_client(&w.pool_id, "rotating", false);
+    settings["RefreshTokenRotation"] = json!({"Feature": "ENABLED", "RetryGracePeriodSeconds": 10});
+    let created = op(&mut w.emu, "CreateUserPoolClient", settings).unwrap();
+    let client = created["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code = code_for(&mut w, &client);
+    let first = body(&exchange(&mut w, &client, &code, VERIFIER));
+    let old = first["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |w: &mut World, token: &str, at: UnixMillis| {
+        w.emu.handle_web(
+            &post(
+                "/oauth2/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", &client),
+                    ("refresh_token", token),
+                ],
+            ),
+            at,
+        )
+    };
+
+    let r = refresh(&mut w, &old, NOW);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rotated = body(&r);
+    let new = rotated["refresh_token"]
+        .as_str()
+        .expect("a new refresh token");
+    assert_ne!(new, old);
+    let access = w
+        .emu
+        .signer
+        .verify(rotated["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(access["scope"], json!("openid email"), "scopes kept");
+
+    // Within the grace period the old token still works (a client-side retry); the grace
+    // period runs from its first use, so a retry does not extend it.
+    let r = refresh(&mut w, &old, NOW.plus_secs(9));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = refresh(&mut w, &old, NOW.plus_secs(10));
+    assert_eq!(
+        (r.status, body(&r)["error"].clone()),
+        (400, json!("invalid_grant"))
+    );
+    // The new one works, and rotates in turn.
+    let r = refresh(&mut w, new, NOW.plus_secs(10));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(body(&r)["refresh_token"].is_string());
+}

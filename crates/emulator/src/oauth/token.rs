@@ -13,7 +13,7 @@ use crate::error::ErrorKind;
 use crate::model::RefreshRecord;
 use crate::state::Emulator;
 use crate::time::UnixMillis;
-use crate::user_pool::auth::issue_tokens;
+use crate::user_pool::auth::{issue_tokens, rotate, usable_refresh_token};
 use crate::user_pool::lookup::{client, pool, pool_of_client};
 
 /// An authenticated (or public) client.
@@ -175,7 +175,7 @@ fn exchange_code(
         }
     }
     let scopes = grant.scopes.join(" ");
-    mint(
+    match mint(
         emu,
         &grant.user_key,
         auth,
@@ -183,9 +183,17 @@ fn exchange_code(
         None,
         &scopes,
         grant.nonce.as_deref(),
-    )
+    ) {
+        Ok(body) => WebResponse::json(200, &body),
+        Err(refused) => refused,
+    }
 }
 
+/// The `refresh_token` grant: new access and id tokens, and, on a client with refresh-token
+/// rotation on, a new refresh token too, the submitted one staying valid for the client's
+/// grace period ("OAuth token endpoint" in the developer guide's "Refresh tokens"; grace
+/// period: API reference, RefreshTokenRotationType). A token rotated out beyond its grace
+/// period is `invalid_grant`, as any other refresh token the endpoint will not honour.
 fn refresh(
     emu: &mut Emulator,
     request: &WebRequest,
@@ -195,16 +203,10 @@ fn refresh(
     let Some(token) = param(&request.form, "refresh_token") else {
         return invalid_request("refresh_token is required");
     };
-    let Some(rec) = emu.refresh_tokens.get(token).cloned() else {
-        return invalid_grant("Invalid Refresh Token");
+    let rec = match usable_refresh_token(emu, &auth.pool_id, &auth.client_id, token, now) {
+        Ok(rec) => rec,
+        Err(e) => return invalid_grant(&e.message),
     };
-    if rec.client_id != auth.client_id
-        || rec.pool_id != auth.pool_id
-        || rec.revoked
-        || rec.expires <= now
-    {
-        return invalid_grant("Invalid Refresh Token");
-    }
     let scopes = emu
         .oauth
         .family_scopes
@@ -212,11 +214,24 @@ fn refresh(
         .cloned()
         .unwrap_or_else(|| "aws.cognito.signin.user.admin".to_owned());
     let key = rec.username.clone();
-    mint(emu, &key, auth, now, Some(&rec), &scopes, None)
+    let mut body = match mint(emu, &key, auth, now, Some(&rec), &scopes, None) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let c = pool(emu, &auth.pool_id)
+        .and_then(|p| client(p, &auth.client_id))
+        .cloned();
+    if let Ok(c) = c {
+        if let Some(new) = rotate(emu, &c, token, &rec, now) {
+            body["refresh_token"] = json!(new);
+        }
+    }
+    WebResponse::json(200, &body)
 }
 
 /// Issues tokens like a sign-in does, with the granted scopes in the access token, then signs
-/// them. The id token is issued only with the `openid` scope.
+/// them: the token endpoint's answer body, or its error answer. The id token is issued only
+/// with the `openid` scope.
 fn mint(
     emu: &mut Emulator,
     user_key: &str,
@@ -225,13 +240,13 @@ fn mint(
     refresh: Option<&RefreshRecord>,
     scopes: &str,
     nonce: Option<&str>,
-) -> WebResponse {
+) -> Result<Value, WebResponse> {
     let usable = pool(emu, &auth.pool_id)
         .ok()
         .and_then(|p| p.users.get(user_key))
         .is_some_and(|u| u.enabled);
     if !usable {
-        return invalid_grant("User does not exist or is disabled");
+        return Err(invalid_grant("User does not exist or is disabled"));
     }
     let device_key = refresh.and_then(|r| r.device_key.clone());
     let result = match issue_tokens(
@@ -244,7 +259,7 @@ fn mint(
         refresh,
     ) {
         Ok(r) => r,
-        Err(e) => return invalid_grant(&e.message),
+        Err(e) => return Err(invalid_grant(&e.message)),
     };
     let mut signed = Map::new();
     // The hosted UI signs its own answers: it takes what issue_tokens queued for signing.
@@ -286,7 +301,7 @@ fn mint(
     if let Some(rt) = result.get("RefreshToken") {
         body["refresh_token"] = rt.clone();
     }
-    WebResponse::json(200, &body)
+    Ok(body)
 }
 
 fn bearer_error(error: &str, description: &str) -> WebResponse {

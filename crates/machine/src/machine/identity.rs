@@ -3,13 +3,14 @@
 //!
 //! One fetch at a time (single flight): callers that ask while one runs join it.
 
+use super::session::UserSession;
 use super::shared::{IdentityFetch, IdentityStep, Outbox, Shared, Waiter};
 use crate::cognito::{IdentityRequest, IdentityResponse, StringMap};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, EffectId, OperationId, TimerKind};
 use crate::secret::Secret;
-use crate::session::{refresh_skew_s, Federation, Tokens};
+use crate::session::{refresh_skew_s, Federation};
 
 /// How a finished identity fetch ended.
 #[derive(Debug)]
@@ -24,13 +25,23 @@ pub(crate) enum IdentityOutcome {
     Failed,
 }
 
-/// The `Logins` map for a signed-in user.
-pub(crate) fn user_pool_logins(core: &Shared, tokens: &Tokens) -> StringMap {
-    let mut logins = StringMap::new();
-    if let (Some(pool), Some(id)) = (&core.config.user_pool, &tokens.id_token) {
-        logins.insert(pool.identity_provider_name(), id.expose().clone());
-    }
-    logins
+/// The `Logins` map for a signed-in user: the id token under the custom OAuth provider's
+/// login key when the session came from one (AWSMobileClient federates an Auth0 hosted-UI
+/// sign-in under `federationProviderName`), else under the user pool's.
+pub(crate) fn session_logins(core: &Shared, session: &UserSession) -> StringMap {
+    let Some(id) = &session.tokens.id_token else {
+        return StringMap::new();
+    };
+    let key = match &session.federation_provider_name {
+        Some(name) => Some(name.clone()),
+        None => core
+            .config
+            .user_pool
+            .as_ref()
+            .map(|pool| pool.identity_provider_name()),
+    };
+    key.map(|key| StringMap::from([(key, id.expose().clone())]))
+        .unwrap_or_default()
 }
 
 /// The `Logins` map for a federated user.

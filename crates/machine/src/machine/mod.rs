@@ -49,7 +49,7 @@ use self::account::{
     is_authorized_call, is_identity_call, is_sign_in_call, needs_fresh_tokens, refresh_request,
 };
 pub use self::federation::{FederationFlow, Replacing};
-use self::identity::{federation_logins, user_pool_logins, IdentityOutcome};
+use self::identity::{federation_logins, session_logins, IdentityOutcome};
 pub use self::session::UserSession;
 use self::shared::{Outbox, Pending, Shared, Snapshot, Waiter};
 use self::sign_in::challenge::ConfirmSignIn;
@@ -450,7 +450,13 @@ impl Shared {
                     }),
                 };
                 match tokens {
-                    Ok(tokens) => Transition(self.complete_sign_in(context, op, tokens, true)),
+                    Ok(tokens) => Transition(self.complete_sign_in(
+                        context,
+                        op,
+                        tokens,
+                        true,
+                        web.federation_provider_name.take(),
+                    )),
                     Err(e) => {
                         cancel_with(context, op, e);
                         Transition(self.return_to_origin(context, &web.origin))

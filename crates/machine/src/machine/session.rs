@@ -29,6 +29,7 @@ impl Shared {
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,
+            federation_provider_name: session.federation_provider_name,
         };
         if self.tokens_fresh(&session.tokens) {
             self.arm_tokens_due(out, &session.tokens);
@@ -45,6 +46,7 @@ impl Shared {
         op: Option<OperationId>,
         tokens: Tokens,
         hosted_ui: bool,
+        federation_provider_name: Option<String>,
     ) -> State {
         if let Some(op) = op {
             Shared::reply(
@@ -60,7 +62,11 @@ impl Shared {
         self.identity_fetch = None;
         self.token_retry_attempt = 0;
         let tokens = self.accept_tokens(tokens);
-        let session = UserSession { tokens, hosted_ui };
+        let session = UserSession {
+            tokens,
+            hosted_ui,
+            federation_provider_name,
+        };
         self.persist_session(out, &session);
         self.arm_tokens_due(out, &session.tokens);
         self.resume_after_tokens(out, session)
@@ -86,7 +92,7 @@ impl Shared {
             }
         }
         if !self.credential_waiters.is_empty() && self.config.identity_pool.is_some() {
-            let logins = user_pool_logins(self, &session.tokens);
+            let logins = session_logins(self, &session);
             self.start_identity_fetch(out, logins, None);
         }
         match deletion {
@@ -109,6 +115,7 @@ impl Shared {
             Snapshot {
                 tokens: Some(&session.tokens),
                 hosted_ui: session.hosted_ui,
+                federation_provider_name: session.federation_provider_name.as_deref(),
                 ..Snapshot::default()
             },
         );
@@ -160,6 +167,7 @@ impl Shared {
                         let session = UserSession {
                             tokens: self.accept_tokens(tokens),
                             hosted_ui: session.hosted_ui,
+                            federation_provider_name: session.federation_provider_name.clone(),
                         };
                         self.persist_session(out, &session);
                         self.arm_tokens_due(out, &session.tokens);
@@ -236,7 +244,7 @@ impl Shared {
             }
         }
         if usable && !self.credential_waiters.is_empty() {
-            let logins = user_pool_logins(self, &session.tokens);
+            let logins = session_logins(self, session);
             self.start_identity_fetch(out, logins, None);
         } else {
             let creds = std::mem::take(&mut self.credential_waiters);
@@ -266,6 +274,7 @@ impl Shared {
                 tokens: Some(&session.tokens),
                 tokens_invalid: true,
                 hosted_ui: session.hosted_ui,
+                federation_provider_name: session.federation_provider_name.as_deref(),
                 ..Snapshot::default()
             },
         );
@@ -280,6 +289,11 @@ pub struct UserSession {
     pub tokens: Tokens,
     /// Signed in through the hosted UI.
     pub hosted_ui: bool,
+    /// Signed in through a custom OAuth provider whose id token the identity pool accepts
+    /// under this login key (AWSMobileClient's `federationProviderName`); credentials are
+    /// asked for with it instead of the user pool's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation_provider_name: Option<String>,
 }
 
 impl Shared {
@@ -300,7 +314,7 @@ impl Shared {
                 }
                 ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
                     if self.config.identity_pool.is_none() || self.tokens_usable(&session.tokens) {
-                        let logins = user_pool_logins(self, &session.tokens);
+                        let logins = session_logins(self, session);
                         self.credentials_call(context, *op, call, logins, None);
                         Handled
                     } else {
@@ -364,7 +378,7 @@ impl Shared {
                 timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
             } if self.identity.identity_id.is_some() => {
                 if self.tokens_usable(&session.tokens) {
-                    let logins = user_pool_logins(self, &session.tokens);
+                    let logins = session_logins(self, session);
                     self.start_identity_fetch(context, logins, None);
                 }
                 Handled

@@ -223,6 +223,7 @@ impl Shared {
             identity: self.identity.clone(),
             devices: self.devices.clone(),
             hosted_ui: snapshot.hosted_ui,
+            federation_provider_name: snapshot.federation_provider_name.map(str::to_owned),
             refresh_rotation: self.refresh_rotation,
         };
         let id = self.effect(
@@ -341,4 +342,5 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) federation: Option<&'a Federation>,
     pub(crate) federation_invalid: bool,
     pub(crate) hosted_ui: bool,
+    pub(crate) federation_provider_name: Option<&'a str>,
 }

@@ -116,7 +116,13 @@ impl Shared {
             ApiCall::SignInWithWebUi {
                 identity_provider,
                 scopes,
-            } => match self.start_web(identity_provider.as_deref(), scopes, origin.clone()) {
+                federation_provider_name,
+            } => match self.start_web(
+                identity_provider.as_deref(),
+                scopes,
+                federation_provider_name.as_deref(),
+                origin.clone(),
+            ) {
                 Ok((web, url)) => {
                     // Fire and forget: nothing waits for the browser.
                     self.effect(out, Effect::OpenUrl { url: url.clone() });

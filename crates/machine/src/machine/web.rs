@@ -30,6 +30,10 @@ pub struct WebFlow {
     pub state: Secret<String>,
     /// Where to return on failure.
     pub origin: Origin,
+    /// The login key the identity pool knows the provider's id token by (see
+    /// [`UserSession::federation_provider_name`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation_provider_name: Option<String>,
 }
 
 fn b64url(bytes: &[u8]) -> String {
@@ -225,6 +229,7 @@ impl Shared {
         &mut self,
         identity_provider: Option<&str>,
         scopes: &[String],
+        federation_provider: Option<&str>,
         origin: Origin,
     ) -> Result<(WebFlow, String), AuthError> {
         let oauth = self.oauth_config()?;
@@ -262,6 +267,7 @@ impl Shared {
                 verifier: Secret::new(verifier),
                 state: Secret::new(state),
                 origin,
+                federation_provider_name: federation_provider.map(str::to_owned),
             },
             url,
         ))

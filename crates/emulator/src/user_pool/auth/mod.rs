@@ -11,7 +11,7 @@ mod srp;
 mod steps;
 mod tokens;
 
-pub(crate) use refresh::get_tokens_from_refresh_token;
+pub(crate) use refresh::{get_tokens_from_refresh_token, rotate, usable_refresh_token};
 pub(crate) use tokens::issue_tokens;
 
 use cognito_auth_wire::{challenge, explicit_flow, flow, param};

@@ -88,15 +88,48 @@ pub(crate) fn get_tokens_from_refresh_token(
         rec.device_key.clone(),
         Some(&rec),
     )?;
-    if c.rotation.enabled {
-        let new = rotated_refresh_token(emu, &rec);
-        if let Some(r) = emu.refresh_tokens.get_mut(&token) {
-            // The grace period runs from the first use; a retry within it does not extend it.
-            r.rotated_at.get_or_insert(now);
-        }
+    if let Some(new) = rotate(emu, &c, &token, &rec, now) {
         result["RefreshToken"] = json!(new);
     }
     Ok(json!({"AuthenticationResult": result}))
+}
+
+/// On a client with rotation on, the refresh token replacing `token` (whose record is `rec`);
+/// `token` stays usable for the client's grace period from its first use. `None` when the
+/// client does not rotate.
+pub(crate) fn rotate(
+    emu: &mut Emulator,
+    c: &AppClient,
+    token: &str,
+    rec: &RefreshRecord,
+    now: UnixMillis,
+) -> Option<String> {
+    if !c.rotation.enabled {
+        return None;
+    }
+    let new = rotated_refresh_token(emu, rec);
+    if let Some(r) = emu.refresh_tokens.get_mut(token) {
+        // The grace period runs from the first use; a retry within it does not extend it.
+        r.rotated_at.get_or_insert(now);
+    }
+    Some(new)
+}
+
+/// The record of `token` if `client_id` of `pool_id` may refresh with it now (see
+/// [`live_record`]); for the token endpoint, which answers its own error shape.
+pub(crate) fn usable_refresh_token(
+    emu: &Emulator,
+    pool_id: &str,
+    client_id: &str,
+    token: &str,
+    now: UnixMillis,
+) -> ApiResult<RefreshRecord> {
+    let ctx = Ctx {
+        pool_id: pool_id.to_owned(),
+        client_id: client_id.to_owned(),
+        meta: Default::default(),
+    };
+    live_record(emu, &ctx, token, now)
 }
 
 /// GetTokensFromRefreshToken takes the client secret itself, not a SECRET_HASH.
