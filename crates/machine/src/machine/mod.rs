@@ -451,7 +451,9 @@ impl Shared {
                     }),
                 };
                 match tokens {
-                    Ok(tokens) => Transition(self.complete_sign_in(context, op, tokens, true)),
+                    Ok(tokens) => {
+                        Transition(self.complete_sign_in(context, op, tokens, true, &web.origin))
+                    }
                     Err(e) => {
                         cancel_with(context, op, e);
                         Transition(self.return_to_origin(context, &web.origin))

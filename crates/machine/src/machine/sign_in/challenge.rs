@@ -187,7 +187,7 @@ impl Shared {
             };
             return match &result.new_device_metadata {
                 Some(device) => self.new_device(out, attempt, tokens, device.clone()),
-                None => self.complete_sign_in(out, attempt.op, tokens, false),
+                None => self.complete_sign_in(out, attempt.op, tokens, false, &attempt.origin),
             };
         }
         let params = &resp.challenge_parameters;
