@@ -1,5 +1,6 @@
 //! The typed public API against the emulator: `fetch_auth_session` and its parts, client
-//! metadata reaching the service's triggers, and errors nested by who must act.
+//! metadata reaching the service's triggers, errors nested by who must act, and the guest
+//! identity handed over at sign-in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use cognito_auth_tests as common;
@@ -7,11 +8,12 @@ use cognito_auth_tests as common;
 use std::time::Duration;
 
 use cognito_auth::machine::AuthFlow;
+use cognito_auth::SignUpOptions;
 use cognito_auth::{
     Actor, AppError, Auth, ConfirmSignInOptions, Error, FetchOptions, ServiceError, SignInOptions,
     SignInStep, UserError, UserState,
 };
-use common::{start_emulator, EmulatorWorld, EMU_POOL_ID};
+use common::{post_json, start_emulator, EmulatorWorld, EMU_AUTH_ROLE, EMU_POOL_ID};
 use serde_json::json;
 
 async fn settled(auth: &Auth) -> UserState {
@@ -296,4 +298,144 @@ async fn sign_in_client_metadata_reaches_the_challenge_trigger() {
         "{answered:?}"
     );
     assert_ne!(other.user_state(), UserState::SignedIn);
+}
+
+/// DescribeIdentity over HTTP: the identity's login providers, or the error code.
+async fn describe_identity(w: &EmulatorWorld, identity_id: &str) -> Result<Vec<String>, String> {
+    let (status, body) = post_json(
+        &w.server.endpoint(),
+        "/",
+        Some("AWSCognitoIdentityService.DescribeIdentity"),
+        &[],
+        &json!({"IdentityId": identity_id}),
+    )
+    .await;
+    if status != 200 {
+        return Err(body["__type"].as_str().unwrap_or_default().to_owned());
+    }
+    Ok(body["Logins"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// "Switching unauthenticated users to authenticated users" (Cognito developer guide): the
+/// guest identity keeps its identifier when the guest signs in; a login that already has an
+/// identity gets that one, and the guest identity is merged into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_who_signs_in_keeps_the_identity_and_a_linked_login_gets_its_own() {
+    let w = start_emulator().await;
+    let user_pool_login = format!("cognito-idp.us-east-1.amazonaws.com/{EMU_POOL_ID}");
+
+    // alice, a guest first, signs in: same identity id, now linked to her login.
+    let auth = w
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .expect("engine");
+    let guest = auth.aws_credentials().await.expect("guest credentials");
+    assert_eq!(auth.user_state(), UserState::Guest);
+    assert_eq!(describe_identity(&w, &guest.identity_id).await, Ok(vec![]));
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .expect("alice signs in");
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    let signed_in = auth.aws_credentials().await.expect("alice's credentials");
+    assert_eq!(
+        signed_in.identity_id, guest.identity_id,
+        "the guest identity is handed over"
+    );
+    assert_ne!(
+        signed_in.credentials.access_key_id,
+        guest.credentials.access_key_id
+    );
+    assert_eq!(
+        w.server.shared().with(|e| e
+            .issued_credentials()
+            .get(&signed_in.credentials.access_key_id)
+            .map(|c| c.role_arn.clone())),
+        Some(EMU_AUTH_ROLE.to_owned())
+    );
+    assert_eq!(
+        describe_identity(&w, &guest.identity_id).await,
+        Ok(vec![user_pool_login.clone()])
+    );
+    auth.shutdown().await;
+
+    // bob gets an identity of his own (H) by signing in on another device with no guest.
+    let device_one = w
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .expect("engine");
+    device_one
+        .sign_up(
+            "bob",
+            "Passw0rd!bob",
+            SignUpOptions::default().attribute("email", "bob@example.com"),
+        )
+        .await
+        .expect("bob signs up");
+    // The pool sends no code (no auto-verified attribute): an administrator confirms bob.
+    let (status, _) = post_json(
+        &w.server.endpoint(),
+        "/",
+        Some("AWSCognitoIdentityProviderService.AdminConfirmSignUp"),
+        &[],
+        &json!({"UserPoolId": EMU_POOL_ID, "Username": "bob"}),
+    )
+    .await;
+    assert_eq!(status, 200, "AdminConfirmSignUp");
+    device_one
+        .sign_in("bob", "Passw0rd!bob", SignInOptions::default())
+        .await
+        .expect("bob signs in");
+    let bobs = device_one.aws_credentials().await.expect("bob's identity");
+    device_one.shutdown().await;
+
+    // On a second device bob is a guest (G2) first; signing in ends with H, G2 merged away.
+    let device_two = w
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .build()
+        .expect("engine");
+    let guest_two = device_two
+        .aws_credentials()
+        .await
+        .expect("guest credentials");
+    assert_ne!(guest_two.identity_id, bobs.identity_id);
+    assert_ne!(guest_two.identity_id, guest.identity_id);
+    device_two
+        .sign_in("bob", "Passw0rd!bob", SignInOptions::default())
+        .await
+        .expect("bob signs in");
+    let merged = device_two
+        .aws_credentials()
+        .await
+        .expect("bob's credentials");
+    assert_eq!(merged.identity_id, bobs.identity_id);
+    assert_eq!(
+        device_two.identity_id().await.expect("identity id"),
+        bobs.identity_id
+    );
+    assert_eq!(
+        describe_identity(&w, &guest_two.identity_id).await,
+        Err("ResourceNotFoundException".to_owned()),
+        "the guest identity was merged into bob's"
+    );
+    let requests = w.server.shared().with(|e| {
+        e.served_requests()
+            .iter()
+            .filter(|r| r.operation.starts_with("Get"))
+            .map(|r| r.operation.clone())
+            .collect::<Vec<_>>()
+    });
+    // Guest: GetId + GetCredentialsForIdentity; signed in: GetCredentialsForIdentity only.
+    assert_eq!(
+        requests.iter().filter(|o| *o == "GetId").count(),
+        3,
+        "GetId for alice's guest, bob on device one, and bob's guest: {requests:?}"
+    );
+    device_two.shutdown().await;
 }

@@ -210,3 +210,125 @@ async fn an_sdk_call_with_an_ended_session_fails_with_the_engine_cause() {
         "{chain:#?}"
     );
 }
+
+/// The app's own credentials (seed 002's custom credentials provider): fixed ones the emulator
+/// never issued, and what the engine asked for, for the test to read.
+#[derive(Clone, Default)]
+struct AppCredentials {
+    asked: std::sync::Arc<std::sync::Mutex<Vec<Asked>>>,
+    cleared: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One request: `force_refresh` and the signed-in user's name, if the tokens came along.
+type Asked = (bool, Option<String>);
+
+const APP_KEY_ID: &str = "ASIAAPPOWNCREDENTIAL";
+
+impl cognito_auth::AwsCredentialsProvider for AppCredentials {
+    fn credentials(
+        &self,
+        request: cognito_auth::CredentialsRequest,
+    ) -> cognito_auth::custom::ProviderFuture<
+        '_,
+        Result<cognito_auth::IdentityCredentials, cognito_auth::ProviderError>,
+    > {
+        Box::pin(async move {
+            let user = request.tokens.map(|t| t.username);
+            self.asked
+                .lock()
+                .unwrap()
+                .push((request.force_refresh, user));
+            let now_s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            Ok(cognito_auth::IdentityCredentials::new(
+                "us-east-1:app-own-identity",
+                cognito_auth::AwsCredentials {
+                    access_key_id: APP_KEY_ID.into(),
+                    secret_access_key: cognito_auth::machine::Secret::new("app-secret".into()),
+                    session_token: cognito_auth::machine::Secret::new("app-session".into()),
+                    expiration_s: i64::try_from(now_s).unwrap() + 3600,
+                },
+            ))
+        })
+    }
+
+    fn clear(&self) {
+        self.cleared
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_credentials_provider_replaces_the_identity_pool() {
+    let world = start_emulator().await;
+    let app = AppCredentials::default();
+    let auth = world
+        .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+        .aws_credentials_provider(app.clone())
+        .build()
+        .unwrap();
+    assert_eq!(settled(&auth).await, UserState::Guest);
+    let guest = auth.aws_credentials().await.unwrap();
+    assert_eq!(guest.credentials.access_key_id, APP_KEY_ID);
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+    let forced = auth
+        .aws_credentials_with(cognito_auth::FetchOptions::default().force_refresh())
+        .await
+        .unwrap();
+    assert_eq!(forced.identity_id, "us-east-1:app-own-identity");
+    assert_eq!(
+        auth.identity_id().await.unwrap(),
+        "us-east-1:app-own-identity"
+    );
+    let session = auth
+        .fetch_auth_session(cognito_auth::FetchOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        session.credentials.unwrap().access_key_id,
+        APP_KEY_ID,
+        "fetch_auth_session takes the app's credentials too"
+    );
+    // The SDK signs with the app's credentials: the emulator's STS never issued them.
+    let refused = sts_client(&world, &auth)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("credentials the emulator did not issue");
+    let code = refused
+        .as_service_error()
+        .and_then(aws_sdk_sts::error::ProvideErrorMetadata::code)
+        .map(str::to_owned);
+    assert_eq!(code.as_deref(), Some("InvalidClientTokenId"), "{refused:?}");
+    let asked = app.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked[0],
+        (false, None),
+        "the guest is asked for without tokens"
+    );
+    assert_eq!(asked[1], (true, Some("alice".to_owned())));
+    assert!(asked[2..]
+        .iter()
+        .all(|(_, u)| u.as_deref() == Some("alice")));
+
+    auth.sign_out(Default::default()).await.unwrap();
+    assert_eq!(app.cleared.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let cognito_identity = ["GetId", "GetCredentialsForIdentity", "GetOpenIdToken"];
+    let served = world.server.shared().with(|e| {
+        e.served_requests()
+            .iter()
+            .map(|r| r.operation.clone())
+            .collect::<Vec<_>>()
+    });
+    assert!(served.iter().any(|o| o == "InitiateAuth"), "{served:?}");
+    assert!(
+        !served
+            .iter()
+            .any(|o| cognito_identity.contains(&o.as_str())),
+        "no Cognito Identity call: {served:?}"
+    );
+}

@@ -12,7 +12,8 @@ use std::time::Duration;
 use cognito_auth::machine::config::IdentityPoolConfig;
 use cognito_auth::machine::AuthFlow;
 use cognito_auth::{
-    AppError, Auth, Error, FederatedSignInOptions, FederationProvider, ServiceError, UserState,
+    custom::ProviderFuture, AppError, Auth, Error, FederatedSignInOptions, FederatedToken,
+    FederatedTokenProvider, FederationProvider, ProviderError, ServiceError, UserState,
 };
 use cognito_auth_emulator::TokenSigner;
 use cognito_auth_tests::{config, post_json, start_emulator, EmulatorWorld, EMU_POOL_ID};
@@ -58,6 +59,10 @@ async fn world() -> EmulatorWorld {
 }
 
 fn engine(w: &EmulatorWorld) -> Auth {
+    engine_builder(w).build().expect("engine")
+}
+
+fn engine_builder(w: &EmulatorWorld) -> cognito_auth::AuthBuilder {
     let mut cfg = config(&w.pool, AuthFlow::UserSrpAuth);
     cfg.identity_pool = Some(IdentityPoolConfig {
         pool_id: FED_POOL.to_owned(),
@@ -69,8 +74,6 @@ fn engine(w: &EmulatorWorld) -> Auth {
         .config(cfg)
         .endpoint_url(w.server.endpoint())
         .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX))
-        .build()
-        .expect("engine")
 }
 
 /// Registers `token` as issued by `provider` (the emulator's documented test seam).
@@ -594,4 +597,141 @@ async fn moto_understands_social_and_developer_federation_as_the_engine_sends_it
         .await
         .expect("GetCredentialsForIdentity on moto");
     assert_eq!(out.identity_id, identity_id);
+}
+
+/// The app's token provider in the tests: OIDC id tokens signed with the keys registered for
+/// `OIDC_ISSUER`, each valid ten minutes on the emulator's clock; or, without a signer, a
+/// provider that cannot get a token.
+struct OidcTokens {
+    signer: Option<TokenSigner>,
+    server: std::sync::Arc<cognito_auth_emulator::http::Shared>,
+    issued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl OidcTokens {
+    fn token(&self, signer: &TokenSigner) -> String {
+        let now_s = self.server.now().secs();
+        let claims = json!({"iss": OIDC_ISSUER, "sub": "oidc-user-7", "aud": "client-1",
+                            "exp": now_s + 600, "iat": now_s});
+        signer.sign(claims.as_object().expect("claims"))
+    }
+}
+
+impl FederatedTokenProvider for OidcTokens {
+    fn fresh_token(&self) -> ProviderFuture<'_, Result<FederatedToken, ProviderError>> {
+        Box::pin(async move {
+            let signer = self
+                .signer
+                .as_ref()
+                .ok_or_else(|| ProviderError::new("the user must sign in to the provider"))?;
+            self.issued
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let provider = FederationProvider::Oidc {
+                issuer: OIDC_ISSUER.into(),
+            };
+            Ok(FederatedToken::new(provider, self.token(signer)))
+        })
+    }
+}
+
+async fn register_oidc_keys(w: &EmulatorWorld, signer: &TokenSigner) {
+    let (status, _) = post_json(
+        &w.server.endpoint(),
+        "/_emulator/federation/oidc",
+        None,
+        &[],
+        &json!({"issuer": OIDC_ISSUER, "jwks": signer.jwks()}),
+    )
+    .await;
+    assert_eq!(status, 200, "registering the OIDC provider's keys");
+}
+
+// Seed 002 ("custom token providers"): the app supplies the tokens; the engine renews the
+// federation with them when the identity pool refuses the one it has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_provider_renews_a_refused_federation_and_answers_the_waiting_callers() {
+    let w = world().await;
+    let signer = TokenSigner::emulator_only().expect("signer");
+    register_oidc_keys(&w, &signer).await;
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tokens = OidcTokens {
+        signer: Some(signer.clone()),
+        server: std::sync::Arc::clone(w.server.shared()),
+        issued: std::sync::Arc::clone(&issued),
+    };
+    let first = tokens.token(&signer);
+    let auth = engine_builder(&w)
+        .federated_token_provider(tokens)
+        .build()
+        .expect("engine");
+    let provider = FederationProvider::Oidc {
+        issuer: OIDC_ISSUER.into(),
+    };
+    let out = auth
+        .federated_sign_in(provider, &first, FederatedSignInOptions::default())
+        .await
+        .expect("federate with the first token");
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // The credentials expire after an hour, the token after ten minutes: the pool refuses it.
+    w.advance_clock_s(3_700);
+    let callers = spawn_callers(&auth, 4);
+    for c in callers {
+        let got = tokio::time::timeout(Duration::from_secs(10), c)
+            .await
+            .expect("answered without the app calling federated_sign_in")
+            .expect("task")
+            .expect("credentials");
+        assert_eq!(got, out.identity_id, "the same identity, renewed");
+    }
+    assert_eq!(auth.user_state(), UserState::Federated);
+    assert_eq!(
+        issued.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one fresh token for all the callers"
+    );
+    let refused_then_renewed = operations(&w)
+        .iter()
+        .filter(|o| *o == "GetCredentialsForIdentity")
+        .count();
+    assert!(refused_then_renewed >= 3, "{:?}", operations(&w));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_provider_that_fails_releases_the_waiting_callers() {
+    let w = world().await;
+    let auth = engine_builder(&w)
+        .federated_token_provider(OidcTokens {
+            signer: None,
+            server: std::sync::Arc::clone(w.server.shared()),
+            issued: std::sync::Arc::default(),
+        })
+        .build()
+        .expect("engine");
+    register(
+        &w,
+        "graph.facebook.com",
+        "fb-brief",
+        json!({"expires_in_seconds": 600}),
+    )
+    .await;
+    auth.federated_sign_in(
+        FederationProvider::Facebook,
+        "fb-brief",
+        FederatedSignInOptions::default(),
+    )
+    .await
+    .expect("federate");
+    w.advance_clock_s(3_700);
+    let got = tokio::time::timeout(Duration::from_secs(10), auth.aws_credentials())
+        .await
+        .expect("answered, not left waiting");
+    assert!(
+        matches!(got, Err(Error::App(AppError::SignInWaitReleased))),
+        "{got:?}"
+    );
+    assert_eq!(
+        auth.user_state(),
+        UserState::SignedOutFederatedTokensInvalid
+    );
 }

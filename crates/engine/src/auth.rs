@@ -6,12 +6,14 @@
 
 use cognito_auth_machine::cognito::{Attribute, Device, DeviceRememberedStatus};
 use cognito_auth_machine::{Answer, ApiCall, Secret, SignOutOptions, Tokens, UserState};
-use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_stream::{Stream, StreamExt as _};
 
+use std::sync::Arc;
+
 use crate::answers::{convert, FromAnswer};
+use crate::custom::AwsCredentialsProvider;
 use crate::driver::{AuthEvent, Command, UserStateChange};
 use crate::federation::FederationProvider;
 use crate::options::{
@@ -30,11 +32,22 @@ use crate::{AppError, AuthBuilder, Error};
 
 /// A handle to the auth engine. Clones share the same session; the driver stops when the last
 /// clone is dropped.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Auth {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<UserState>,
     publishers: Arc<Publishers>,
+    /// The app's own AWS credentials, used in place of the identity pool.
+    custom_credentials: Option<Arc<dyn AwsCredentialsProvider>>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("user_state", &*self.state.borrow())
+            .field("custom_credentials", &self.custom_credentials.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 fn secret(text: &str) -> Secret<String> {
@@ -53,11 +66,13 @@ impl Auth {
         commands: mpsc::UnboundedSender<Command>,
         state: watch::Receiver<UserState>,
         publishers: Arc<Publishers>,
+        custom_credentials: Option<Arc<dyn AwsCredentialsProvider>>,
     ) -> Self {
         Self {
             commands,
             state,
             publishers,
+            custom_credentials,
         }
     }
 
@@ -220,7 +235,16 @@ impl Auth {
 
     /// Signs out. The local session is always cleared; the output says what failed remotely.
     pub async fn sign_out(&self, options: SignOutOptions) -> Result<SignOutOutput, Error> {
-        self.request(ApiCall::SignOut(options)).await
+        let out = self.request(ApiCall::SignOut(options)).await;
+        self.clear_custom_credentials();
+        out
+    }
+
+    /// The app's credentials provider forgets its identity with the session.
+    fn clear_custom_credentials(&self) {
+        if let Some(provider) = &self.custom_credentials {
+            provider.clear();
+        }
     }
 
     /// Releases callers waiting for a new sign-in (they get [`AppError::SignInWaitReleased`]).
@@ -365,7 +389,8 @@ impl Auth {
         .await
     }
 
-    /// Temporary AWS credentials from the identity pool (guest, signed-in or federated).
+    /// Temporary AWS credentials from the identity pool (guest, signed-in or federated), or
+    /// from the app's [`AwsCredentialsProvider`] when one is installed.
     pub async fn aws_credentials(&self) -> Result<IdentityCredentials, Error> {
         self.aws_credentials_with(FetchOptions::default()).await
     }
@@ -376,14 +401,25 @@ impl Auth {
         &self,
         options: FetchOptions,
     ) -> Result<IdentityCredentials, Error> {
+        if let Some(provider) = &self.custom_credentials {
+            return self
+                .custom_credentials(provider.as_ref(), options.force_refresh)
+                .await;
+        }
         self.request(ApiCall::FetchCredentials {
             force_refresh: options.force_refresh,
         })
         .await
     }
 
-    /// The identity-pool identity id.
+    /// The identity-pool identity id (the app's [`AwsCredentialsProvider`]'s, if installed).
     pub async fn identity_id(&self) -> Result<String, Error> {
+        if let Some(provider) = &self.custom_credentials {
+            return self
+                .custom_credentials(provider.as_ref(), false)
+                .await
+                .map(|c| c.identity_id);
+        }
         self.request(ApiCall::FetchIdentityId).await
     }
 
@@ -412,7 +448,9 @@ impl Auth {
     /// Forgets the federated session locally (no service call: the provider's session, and
     /// the identity in the pool, stay as they are).
     pub async fn clear_federation(&self) -> Result<(), Error> {
-        self.request(ApiCall::ClearFederation).await
+        let out = self.request(ApiCall::ClearFederation).await;
+        self.clear_custom_credentials();
+        out
     }
 
     // --- devices ---

@@ -9,6 +9,7 @@ use cognito_auth_machine::config::ConfigError;
 use cognito_auth_machine::Config;
 use tokio::sync::{mpsc, watch};
 
+use crate::custom::{AwsCredentialsProvider, FederatedTokenProvider, Renewal};
 use crate::drivable::{Drivable, RunSrp};
 use crate::driver::{self, Clock, UnixClock, UrlOpener};
 use crate::event_log::{EventLogWriter, LogError, LogHeader, LogOptions};
@@ -52,6 +53,8 @@ pub struct AuthBuilder {
     seed: Option<[u8; 32]>,
     unix_clock: Option<UnixClock>,
     url_opener: Option<UrlOpener>,
+    token_provider: Option<Arc<dyn FederatedTokenProvider>>,
+    credentials_provider: Option<Arc<dyn AwsCredentialsProvider>>,
 }
 
 impl std::fmt::Debug for AuthBuilder {
@@ -121,6 +124,21 @@ impl AuthBuilder {
         self
     }
 
+    /// Renews a refused identity-pool federation with tokens from `provider` instead of
+    /// waiting for the app's next `federated_sign_in` (see [`crate::custom`]).
+    pub fn federated_token_provider(mut self, provider: impl FederatedTokenProvider) -> Self {
+        self.token_provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Takes AWS credentials from `provider` instead of the identity pool: `aws_credentials`,
+    /// `identity_id`, `fetch_auth_session` and `credentials_provider` answer with what it
+    /// returns (see [`crate::custom`]).
+    pub fn aws_credentials_provider(mut self, provider: impl AwsCredentialsProvider) -> Self {
+        self.credentials_provider = Some(Arc::new(provider));
+        self
+    }
+
     /// Starts the driver task on the current tokio runtime.
     pub fn build(self) -> Result<Auth, BuildError> {
         self.start(cognito_auth_machine::Machine::new)
@@ -169,7 +187,21 @@ impl AuthBuilder {
             publishers: Arc::clone(&publishers),
         };
         runtime.spawn(driver::run(machine, parts, commands_rx));
-        Ok(Auth::new(commands_tx, state_rx, publishers))
+        if let Some(provider) = self.token_provider {
+            let renewal = Renewal {
+                commands: commands_tx.downgrade(),
+                state: state_rx.clone(),
+                publishers: Arc::clone(&publishers),
+                credentials: self.credentials_provider.clone(),
+            };
+            runtime.spawn(renewal.run(provider));
+        }
+        Ok(Auth::new(
+            commands_tx,
+            state_rx,
+            publishers,
+            self.credentials_provider,
+        ))
     }
 }
 

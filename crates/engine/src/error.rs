@@ -179,6 +179,12 @@ pub enum AppError {
     /// The engine has stopped ([`crate::Auth::shutdown`], or its tokio runtime shut down).
     #[error("the auth engine has stopped")]
     EngineStopped,
+    /// The app's own token or credentials provider failed ([`crate::custom`]).
+    #[error("the app's provider: {message}")]
+    CustomProvider {
+        /// The provider's message.
+        message: String,
+    },
 }
 
 /// The service could not be reached or did not answer in time, or throttled the call. The

@@ -68,8 +68,13 @@ mod answers;
 mod auth;
 mod builder;
 mod credentials_provider;
+pub mod custom;
 mod drivable;
 pub use credentials_provider::CredentialsProvider;
+pub use custom::{
+    AwsCredentialsProvider, CredentialsRequest, FederatedToken, FederatedTokenProvider,
+    ProviderError,
+};
 mod driver;
 mod error;
 pub mod event_log;

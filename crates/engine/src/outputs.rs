@@ -147,6 +147,16 @@ pub struct IdentityCredentials {
     pub credentials: AwsCredentials,
 }
 
+impl IdentityCredentials {
+    /// Credentials for `identity_id` (what an [`crate::AwsCredentialsProvider`] returns).
+    pub fn new(identity_id: impl Into<String>, credentials: AwsCredentials) -> Self {
+        Self {
+            identity_id: identity_id.into(),
+            credentials,
+        }
+    }
+}
+
 /// The outcome of [`crate::Auth::federated_sign_in`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

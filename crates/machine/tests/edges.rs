@@ -124,6 +124,7 @@ fn sign_in_while_federated_is_refused_and_says_to_clear_the_federation_first() {
     let web = ApiCall::SignInWithWebUi {
         identity_provider: None,
         scopes: Vec::new(),
+        federation_provider_name: None,
     };
     for call in [sign_in, web] {
         let name = call.name();

@@ -474,3 +474,186 @@ fn hosted_ui_error_redirect_is_a_typed_error() {
     );
     assert_eq!(h.m.user_state(), UserState::Guest);
 }
+
+/// A guest session with credentials for identity `guest_id`.
+fn guest_with_identity(guest_id: &str) -> Harness {
+    let mut h = Harness::new(config_full(), None);
+    let op = creds_op(&mut h);
+    let (id, _) = h.take_identity("GetId");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: guest_id.into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials(guest_id, exp));
+    assert_eq!(identity_id_answer(h.reply(op)), guest_id);
+    h
+}
+
+fn sign_in_with_password(h: &mut Harness, username: &str, n: u32) {
+    let op = h.call(ApiCall::SignIn {
+        username: username.into(),
+        password: Some(Secret::new("pw".into())),
+        flow: Some(AuthFlow::UserPasswordAuth),
+        preferred_challenge: None,
+        client_metadata: Default::default(),
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result(username, now, 3600, n)));
+    h.assert_signed_in_answer(op);
+}
+
+/// The identity a credentials call asks for, and whether it sent the user pool's id token.
+fn credentials_request(req: &IdentityRequest) -> (&str, bool) {
+    match req {
+        IdentityRequest::GetCredentialsForIdentity {
+            identity_id,
+            logins,
+            ..
+        } => (
+            identity_id,
+            logins
+                .expose()
+                .contains_key("cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"),
+        ),
+        other => panic!("expected GetCredentialsForIdentity, got {other:?}"),
+    }
+}
+
+// "Switching unauthenticated users to authenticated users" (Cognito developer guide): a
+// guest who signs in keeps the identity's unique identifier.
+#[test]
+fn a_guest_who_signs_in_keeps_the_guest_identity_id() {
+    let mut h = guest_with_identity("us-east-1:guest");
+    h.trace.clear();
+    sign_in_with_password(&mut h, "ann", 1);
+    assert_eq!(
+        h.user_states.last(),
+        Some(&UserState::SignedIn),
+        "guest -> signedIn: {:?}",
+        h.user_states
+    );
+    assert!(h.user_states.contains(&UserState::Guest));
+    let op = creds_op(&mut h);
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(
+        credentials_request(&req),
+        ("us-east-1:guest", true),
+        "the guest identity id goes with the user's login; no GetId"
+    );
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:guest");
+    let stored = h.persisted.as_ref().unwrap();
+    assert_eq!(
+        stored.identity.identity_id.as_deref(),
+        Some("us-east-1:guest")
+    );
+    assert_eq!(stored.tokens.as_ref().unwrap().username, "ann");
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn a_guest_whose_login_already_has_an_identity_adopts_that_identity() {
+    let mut h = guest_with_identity("us-east-1:guest-2");
+    sign_in_with_password(&mut h, "bob", 1);
+    let op = creds_op(&mut h);
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(credentials_request(&req), ("us-east-1:guest-2", true));
+    // Cognito merged the guest identity into the one bob's login was linked to.
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:bob", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:bob");
+    assert_eq!(
+        h.persisted
+            .as_ref()
+            .unwrap()
+            .identity
+            .identity_id
+            .as_deref(),
+        Some("us-east-1:bob")
+    );
+    // From now on the adopted identity is the one refreshed.
+    h.fire(TimerKind::CredentialsDue);
+    let (_, req) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(credentials_request(&req), ("us-east-1:bob", true));
+    let op = h.call(ApiCall::FetchIdentityId);
+    assert_eq!(
+        h.reply(op),
+        Some(&Ok(Answer::IdentityId {
+            identity_id: "us-east-1:bob".into()
+        }))
+    );
+}
+
+#[test]
+fn a_user_signing_in_after_another_user_signed_out_never_inherits_their_identity() {
+    let mut h = guest_with_identity("us-east-1:guest");
+    sign_in_with_password(&mut h, "ann", 1);
+    let op = creds_op(&mut h);
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:guest");
+    let out = h.call(ApiCall::SignOut(SignOutOptions {
+        global: false,
+        revoke: false,
+        hosted_ui: false,
+    }));
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(_)))));
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    // Ann's identity (once the guest's) is hers now: carl signs in with none and gets his own.
+    sign_in_with_password(&mut h, "carl", 1);
+    let op = creds_op(&mut h);
+    let (id, req) = h.take_identity("GetId");
+    assert!(
+        matches!(&req, IdentityRequest::GetId { logins, .. } if logins.expose().len() == 1),
+        "{req:?}"
+    );
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:carl".into(),
+        })),
+    );
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert_eq!(credentials_request(&req), ("us-east-1:carl", true));
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:carl", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:carl");
+}
+
+#[test]
+fn a_sign_in_replacing_an_expired_session_starts_without_an_identity() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    let op = creds_op(&mut h);
+    let (id, _) = h.take_identity("GetId");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:ann".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:ann", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:ann");
+    // The refresh token dies: signedOutUserPoolsTokenInvalid.
+    h.advance_ms(3_700 * 1000);
+    let waiting = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, service_error("NotAuthorizedException"));
+    assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
+    sign_in_with_password(&mut h, "bob", 1);
+    assert!(matches!(h.reply(waiting), Some(Ok(Answer::Tokens(_)))));
+    let op = creds_op(&mut h);
+    let (_, req) = h.take_identity("GetId");
+    assert!(matches!(req, IdentityRequest::GetId { .. }));
+    assert!(h.reply(op).is_none());
+}

@@ -200,6 +200,15 @@ impl Shared {
                 identity_id,
                 credentials,
             }) => {
+                if let Some(sent) = self
+                    .identity
+                    .identity_id
+                    .as_ref()
+                    .filter(|s| *s != identity_id)
+                {
+                    // The login already had an identity: Cognito merged the one sent into it.
+                    Shared::trace(out, format!("identity {sent} merged into {identity_id}"));
+                }
                 self.identity.identity_id = Some(identity_id.clone());
                 self.identity.credentials = Some(credentials.clone());
                 self.credential_retry_attempt = 0;

@@ -456,6 +456,7 @@ impl Shared {
                         tokens,
                         true,
                         web.federation_provider_name.take(),
+                        &web.origin,
                     )),
                     Err(e) => {
                         cancel_with(context, op, e);

@@ -1,8 +1,10 @@
 //! The signed-in session's life: restoring it, completing a sign-in, refreshing tokens (single
 //! flight, backoff on failure) and the refresh token's death (signedOutUserPoolsTokenInvalid).
 
+use super::sign_in::Origin;
 use super::*;
 use crate::config::RefreshTokenRotation;
+use crate::session::IdentityState;
 
 impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
@@ -47,6 +49,7 @@ impl Shared {
         tokens: Tokens,
         hosted_ui: bool,
         federation_provider_name: Option<String>,
+        origin: &Origin,
     ) -> State {
         if let Some(op) = op {
             Shared::reply(
@@ -57,9 +60,7 @@ impl Shared {
                 }),
             );
         }
-        // A new user means a new identity.
-        self.identity = Default::default();
-        self.identity_fetch = None;
+        self.hand_over_identity(out, origin);
         self.token_retry_attempt = 0;
         let tokens = self.accept_tokens(tokens);
         let session = UserSession {
@@ -70,6 +71,32 @@ impl Shared {
         self.persist_session(out, &session);
         self.arm_tokens_due(out, &session.tokens);
         self.resume_after_tokens(out, session)
+    }
+
+    /// The identity a sign-in starts with. A guest who signs in keeps the guest identity id:
+    /// the first credentials call sends it with the new login, and Cognito links the login to
+    /// it or answers the identity the login already belongs to, into which the guest identity
+    /// is merged ("Switching unauthenticated users to authenticated users"); whichever id it
+    /// answers is adopted. Anyone else starts without one, so a user never inherits the
+    /// identity of the user before (sign-out and an expired session clear it anyway).
+    fn hand_over_identity(&mut self, out: &mut Outbox, origin: &Origin) {
+        let guest_id = match origin {
+            Origin::SignedOut if self.guest_allowed() => self.identity.identity_id.take(),
+            Origin::SignedOut | Origin::SessionExpired { .. } => None,
+        };
+        let had_credentials = self.identity.credentials.is_some();
+        self.identity = IdentityState {
+            identity_id: guest_id,
+            credentials: None,
+        };
+        self.identity_fetch = None;
+        self.credential_retry_attempt = 0;
+        if had_credentials {
+            // The guest credentials' refresh schedule is not the user's.
+            for timer in [TimerKind::CredentialsDue, TimerKind::RetryCredentials] {
+                Shared::cancel_timer(out, timer);
+            }
+        }
     }
 
     /// Fresh tokens arrived: answer token waiters, run deferred calls, fetch credentials for

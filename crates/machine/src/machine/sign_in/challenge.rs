@@ -187,7 +187,9 @@ impl Shared {
             };
             return match &result.new_device_metadata {
                 Some(device) => self.new_device(out, attempt, tokens, device.clone()),
-                None => self.complete_sign_in(out, attempt.op, tokens, false, None),
+                None => {
+                    self.complete_sign_in(out, attempt.op, tokens, false, None, &attempt.origin)
+                }
             };
         }
         let params = &resp.challenge_parameters;

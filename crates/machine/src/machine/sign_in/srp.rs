@@ -261,6 +261,6 @@ impl Shared {
         } else {
             Shared::trace(out, "device confirmation failed; signed in without it");
         }
-        self.complete_sign_in(out, attempt.op, step.tokens, false, None)
+        self.complete_sign_in(out, attempt.op, step.tokens, false, None, &attempt.origin)
     }
 }
