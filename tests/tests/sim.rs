@@ -80,3 +80,22 @@ fn a_seed_replays_exactly() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"), "seed {seed}");
     }
 }
+
+/// Every dimension the simulator draws is exercised within a few seeds, so a budget that
+/// passes has driven each of them.
+#[test]
+fn the_seeds_exercise_every_dimension() {
+    let mut total = sim::Summary::default();
+    for seed in 0..60 {
+        let s = sim::run(seed, budget()).unwrap_or_else(|f| panic!("{f}"));
+        total.tokens_answered += s.tokens_answered;
+        total.refreshes += s.refreshes;
+        total.rotations += s.rotations;
+    }
+    assert!(total.tokens_answered > 0, "{total:?}");
+    assert!(total.refreshes > 0, "{total:?}");
+    assert!(
+        total.rotations > 0,
+        "no refresh token was rotated: {total:?}"
+    );
+}

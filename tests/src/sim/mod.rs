@@ -9,6 +9,7 @@ mod app;
 pub mod check;
 pub mod disk;
 pub mod rng;
+pub mod rotation;
 pub mod setup;
 pub mod wire;
 pub mod world;
@@ -20,6 +21,7 @@ use cognito_auth_emulator::UnixMillis;
 
 use self::check::Checker;
 use self::rng::Rng;
+use self::rotation::Rotations;
 use self::setup::PoolSettings;
 use self::world::{Faults, World};
 
@@ -52,6 +54,8 @@ pub struct Summary {
     pub tokens_answered: u64,
     /// Successful refreshes.
     pub refreshes: u64,
+    /// Refresh tokens the service replaced (rotation on).
+    pub rotations: u64,
 }
 
 /// A violated invariant, with what led to it.
@@ -120,6 +124,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         check,
     );
     world.faults = faults;
+    world.rotations = Rotations::new(settings.rotation_grace_s);
     world.drift_ppm = world.rng.range(0, 200) as i64 - 100;
     if world.rng.chance(300) {
         world.offset_ms = hours_ms(&mut world.rng);
@@ -128,6 +133,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     app::sign_in(&mut world);
     for _ in 0..budget.steps {
         app::step(&mut world, budget);
+        world.check_stored_refresh_token();
         if world.check.failed() {
             break;
         }
@@ -145,6 +151,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         virtual_ms: world.mono_ms - start,
         tokens_answered: world.check.tokens_answered,
         refreshes: world.check.refreshes,
+        rotations: world.rotations.count(),
     })
 }
 
@@ -181,6 +188,7 @@ fn liveness(world: &mut World) {
             }));
         }
         world.advance(1_000);
+        world.check_stored_refresh_token();
         if world.check.failed() {
             return;
         }

@@ -33,6 +33,14 @@ fn body(request: &UserPoolRequest, client_id: &str) -> Value {
         } => json!({ "ClientId": client_id, "ChallengeName": challenge_name,
             "ChallengeResponses": challenge_responses.expose(),
             "Session": session.as_ref().map(Secret::expose), "ClientMetadata": meta(client_metadata) }),
+        R::GetTokensFromRefreshToken {
+            refresh_token,
+            client_secret,
+            device_key,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "RefreshToken": refresh_token.expose(),
+            "ClientSecret": client_secret.as_ref().map(Secret::expose),
+            "DeviceKey": device_key, "ClientMetadata": meta(client_metadata) }),
         R::SignUp {
             username,
             password,
@@ -199,7 +207,9 @@ fn attrs(list: &[Attribute]) -> Value {
 pub fn user_pool_response(operation: &str, v: &Value) -> Result<UserPoolResponse, ServiceError> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     Ok(match operation {
-        "InitiateAuth" | "RespondToAuthChallenge" => UserPoolResponse::Auth(auth_response(v)?),
+        "InitiateAuth" | "RespondToAuthChallenge" | "GetTokensFromRefreshToken" => {
+            UserPoolResponse::Auth(auth_response(v)?)
+        }
         "SignUp" => UserPoolResponse::SignUp {
             user_confirmed: v.get("UserConfirmed").and_then(Value::as_bool) == Some(true),
             user_sub: s("UserSub").unwrap_or_default(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth::machine::cognito::UserPoolRequest;
+use cognito_auth::machine::cognito::{UserPoolRequest, UserPoolResponse};
 use cognito_auth::machine::{
     ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
     ServiceError, ServiceErrorKind, TimerKind, Timestamp,
@@ -13,6 +13,7 @@ use cognito_auth_emulator::{Emulator, UnixMillis};
 use super::check::Checker;
 use super::disk::Disk;
 use super::rng::Rng;
+use super::rotation::Rotations;
 use super::wire;
 
 /// How often things go wrong, drawn once per run.
@@ -62,8 +63,10 @@ struct InFlight {
     effect_id: EffectId,
     deliver_at_mono: u64,
     result: EffectResult,
-    /// A REFRESH_TOKEN_AUTH call.
+    /// A REFRESH_TOKEN_AUTH or GetTokensFromRefreshToken call.
     refresh: bool,
+    /// The refresh token a GetTokensFromRefreshToken call submitted.
+    rotating: Option<String>,
 }
 
 /// The whole simulated world of one run.
@@ -94,6 +97,8 @@ pub struct World {
     pub disk: Disk,
     /// The invariants and what they remember.
     pub check: Checker,
+    /// Refresh tokens the service replaced.
+    pub rotations: Rotations,
     inflight: Vec<InFlight>,
     timers: BTreeMap<TimerKind, u64>,
     next_op: u64,
@@ -125,6 +130,7 @@ impl World {
             faults: Faults::default(),
             disk: Disk::default(),
             check,
+            rotations: Rotations::default(),
             inflight: Vec::new(),
             timers: BTreeMap::new(),
             next_op: 1,
@@ -183,6 +189,9 @@ impl World {
                     let f = self.inflight.remove(i);
                     if f.refresh && matches!(&f.result, EffectResult::UserPool(Ok(_))) {
                         self.check.on_refresh_ok(self.mono_ms);
+                        if let Some(old) = &f.rotating {
+                            self.rotations.on_delivered(old);
+                        }
                     }
                     self.feed(Event::Completed {
                         effect_id: f.effect_id,
@@ -265,6 +274,7 @@ impl World {
     }
 
     fn perform(&mut self, effect_id: EffectId, effect: Effect) {
+        let mut rotating = None;
         let (delay, result, refresh) = match effect {
             Effect::UserPool { request } => {
                 let refresh = is_refresh(&request);
@@ -272,6 +282,7 @@ impl World {
                     self.check
                         .fail("a second REFRESH_TOKEN_AUTH while one is in flight".into());
                 }
+                rotating = rotated_token(&request).map(str::to_owned);
                 let (delay, result) = self.call_user_pool(&request);
                 (delay, EffectResult::UserPool(result), refresh)
             }
@@ -313,6 +324,7 @@ impl World {
             deliver_at_mono: self.mono_ms + delay,
             result,
             refresh,
+            rotating,
         });
     }
 
@@ -321,10 +333,7 @@ impl World {
     fn call_user_pool(
         &mut self,
         request: &UserPoolRequest,
-    ) -> (
-        u64,
-        Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError>,
-    ) {
+    ) -> (u64, Result<UserPoolResponse, ServiceError>) {
         let timeout = self.config.tuning.request_timeout_ms;
         let latency = self.rng.range(1, self.faults.max_latency_ms.max(1));
         let f = self.faults.clone();
@@ -373,10 +382,7 @@ impl World {
         (latency.min(timeout), result)
     }
 
-    fn serve(
-        &mut self,
-        request: &UserPoolRequest,
-    ) -> Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError> {
+    fn serve(&mut self, request: &UserPoolRequest) -> Result<UserPoolResponse, ServiceError> {
         let (target, body) = wire::user_pool_request(request, &self.client_id);
         let answer = self
             .emu
@@ -388,7 +394,76 @@ impl World {
                 self.check.on_rejection(self.mono_ms);
             }
         }
+        if let Some(old) = rotated_token(request) {
+            self.on_rotation_answer(old, &answer);
+        }
         answer
+    }
+
+    /// The service answered GetTokensFromRefreshToken made with `old`: a new refresh token
+    /// replaces it; a `RefreshTokenReuseException` is a definitive refusal only when the
+    /// machine never received the replacement.
+    fn on_rotation_answer(&mut self, old: &str, answer: &Result<UserPoolResponse, ServiceError>) {
+        match answer {
+            Ok(UserPoolResponse::Auth(r)) => {
+                let new = r
+                    .authentication_result
+                    .as_ref()
+                    .and_then(|a| a.refresh_token.as_ref());
+                if new.is_some_and(|n| n.expose() != old) {
+                    self.rotations.on_rotated(old, self.true_ms);
+                }
+            }
+            Err(e) if e.is_refresh_token_reused() => {
+                if self.rotations.replacement_lost(old) {
+                    self.check.on_rejection(self.mono_ms);
+                } else {
+                    self.check.fail(
+                        "refreshed with a refresh token the machine had already received the \
+                         replacement of (RefreshTokenReuseException)"
+                            .into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// With rotation, the stored refresh token is one the service still accepts, unless its
+    /// replacement never reached the machine (then the session ends at the next refresh, by a
+    /// definitive refusal) or the session may end anyway.
+    pub fn check_stored_refresh_token(&mut self) {
+        if !self.rotations.on() || self.check.session_may_end() {
+            return;
+        }
+        let Ok(Some(stored)) = self.disk.load() else {
+            return;
+        };
+        if stored.tokens_invalid {
+            return;
+        }
+        let Some(token) = stored.tokens.and_then(|t| t.refresh_token) else {
+            return;
+        };
+        let token = token.expose();
+        if let Some(ms) = self.rotations.refused_for_ms(token, self.true_ms) {
+            if !self.rotations.replacement_lost(token) {
+                self.check.fail(format!(
+                    "the store holds a refresh token the service stopped accepting {ms} ms ago, \
+                     though the machine received its replacement"
+                ));
+            }
+        }
+    }
+}
+
+/// The refresh token a GetTokensFromRefreshToken call submits.
+fn rotated_token(request: &UserPoolRequest) -> Option<&str> {
+    match request {
+        UserPoolRequest::GetTokensFromRefreshToken { refresh_token, .. } => {
+            Some(refresh_token.expose().as_str())
+        }
+        _ => None,
     }
 }
 
