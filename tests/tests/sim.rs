@@ -17,10 +17,13 @@ use cognito_auth_tests::sim::{self, Budget};
 /// a two-core runner; see docs/SIMULATOR.md for the measured rate.
 const CI_SEEDS: u64 = 3_000;
 
-/// The budget, with `SIM_BACKWARD_JUMPS=1` letting the device clock jump backwards.
+/// The budget, with `SIM_BACKWARD_JUMPS=1` letting the device clock jump backwards and
+/// `SIM_STRICT_GUEST_CREDENTIALS=1` holding guest credentials to the service's clock.
 fn budget() -> Budget {
     Budget {
         backward_jumps: std::env::var("SIM_BACKWARD_JUMPS").is_ok_and(|v| v == "1"),
+        strict_guest_credentials: std::env::var("SIM_STRICT_GUEST_CREDENTIALS")
+            .is_ok_and(|v| v == "1"),
         ..Budget::default()
     }
 }
@@ -91,6 +94,7 @@ fn the_seeds_exercise_every_dimension() {
         total.tokens_answered += s.tokens_answered;
         total.refreshes += s.refreshes;
         total.rotations += s.rotations;
+        total.credentials_answered += s.credentials_answered;
     }
     assert!(total.tokens_answered > 0, "{total:?}");
     assert!(total.refreshes > 0, "{total:?}");

@@ -32,6 +32,9 @@ pub struct Checker {
     pub tokens_answered: u64,
     /// Successful refreshes.
     pub refreshes: u64,
+    /// Credentials handed to the app.
+    pub credentials_answered: u64,
+    creds_ok: Vec<OperationId>,
 }
 
 impl Checker {
@@ -53,6 +56,8 @@ impl Checker {
             tokens_ok: Vec::new(),
             tokens_answered: 0,
             refreshes: 0,
+            credentials_answered: 0,
+            creds_ok: Vec::new(),
         }
     }
 
@@ -160,6 +165,7 @@ impl Checker {
         op: OperationId,
         result: &Result<Answer, AuthError>,
         true_ms: u64,
+        guest_slack_ms: u64,
         disk: &Result<Option<PersistedSession>, String>,
     ) {
         if self.outstanding.remove(&op).is_none() {
@@ -168,6 +174,9 @@ impl Checker {
                 op.0
             ));
             return;
+        }
+        if let Ok(Answer::Credentials { credentials, .. }) = result {
+            self.on_credentials(op, credentials.expiration_s, true_ms, guest_slack_ms);
         }
         let Ok(Answer::Tokens(tokens)) = result else {
             return;
@@ -214,6 +223,30 @@ impl Checker {
                 op.0, tokens.expires_at_s
             ));
         }
+    }
+
+    /// `op` was answered with credentials expiring at `expiration_s`: not expired by the
+    /// service's clock, with the same tolerance as tokens (the machine judges them by its
+    /// estimate of that clock), plus `slack_ms` where the machine has no such estimate.
+    fn on_credentials(&mut self, op: OperationId, expiration_s: i64, true_ms: u64, slack_ms: u64) {
+        self.credentials_answered += 1;
+        self.creds_ok.push(op);
+        let exp_ms = u64::try_from(expiration_s)
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        if exp_ms + self.tolerance_ms + slack_ms <= true_ms {
+            self.fail(format!(
+                "operation {} was handed AWS credentials that expired {} ms before the \
+                 emulator's now",
+                op.0,
+                true_ms - exp_ms
+            ));
+        }
+    }
+
+    /// Whether `op` was answered with credentials.
+    pub fn credentials_ok(&self, op: OperationId) -> bool {
+        self.creds_ok.contains(&op)
     }
 
     /// The published user state changed.

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth::machine::cognito::{UserPoolRequest, UserPoolResponse};
+use cognito_auth::machine::cognito::{
+    IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
+};
 use cognito_auth::machine::{
     ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
-    ServiceError, ServiceErrorKind, TimerKind, Timestamp,
+    ServiceError, ServiceErrorKind, TimerKind, Timestamp, UserState,
 };
 use cognito_auth_emulator::{Emulator, UnixMillis};
 
@@ -67,6 +69,8 @@ struct InFlight {
     refresh: bool,
     /// The refresh token a GetTokensFromRefreshToken call submitted.
     rotating: Option<String>,
+    /// An identity-pool call, made in this [`World::epoch`].
+    identity: Option<u64>,
 }
 
 /// The whole simulated world of one run.
@@ -100,6 +104,10 @@ pub struct World {
     /// Refresh tokens the service replaced.
     pub rotations: Rotations,
     inflight: Vec<InFlight>,
+    /// Hold guest credentials to the service's clock too (see [`super::Budget`]).
+    pub strict_guest_credentials: bool,
+    /// Bumped at every change of the published user state (a new session or none).
+    epoch: u64,
     timers: BTreeMap<TimerKind, u64>,
     next_op: u64,
 }
@@ -132,6 +140,8 @@ impl World {
             check,
             rotations: Rotations::default(),
             inflight: Vec::new(),
+            epoch: 0,
+            strict_guest_credentials: false,
             timers: BTreeMap::new(),
             next_op: 1,
         };
@@ -251,7 +261,15 @@ impl World {
 
     /// Performs every output the machine has queued, as the engine's driver does.
     fn drain(&mut self) {
-        while let Some(output) = self.machine.poll_output() {
+        let outputs: Vec<Output> = std::iter::from_fn(|| self.machine.poll_output()).collect();
+        // The effects of an input that changed the user state belong to the new session.
+        if outputs
+            .iter()
+            .any(|o| matches!(o, Output::UserStateChanged { .. }))
+        {
+            self.epoch += 1;
+        }
+        for output in outputs {
             self.check.trace_output(self.mono_ms, &output);
             match output {
                 Output::Effect { effect_id, effect } => self.perform(effect_id, effect),
@@ -263,7 +281,16 @@ impl World {
                 }
                 Output::Reply { op, result } => {
                     let disk = self.disk.load();
-                    self.check.on_reply(op, &result, self.true_ms, &disk);
+                    // Without tokens the machine has no estimate of the service's clock, so a
+                    // guest's credentials are judged on the device clock (docs/SIMULATOR.md,
+                    // "Findings").
+                    let guest = self.machine.user_state() != UserState::SignedIn;
+                    let slack = if guest && !self.strict_guest_credentials {
+                        self.offset_ms.unsigned_abs()
+                    } else {
+                        0
+                    };
+                    self.check.on_reply(op, &result, self.true_ms, slack, &disk);
                 }
                 Output::UserStateChanged { from, to } => {
                     self.check.on_user_state(from, to, self.mono_ms);
@@ -275,6 +302,7 @@ impl World {
 
     fn perform(&mut self, effect_id: EffectId, effect: Effect) {
         let mut rotating = None;
+        let mut identity = None;
         let (delay, result, refresh) = match effect {
             Effect::UserPool { request } => {
                 let refresh = is_refresh(&request);
@@ -283,14 +311,23 @@ impl World {
                         .fail("a second REFRESH_TOKEN_AUTH while one is in flight".into());
                 }
                 rotating = rotated_token(&request).map(str::to_owned);
-                let (delay, result) = self.call_user_pool(&request);
+                let (delay, result) = self.call(|w| w.serve(&request));
                 (delay, EffectResult::UserPool(result), refresh)
             }
-            Effect::Identity { request } => (
-                1,
-                EffectResult::Identity(Err(not_configured(request.operation()))),
-                false,
-            ),
+            Effect::Identity { request } => {
+                // A sign-in or sign-out supersedes the fetch of the session before it, whose
+                // answer the machine then drops; within one session there is one fetch.
+                if self.inflight.iter().any(|f| f.identity == Some(self.epoch)) {
+                    self.check.fail(format!(
+                        "{} while another identity-pool call of the same session is in flight \
+                         (more than one credentials fetch)",
+                        request.operation()
+                    ));
+                }
+                identity = Some(self.epoch);
+                let (delay, result) = self.call(|w| w.serve_identity(&request));
+                (delay, EffectResult::Identity(result), false)
+            }
             Effect::OAuthToken { .. } => (
                 1,
                 EffectResult::OAuth(Err(not_configured("token endpoint"))),
@@ -325,15 +362,17 @@ impl World {
             result,
             refresh,
             rotating,
+            identity,
         });
     }
 
-    /// One user-pool call: its fate drawn from the fault rates, served by the emulator at the
-    /// true time when it reaches it. Returns the delay until the machine sees the outcome.
-    fn call_user_pool(
+    /// One service call: its fate drawn from the fault rates, `serve` run against the emulator
+    /// at the true time when the request reaches it. Returns the delay until the machine sees
+    /// the outcome.
+    fn call<T>(
         &mut self,
-        request: &UserPoolRequest,
-    ) -> (u64, Result<UserPoolResponse, ServiceError>) {
+        serve: impl FnOnce(&mut Self) -> Result<T, ServiceError>,
+    ) -> (u64, Result<T, ServiceError>) {
         let timeout = self.config.tuning.request_timeout_ms;
         let latency = self.rng.range(1, self.faults.max_latency_ms.max(1));
         let f = self.faults.clone();
@@ -362,7 +401,7 @@ impl World {
             edge += f.timeout;
             if pick < edge {
                 if self.rng.chance(500) {
-                    let _ = self.serve(request);
+                    let _ = serve(self);
                 }
                 return (
                     timeout,
@@ -371,15 +410,26 @@ impl World {
             }
             edge += f.drop;
             if pick < edge {
-                let _ = self.serve(request);
+                let _ = serve(self);
                 return (
                     latency,
                     Err(wire::transport_error(ServiceErrorKind::Network)),
                 );
             }
         }
-        let result = self.serve(request);
+        let result = serve(self);
         (latency.min(timeout), result)
+    }
+
+    fn serve_identity(
+        &mut self,
+        request: &IdentityRequest,
+    ) -> Result<IdentityResponse, ServiceError> {
+        let (target, body) = wire::identity_request(request);
+        self.emu
+            .handle(&target, &body, UnixMillis(self.true_ms))
+            .map_err(|e| wire::service_error(&e))
+            .and_then(|v| wire::identity_response(request.operation(), &v))
     }
 
     fn serve(&mut self, request: &UserPoolRequest) -> Result<UserPoolResponse, ServiceError> {
