@@ -95,6 +95,7 @@ fn the_seeds_exercise_every_dimension() {
         total.refreshes += s.refreshes;
         total.rotations += s.rotations;
         total.credentials_answered += s.credentials_answered;
+        total.failed_saves += s.failed_saves;
     }
     assert!(total.tokens_answered > 0, "{total:?}");
     assert!(total.refreshes > 0, "{total:?}");

@@ -35,6 +35,11 @@ pub struct Checker {
     /// Credentials handed to the app.
     pub credentials_answered: u64,
     creds_ok: Vec<OperationId>,
+    /// A save failed since the last one that landed: the store may be older than the
+    /// machine's session, and the machine was told.
+    store_behind: bool,
+    /// Saves that failed.
+    pub failed_saves: u64,
 }
 
 impl Checker {
@@ -58,6 +63,8 @@ impl Checker {
             refreshes: 0,
             credentials_answered: 0,
             creds_ok: Vec::new(),
+            store_behind: false,
+            failed_saves: 0,
         }
     }
 
@@ -197,6 +204,11 @@ impl Checker {
             }
             Err(e) => self.fail(format!("operation {} got an unreadable token: {e}", op.0)),
         }
+        // A failed save leaves the store behind until the next one lands; the machine is told
+        // of it (`Stored(Err)`), and the engine reports it to the app.
+        if self.store_behind {
+            return;
+        }
         let stored = match disk {
             Ok(Some(s)) => s.tokens.clone(),
             Ok(None) => None,
@@ -247,6 +259,19 @@ impl Checker {
     /// Whether `op` was answered with credentials.
     pub fn credentials_ok(&self, op: OperationId) -> bool {
         self.creds_ok.contains(&op)
+    }
+
+    /// A save landed (`ok`) or failed.
+    pub fn on_save(&mut self, ok: bool) {
+        self.store_behind = !ok;
+        if !ok {
+            self.failed_saves += 1;
+        }
+    }
+
+    /// Whether a save failed since the last one that landed.
+    pub fn store_behind(&self) -> bool {
+        self.store_behind
     }
 
     /// The published user state changed.

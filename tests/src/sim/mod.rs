@@ -64,6 +64,8 @@ pub struct Summary {
     pub rotations: u64,
     /// AWS credentials handed to the app.
     pub credentials_answered: u64,
+    /// Session saves that failed.
+    pub failed_saves: u64,
 }
 
 /// A violated invariant, with what led to it.
@@ -162,6 +164,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         refreshes: world.check.refreshes,
         rotations: world.rotations.count(),
         credentials_answered: world.check.credentials_answered,
+        failed_saves: world.check.failed_saves,
     })
 }
 

@@ -58,6 +58,14 @@ impl Rotations {
         }
     }
 
+    /// The replacement of `token` is gone for the machine (the save holding it failed and the
+    /// process restarted from the store).
+    pub fn on_lost(&mut self, token: &str) {
+        if let Some(r) = self.rotated.get_mut(token) {
+            r.delivered = false;
+        }
+    }
+
     /// How long ago `token` stopped being accepted at `true_ms`, if it did.
     pub fn refused_for_ms(&self, token: &str, true_ms: u64) -> Option<u64> {
         let grace = self.grace_ms?;

@@ -8,7 +8,8 @@ use cognito_auth::machine::cognito::{
 };
 use cognito_auth::machine::{
     ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
-    ServiceError, ServiceErrorKind, TimerKind, Timestamp, UserState,
+    PersistedSession, ServiceError, ServiceErrorKind, StoreFailure, TimerKind, Timestamp,
+    UserState,
 };
 use cognito_auth_emulator::{Emulator, UnixMillis};
 
@@ -35,6 +36,8 @@ pub struct Faults {
     pub max_latency_ms: u64,
     /// The network is down until this monotonic instant.
     pub offline_until_mono: u64,
+    /// Per mille of session saves that fail (the store keeps the previous session).
+    pub store_fail: u64,
 }
 
 impl Faults {
@@ -55,6 +58,7 @@ impl Faults {
             drop: rng.range(0, 50),
             max_latency_ms: rng.range(1, 3_000),
             offline_until_mono: 0,
+            store_fail: rng.range(0, 100),
         }
     }
 }
@@ -224,6 +228,10 @@ impl World {
         let op = OperationId(self.next_op);
         self.next_op += 1;
         self.check.on_command(op, &call, self.mono_ms);
+        // A sign-out ends the session even when the published state stays (a guest's).
+        if matches!(call, ApiCall::SignOut(_)) {
+            self.epoch += 1;
+        }
         self.feed(Event::Command { op, call });
         op
     }
@@ -236,6 +244,20 @@ impl World {
     /// The process dies (in-flight calls, timers and waiting callers with it) and a new one
     /// restores the session from the disk.
     pub fn crash_and_restore(&mut self) {
+        // A save that failed since the last one that landed may have held a rotated refresh
+        // token: for the new process, that replacement never arrived.
+        if self.check.store_behind() {
+            if let Some(token) = self
+                .disk
+                .load()
+                .ok()
+                .flatten()
+                .and_then(|s| s.tokens)
+                .and_then(|t| t.refresh_token)
+            {
+                self.rotations.on_lost(token.expose());
+            }
+        }
         self.inflight.clear();
         self.timers.clear();
         self.check
@@ -344,15 +366,8 @@ impl World {
                 (self.rng.range(0, 5), EffectResult::Loaded(loaded), false)
             }
             Effect::Persist { session } => {
-                let saved = self.disk.save(&session).and_then(|()| self.disk.load());
-                match saved {
-                    Ok(Some(back)) if back == *session => {}
-                    Ok(_) => self
-                        .check
-                        .fail("the stored session reads back different".into()),
-                    Err(e) => self.check.fail(e),
-                }
-                (self.rng.range(0, 5), EffectResult::Stored(Ok(())), false)
+                let result = self.save(&session);
+                (self.rng.range(0, 5), EffectResult::Stored(result), false)
             }
             Effect::OpenUrl { .. } => return,
         };
@@ -364,6 +379,30 @@ impl World {
             rotating,
             identity,
         });
+    }
+
+    /// A save: it fails at the run's rate (the disk keeps what it held, and the machine is
+    /// told), or lands and reads back the same.
+    fn save(&mut self, session: &PersistedSession) -> Result<(), StoreFailure> {
+        if self.faults.on && self.rng.chance(self.faults.store_fail) {
+            let now = self.mono_ms;
+            self.check
+                .note(now, "the session store's write fails".into());
+            self.check.on_save(false);
+            return Err(StoreFailure {
+                message: "simulated write failure".into(),
+            });
+        }
+        let saved = self.disk.save(session).and_then(|()| self.disk.load());
+        match saved {
+            Ok(Some(back)) if back == *session => {}
+            Ok(_) => self
+                .check
+                .fail("the stored session reads back different".into()),
+            Err(e) => self.check.fail(e),
+        }
+        self.check.on_save(true);
+        Ok(())
     }
 
     /// One service call: its fate drawn from the fault rates, `serve` run against the emulator
@@ -483,7 +522,7 @@ impl World {
     /// replacement never reached the machine (then the session ends at the next refresh, by a
     /// definitive refusal) or the session may end anyway.
     pub fn check_stored_refresh_token(&mut self) {
-        if !self.rotations.on() || self.check.session_may_end() {
+        if !self.rotations.on() || self.check.session_may_end() || self.check.store_behind() {
             return;
         }
         let Ok(Some(stored)) = self.disk.load() else {
