@@ -25,7 +25,7 @@ const WEIGHTS: [u64; 14] = [
     14, // 1 wait up to 10 min
     6,  // 2 wait up to 3 h
     16, // 3 concurrent token requests
-    4,  // 4 credential requests (no identity pool: answered with an error)
+    6,  // 4 credential requests (without an identity pool answered with an error)
     4,  // 5 user attributes (GetUser with the access token)
     3,  // 6 sign in
     2,  // 7 sign out, sometimes global

@@ -32,6 +32,14 @@ pub struct Checker {
     pub tokens_answered: u64,
     /// Successful refreshes.
     pub refreshes: u64,
+    /// Credentials handed to the app.
+    pub credentials_answered: u64,
+    creds_ok: Vec<OperationId>,
+    /// A save failed since the last one that landed: the store may be older than the
+    /// machine's session, and the machine was told.
+    store_behind: bool,
+    /// Saves that failed.
+    pub failed_saves: u64,
 }
 
 impl Checker {
@@ -53,6 +61,10 @@ impl Checker {
             tokens_ok: Vec::new(),
             tokens_answered: 0,
             refreshes: 0,
+            credentials_answered: 0,
+            creds_ok: Vec::new(),
+            store_behind: false,
+            failed_saves: 0,
         }
     }
 
@@ -160,6 +172,7 @@ impl Checker {
         op: OperationId,
         result: &Result<Answer, AuthError>,
         true_ms: u64,
+        guest_slack_ms: u64,
         disk: &Result<Option<PersistedSession>, String>,
     ) {
         if self.outstanding.remove(&op).is_none() {
@@ -168,6 +181,9 @@ impl Checker {
                 op.0
             ));
             return;
+        }
+        if let Ok(Answer::Credentials { credentials, .. }) = result {
+            self.on_credentials(op, credentials.expiration_s, true_ms, guest_slack_ms);
         }
         let Ok(Answer::Tokens(tokens)) = result else {
             return;
@@ -187,6 +203,11 @@ impl Checker {
                 }
             }
             Err(e) => self.fail(format!("operation {} got an unreadable token: {e}", op.0)),
+        }
+        // A failed save leaves the store behind until the next one lands; the machine is told
+        // of it (`Stored(Err)`), and the engine reports it to the app.
+        if self.store_behind {
+            return;
         }
         let stored = match disk {
             Ok(Some(s)) => s.tokens.clone(),
@@ -214,6 +235,43 @@ impl Checker {
                 op.0, tokens.expires_at_s
             ));
         }
+    }
+
+    /// `op` was answered with credentials expiring at `expiration_s`: not expired by the
+    /// service's clock, with the same tolerance as tokens (the machine judges them by its
+    /// estimate of that clock), plus `slack_ms` where the machine has no such estimate.
+    fn on_credentials(&mut self, op: OperationId, expiration_s: i64, true_ms: u64, slack_ms: u64) {
+        self.credentials_answered += 1;
+        self.creds_ok.push(op);
+        let exp_ms = u64::try_from(expiration_s)
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        if exp_ms + self.tolerance_ms + slack_ms <= true_ms {
+            self.fail(format!(
+                "operation {} was handed AWS credentials that expired {} ms before the \
+                 emulator's now",
+                op.0,
+                true_ms - exp_ms
+            ));
+        }
+    }
+
+    /// Whether `op` was answered with credentials.
+    pub fn credentials_ok(&self, op: OperationId) -> bool {
+        self.creds_ok.contains(&op)
+    }
+
+    /// A save landed (`ok`) or failed.
+    pub fn on_save(&mut self, ok: bool) {
+        self.store_behind = !ok;
+        if !ok {
+            self.failed_saves += 1;
+        }
+    }
+
+    /// Whether a save failed since the last one that landed.
+    pub fn store_behind(&self) -> bool {
+        self.store_behind
     }
 
     /// The published user state changed.

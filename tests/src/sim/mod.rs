@@ -9,17 +9,19 @@ mod app;
 pub mod check;
 pub mod disk;
 pub mod rng;
+pub mod rotation;
 pub mod setup;
 pub mod wire;
 pub mod world;
 
 use std::fmt;
 
-use cognito_auth::machine::{ApiCall, UserState};
+use cognito_auth::machine::{ApiCall, OperationId, UserState};
 use cognito_auth_emulator::UnixMillis;
 
 use self::check::Checker;
 use self::rng::Rng;
+use self::rotation::Rotations;
 use self::setup::PoolSettings;
 use self::world::{Faults, World};
 
@@ -32,6 +34,11 @@ pub struct Budget {
     /// measures the clock drift only when tokens arrive, so a backward jump while refreshes
     /// fail makes it hand out expired tokens (docs/SIMULATOR.md, "Findings"; seed 19).
     pub backward_jumps: bool,
+    /// Hold a guest's credentials to the service's clock. Off by default: without tokens the
+    /// machine has no estimate of that clock and judges guest credentials on the device
+    /// clock, so a device clock hours behind is handed expired ones (docs/SIMULATOR.md,
+    /// "Findings"; seed 697).
+    pub strict_guest_credentials: bool,
 }
 
 impl Default for Budget {
@@ -39,6 +46,7 @@ impl Default for Budget {
         Self {
             steps: 60,
             backward_jumps: false,
+            strict_guest_credentials: false,
         }
     }
 }
@@ -52,6 +60,12 @@ pub struct Summary {
     pub tokens_answered: u64,
     /// Successful refreshes.
     pub refreshes: u64,
+    /// Refresh tokens the service replaced (rotation on).
+    pub rotations: u64,
+    /// AWS credentials handed to the app.
+    pub credentials_answered: u64,
+    /// Session saves that failed.
+    pub failed_saves: u64,
 }
 
 /// A violated invariant, with what led to it.
@@ -120,6 +134,8 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         check,
     );
     world.faults = faults;
+    world.rotations = Rotations::new(settings.rotation_grace_s);
+    world.strict_guest_credentials = budget.strict_guest_credentials;
     world.drift_ppm = world.rng.range(0, 200) as i64 - 100;
     if world.rng.chance(300) {
         world.offset_ms = hours_ms(&mut world.rng);
@@ -128,6 +144,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     app::sign_in(&mut world);
     for _ in 0..budget.steps {
         app::step(&mut world, budget);
+        world.check_stored_refresh_token();
         if world.check.failed() {
             break;
         }
@@ -145,6 +162,9 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         virtual_ms: world.mono_ms - start,
         tokens_answered: world.check.tokens_answered,
         refreshes: world.check.refreshes,
+        rotations: world.rotations.count(),
+        credentials_answered: world.check.credentials_answered,
+        failed_saves: world.check.failed_saves,
     })
 }
 
@@ -170,21 +190,12 @@ fn liveness(world: &mut World) {
     let signed_in = world.machine.user_state() == UserState::SignedIn;
     // The app asks for tokens, and asks again when an answer is an error (a refresh that was
     // already failing when the faults stopped answers its waiters with its error).
-    let deadline = world.mono_ms + LIVENESS_BOUND_MS;
-    let mut op = None;
-    let mut got_tokens = false;
-    while world.mono_ms < deadline && !got_tokens {
-        let waiting = op.is_some_and(|op| world.check.outstanding().any(|(o, _)| *o == op));
-        if !waiting {
-            op = Some(world.command(ApiCall::FetchTokens {
-                force_refresh: false,
-            }));
-        }
-        world.advance(1_000);
-        if world.check.failed() {
-            return;
-        }
-        got_tokens = op.is_some_and(|op| world.check.tokens_ok(op));
+    let tokens = ApiCall::FetchTokens {
+        force_refresh: false,
+    };
+    let got_tokens = keep_asking(world, &tokens, Checker::tokens_ok);
+    if world.check.failed() {
+        return;
     }
     if signed_in && !world.check.session_may_end() && !got_tokens {
         world.check.fail(format!(
@@ -193,6 +204,28 @@ fn liveness(world: &mut World) {
             state_name(world)
         ));
         return;
+    }
+    // With an identity pool, a signed-in user (or a guest, where the pool allows guests)
+    // reaches credentials too.
+    if let Some(pool) = world.config.identity_pool.clone() {
+        let state = world.machine.user_state();
+        let entitled = state == UserState::SignedIn
+            || (pool.allow_guest && matches!(state, UserState::SignedOut | UserState::Guest));
+        let credentials = ApiCall::FetchCredentials {
+            force_refresh: false,
+        };
+        let got = keep_asking(world, &credentials, Checker::credentials_ok);
+        if world.check.failed() {
+            return;
+        }
+        if entitled && !world.check.session_may_end() && !got {
+            world.check.fail(format!(
+                "no AWS credentials within {} s of faults stopping; the machine is in {}",
+                LIVENESS_BOUND_MS / 1000,
+                state_name(world)
+            ));
+            return;
+        }
     }
     // Callers that wait for a new sign-in are released; everything else must have been
     // answered by now.
@@ -208,6 +241,28 @@ fn liveness(world: &mut World) {
             .check
             .fail(format!("calls never answered: {}", waiting.join(", ")));
     }
+}
+
+/// The app makes `call`, again whenever it was answered without success, until `ok` says an
+/// answer succeeded or [`LIVENESS_BOUND_MS`] of virtual time passed. Returns whether it did.
+fn keep_asking(world: &mut World, call: &ApiCall, ok: fn(&Checker, OperationId) -> bool) -> bool {
+    let deadline = world.mono_ms + LIVENESS_BOUND_MS;
+    let mut op = None;
+    while world.mono_ms < deadline {
+        let waiting = op.is_some_and(|op| world.check.outstanding().any(|(o, _)| *o == op));
+        if !waiting {
+            op = Some(world.command(call.clone()));
+        }
+        world.advance(1_000);
+        world.check_stored_refresh_token();
+        if world.check.failed() {
+            return false;
+        }
+        if op.is_some_and(|op| ok(&world.check, op)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The machine's state, by name only (its fields hold the session).

@@ -1,7 +1,10 @@
 //! Pool settings drawn from the seed, and the emulator and machine configured with them.
 
+use cognito_auth::machine::config::{IdentityPoolConfig, RefreshTokenRotation};
 use cognito_auth::machine::Config;
-use cognito_auth_emulator::{Emulator, EmulatorConfig, UnixMillis, USER_POOL_PREFIX};
+use cognito_auth_emulator::{
+    Emulator, EmulatorConfig, UnixMillis, IDENTITY_PREFIX, USER_POOL_PREFIX,
+};
 use serde_json::{json, Value};
 
 use super::rng::Rng;
@@ -21,17 +24,35 @@ pub struct PoolSettings {
     pub mfa_optional: bool,
     /// `USER_SRP_AUTH` rather than `USER_PASSWORD_AUTH`.
     pub srp: bool,
+    /// The app client rotates refresh tokens, the replaced one staying valid this many
+    /// seconds after its first use (`RetryGracePeriodSeconds`, 0-60).
+    pub rotation_grace_s: Option<u64>,
+    /// How the machine refreshes (`tuning.refresh_token_rotation`).
+    pub rotation_mode: RefreshTokenRotation,
+    /// An identity pool federating the user pool, and whether it allows guests.
+    pub identity_pool: Option<bool>,
 }
 
 impl PoolSettings {
     /// Settings drawn from `rng`.
     pub fn draw(rng: &mut Rng) -> Self {
         let i = rng.range(0, LIFETIMES_MIN.len() as u64 - 1) as usize;
+        let rotation = rng.chance(400);
+        // A rotating client refuses REFRESH_TOKEN_AUTH for good, so a machine told to use only
+        // that flow could never refresh: a misconfiguration, not a case to simulate.
+        let rotation_mode = match rng.range(0, if rotation { 1 } else { 2 }) {
+            0 => RefreshTokenRotation::Auto,
+            1 => RefreshTokenRotation::Enabled,
+            _ => RefreshTokenRotation::Disabled,
+        };
         Self {
             token_lifetime_s: LIFETIMES_MIN[i] * 60,
             device_tracking: rng.chance(500),
             mfa_optional: rng.chance(300),
             srp: rng.chance(500),
+            rotation_grace_s: rotation.then(|| rng.range(0, 60)),
+            rotation_mode,
+            identity_pool: rng.chance(500).then(|| rng.chance(500)),
         }
     }
 }
@@ -44,6 +65,8 @@ pub struct Backend {
     pub pool_id: String,
     /// The app client id.
     pub client_id: String,
+    /// The identity pool id, when there is one.
+    pub identity_pool_id: Option<String>,
 }
 
 /// The user every run signs in as.
@@ -79,20 +102,20 @@ pub fn backend(settings: &PoolSettings, seed: u64, now: UnixMillis) -> Result<Ba
     let pool = call(&mut emu, "CreateUserPool", &pool, now)?;
     let pool_id = str_at(&pool, &["UserPool", "Id"])?;
     let minutes = settings.token_lifetime_s / 60;
-    let client = call(
-        &mut emu,
-        "CreateUserPoolClient",
-        &json!({
-            "UserPoolId": pool_id, "ClientName": "sim",
-            "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH"],
-            "AccessTokenValidity": minutes, "IdTokenValidity": minutes,
-            "RefreshTokenValidity": 30,
-            "TokenValidityUnits": { "AccessToken": "minutes", "IdToken": "minutes",
-                "RefreshToken": "days" },
-        }),
-        now,
-    )?;
+    let mut client = json!({
+        "UserPoolId": pool_id, "ClientName": "sim",
+        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH"],
+        "AccessTokenValidity": minutes, "IdTokenValidity": minutes,
+        "RefreshTokenValidity": 30,
+        "TokenValidityUnits": { "AccessToken": "minutes", "IdToken": "minutes",
+            "RefreshToken": "days" },
+    });
+    if let Some(grace) = settings.rotation_grace_s {
+        client["RefreshTokenRotation"] =
+            json!({ "Feature": "ENABLED", "RetryGracePeriodSeconds": grace });
+    }
+    let client = call(&mut emu, "CreateUserPoolClient", &client, now)?;
     let client_id = str_at(&client, &["UserPoolClient", "ClientId"])?;
     call(
         &mut emu,
@@ -106,12 +129,48 @@ pub fn backend(settings: &PoolSettings, seed: u64, now: UnixMillis) -> Result<Ba
         &json!({ "UserPoolId": pool_id, "Username": USERNAME }),
         now,
     )?;
+    let identity_pool_id = match settings.identity_pool {
+        Some(guests) => Some(identity_pool(&mut emu, &pool_id, &client_id, guests, now)?),
+        None => None,
+    };
     Ok(Backend {
         emu,
         pool_id,
         client_id,
+        identity_pool_id,
     })
 }
+
+/// An identity pool that federates the user pool's app client, with both roles set.
+fn identity_pool(
+    emu: &mut Emulator,
+    pool_id: &str,
+    client_id: &str,
+    guests: bool,
+    now: UnixMillis,
+) -> Result<String, String> {
+    let mut call = |op: &str, body: Value| {
+        emu.handle(&format!("{IDENTITY_PREFIX}{op}"), &body, now)
+            .map_err(|e| format!("setting up the emulator: {op}: {e}"))
+    };
+    let created = call(
+        "CreateIdentityPool",
+        json!({ "IdentityPoolName": "sim", "AllowUnauthenticatedIdentities": guests,
+            "CognitoIdentityProviders": [{ "ClientId": client_id,
+                "ProviderName": format!("cognito-idp.{REGION}.amazonaws.com/{pool_id}") }] }),
+    )?;
+    let id = str_at(&created, &["IdentityPoolId"])?;
+    call(
+        "SetIdentityPoolRoles",
+        json!({ "IdentityPoolId": id, "Roles": {
+            "authenticated": "arn:aws:iam::123456789012:role/sim-authenticated",
+            "unauthenticated": "arn:aws:iam::123456789012:role/sim-guest" } }),
+    )?;
+    Ok(id)
+}
+
+/// The region of every pool.
+const REGION: &str = "us-east-1";
 
 fn str_at(v: &Value, path: &[&str]) -> Result<String, String> {
     path.iter()
@@ -134,5 +193,16 @@ pub fn machine_config(settings: &PoolSettings, backend: &Backend) -> Result<Conf
         "Auth": { "Default": { "authenticationFlowType": flow } },
     })
     .to_string();
-    Config::from_aws_configuration_json(&text).map_err(|e| format!("machine config: {e}"))
+    let mut config =
+        Config::from_aws_configuration_json(&text).map_err(|e| format!("machine config: {e}"))?;
+    config.tuning.refresh_token_rotation = settings.rotation_mode;
+    config.identity_pool = backend
+        .identity_pool_id
+        .as_ref()
+        .map(|id| IdentityPoolConfig {
+            pool_id: id.clone(),
+            region: REGION.to_owned(),
+            allow_guest: settings.identity_pool == Some(true),
+        });
+    Ok(config)
 }

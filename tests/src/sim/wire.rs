@@ -3,11 +3,12 @@
 //! answer (or the error) becomes the response or [`ServiceError`] the engine would hand back.
 
 use cognito_auth::machine::cognito::{
-    Attribute, AuthResponse, AuthenticationResult, CodeDelivery, Device, MfaPreference,
-    NewDeviceMetadata, StringMap, UserPoolRequest, UserPoolResponse,
+    Attribute, AuthResponse, AuthenticationResult, AwsCredentials, CodeDelivery, Device,
+    IdentityRequest, IdentityResponse, MfaPreference, NewDeviceMetadata, StringMap,
+    UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth::machine::{Secret, ServiceError, ServiceErrorKind};
-use cognito_auth_emulator::{ApiError, USER_POOL_PREFIX};
+use cognito_auth_emulator::{ApiError, IDENTITY_PREFIX, USER_POOL_PREFIX};
 use serde_json::{json, Map, Value};
 
 /// The target and body of a user-pool request for app client `client_id`.
@@ -33,6 +34,14 @@ fn body(request: &UserPoolRequest, client_id: &str) -> Value {
         } => json!({ "ClientId": client_id, "ChallengeName": challenge_name,
             "ChallengeResponses": challenge_responses.expose(),
             "Session": session.as_ref().map(Secret::expose), "ClientMetadata": meta(client_metadata) }),
+        R::GetTokensFromRefreshToken {
+            refresh_token,
+            client_secret,
+            device_key,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "RefreshToken": refresh_token.expose(),
+            "ClientSecret": client_secret.as_ref().map(Secret::expose),
+            "DeviceKey": device_key, "ClientMetadata": meta(client_metadata) }),
         R::SignUp {
             username,
             password,
@@ -199,7 +208,9 @@ fn attrs(list: &[Attribute]) -> Value {
 pub fn user_pool_response(operation: &str, v: &Value) -> Result<UserPoolResponse, ServiceError> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     Ok(match operation {
-        "InitiateAuth" | "RespondToAuthChallenge" => UserPoolResponse::Auth(auth_response(v)?),
+        "InitiateAuth" | "RespondToAuthChallenge" | "GetTokensFromRefreshToken" => {
+            UserPoolResponse::Auth(auth_response(v)?)
+        }
         "SignUp" => UserPoolResponse::SignUp {
             user_confirmed: v.get("UserConfirmed").and_then(Value::as_bool) == Some(true),
             user_sub: s("UserSub").unwrap_or_default(),
@@ -379,4 +390,61 @@ pub fn transport_error(kind: ServiceErrorKind) -> ServiceError {
         code: code.to_owned(),
         message: "simulated transport failure".to_owned(),
     }
+}
+
+/// The target and body of an identity-pool request, as the SDK sends them.
+pub fn identity_request(request: &IdentityRequest) -> (String, Value) {
+    let target = format!("{IDENTITY_PREFIX}{}", request.operation());
+    let mut b = match request {
+        IdentityRequest::GetId {
+            identity_pool_id,
+            logins,
+        } => json!({ "IdentityPoolId": identity_pool_id, "Logins": logins.expose() }),
+        IdentityRequest::GetCredentialsForIdentity {
+            identity_id,
+            logins,
+            custom_role_arn,
+        } => json!({ "IdentityId": identity_id, "Logins": logins.expose(),
+            "CustomRoleArn": custom_role_arn }),
+        IdentityRequest::GetOpenIdToken {
+            identity_id,
+            logins,
+        } => json!({ "IdentityId": identity_id, "Logins": logins.expose() }),
+        // A request kind added later is sent empty; the emulator's refusal shows in the run.
+        _ => json!({}),
+    };
+    if let Some(o) = b.as_object_mut() {
+        o.retain(|_, v| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()));
+    }
+    (target, b)
+}
+
+/// The response the engine would build from the emulator's answer to an identity request.
+pub fn identity_response(operation: &str, v: &Value) -> Result<IdentityResponse, ServiceError> {
+    let s = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    let identity_id = s(v, "IdentityId").ok_or_else(|| missing("IdentityId"))?;
+    Ok(match operation {
+        "GetCredentialsForIdentity" => {
+            let c = v.get("Credentials").ok_or_else(|| missing("Credentials"))?;
+            let field = |k: &str| s(c, k).ok_or_else(|| missing(&format!("Credentials.{k}")));
+            IdentityResponse::Credentials {
+                identity_id,
+                credentials: AwsCredentials {
+                    access_key_id: field("AccessKeyId")?,
+                    secret_access_key: Secret::new(field("SecretKey")?),
+                    session_token: Secret::new(field("SessionToken")?),
+                    expiration_s: c
+                        .get("Expiration")
+                        .and_then(Value::as_f64)
+                        .map(|f| f as i64)
+                        .ok_or_else(|| missing("Credentials.Expiration"))?,
+                },
+            }
+        }
+        "GetOpenIdToken" => IdentityResponse::OpenIdToken {
+            identity_id,
+            token: Secret::new(s(v, "Token").ok_or_else(|| missing("Token"))?),
+        },
+        _ => IdentityResponse::IdentityId { identity_id },
+    })
 }

@@ -3,16 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth::machine::cognito::UserPoolRequest;
+use cognito_auth::machine::cognito::{
+    IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
+};
 use cognito_auth::machine::{
     ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
-    ServiceError, ServiceErrorKind, TimerKind, Timestamp,
+    PersistedSession, ServiceError, ServiceErrorKind, StoreFailure, TimerKind, Timestamp,
+    UserState,
 };
 use cognito_auth_emulator::{Emulator, UnixMillis};
 
 use super::check::Checker;
 use super::disk::Disk;
 use super::rng::Rng;
+use super::rotation::Rotations;
 use super::wire;
 
 /// How often things go wrong, drawn once per run.
@@ -32,6 +36,8 @@ pub struct Faults {
     pub max_latency_ms: u64,
     /// The network is down until this monotonic instant.
     pub offline_until_mono: u64,
+    /// Per mille of session saves that fail (the store keeps the previous session).
+    pub store_fail: u64,
 }
 
 impl Faults {
@@ -52,6 +58,7 @@ impl Faults {
             drop: rng.range(0, 50),
             max_latency_ms: rng.range(1, 3_000),
             offline_until_mono: 0,
+            store_fail: rng.range(0, 100),
         }
     }
 }
@@ -62,8 +69,12 @@ struct InFlight {
     effect_id: EffectId,
     deliver_at_mono: u64,
     result: EffectResult,
-    /// A REFRESH_TOKEN_AUTH call.
+    /// A REFRESH_TOKEN_AUTH or GetTokensFromRefreshToken call.
     refresh: bool,
+    /// The refresh token a GetTokensFromRefreshToken call submitted.
+    rotating: Option<String>,
+    /// An identity-pool call, made in this [`World::epoch`].
+    identity: Option<u64>,
 }
 
 /// The whole simulated world of one run.
@@ -94,7 +105,13 @@ pub struct World {
     pub disk: Disk,
     /// The invariants and what they remember.
     pub check: Checker,
+    /// Refresh tokens the service replaced.
+    pub rotations: Rotations,
     inflight: Vec<InFlight>,
+    /// Hold guest credentials to the service's clock too (see [`super::Budget`]).
+    pub strict_guest_credentials: bool,
+    /// Bumped at every change of the published user state (a new session or none).
+    epoch: u64,
     timers: BTreeMap<TimerKind, u64>,
     next_op: u64,
 }
@@ -125,7 +142,10 @@ impl World {
             faults: Faults::default(),
             disk: Disk::default(),
             check,
+            rotations: Rotations::default(),
             inflight: Vec::new(),
+            epoch: 0,
+            strict_guest_credentials: false,
             timers: BTreeMap::new(),
             next_op: 1,
         };
@@ -183,6 +203,9 @@ impl World {
                     let f = self.inflight.remove(i);
                     if f.refresh && matches!(&f.result, EffectResult::UserPool(Ok(_))) {
                         self.check.on_refresh_ok(self.mono_ms);
+                        if let Some(old) = &f.rotating {
+                            self.rotations.on_delivered(old);
+                        }
                     }
                     self.feed(Event::Completed {
                         effect_id: f.effect_id,
@@ -205,6 +228,10 @@ impl World {
         let op = OperationId(self.next_op);
         self.next_op += 1;
         self.check.on_command(op, &call, self.mono_ms);
+        // A sign-out ends the session even when the published state stays (a guest's).
+        if matches!(call, ApiCall::SignOut(_)) {
+            self.epoch += 1;
+        }
         self.feed(Event::Command { op, call });
         op
     }
@@ -217,6 +244,20 @@ impl World {
     /// The process dies (in-flight calls, timers and waiting callers with it) and a new one
     /// restores the session from the disk.
     pub fn crash_and_restore(&mut self) {
+        // A save that failed since the last one that landed may have held a rotated refresh
+        // token: for the new process, that replacement never arrived.
+        if self.check.store_behind() {
+            if let Some(token) = self
+                .disk
+                .load()
+                .ok()
+                .flatten()
+                .and_then(|s| s.tokens)
+                .and_then(|t| t.refresh_token)
+            {
+                self.rotations.on_lost(token.expose());
+            }
+        }
         self.inflight.clear();
         self.timers.clear();
         self.check
@@ -242,7 +283,15 @@ impl World {
 
     /// Performs every output the machine has queued, as the engine's driver does.
     fn drain(&mut self) {
-        while let Some(output) = self.machine.poll_output() {
+        let outputs: Vec<Output> = std::iter::from_fn(|| self.machine.poll_output()).collect();
+        // The effects of an input that changed the user state belong to the new session.
+        if outputs
+            .iter()
+            .any(|o| matches!(o, Output::UserStateChanged { .. }))
+        {
+            self.epoch += 1;
+        }
+        for output in outputs {
             self.check.trace_output(self.mono_ms, &output);
             match output {
                 Output::Effect { effect_id, effect } => self.perform(effect_id, effect),
@@ -254,7 +303,16 @@ impl World {
                 }
                 Output::Reply { op, result } => {
                     let disk = self.disk.load();
-                    self.check.on_reply(op, &result, self.true_ms, &disk);
+                    // Without tokens the machine has no estimate of the service's clock, so a
+                    // guest's credentials are judged on the device clock (docs/SIMULATOR.md,
+                    // "Findings").
+                    let guest = self.machine.user_state() != UserState::SignedIn;
+                    let slack = if guest && !self.strict_guest_credentials {
+                        self.offset_ms.unsigned_abs()
+                    } else {
+                        0
+                    };
+                    self.check.on_reply(op, &result, self.true_ms, slack, &disk);
                 }
                 Output::UserStateChanged { from, to } => {
                     self.check.on_user_state(from, to, self.mono_ms);
@@ -265,6 +323,8 @@ impl World {
     }
 
     fn perform(&mut self, effect_id: EffectId, effect: Effect) {
+        let mut rotating = None;
+        let mut identity = None;
         let (delay, result, refresh) = match effect {
             Effect::UserPool { request } => {
                 let refresh = is_refresh(&request);
@@ -272,14 +332,24 @@ impl World {
                     self.check
                         .fail("a second REFRESH_TOKEN_AUTH while one is in flight".into());
                 }
-                let (delay, result) = self.call_user_pool(&request);
+                rotating = rotated_token(&request).map(str::to_owned);
+                let (delay, result) = self.call(|w| w.serve(&request));
                 (delay, EffectResult::UserPool(result), refresh)
             }
-            Effect::Identity { request } => (
-                1,
-                EffectResult::Identity(Err(not_configured(request.operation()))),
-                false,
-            ),
+            Effect::Identity { request } => {
+                // A sign-in or sign-out supersedes the fetch of the session before it, whose
+                // answer the machine then drops; within one session there is one fetch.
+                if self.inflight.iter().any(|f| f.identity == Some(self.epoch)) {
+                    self.check.fail(format!(
+                        "{} while another identity-pool call of the same session is in flight \
+                         (more than one credentials fetch)",
+                        request.operation()
+                    ));
+                }
+                identity = Some(self.epoch);
+                let (delay, result) = self.call(|w| w.serve_identity(&request));
+                (delay, EffectResult::Identity(result), false)
+            }
             Effect::OAuthToken { .. } => (
                 1,
                 EffectResult::OAuth(Err(not_configured("token endpoint"))),
@@ -296,15 +366,8 @@ impl World {
                 (self.rng.range(0, 5), EffectResult::Loaded(loaded), false)
             }
             Effect::Persist { session } => {
-                let saved = self.disk.save(&session).and_then(|()| self.disk.load());
-                match saved {
-                    Ok(Some(back)) if back == *session => {}
-                    Ok(_) => self
-                        .check
-                        .fail("the stored session reads back different".into()),
-                    Err(e) => self.check.fail(e),
-                }
-                (self.rng.range(0, 5), EffectResult::Stored(Ok(())), false)
+                let result = self.save(&session);
+                (self.rng.range(0, 5), EffectResult::Stored(result), false)
             }
             Effect::OpenUrl { .. } => return,
         };
@@ -313,18 +376,42 @@ impl World {
             deliver_at_mono: self.mono_ms + delay,
             result,
             refresh,
+            rotating,
+            identity,
         });
     }
 
-    /// One user-pool call: its fate drawn from the fault rates, served by the emulator at the
-    /// true time when it reaches it. Returns the delay until the machine sees the outcome.
-    fn call_user_pool(
+    /// A save: it fails at the run's rate (the disk keeps what it held, and the machine is
+    /// told), or lands and reads back the same.
+    fn save(&mut self, session: &PersistedSession) -> Result<(), StoreFailure> {
+        if self.faults.on && self.rng.chance(self.faults.store_fail) {
+            let now = self.mono_ms;
+            self.check
+                .note(now, "the session store's write fails".into());
+            self.check.on_save(false);
+            return Err(StoreFailure {
+                message: "simulated write failure".into(),
+            });
+        }
+        let saved = self.disk.save(session).and_then(|()| self.disk.load());
+        match saved {
+            Ok(Some(back)) if back == *session => {}
+            Ok(_) => self
+                .check
+                .fail("the stored session reads back different".into()),
+            Err(e) => self.check.fail(e),
+        }
+        self.check.on_save(true);
+        Ok(())
+    }
+
+    /// One service call: its fate drawn from the fault rates, `serve` run against the emulator
+    /// at the true time when the request reaches it. Returns the delay until the machine sees
+    /// the outcome.
+    fn call<T>(
         &mut self,
-        request: &UserPoolRequest,
-    ) -> (
-        u64,
-        Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError>,
-    ) {
+        serve: impl FnOnce(&mut Self) -> Result<T, ServiceError>,
+    ) -> (u64, Result<T, ServiceError>) {
         let timeout = self.config.tuning.request_timeout_ms;
         let latency = self.rng.range(1, self.faults.max_latency_ms.max(1));
         let f = self.faults.clone();
@@ -353,7 +440,7 @@ impl World {
             edge += f.timeout;
             if pick < edge {
                 if self.rng.chance(500) {
-                    let _ = self.serve(request);
+                    let _ = serve(self);
                 }
                 return (
                     timeout,
@@ -362,21 +449,29 @@ impl World {
             }
             edge += f.drop;
             if pick < edge {
-                let _ = self.serve(request);
+                let _ = serve(self);
                 return (
                     latency,
                     Err(wire::transport_error(ServiceErrorKind::Network)),
                 );
             }
         }
-        let result = self.serve(request);
+        let result = serve(self);
         (latency.min(timeout), result)
     }
 
-    fn serve(
+    fn serve_identity(
         &mut self,
-        request: &UserPoolRequest,
-    ) -> Result<cognito_auth::machine::cognito::UserPoolResponse, ServiceError> {
+        request: &IdentityRequest,
+    ) -> Result<IdentityResponse, ServiceError> {
+        let (target, body) = wire::identity_request(request);
+        self.emu
+            .handle(&target, &body, UnixMillis(self.true_ms))
+            .map_err(|e| wire::service_error(&e))
+            .and_then(|v| wire::identity_response(request.operation(), &v))
+    }
+
+    fn serve(&mut self, request: &UserPoolRequest) -> Result<UserPoolResponse, ServiceError> {
         let (target, body) = wire::user_pool_request(request, &self.client_id);
         let answer = self
             .emu
@@ -388,7 +483,76 @@ impl World {
                 self.check.on_rejection(self.mono_ms);
             }
         }
+        if let Some(old) = rotated_token(request) {
+            self.on_rotation_answer(old, &answer);
+        }
         answer
+    }
+
+    /// The service answered GetTokensFromRefreshToken made with `old`: a new refresh token
+    /// replaces it; a `RefreshTokenReuseException` is a definitive refusal only when the
+    /// machine never received the replacement.
+    fn on_rotation_answer(&mut self, old: &str, answer: &Result<UserPoolResponse, ServiceError>) {
+        match answer {
+            Ok(UserPoolResponse::Auth(r)) => {
+                let new = r
+                    .authentication_result
+                    .as_ref()
+                    .and_then(|a| a.refresh_token.as_ref());
+                if new.is_some_and(|n| n.expose() != old) {
+                    self.rotations.on_rotated(old, self.true_ms);
+                }
+            }
+            Err(e) if e.is_refresh_token_reused() => {
+                if self.rotations.replacement_lost(old) {
+                    self.check.on_rejection(self.mono_ms);
+                } else {
+                    self.check.fail(
+                        "refreshed with a refresh token the machine had already received the \
+                         replacement of (RefreshTokenReuseException)"
+                            .into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// With rotation, the stored refresh token is one the service still accepts, unless its
+    /// replacement never reached the machine (then the session ends at the next refresh, by a
+    /// definitive refusal) or the session may end anyway.
+    pub fn check_stored_refresh_token(&mut self) {
+        if !self.rotations.on() || self.check.session_may_end() || self.check.store_behind() {
+            return;
+        }
+        let Ok(Some(stored)) = self.disk.load() else {
+            return;
+        };
+        if stored.tokens_invalid {
+            return;
+        }
+        let Some(token) = stored.tokens.and_then(|t| t.refresh_token) else {
+            return;
+        };
+        let token = token.expose();
+        if let Some(ms) = self.rotations.refused_for_ms(token, self.true_ms) {
+            if !self.rotations.replacement_lost(token) {
+                self.check.fail(format!(
+                    "the store holds a refresh token the service stopped accepting {ms} ms ago, \
+                     though the machine received its replacement"
+                ));
+            }
+        }
+    }
+}
+
+/// The refresh token a GetTokensFromRefreshToken call submits.
+fn rotated_token(request: &UserPoolRequest) -> Option<&str> {
+    match request {
+        UserPoolRequest::GetTokensFromRefreshToken { refresh_token, .. } => {
+            Some(refresh_token.expose().as_str())
+        }
+        _ => None,
     }
 }
 
