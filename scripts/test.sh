@@ -13,3 +13,7 @@ fi
 
 # --no-fail-fast: one failing suite must not hide the others.
 cargo test --workspace --locked --no-fail-fast "$@"
+
+# The keyring store (feature `keyring`) against keyring-core's in-memory mock store; its
+# kernel-keyring round trip needs a fresh session keyring (`keyctl session -`) and runs by hand.
+cargo test -p cognito-auth --features keyring --locked --lib store::keyring::tests::mock_

@@ -1,6 +1,7 @@
 //! End-to-end MFA flows against the emulator over HTTP: SMS MFA with a wrong then a right code,
 //! TOTP set up after sign-in and asked on the next sign-in, and the NEW_PASSWORD_REQUIRED
-//! challenge of a user created with a temporary password.
+//! challenge of a user created with a temporary password, and sign-in following a pool MFA
+//! setting changed through the AWS SDK (`SetUserPoolMfaConfig`, `UpdateUserPool`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
@@ -254,4 +255,88 @@ async fn a_user_with_a_temporary_password_must_choose_a_new_one() {
             .next_step,
         SignInStep::Done
     );
+}
+
+/// The first step of a fresh engine's sign-in as `user`.
+async fn first_step(server: &Server, user: &str) -> SignInStep {
+    let auth = engine(server, AuthFlow::UserPasswordAuth);
+    settled(&auth).await;
+    let step = auth
+        .sign_in(user, "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap()
+        .next_step;
+    auth.shutdown().await;
+    step
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_mfa_setting_changed_through_the_aws_sdk_is_what_sign_in_follows() {
+    use aws_sdk_cognitoidentityprovider::types::{SoftwareTokenMfaConfigType, UserPoolMfaType};
+    let server = start().await;
+    let admin = cognito_auth_tests::admin_client(&server.endpoint());
+
+    // OPTIONAL (the seed): alice, with no factor, signs straight in; sam is asked.
+    assert_eq!(first_step(&server, "alice").await, SignInStep::Done);
+    let set = admin
+        .set_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .mfa_configuration(UserPoolMfaType::On)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = admin
+        .get_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.mfa_configuration(), Some(&UserPoolMfaType::On));
+    assert_eq!(set.mfa_configuration(), got.mfa_configuration());
+    assert_eq!(
+        got.software_token_mfa_configuration()
+            .map(SoftwareTokenMfaConfigType::enabled),
+        Some(true)
+    );
+    assert!(got.sms_mfa_configuration().is_none(), "SMS left out: off");
+
+    // ON: alice must set up TOTP, the only factor the pool offers now.
+    let step = first_step(&server, "alice").await;
+    assert!(matches!(step, SignInStep::SetUpTotp { .. }), "{step:?}");
+
+    // ON with no factor at all is refused, and changes nothing.
+    let err = admin
+        .set_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .mfa_configuration(UserPoolMfaType::On)
+        .send()
+        .await
+        .unwrap_err();
+    let code = err.as_service_error().and_then(|e| {
+        use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata as _;
+        e.code().map(str::to_owned)
+    });
+    assert_eq!(code.as_deref(), Some("InvalidParameterException"));
+
+    // UpdateUserPool without MfaConfiguration resets it to OFF: sam is no longer asked.
+    admin
+        .update_user_pool()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
+    let described = admin
+        .describe_user_pool()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.user_pool().and_then(|p| p.mfa_configuration()),
+        Some(&UserPoolMfaType::Off)
+    );
+    assert_eq!(first_step(&server, "sam").await, SignInStep::Done);
 }

@@ -10,7 +10,7 @@ use crate::jwt::TokenSigner;
 use crate::params::Params;
 use crate::state::{Emulator, ServedRequest, MAX_SERVED_REQUESTS};
 use crate::time::UnixMillis;
-use crate::user_pool::{account, admin, auth, devices, signup};
+use crate::user_pool::{account, admin, auth, devices, settings, signup};
 
 /// The target prefix of user-pool operations.
 pub const USER_POOL_PREFIX: &str = "AWSCognitoIdentityProviderService.";
@@ -117,6 +117,9 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
         "DescribeUserPool" => admin::describe_user_pool(emu, p),
         "ListUserPools" => admin::list_user_pools(emu),
         "DeleteUserPool" => admin::delete_user_pool(emu, p),
+        "UpdateUserPool" => settings::update_user_pool(emu, p, now),
+        "SetUserPoolMfaConfig" => settings::set_user_pool_mfa_config(emu, p, now),
+        "GetUserPoolMfaConfig" => settings::get_user_pool_mfa_config(emu, p),
         "CreateUserPoolClient" => admin::create_user_pool_client(emu, p),
         "DescribeUserPoolClient" => admin::describe_user_pool_client(emu, p),
         "UpdateUserPoolClient" => admin::update_user_pool_client(emu, p),

@@ -91,6 +91,8 @@ pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) created: UnixMillis,
+    /// `LastModifiedDate`: moved by `UpdateUserPool` and `SetUserPoolMfaConfig`.
+    pub(crate) modified: UnixMillis,
     pub(crate) policy: PasswordPolicy,
     pub(crate) auto_verified: Vec<String>,
     pub(crate) username_attributes: Vec<String>,
@@ -100,6 +102,10 @@ pub(crate) struct UserPool {
     pub(crate) sms_mfa_enabled: bool,
     pub(crate) software_token_mfa_enabled: bool,
     pub(crate) email_mfa_enabled: bool,
+    /// `SmsMfaConfiguration` as `GetUserPoolMfaConfig` answers it (message and SNS settings).
+    pub(crate) sms_mfa_config: Value,
+    /// `EmailMfaConfiguration` (`Message`, `Subject`) once set.
+    pub(crate) email_mfa_config: Option<Value>,
     /// `DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt`; `None` when device tracking is off.
     pub(crate) device_remembered_on_prompt: Option<bool>,
     pub(crate) custom_auth: Option<CustomAuthRules>,

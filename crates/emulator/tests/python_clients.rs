@@ -58,6 +58,11 @@ fn boto3_user_pools() {
 }
 
 #[test]
+fn boto3_pool_mfa_config_and_update_user_pool() {
+    run_script("boto3_pool_settings.py");
+}
+
+#[test]
 fn boto3_identity_pools() {
     run_script("boto3_identity_pools.py");
 }

@@ -158,7 +158,8 @@ struct Driver<C> {
     effects: JoinSet<(EffectId, EffectResult)>,
     effect_ids: HashMap<tokio::task::Id, (EffectId, EffectKind)>,
     store_tx: mpsc::UnboundedSender<(EffectId, StoreJob)>,
-    /// Calls whose answer promises durable state (sign-out): answered once it is written.
+    /// Calls whose answer promises durable state (sign-out, fetched tokens and credentials):
+    /// answered once what the same input saved is written.
     durable_ops: HashSet<OperationId>,
     /// The last save queued while the current input is handled.
     last_save: Option<EffectId>,
@@ -261,7 +262,15 @@ impl<C: Drivable + RunSrp> Driver<C> {
         let op = OperationId(self.next_op);
         self.next_op += 1;
         if let Some(reply) = reply {
-            if matches!(call, ApiCall::SignOut(_)) {
+            // Tokens a refresh brought are answered once the session holding them is written:
+            // a save refused because another process signed out meanwhile must not still hand
+            // them out.
+            if matches!(
+                call,
+                ApiCall::SignOut(_)
+                    | ApiCall::FetchTokens { .. }
+                    | ApiCall::FetchCredentials { .. }
+            ) {
                 self.durable_ops.insert(op);
             }
             self.pending.insert(op, reply);
@@ -352,7 +361,8 @@ impl<C: Drivable + RunSrp> Driver<C> {
 
     /// Performs every queued output. Replies go out last, so that a caller woken by its reply
     /// already sees the state changes the same input caused (`user_state()` is up to date).
-    /// A sign-out's reply is held until the last save queued by the same input is written.
+    /// A sign-out's or a fetch's reply is held until the last save queued by the same input is
+    /// written.
     fn drain(&mut self) {
         let mut replies = Vec::new();
         self.last_save = None;

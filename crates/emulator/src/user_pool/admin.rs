@@ -52,7 +52,7 @@ fn pool_json(emu: &Emulator, pool: &UserPool) -> Value {
         o.insert("MfaConfiguration".into(), json!(pool.mfa.name()));
         o.insert("EstimatedNumberOfUsers".into(), json!(pool.users.len()));
         o.insert("CreationDate".into(), json!(pool.created.epoch_f64()));
-        o.insert("LastModifiedDate".into(), json!(pool.created.epoch_f64()));
+        o.insert("LastModifiedDate".into(), json!(pool.modified.epoch_f64()));
         o.insert(
             "Policies".into(),
             json!({"PasswordPolicy": {
@@ -73,7 +73,7 @@ pub(crate) fn list_user_pools(emu: &mut Emulator) -> ApiResult<Value> {
     let pools: Vec<Value> = emu
         .pools
         .values()
-        .map(|p| json!({"Id": p.id, "Name": p.name, "CreationDate": p.created.epoch_f64(), "LastModifiedDate": p.created.epoch_f64()}))
+        .map(|p| json!({"Id": p.id, "Name": p.name, "CreationDate": p.created.epoch_f64(), "LastModifiedDate": p.modified.epoch_f64()}))
         .collect();
     Ok(json!({"UserPools": pools}))
 }
@@ -143,7 +143,7 @@ pub(crate) fn describe_user_pool_client(emu: &mut Emulator, p: Params<'_>) -> Ap
             }),
         );
         o.insert("CreationDate".into(), json!(pool.created.epoch_f64()));
-        o.insert("LastModifiedDate".into(), json!(pool.created.epoch_f64()));
+        o.insert("LastModifiedDate".into(), json!(pool.modified.epoch_f64()));
     }
     Ok(json!({"UserPoolClient": v}))
 }

@@ -22,35 +22,24 @@ pub(crate) fn build_pool(
     p: Params<'_>,
     now: UnixMillis,
 ) -> ApiResult<UserPool> {
-    let mut policy = PasswordPolicy::default();
-    if let Some(pp) = p
-        .opt_obj("Policies")
-        .and_then(|x| x.opt_obj("PasswordPolicy"))
-    {
-        let b = |k: &str, d: bool| pp.opt_bool(k).unwrap_or(d);
-        policy = PasswordPolicy {
-            min_length: pp
-                .opt_i64("MinimumLength")
-                .map_or(8, |n| n.clamp(6, 99) as usize),
-            require_uppercase: b("RequireUppercase", false),
-            require_lowercase: b("RequireLowercase", false),
-            require_numbers: b("RequireNumbers", false),
-            require_symbols: b("RequireSymbols", false),
-            temporary_password_validity_days: pp
-                .opt_i64("TemporaryPasswordValidityDays")
-                .map_or(7, |n| n.clamp(0, 365) as u64),
-        };
+    let policy = password_policy(p)?;
+    let mfa = parse_mfa(p.opt_str("MfaConfiguration").unwrap_or("OFF"))?;
+    if let Some(a) = p.opt_obj("AdminCreateUserConfig") {
+        ranged(
+            a,
+            "UnusedAccountValidityDays",
+            "adminCreateUserConfig",
+            0..=365,
+            7,
+        )?;
     }
-    let mfa = match p.opt_str("MfaConfiguration").unwrap_or("OFF") {
-        "OFF" => MfaConfig::Off,
-        "ON" => MfaConfig::On,
-        "OPTIONAL" => MfaConfig::Optional,
-        other => {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid MfaConfiguration: {other}"
-            )))
-        }
-    };
+    if let Some(m) = p.opt_str("SmsAuthenticationMessage") {
+        check_code_message("smsAuthenticationMessage", m, 6..=140)?;
+    }
+    let email_mfa_config = p
+        .opt_obj("EmailMfaConfiguration")
+        .map(check_email_mfa)
+        .transpose()?;
     let device = p.opt_obj("DeviceConfiguration");
     let custom_auth = p.opt_obj("CustomAuthRules").map(custom_rules);
     // Seed documents nest clients (with secrets) and users (with passwords) in the pool: keep
@@ -65,6 +54,7 @@ pub(crate) fn build_pool(
         id,
         name,
         created: now,
+        modified: now,
         policy,
         auto_verified: p.string_list("AutoVerifiedAttributes").unwrap_or_default(),
         username_attributes: p.string_list("UsernameAttributes").unwrap_or_default(),
@@ -83,6 +73,8 @@ pub(crate) fn build_pool(
             challenge::EMAIL_OTP,
             p.opt_obj("EmailMfaConfiguration").is_some(),
         ),
+        sms_mfa_config: sms_mfa_config(p),
+        email_mfa_config,
         device_remembered_on_prompt: device.map(|d| {
             d.opt_bool("DeviceOnlyRememberedOnUserPrompt")
                 .unwrap_or(false)
@@ -96,6 +88,133 @@ pub(crate) fn build_pool(
         clients: BTreeMap::new(),
         users: BTreeMap::new(),
     })
+}
+
+/// `Policies.PasswordPolicy`: absent, Cognito's default policy; present, each flag it leaves out
+/// is off. Lengths and days out of Cognito's ranges are refused, never clamped or wrapped.
+fn password_policy(p: Params<'_>) -> ApiResult<PasswordPolicy> {
+    let Some(pp) = p
+        .opt_obj("Policies")
+        .and_then(|x| x.opt_obj("PasswordPolicy"))
+    else {
+        return Ok(PasswordPolicy::default());
+    };
+    let b = |k: &str| pp.opt_bool(k).unwrap_or(false);
+    let at = "policies.passwordPolicy";
+    Ok(PasswordPolicy {
+        min_length: usize::try_from(ranged(pp, "MinimumLength", at, 6..=99, 8)?)
+            .unwrap_or(usize::MAX),
+        require_uppercase: b("RequireUppercase"),
+        require_lowercase: b("RequireLowercase"),
+        require_numbers: b("RequireNumbers"),
+        require_symbols: b("RequireSymbols"),
+        temporary_password_validity_days: ranged(
+            pp,
+            "TemporaryPasswordValidityDays",
+            at,
+            0..=365,
+            7,
+        )?,
+    })
+}
+
+/// A whole number member within `range` (`default` when absent). Anything else, a negative, a
+/// fraction or a number past `u64`, is refused with Cognito's validation message.
+pub(crate) fn ranged(
+    p: Params<'_>,
+    name: &str,
+    at: &str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> ApiResult<u64> {
+    let Some(v) = p.0.get(name).filter(|v| !v.is_null()) else {
+        return Ok(default);
+    };
+    v.as_u64().filter(|n| range.contains(n)).ok_or_else(|| {
+        ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{v}' at '{at}.{}' failed to satisfy constraint: Member must have value between {} and {}",
+            lower_first(name),
+            range.start(),
+            range.end()
+        ))
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `UserPoolMfaType`.
+pub(crate) fn parse_mfa(value: &str) -> ApiResult<MfaConfig> {
+    match value {
+        "OFF" => Ok(MfaConfig::Off),
+        "ON" => Ok(MfaConfig::On),
+        "OPTIONAL" => Ok(MfaConfig::Optional),
+        other => Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{other}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
+        ))),
+    }
+}
+
+/// A one-time-code message template: its length in `len` characters, holding the `{####}`
+/// placeholder the code replaces (API reference, SmsMfaConfigType and EmailMfaConfigType).
+pub(crate) fn check_code_message(
+    at: &str,
+    message: &str,
+    len: std::ops::RangeInclusive<usize>,
+) -> ApiResult<()> {
+    let n = message.chars().count();
+    if !len.contains(&n) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value at '{at}' failed to satisfy constraint: Member must have length between {} and {}",
+            len.start(),
+            len.end()
+        )));
+    }
+    if !message.contains("{####}") {
+        return Err(ApiError::invalid_parameter(format!(
+            "{at} must contain the {{####}} placeholder for the code"
+        )));
+    }
+    Ok(())
+}
+
+/// `EmailMfaConfiguration`: `Message` (6-20000 characters with `{####}`) and `Subject` (1-140
+/// characters), each optional. Answered back as given.
+pub(crate) fn check_email_mfa(e: Params<'_>) -> ApiResult<Value> {
+    if let Some(m) = e.opt_str("Message") {
+        check_code_message("emailMfaConfiguration.message", m, 6..=20_000)?;
+    }
+    if let Some(s) = e.opt_str("Subject") {
+        if !(1..=140).contains(&s.chars().count()) {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'emailMfaConfiguration.subject' failed to satisfy constraint: Member must have length between 1 and 140",
+            ));
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for k in ["Message", "Subject"] {
+        if let Some(v) = e.opt_str(k) {
+            out.insert(k.to_owned(), Value::from(v));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// The pool's SMS MFA settings from `CreateUserPool` / `UpdateUserPool` members, in the shape
+/// of `SmsMfaConfigType`.
+fn sms_mfa_config(p: Params<'_>) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(m) = p.opt_str("SmsAuthenticationMessage") {
+        out.insert("SmsAuthenticationMessage".to_owned(), Value::from(m));
+    }
+    if let Some(c) = p.0.get("SmsConfiguration").filter(|c| c.is_object()) {
+        out.insert("SmsConfiguration".to_owned(), c.clone());
+    }
+    Value::Object(out)
 }
 
 fn enabled_mfa(p: Params<'_>, name: &str, default: bool) -> bool {

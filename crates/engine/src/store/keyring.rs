@@ -8,58 +8,243 @@
 //! keyring`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cognito_auth_machine::PersistedSession;
-use keyring_core::api::CredentialStoreApi as _;
+use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
-use super::{envelope, SessionStore, StoreError, StoreFuture};
+use super::{envelope, holds_user, SessionStore, StoreError, StoreFuture};
 
-/// Keeps the session (the same JSON envelope as [`super::FileStore`]) in one keyring entry.
+/// How many quarantine entries (`<user>.corrupt-<n>`) are tried before giving up.
+const MAX_QUARANTINE_SLOTS: u32 = 1000;
+
+/// Keeps the session (the same JSON envelope as [`super::FileStore`]) in one keyring entry,
+/// with the file store's semantics:
+///
+/// * **Generation and merge rule.** The entry carries a generation, bumped by every save. A
+///   save re-reads the entry first; if another writer saved since this store last read or
+///   wrote it *and* what it saved is signed out while this save holds a user, the save is
+///   refused with [`StoreError::SignedOutElsewhere`], so a stale refresh never undoes a
+///   sign-out made by another process. A keyring has no lock to take: within one process the
+///   store's operations take turns, and between processes the re-read narrows the window in
+///   which two writers can cross to the few system calls between a read and a write.
+/// * **Corrupt entries are kept.** An entry that cannot be read as a session is copied to the
+///   entry `<user>.corrupt-<n>` of the same service (the first free `n`) and removed, then
+///   reported as [`StoreError::Corrupt`] with that name; a save that cannot move it aside
+///   fails instead of writing over it.
 #[derive(Clone)]
 pub struct KeyringStore {
-    entry: Arc<keyring_core::Entry>,
-    name: String,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<CredentialStore>,
+    service: String,
+    user: String,
+    entry: Entry,
+    /// Serialises this process's operations on the entry.
+    lock: Mutex<()>,
+    /// The generation this store last read or wrote (0: none seen).
+    known_generation: Mutex<u64>,
 }
 
 impl std::fmt::Debug for KeyringStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyringStore")
-            .field("name", &self.name)
+            .field("service", &self.inner.service)
+            .field("user", &self.inner.user)
             .finish_non_exhaustive()
     }
 }
 
 impl KeyringStore {
-    /// The entry for `service` (e.g. your app's id) and `user` (e.g. the pool's client id).
+    /// The entry for `service` (e.g. your app's id) and `user` (e.g. the pool's client id) in
+    /// the kernel keyring.
     pub fn new(service: &str, user: &str) -> Result<Self, StoreError> {
-        let store = linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
+        let store: Arc<CredentialStore> =
+            linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
+        Self::with_credential_store(store, service, user)
+    }
+
+    /// The entry for `service` and `user` in another `keyring-core` credential store (another
+    /// platform's, or `keyring_core::mock::Store` in tests).
+    pub fn with_credential_store(
+        store: Arc<CredentialStore>,
+        service: &str,
+        user: &str,
+    ) -> Result<Self, StoreError> {
         let entry = store.build(service, user, None).map_err(|e| describe(&e))?;
         Ok(Self {
-            entry: Arc::new(entry),
-            name: format!("{service}@{user}"),
+            inner: Arc::new(Inner {
+                store,
+                service: service.to_owned(),
+                user: user.to_owned(),
+                entry,
+                lock: Mutex::new(()),
+                known_generation: Mutex::new(0),
+            }),
         })
     }
 
-    fn load_now(&self) -> Result<Option<PersistedSession>, StoreError> {
+    /// Runs `f` with this process's turn on the entry. keyutils calls are system calls that do
+    /// not block on IO, so they run in place.
+    fn locked<T>(&self, f: impl FnOnce(&Inner) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let _turn = self
+            .inner
+            .lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&self.inner)
+    }
+}
+
+/// What a read found.
+enum Stored {
+    Missing,
+    Session(Box<PersistedSession>, u64),
+}
+
+impl Inner {
+    /// How errors name the entry (`keyring:<service>@<user>`).
+    fn label(&self, user: &str) -> PathBuf {
+        PathBuf::from(format!("keyring:{}@{user}", self.service))
+    }
+
+    fn known(&self) -> u64 {
+        *self
+            .known_generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_known(&self, generation: u64) {
+        *self
+            .known_generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = generation;
+    }
+
+    /// Reads the entry; a corrupt one is moved aside (and reported) so nothing is lost.
+    fn read(&self) -> Result<Stored, StoreError> {
         let bytes = match self.entry.get_secret() {
             Ok(bytes) => bytes,
-            Err(keyring_core::Error::NoEntry) => return Ok(None),
+            Err(KeyringError::NoEntry) => return Ok(Stored::Missing),
             Err(e) => return Err(describe(&e)),
         };
-        envelope::decode(&bytes)
-            .map(Some)
-            .map_err(|reason| StoreError::Corrupt {
-                // Entries cannot be moved aside: it stays until the next save replaces it.
-                path: PathBuf::from(format!("keyring:{}", self.name)),
-                quarantined_to: None,
-                reason,
-            })
+        match envelope::decode_generation(&bytes) {
+            Ok((session, generation)) => Ok(Stored::Session(Box::new(session), generation)),
+            Err(reason) => {
+                let quarantined_to = self.quarantine(&bytes);
+                if let Some(to) = &quarantined_to {
+                    tracing::warn!(from = %self.label(&self.user).display(), to = %to.display(),
+                        %reason, "corrupt keyring session moved aside");
+                }
+                Err(StoreError::Corrupt {
+                    path: self.label(&self.user),
+                    quarantined_to,
+                    reason,
+                })
+            }
+        }
+    }
+
+    /// Copies `bytes` to the first free `<user>.corrupt-<n>` entry, then removes the original.
+    fn quarantine(&self, bytes: &[u8]) -> Option<PathBuf> {
+        for n in 1..=MAX_QUARANTINE_SLOTS {
+            let user = format!("{}.corrupt-{n}", self.user);
+            let aside = self.store.build(&self.service, &user, None).ok()?;
+            match aside.get_secret() {
+                Ok(_) => continue,
+                Err(KeyringError::NoEntry) => {}
+                Err(e) => {
+                    tracing::warn!(error = %describe(&e), "could not look for a free quarantine entry");
+                    return None;
+                }
+            }
+            if let Err(e) = aside.set_secret(bytes) {
+                tracing::warn!(error = %describe(&e), "could not copy the corrupt session aside");
+                return None;
+            }
+            return match self.entry.delete_credential() {
+                Ok(()) | Err(KeyringError::NoEntry) => Some(self.label(&user)),
+                Err(e) => {
+                    tracing::warn!(error = %describe(&e), "could not remove the corrupt session");
+                    None
+                }
+            };
+        }
+        None
+    }
+
+    fn load(&self) -> Result<Option<PersistedSession>, StoreError> {
+        match self.read() {
+            Ok(Stored::Missing) => {
+                self.set_known(0);
+                Ok(None)
+            }
+            Ok(Stored::Session(session, generation)) => {
+                self.set_known(generation);
+                Ok(Some(*session))
+            }
+            Err(e) => {
+                if matches!(
+                    e,
+                    StoreError::Corrupt {
+                        quarantined_to: Some(_),
+                        ..
+                    }
+                ) {
+                    self.set_known(0);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Re-reads the entry, applies the merge rule, then writes the next generation.
+    fn save(&self, session: &PersistedSession) -> Result<(), StoreError> {
+        let known = self.known();
+        let stored = match self.read() {
+            Ok(found) => found,
+            // Moved aside: nothing is lost by writing afresh.
+            Err(StoreError::Corrupt {
+                quarantined_to: Some(_),
+                ..
+            }) => Stored::Missing,
+            // Unreadable and still in place: never write over it.
+            Err(e) => return Err(e),
+        };
+        let stored_generation = match &stored {
+            Stored::Missing => 0,
+            Stored::Session(stored, generation) => {
+                if *generation > known && !holds_user(stored) && holds_user(session) {
+                    return Err(StoreError::SignedOutElsewhere {
+                        path: self.label(&self.user),
+                    });
+                }
+                *generation
+            }
+        };
+        let generation = stored_generation.max(known).saturating_add(1);
+        let bytes = envelope::encode_generation(session, generation).map_err(StoreError::Encode)?;
+        self.entry.set_secret(&bytes).map_err(|e| describe(&e))?;
+        self.set_known(generation);
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        match self.entry.delete_credential() {
+            Ok(()) | Err(KeyringError::NoEntry) => {
+                self.set_known(0);
+                Ok(())
+            }
+            Err(e) => Err(describe(&e)),
+        }
     }
 }
 
 /// Describes a keyring error without the stored bytes some variants carry.
-fn describe(e: &keyring_core::Error) -> StoreError {
+fn describe(e: &KeyringError) -> StoreError {
     use keyring_core::Error as E;
     StoreError::Keyring(match e {
         E::BadEncoding(_) => "stored data is not valid text".to_owned(),
@@ -77,51 +262,21 @@ fn describe(e: &keyring_core::Error) -> StoreError {
 
 impl SessionStore for KeyringStore {
     fn load(&self) -> StoreFuture<'_, Option<PersistedSession>> {
-        // keyutils calls are system calls that do not block on IO.
-        let result = self.load_now();
+        let result = self.locked(Inner::load);
         Box::pin(async move { result })
     }
 
     fn save<'a>(&'a self, session: &'a PersistedSession) -> StoreFuture<'a, ()> {
-        let result = envelope::encode(session)
-            .map_err(StoreError::Encode)
-            .and_then(|bytes| self.entry.set_secret(&bytes).map_err(|e| describe(&e)));
+        let result = self.locked(|inner| inner.save(session));
         Box::pin(async move { result })
     }
 
     fn clear(&self) -> StoreFuture<'_, ()> {
-        let result = match self.entry.delete_credential() {
-            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(describe(&e)),
-        };
+        let result = self.locked(Inner::clear);
         Box::pin(async move { result })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::test_support::session;
-
-    #[tokio::test]
-    async fn round_trips_through_the_kernel_keyring() {
-        let name = format!("cognito-auth-test-{}", std::process::id());
-        let store = KeyringStore::new(&name, "session").unwrap_or_else(|e| {
-            panic!(
-                "{e}: run the keyring tests in a fresh session keyring, e.g. \
-                 `keyctl session - cargo test -p cognito-auth --features keyring`"
-            )
-        });
-        store.clear().await.unwrap();
-        assert_eq!(store.load().await.unwrap(), None);
-        store.save(&session("k")).await.unwrap();
-        assert_eq!(store.load().await.unwrap(), Some(session("k")));
-        store.entry.set_secret(b"{ torn").unwrap();
-        let err = store.load().await.unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-        store.save(&session("k2")).await.unwrap();
-        assert_eq!(store.load().await.unwrap(), Some(session("k2")));
-        store.clear().await.unwrap();
-        assert_eq!(store.load().await.unwrap(), None);
-    }
-}
+#[path = "keyring_tests.rs"]
+mod tests;

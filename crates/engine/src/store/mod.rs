@@ -68,7 +68,7 @@ pub enum StoreError {
     Encode(String),
     /// Another process signed out after this store last read or wrote the file, and this save
     /// would have brought the session back; nothing was written. See the merge rule on
-    /// [`FileStore`].
+    /// [`FileStore`] (the keyring store follows the same rule).
     #[error("{path}: signed out by another process; the session was not written back")]
     SignedOutElsewhere {
         /// The session file.
@@ -123,7 +123,7 @@ pub(crate) mod envelope {
     struct Out<'a> {
         format: &'static str,
         version: u32,
-        /// Bumped by every write of the file store (its cross-process merge rule); readers
+        /// Bumped by every write of the file and keyring stores (their merge rule); readers
         /// that predate it ignore it, and a file without it reads as generation 0.
         generation: u64,
         session: &'a PersistedSession,
@@ -145,12 +145,12 @@ pub(crate) mod envelope {
     /// Serializes a session in the current envelope, tokens and device secrets in clear (a
     /// stored session must restore the user): this is the store's opt-in, outside it secrets
     /// serialise as `[redacted]`.
-    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn encode(session: &PersistedSession) -> Result<Vec<u8>, String> {
         encode_generation(session, 0)
     }
 
-    /// [`encode`] with the file store's write generation.
+    /// Serializes a session with the store's write generation.
     pub(crate) fn encode_generation(
         session: &PersistedSession,
         generation: u64,
@@ -168,12 +168,12 @@ pub(crate) mod envelope {
 
     /// Reads an envelope. The error says what was wrong without quoting the data (serde's own
     /// messages may quote values, and values here are tokens).
-    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn decode(bytes: &[u8]) -> Result<PersistedSession, String> {
         decode_generation(bytes).map(|(session, _)| session)
     }
 
-    /// [`decode`], with the generation the file store wrote (0 when absent).
+    /// Reads an envelope and the generation the store wrote (0 when absent).
     pub(crate) fn decode_generation(bytes: &[u8]) -> Result<(PersistedSession, u64), String> {
         let head: Head = serde_json::from_slice(bytes).map_err(|e| describe(&e))?;
         if head.format != FORMAT {
