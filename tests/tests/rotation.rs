@@ -1,7 +1,7 @@
 //! Refresh-token rotation over HTTP against the emulator (issue 13): the app client's
 //! `RefreshTokenRotation` setting through the admin API and GetTokensFromRefreshToken with the
-//! AWS SDK. (An engine-level test, refreshing a rotating client and resuming from the file store,
-//! passed alone but hung when run beside the others; it is not in this suite yet.)
+//! AWS SDK, then the engine refreshing a rotating client in `enabled` mode and resuming from its
+//! file store with the rotated refresh token, and answering only once that token is written.
 //!
 //! The rules checked are the API reference's (RefreshTokenRotationType: `Feature`, and
 //! `RetryGracePeriodSeconds` 0-60 during which the replaced token still works) and the developer
@@ -14,8 +14,11 @@ use aws_sdk_cognitoidentityprovider::types::{
     TokenValidityUnitsType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
+use cognito_auth::machine::config::RefreshTokenRotation;
+use cognito_auth::machine::AuthFlow;
+use cognito_auth::{Auth, SignInOptions, UserState};
 use cognito_auth_tests as common;
-use common::{admin_client, start_emulator, EMU_POOL_ID};
+use common::{admin_client, start_emulator, EmulatorWorld, Pool, EMU_POOL_ID};
 
 fn rotation(feature: FeatureType, grace_s: Option<i32>) -> RefreshTokenRotationType {
     RefreshTokenRotationType::builder()
@@ -211,4 +214,260 @@ async fn get_tokens_from_refresh_token_on_a_non_rotating_client_keeps_the_refres
         assert_eq!(new, None, "a non-rotating client returns no refresh token");
         world.advance_clock_s(60);
     }
+}
+
+/// The operations the emulator served for `client_id`, as `(operation, auth flow, result)`.
+fn served(world: &EmulatorWorld, client_id: &str) -> Vec<(String, Option<String>, String)> {
+    let log = world
+        .server
+        .shared()
+        .with(|e| serde_json::to_value(e.served_requests()).unwrap());
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["client_id"].as_str() == Some(client_id))
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().map(str::to_owned);
+            (
+                s("operation").unwrap(),
+                s("auth_flow"),
+                s("result").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn count(log: &[(String, Option<String>, String)], op: &str, flow: Option<&str>) -> usize {
+    log.iter()
+        .filter(|(o, f, _)| o == op && f.as_deref() == flow)
+        .count()
+}
+
+fn engine(
+    world: &EmulatorWorld,
+    client_id: &str,
+    mode: RefreshTokenRotation,
+    store: &std::path::Path,
+) -> Auth {
+    let mut config = common::config(
+        &Pool {
+            pool_id: EMU_POOL_ID.to_owned(),
+            client_id: client_id.to_owned(),
+        },
+        AuthFlow::UserSrpAuth,
+    );
+    config.tuning.refresh_token_rotation = mode;
+    let shared = std::sync::Arc::clone(world.server.shared());
+    Auth::builder()
+        .config(config)
+        .endpoint_url(world.server.endpoint())
+        .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX))
+        .session_file(store)
+        .build()
+        .unwrap()
+}
+
+/// Waits for `state`; fails, rather than hangs, when the engine settles elsewhere (a resumed
+/// engine whose stored refresh token was refused goes to signedOutUserPoolsTokenInvalid).
+async fn wait_for_state(auth: &Auth, state: UserState) {
+    let mut rx = auth.watch_user_state();
+    let reached = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        rx.wait_for(|s| *s == state),
+    )
+    .await;
+    assert!(
+        matches!(reached, Ok(Ok(_))),
+        "expected {state:?}, the engine is {:?}",
+        auth.user_state()
+    );
+}
+
+/// Signs in on a rotating client, refreshes across several access-token expiries, then resumes
+/// from the file store in a new engine; returns nothing, asserting along the way.
+async fn engine_refreshes_a_rotating_client(mode: RefreshTokenRotation) {
+    let world = start_emulator().await;
+    let admin = admin_client(&world.server.endpoint());
+    let id = create_client(&admin, Some(rotation(FeatureType::Enabled, Some(10)))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("session.json");
+
+    let auth = engine(&world, &id, mode, &store);
+    wait_for_state(&auth, UserState::SignedOut).await;
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+    let mut prev = auth.tokens().await.unwrap();
+    let mut retired = Vec::new();
+    for round in 1..=3 {
+        world.advance_clock_s(301);
+        let t = auth.tokens().await.unwrap();
+        assert_ne!(
+            t.access_token.expose(),
+            prev.access_token.expose(),
+            "round {round}: expired tokens must be refreshed"
+        );
+        let (old_rt, new_rt) = (
+            prev.refresh_token.as_ref().unwrap().expose().to_owned(),
+            t.refresh_token.as_ref().unwrap().expose().to_owned(),
+        );
+        assert_ne!(new_rt, old_rt, "round {round}: the refresh token rotated");
+        retired.push(old_rt);
+        prev = t;
+    }
+    let log = served(&world, &id);
+    let auto_tries = usize::from(mode == RefreshTokenRotation::Auto);
+    assert_eq!(
+        count(&log, "InitiateAuth", Some("REFRESH_TOKEN_AUTH")),
+        auto_tries,
+        "{log:?}"
+    );
+    let gets: Vec<_> = log
+        .iter()
+        .filter(|(o, _, _)| o == "GetTokensFromRefreshToken")
+        .collect();
+    assert_eq!(gets.len(), 3, "{log:?}");
+    assert!(gets.iter().all(|(_, _, r)| r == "ok"), "{log:?}");
+    drop(auth);
+
+    // Past the grace period every retired token is refused; the stored one is the live one.
+    world.advance_clock_s(301);
+    for old in &retired {
+        assert_eq!(
+            get_tokens(&admin, &id, old).await.unwrap_err(),
+            "RefreshTokenReuseException"
+        );
+    }
+    let resumed = engine(&world, &id, mode, &store);
+    wait_for_state(&resumed, UserState::SignedIn).await;
+    let t = resumed.tokens().await.unwrap();
+    assert_ne!(t.access_token.expose(), prev.access_token.expose());
+    assert_ne!(
+        t.refresh_token.as_ref().unwrap().expose(),
+        prev.refresh_token.as_ref().unwrap().expose(),
+        "the resumed engine's refresh rotated the persisted token"
+    );
+    let log = served(&world, &id);
+    assert_eq!(
+        count(&log, "InitiateAuth", Some("REFRESH_TOKEN_AUTH")),
+        auto_tries,
+        "the resumed engine must not try REFRESH_TOKEN_AUTH again: {log:?}"
+    );
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.2.as_str()),
+        ("GetTokensFromRefreshToken", "ok")
+    );
+    resumed.fetch_user_attributes().await.unwrap();
+}
+
+// The hang this test once showed (alone and beside the others) was the engine answering with
+// rotated tokens before their save landed: the first engine was dropped with its saves still
+// queued, the resumed one read an older session whose refresh token was past its grace period,
+// was refused (RefreshTokenReuseException) and waited for a new sign-in.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_in_enabled_mode_rotates_and_resumes_from_its_file_store() {
+    engine_refreshes_a_rotating_client(RefreshTokenRotation::Enabled).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_in_auto_mode_switches_once_rotates_and_resumes_from_its_file_store() {
+    engine_refreshes_a_rotating_client(RefreshTokenRotation::Auto).await;
+}
+
+/// A memory store whose saves wait for a permit.
+#[derive(Clone)]
+struct GatedStore {
+    inner: cognito_auth::MemoryStore,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl cognito_auth::SessionStore for GatedStore {
+    fn load(
+        &self,
+    ) -> cognito_auth::store::StoreFuture<'_, Option<cognito_auth::machine::PersistedSession>> {
+        self.inner.load()
+    }
+
+    fn save<'a>(
+        &'a self,
+        session: &'a cognito_auth::machine::PersistedSession,
+    ) -> cognito_auth::store::StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let _permit = self.permits.acquire().await.unwrap();
+            self.inner.save(session).await
+        })
+    }
+
+    fn clear(&self) -> cognito_auth::store::StoreFuture<'_, ()> {
+        self.inner.clear()
+    }
+}
+
+impl GatedStore {
+    fn refresh_token(&self) -> Option<String> {
+        let tokens = self.inner.snapshot()?.tokens?;
+        Some(tokens.refresh_token?.expose().to_owned())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_is_written_before_the_caller_gets_the_new_tokens() {
+    let world = start_emulator().await;
+    let admin = admin_client(&world.server.endpoint());
+    let id = create_client(&admin, Some(rotation(FeatureType::Enabled, Some(10)))).await;
+    let store = GatedStore {
+        inner: cognito_auth::MemoryStore::new(),
+        permits: std::sync::Arc::new(tokio::sync::Semaphore::new(1000)),
+    };
+    let mut config = common::config(
+        &Pool {
+            pool_id: EMU_POOL_ID.to_owned(),
+            client_id: id.clone(),
+        },
+        AuthFlow::UserSrpAuth,
+    );
+    config.tuning.refresh_token_rotation = RefreshTokenRotation::Enabled;
+    let shared = std::sync::Arc::clone(world.server.shared());
+    let auth = Auth::builder()
+        .config(config)
+        .endpoint_url(world.server.endpoint())
+        .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX))
+        .store(store.clone())
+        .build()
+        .unwrap();
+    wait_for_state(&auth, UserState::SignedOut).await;
+    auth.sign_in("alice", "Passw0rd!", SignInOptions::default())
+        .await
+        .unwrap();
+    let first = auth.tokens().await.unwrap();
+    let first_rt = first.refresh_token.as_ref().unwrap().expose().to_owned();
+    assert_eq!(store.refresh_token(), Some(first_rt.clone()));
+
+    // Saves stall; the access token expires; a caller asks for tokens.
+    store
+        .permits
+        .forget_permits(store.permits.available_permits());
+    world.advance_clock_s(301);
+    let caller = auth.clone();
+    let mut asked = tokio::spawn(async move { caller.tokens().await });
+    let early = tokio::time::timeout(std::time::Duration::from_millis(500), &mut asked).await;
+    assert!(
+        early.is_err(),
+        "answered with rotated tokens before they were written"
+    );
+    let log = served(&world, &id);
+    assert_eq!(
+        log.last().map(|(op, _, r)| (op.as_str(), r.as_str())),
+        Some(("GetTokensFromRefreshToken", "ok")),
+        "the refresh itself happened: {log:?}"
+    );
+    assert_eq!(store.refresh_token(), Some(first_rt.clone()));
+
+    store.permits.add_permits(1000);
+    let t = asked.await.unwrap().unwrap();
+    let new_rt = t.refresh_token.as_ref().unwrap().expose().to_owned();
+    assert_ne!(new_rt, first_rt, "the refresh token rotated");
+    assert_eq!(store.refresh_token(), Some(new_rt));
 }

@@ -7,8 +7,9 @@
 //!   [`Event::Completed`] with the effect's id;
 //! * store operations run on their own task ([`crate::store_task`]), one at a time and in the
 //!   order the machine asked (an older save must never land after a newer one); a sign-out's
-//!   answer waits until the signed-out session is written, and store failures are published
-//!   as [`AuthEvent::Store`];
+//!   answer waits until the signed-out session is written, every answer given while a save
+//!   carrying a new refresh token is on its way waits until it is written (see
+//!   [`Driver::drain`]), and store failures are published as [`AuthEvent::Store`];
 //! * timers: at most one per [`TimerKind`], `SetTimer` replaces, `CancelTimer` removes;
 //! * user-state changes are published on a `watch` channel and, once someone subscribes, a
 //!   broadcast channel (`publish.rs`).
@@ -23,7 +24,8 @@ use std::time::Duration;
 use cognito_auth_machine::cognito::ServiceError;
 use cognito_auth_machine::{
     Answer, ApiCall, AuthError, Effect, EffectId, EffectResult, Event, Input, OperationId, Output,
-    ServiceErrorKind, SignOutOptions, SrpFailure, TimerKind, Timestamp, UserState,
+    PersistedSession, Secret, ServiceErrorKind, SignOutOptions, SrpFailure, TimerKind, Timestamp,
+    UserState,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -137,8 +139,14 @@ pub(crate) struct Parts {
     pub(crate) publishers: Arc<Publishers>,
 }
 
-/// A reply held until a save finishes.
-type Held = (Reply, Result<Answer, AuthError>);
+/// A reply held until a save finishes, and whether a failed save turns it into the store error
+/// (a sign-out or a fetch promised durable state; any other answer that only waited for a new
+/// refresh token to be written goes out as it is).
+struct Held {
+    reply: Reply,
+    answer: Result<Answer, AuthError>,
+    fails_with_save: bool,
+}
 
 /// Which result type a spawned effect feeds back (to report a task that died).
 #[derive(Clone, Copy)]
@@ -163,6 +171,12 @@ struct Driver<C> {
     durable_ops: HashSet<OperationId>,
     /// The last save queued while the current input is handled.
     last_save: Option<EffectId>,
+    /// The refresh token of the newest session queued for the store (or loaded from it).
+    queued_refresh: Option<Secret<String>>,
+    /// The newest queued save that carries a refresh token the store did not have, until it
+    /// lands: every reply waits for it (a rotated token must be durable before anyone is
+    /// answered with tokens derived from it).
+    refresh_save: Option<EffectId>,
     /// Replies waiting for a save, by its effect id.
     held: HashMap<EffectId, Vec<Held>>,
     /// What the machine decided on the current input (kept for a redacting log).
@@ -193,6 +207,8 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
         store_tx,
         durable_ops: HashSet::new(),
         last_save: None,
+        queued_refresh: None,
+        refresh_save: None,
         held: HashMap::new(),
         decisions: None,
     };
@@ -286,6 +302,13 @@ impl<C: Drivable + RunSrp> Driver<C> {
             result,
             event,
         } = *done;
+        if let EffectResult::Loaded(Ok(Some(session))) = &result {
+            self.queued_refresh = refresh_token(session);
+        }
+        // Saves land in the order queued: this one and every earlier one are done.
+        if self.refresh_save == Some(effect_id) {
+            self.refresh_save = None;
+        }
         self.release(effect_id, result.clone());
         self.feed(Event::Completed { effect_id, result });
         if let Some(event) = event {
@@ -304,8 +327,9 @@ impl<C: Drivable + RunSrp> Driver<C> {
         }
     }
 
-    /// Sends the replies held for save `effect_id`; a failed save turns a success into the
-    /// store error (the caller was promised durable state).
+    /// Sends the replies held for save `effect_id`; a failed save turns a sign-out's or a
+    /// fetch's success into the store error (the caller was promised durable state). Other held
+    /// answers go out as they are: the failure reaches the app as [`StoreEvent::SaveFailed`].
     fn release(&mut self, effect_id: EffectId, result: EffectResult) {
         let Some(held) = self.held.remove(&effect_id) else {
             return;
@@ -314,14 +338,14 @@ impl<C: Drivable + RunSrp> Driver<C> {
             EffectResult::Stored(Err(e)) => Some(e.message),
             _ => None,
         };
-        for (reply, answer) in held {
-            let answer = match (&failure, answer) {
-                (Some(message), Ok(_)) => Err(AuthError::Store {
+        for held in held {
+            let answer = match (&failure, held.answer) {
+                (Some(message), Ok(_)) if held.fails_with_save => Err(AuthError::Store {
                     message: message.clone(),
                 }),
                 (_, answer) => answer,
             };
-            let _ = reply.send(answer);
+            let _ = held.reply.send(answer);
         }
     }
 
@@ -362,7 +386,10 @@ impl<C: Drivable + RunSrp> Driver<C> {
     /// Performs every queued output. Replies go out last, so that a caller woken by its reply
     /// already sees the state changes the same input caused (`user_state()` is up to date).
     /// A sign-out's or a fetch's reply is held until the last save queued by the same input is
-    /// written.
+    /// written, and a failed save turns it into the store error. Any other reply is held while
+    /// a save carrying a new refresh token (a rotation, a sign-in) is queued and not yet
+    /// written: with rotation the old token dies after the grace period, so an app that exits
+    /// once answered must find the new one on disk.
     fn drain(&mut self) {
         let mut replies = Vec::new();
         self.last_save = None;
@@ -376,13 +403,25 @@ impl<C: Drivable + RunSrp> Driver<C> {
             }
         }
         for (op, result) in replies {
-            if let (true, Some(save)) = (self.durable_ops.remove(&op), self.last_save) {
-                if let Some(reply) = self.pending.remove(&op) {
-                    self.held.entry(save).or_default().push((reply, result));
+            let durable = self.durable_ops.remove(&op);
+            let hold = match (durable, self.last_save, self.refresh_save) {
+                (true, Some(save), _) => Some((save, true)),
+                (_, _, Some(save)) => Some((save, false)),
+                _ => None,
+            };
+            match (hold, self.pending.remove(&op)) {
+                (Some((save, fails_with_save)), Some(reply)) => {
+                    self.held.entry(save).or_default().push(Held {
+                        reply,
+                        answer: result,
+                        fails_with_save,
+                    });
                 }
-                continue;
+                (_, Some(reply)) => {
+                    let _ = reply.send(result);
+                }
+                (_, None) => tracing::debug!(op = op.0, "reply for an unknown operation"),
             }
-            self.perform(Output::Reply { op, result });
         }
     }
 
@@ -455,6 +494,11 @@ impl<C: Drivable + RunSrp> Driver<C> {
                 return;
             }
             Effect::Persist { session } => {
+                let refresh = refresh_token(&session);
+                if refresh.is_some() && refresh != self.queued_refresh {
+                    self.refresh_save = Some(effect_id);
+                }
+                self.queued_refresh = refresh;
                 self.queue_store(effect_id, StoreJob::Save(session));
                 self.last_save = Some(effect_id);
                 return;
@@ -508,4 +552,9 @@ impl<C: Drivable + RunSrp> Driver<C> {
             }
         }
     }
+}
+
+/// The refresh token a session carries.
+fn refresh_token(session: &PersistedSession) -> Option<Secret<String>> {
+    session.tokens.as_ref()?.refresh_token.clone()
 }

@@ -28,6 +28,7 @@ struct Fake {
     waiting_effect: HashMap<EffectId, OperationId>,
     waiting_timer: Option<OperationId>,
     saves_left: Option<(OperationId, u32)>,
+    sign_ins: u32,
     seen: Arc<Mutex<Vec<Input>>>,
 }
 
@@ -40,6 +41,7 @@ impl Fake {
             waiting_effect: HashMap::new(),
             waiting_timer: None,
             saves_left: None,
+            sign_ins: 0,
             seen,
         };
         fake.effect(Effect::LoadSession);
@@ -69,12 +71,12 @@ fn session(marker: &str) -> PersistedSession {
     s
 }
 
-fn user_session() -> PersistedSession {
+fn user_session(refresh: &str) -> PersistedSession {
     let mut s = session("user");
     s.tokens = Some(cognito_auth_machine::Tokens {
         id_token: None,
         access_token: Secret::new("access-x".to_owned()),
-        refresh_token: None,
+        refresh_token: Some(Secret::new(refresh.to_owned())),
         expires_at_s: 1_900_000_000,
         issued_at_s: None,
         clock_drift_s: 0,
@@ -183,10 +185,15 @@ impl Drivable for Fake {
                     });
                 }
                 ApiCall::FetchIdentityId => {
-                    // Stands for a sign-in: a session with a user, persisted.
-                    self.to(UserState::SignedIn);
+                    // Stands for a sign-in, then for refreshes that rotate the refresh token:
+                    // a session with a user and a new refresh token, persisted, then answered.
+                    self.sign_ins += 1;
+                    if self.state != UserState::SignedIn {
+                        self.to(UserState::SignedIn);
+                    }
+                    let refresh = format!("refresh-{}", self.sign_ins);
                     self.effect(Effect::Persist {
-                        session: Box::new(user_session()),
+                        session: Box::new(user_session(&refresh)),
                     });
                     self.reply(op, Ok(Answer::Done));
                 }
@@ -595,6 +602,84 @@ async fn a_sign_out_whose_write_keeps_failing_answers_the_store_error_and_report
         match events.next().await.unwrap() {
             AuthEvent::Store(StoreEvent::SaveFailed { attempts, .. }) => {
                 assert_eq!(attempts, crate::store_task::SAVE_ATTEMPTS);
+                break;
+            }
+            AuthEvent::Store(other) => panic!("{other:?}"),
+            AuthEvent::UserState(_) => {}
+        }
+    }
+}
+
+fn stored_refresh(store: &MemoryStore) -> Option<String> {
+    let tokens = store.snapshot()?.tokens?;
+    Some(tokens.refresh_token?.expose().to_owned())
+}
+
+#[tokio::test]
+async fn answers_wait_until_a_new_refresh_token_is_written() {
+    let gated = Gated::new(1, false);
+    let h = start_with(
+        "http://127.0.0.1:9",
+        None,
+        Some(gated.clone()),
+        LogOptions::default(),
+    );
+    settled(&h.auth).await;
+    h.auth.call(ApiCall::FetchIdentityId).await.unwrap();
+    assert_eq!(stored_refresh(&gated.inner).as_deref(), Some("refresh-1"));
+    gated.permits.forget_permits(1);
+
+    // A rotation: its save is held back, and so is its answer ...
+    let auth = h.auth.clone();
+    let mut rotated = tokio::spawn(async move { auth.call(ApiCall::FetchIdentityId).await });
+    let early = tokio::time::timeout(Duration::from_millis(200), &mut rotated).await;
+    assert!(early.is_err(), "answered before the write: {early:?}");
+    // ... and so is any answer given from memory meanwhile.
+    let auth = h.auth.clone();
+    let mut later = tokio::spawn(async move { auth.call(ApiCall::GetUserState).await });
+    let early = tokio::time::timeout(Duration::from_millis(200), &mut later).await;
+    assert!(early.is_err(), "answered before the write: {early:?}");
+    assert_eq!(stored_refresh(&gated.inner).as_deref(), Some("refresh-1"));
+
+    gated.permits.add_permits(10);
+    assert!(matches!(rotated.await.unwrap(), Ok(Answer::Done)));
+    assert_eq!(stored_refresh(&gated.inner).as_deref(), Some("refresh-2"));
+    assert!(matches!(
+        later.await.unwrap(),
+        Ok(Answer::UserState(UserState::SignedIn))
+    ));
+    // Nothing new to write: answered at once.
+    gated
+        .permits
+        .forget_permits(gated.permits.available_permits());
+    let now = tokio::time::timeout(Duration::from_secs(5), h.auth.call(ApiCall::GetUserState));
+    assert!(now.await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotation_whose_write_fails_still_answers_and_reports_the_failure() {
+    let gated = Gated {
+        fail_all: true,
+        ..Gated::new(1000, false)
+    };
+    let h = start_with(
+        "http://127.0.0.1:9",
+        None,
+        Some(gated.clone()),
+        LogOptions::default(),
+    );
+    settled(&h.auth).await;
+    let mut events = h.auth.events();
+    // The tokens are valid whatever the disk holds: the caller gets them, the app the event.
+    assert!(matches!(
+        h.auth.call(ApiCall::FetchIdentityId).await,
+        Ok(Answer::Done)
+    ));
+    loop {
+        match events.next().await.unwrap() {
+            AuthEvent::Store(StoreEvent::SaveFailed { attempts, error }) => {
+                assert_eq!(attempts, crate::store_task::SAVE_ATTEMPTS);
+                assert!(error.message.contains("disk full"), "{error:?}");
                 break;
             }
             AuthEvent::Store(other) => panic!("{other:?}"),

@@ -269,6 +269,68 @@ fn delete_user_failure_keeps_the_session() {
 }
 
 #[test]
+fn a_second_sign_out_waits_for_the_one_in_flight_and_gets_its_report() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let first = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    let second = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    assert_eq!(h.reply(second), None, "answered while still signed in");
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    let (id, _) = h.take_user_pool("RevokeToken");
+    assert!(
+        h.effects.is_empty(),
+        "the second sign-out sent nothing of its own"
+    );
+    h.complete(id, network_error());
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    let (a, b) = (h.reply(first).cloned(), h.reply(second).cloned());
+    assert!(
+        matches!(&a, Some(Ok(Answer::SignedOut(r))) if r.revoke_token_error.is_some()),
+        "{a:?}"
+    );
+    assert_eq!(a, b, "both callers get the same outcome");
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
+fn a_sign_out_during_delete_user_waits_for_the_deletion() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let delete = h.call(ApiCall::DeleteUser);
+    let out = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    assert_eq!(h.reply(out), None, "answered while still signed in");
+    let (id, _) = h.take_user_pool("DeleteUser");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Empty)),
+    );
+    assert_eq!(h.reply(delete), Some(&Ok(Answer::Done)));
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(r))) if r.is_complete()));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+}
+
+#[test]
+fn a_sign_out_during_a_failed_delete_user_then_signs_out() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    let delete = h.call(ApiCall::DeleteUser);
+    let out = h.call(ApiCall::SignOut(SignOutOptions::default()));
+    let (id, _) = h.take_user_pool("DeleteUser");
+    h.complete(id, network_error());
+    assert!(matches!(
+        h.reply(delete),
+        Some(Err(AuthError::Network { .. }))
+    ));
+    assert_eq!(h.reply(out), None, "the sign-out runs now");
+    let (id, _) = h.take_user_pool("RevokeToken");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Empty)),
+    );
+    assert!(matches!(h.reply(out), Some(Ok(Answer::SignedOut(r))) if r.is_complete()));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    insta::assert_yaml_snapshot!(h.trace);
+}
+
+#[test]
 fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
     let mut h = Harness::signed_in(config_user_pool(), "ann");
     let op = h.call(ApiCall::FetchUserAttributes);

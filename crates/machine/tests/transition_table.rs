@@ -127,6 +127,7 @@ mod scenarios {
             web_ui_replaces_a_sign_in(),
             totp_setup_then_a_new_device(),
             expired_federation_restored_and_renewal_refused(),
+            sign_out_waiting_for_a_failed_deletion(),
         ] {
             seen.extend(h.transitions);
         }
@@ -278,6 +279,23 @@ mod scenarios {
             ))),
         );
         assert_eq!(h.m.state().name(), "federation_expired");
+        h
+    }
+
+    /// deleting_user -> signing_out: a sign-out asked for during a deletion that then fails.
+    fn sign_out_waiting_for_a_failed_deletion() -> Harness {
+        let mut h = Harness::signed_in(config_user_pool(), "ann");
+        h.call(ApiCall::DeleteUser);
+        h.call(ApiCall::SignOut(SignOutOptions::default()));
+        let (id, _) = h.take_user_pool("DeleteUser");
+        h.complete(
+            id,
+            EffectResult::UserPool(Err(ServiceError::service(
+                "InternalErrorException",
+                "deletion failed (test)",
+            ))),
+        );
+        assert_eq!(h.m.state().name(), "signing_out");
         h
     }
 }

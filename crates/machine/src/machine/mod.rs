@@ -601,11 +601,15 @@ impl Shared {
             Event::Completed { effect_id, result } if effect_id == wait => match result {
                 EffectResult::UserPool(Ok(_)) => {
                     Shared::reply(context, *op, Ok(Answer::Done));
+                    // Sign-outs that waited: the user is gone, and so is the local session.
+                    for (op, _) in std::mem::take(&mut self.joined_sign_outs) {
+                        Shared::reply(context, op, Ok(Answer::SignedOut(SignOutReport::default())));
+                    }
                     Transition(self.end_session(context))
                 }
                 EffectResult::UserPool(Err(e)) => {
                     Shared::reply(context, *op, Err(AuthError::from(e)));
-                    Transition(State::fresh(session.clone()))
+                    Transition(self.after_failed_deletion(context, session.clone()))
                 }
                 _ => {
                     Shared::reply(
@@ -615,9 +619,17 @@ impl Shared {
                             message: "a result of the wrong kind".into(),
                         }),
                     );
-                    Transition(State::fresh(session.clone()))
+                    Transition(self.after_failed_deletion(context, session.clone()))
                 }
             },
+            // A sign-out waits for the deletion (see `joined_sign_outs`).
+            Event::Command {
+                op: new_op,
+                call: ApiCall::SignOut(options),
+            } => {
+                self.joined_sign_outs.push((*new_op, *options));
+                Handled
+            }
             Event::Command {
                 op: new_op,
                 call: ApiCall::FetchTokens { .. },

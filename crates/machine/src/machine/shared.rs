@@ -9,7 +9,7 @@ use crate::cognito::{IdentityRequest, StringMap, UserPoolRequest};
 use crate::config::{Config, RefreshTokenRotation, UserPoolConfig};
 use crate::drbg::Drbg;
 use crate::error::AuthError;
-use crate::input::ApiCall;
+use crate::input::{ApiCall, SignOutOptions};
 use crate::output::{Answer, Effect, EffectId, OperationId, Output, TimerKind};
 use crate::secret::Secret;
 use crate::session::{
@@ -106,6 +106,9 @@ pub(crate) struct Shared {
     pub(crate) credentials_lifetime_s: Option<i64>,
     /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
     pub(crate) refresh_rotation: bool,
+    /// Sign-outs asked for while a sign-out or a `delete_user` was in flight: they wait for it
+    /// and are answered with its outcome (a deletion that fails then runs the first of them).
+    pub(crate) joined_sign_outs: Vec<(OperationId, SignOutOptions)>,
     /// The current state's label (kept by the `after_transition` hook for error messages).
     pub(crate) state_label: &'static str,
 }
@@ -128,6 +131,7 @@ impl Shared {
             clock_drift_s: 0,
             credentials_lifetime_s: None,
             refresh_rotation: false,
+            joined_sign_outs: Vec::new(),
             state_label: "restoring",
         }
     }

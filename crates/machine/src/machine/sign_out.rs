@@ -73,8 +73,25 @@ impl Shared {
                 Err(e) => plan.report.hosted_ui_error = Some(e),
             }
         }
-        Shared::reply(out, plan.op, Ok(Answer::SignedOut(plan.report)));
+        Shared::reply(out, plan.op, Ok(Answer::SignedOut(plan.report.clone())));
+        for (op, _) in std::mem::take(&mut self.joined_sign_outs) {
+            Shared::reply(out, op, Ok(Answer::SignedOut(plan.report.clone())));
+        }
         self.end_session(out)
+    }
+
+    /// A deletion that failed leaves the user signed in: the first sign-out asked for meanwhile
+    /// runs now (the others join it); without one the session stays `fresh`.
+    pub(super) fn after_failed_deletion(
+        &mut self,
+        out: &mut Outbox,
+        session: UserSession,
+    ) -> State {
+        if self.joined_sign_outs.is_empty() {
+            return State::fresh(session);
+        }
+        let (op, options) = self.joined_sign_outs.remove(0);
+        self.begin_sign_out(out, op, options, session)
     }
 
     /// Clears the local session (devices are kept), releases waiters, goes to signed_out.
@@ -143,6 +160,14 @@ impl Shared {
                 call: ApiCall::FetchTokens { .. } | ApiCall::FetchCredentials { .. },
             } => {
                 Shared::reply(context, *op, Err(AuthError::SignedOut));
+                Handled
+            }
+            // A second sign-out waits for this one and gets its report.
+            Event::Command {
+                op,
+                call: ApiCall::SignOut(options),
+            } => {
+                self.joined_sign_outs.push((*op, *options));
                 Handled
             }
             _ => Super,

@@ -128,6 +128,7 @@ pub const EDGES: &[Edge] = &[
     Edge { from: &["signed_in"], to: "signed_out", on: "sign_out, nothing to send" },
     Edge { from: &["deleting_user"], to: "signed_out", on: "user deleted" },
     Edge { from: &["deleting_user"], to: "fresh", on: "DeleteUser failed" },
+    Edge { from: &["deleting_user"], to: "signing_out", on: "DeleteUser failed, a sign_out waiting" },
     Edge { from: &["signing_out"], to: "signed_out", on: "sign-out calls answered" },
     Edge { from: &["session_expired"], to: "signed_out", on: "sign_out" },
     Edge { from: &["federated", "federation_expired"], to: "signed_out", on: "sign_out, clear_federation" },

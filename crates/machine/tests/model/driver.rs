@@ -340,10 +340,9 @@ impl UserModel {
             }
             (Some(ApiCall::SignOut(_)), _) => {
                 self.user = None;
-                // A sign-out made while another sign-out's remote steps (GlobalSignOut,
-                // RevokeToken) or a `delete_user` are in flight is answered at once, while the
-                // machine stays SignedIn until that one finishes: a known gap, not checked here.
-                if state == UserState::SignedIn && self.open_endings.is_empty() {
+                // A sign-out made while another sign-out or a `delete_user` is in flight waits
+                // for it and is answered with its outcome, so never while still SignedIn.
+                if state == UserState::SignedIn {
                     return Err("sign-out answered, the machine still SignedIn".into());
                 }
             }
