@@ -156,3 +156,25 @@ fn a_credentials_timer_with_no_identity_yet_fetches_nothing() {
     }
     assert_eq!(h.m.user_state(), UserState::SignedIn);
 }
+
+#[test]
+fn a_refresh_timer_firing_while_a_refresh_is_in_flight_is_absorbed() {
+    let mut h = Harness::signed_in(config_user_pool(), "ann");
+    h.advance_ms(3_700 * 1000);
+    let op = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    // Timers that were already on their way when the refresh started.
+    for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
+        let outputs = h.feed(Event::TimerFired { timer });
+        assert!(
+            outputs.is_empty(),
+            "{timer:?} during a refresh: {outputs:?}"
+        );
+    }
+    assert!(h.effects.is_empty(), "single flight: {:?}", h.effects);
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
+}
