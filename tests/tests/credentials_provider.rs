@@ -332,3 +332,46 @@ async fn an_app_credentials_provider_replaces_the_identity_pool() {
         "no Cognito Identity call: {served:?}"
     );
 }
+
+/// Credentials are served from the cache while they have life left, and fetched anew once they
+/// are within the refresh window ahead of their `Expiration` (judged on the emulator's clock,
+/// which the engine's wall clock follows): never handed out expired, never refetched early.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_cached_then_refreshed_ahead_of_expiry_under_the_emulators_clock() {
+    let world = start_emulator().await;
+    let auth = signed_in(&world).await;
+    let first = auth.aws_credentials().await.unwrap();
+    let issued_once = issued(&world);
+    let now = || i64::try_from(world.server.shared().now().0 / 1000).unwrap();
+    let lifetime = first.credentials.expiration_s - now();
+    assert!(lifetime > 600, "credentials live {lifetime} s");
+
+    // Half-way through their life: the same credentials, nothing issued.
+    world.advance_clock_s(lifetime / 2);
+    let cached = auth.aws_credentials().await.unwrap();
+    assert_eq!(
+        cached.credentials.access_key_id,
+        first.credentials.access_key_id
+    );
+    assert_eq!(issued(&world), issued_once, "no fetch while they are fresh");
+
+    // 100 s before they expire: inside the refresh window, so new ones are fetched first.
+    world.advance_clock_s(first.credentials.expiration_s - now() - 100);
+    let renewed = auth.aws_credentials().await.unwrap();
+    assert_ne!(
+        renewed.credentials.access_key_id,
+        first.credentials.access_key_id
+    );
+    assert!(renewed.credentials.expiration_s > first.credentials.expiration_s);
+    assert!(renewed.credentials.expiration_s - now() > 600);
+    assert_eq!(renewed.identity_id, first.identity_id, "same identity");
+    assert_eq!(issued(&world), issued_once + 1, "one fetch");
+
+    // And the SDK provider hands out the renewed ones.
+    let sdk = auth
+        .credentials_provider()
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(sdk.access_key_id(), renewed.credentials.access_key_id);
+}
