@@ -735,3 +735,75 @@ async fn a_token_provider_that_fails_releases_the_waiting_callers() {
         UserState::SignedOutFederatedTokensInvalid
     );
 }
+
+/// A guest who federates keeps the guest identity ("Switching unauthenticated users to
+/// authenticated users"): the login goes with the guest identity id, no second GetId, and the
+/// pool links the login to it. A refused token leaves the guest as it was, cached credentials
+/// and all.
+#[tokio::test]
+async fn a_guest_who_federates_keeps_the_guest_identity_and_a_refused_token_leaves_the_guest() {
+    let w = world().await;
+    register(&w, "graph.facebook.com", "fb-guest-token", json!({})).await;
+    let auth = engine(&w);
+    let guest = auth.aws_credentials().await.expect("guest credentials");
+    assert_eq!(auth.user_state(), UserState::Guest);
+    assert_eq!(
+        role_of(&w, &guest.credentials.access_key_id),
+        FED_UNAUTH_ROLE
+    );
+
+    let refused = auth
+        .federated_sign_in(
+            FederationProvider::Facebook,
+            "forged",
+            FederatedSignInOptions::default(),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Service(ServiceError::FederationExpired))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(auth.user_state(), UserState::Guest);
+    let before = operations(&w).len();
+    let still = auth
+        .aws_credentials()
+        .await
+        .expect("guest credentials again");
+    assert_eq!(still.identity_id, guest.identity_id);
+    assert_eq!(
+        still.credentials.access_key_id, guest.credentials.access_key_id,
+        "served from the guest's cache"
+    );
+    assert_eq!(operations(&w).len(), before, "no request");
+
+    let gets_before = operations(&w)
+        .iter()
+        .filter(|o| o.ends_with(".GetId"))
+        .count();
+    let fed = auth
+        .federated_sign_in(
+            FederationProvider::Facebook,
+            "fb-guest-token",
+            FederatedSignInOptions::default(),
+        )
+        .await
+        .expect("federated from guest");
+    assert_eq!(auth.user_state(), UserState::Federated);
+    assert_eq!(
+        fed.identity_id, guest.identity_id,
+        "the guest identity is kept"
+    );
+    assert_eq!(role_of(&w, &fed.credentials.access_key_id), FED_AUTH_ROLE);
+    let gets_after = operations(&w)
+        .iter()
+        .filter(|o| o.ends_with(".GetId"))
+        .count();
+    assert_eq!(
+        gets_after, gets_before,
+        "no GetId for the federated sign-in"
+    );
+    auth.shutdown().await;
+}

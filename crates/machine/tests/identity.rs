@@ -657,3 +657,66 @@ fn a_sign_in_replacing_an_expired_session_starts_without_an_identity() {
     assert!(matches!(req, IdentityRequest::GetId { .. }));
     assert!(h.reply(op).is_none());
 }
+
+// A guest who federates keeps the guest identity too: the provider's login goes with the guest
+// identity id (no GetId), and Cognito links it or answers the identity the login already has.
+#[test]
+fn a_guest_who_federates_keeps_the_guest_identity_id() {
+    let mut h = guest_with_identity("us-east-1:guest");
+    let op = federate(&mut h, "graph.facebook.com", "fb-token-1");
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    let IdentityRequest::GetCredentialsForIdentity {
+        identity_id,
+        logins,
+        ..
+    } = &req
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        identity_id, "us-east-1:guest",
+        "no GetId: the guest id goes"
+    );
+    assert_eq!(logins.expose()["graph.facebook.com"], "fb-token-1");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert_eq!(identity_id_answer(h.reply(op)), "us-east-1:guest");
+    assert_eq!(h.m.user_state(), UserState::Federated);
+    let n = h.user_states.len();
+    assert_eq!(
+        h.user_states[n - 2..],
+        [UserState::Guest, UserState::Federated]
+    );
+    let stored = h.persisted.as_ref().unwrap();
+    assert_eq!(
+        stored.identity.identity_id.as_deref(),
+        Some("us-east-1:guest")
+    );
+}
+
+// A federated sign-in from guest that the identity pool refuses leaves the guest as it was:
+// its identity id and cached credentials serve the next calls without a request.
+#[test]
+fn a_guest_whose_federated_sign_in_is_refused_stays_a_guest_with_its_identity() {
+    let mut h = guest_with_identity("us-east-1:guest");
+    let op = federate(&mut h, "graph.facebook.com", "forged");
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, service_error("NotAuthorizedException"));
+    assert!(matches!(h.reply(op), Some(Err(_))), "{:?}", h.reply(op));
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    h.effects.clear();
+    let id_op = h.call(ApiCall::FetchIdentityId);
+    assert_eq!(
+        h.reply(id_op),
+        Some(&Ok(Answer::IdentityId {
+            identity_id: "us-east-1:guest".into()
+        }))
+    );
+    let creds = creds_op(&mut h);
+    assert_eq!(identity_id_answer(h.reply(creds)), "us-east-1:guest");
+    assert!(
+        h.effects.is_empty(),
+        "served from the guest's cache: {:?}",
+        h.effects
+    );
+}

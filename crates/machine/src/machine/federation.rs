@@ -83,15 +83,18 @@ impl Shared {
             developer_identity: identity_id.is_some(),
         };
         // The same login keeps its identity; another login is another identity; developer
-        // identities bring their own. The replaced session's identity comes back if this fails.
+        // identities bring their own. A guest keeps the guest identity, as on a user-pool
+        // sign-in: sent with the login, Cognito links the login to it or answers the identity
+        // the login already has ("Switching unauthenticated users to authenticated users").
+        // The replaced session's (or the guest's) identity comes back if this fails.
         let previous_identity = self.identity.clone();
-        let same_login = match &replacing {
+        let keeps_identity = match &replacing {
             Replacing::Active(f) | Replacing::Expired(f) => f.provider == *provider,
-            Replacing::Nothing => false,
+            Replacing::Nothing => self.guest_allowed(),
         };
         self.identity_fetch = None;
         self.identity.credentials = None;
-        if identity_id.is_some() || !same_login {
+        if identity_id.is_some() || !keeps_identity {
             self.identity.identity_id.clone_from(identity_id);
         }
         self.credential_waiters.push(Waiter {
@@ -114,7 +117,12 @@ impl Shared {
     pub(super) fn federation_origin(&mut self, fed: &FederationFlow) -> State {
         match &fed.replacing {
             Replacing::Nothing => {
-                self.identity = Default::default();
+                // A guest goes back to the guest identity and its credentials.
+                self.identity = if self.guest_allowed() {
+                    fed.previous_identity.clone()
+                } else {
+                    Default::default()
+                };
                 State::signed_out()
             }
             Replacing::Active(previous) => {
