@@ -1,6 +1,7 @@
 //! User-pool groups against the sans-IO core: the nine group operations with their documented
 //! checks and paging, and the group claims of id and access tokens (precedence decides
 //! `cognito:preferred_role`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
