@@ -10,7 +10,7 @@ use crate::jwt::TokenSigner;
 use crate::params::Params;
 use crate::state::{Emulator, ServedRequest, MAX_SERVED_REQUESTS};
 use crate::time::UnixMillis;
-use crate::user_pool::{account, admin, auth, devices, settings, signup};
+use crate::user_pool::{account, admin, auth, devices, groups, settings, signup};
 
 /// The target prefix of user-pool operations.
 pub const USER_POOL_PREFIX: &str = "AWSCognitoIdentityProviderService.";
@@ -136,6 +136,15 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
         "AdminSetUserMFAPreference" => admin::admin_set_user_mfa_preference(emu, p),
         "AdminResetUserPassword" => admin::admin_reset_user_password(emu, p, now),
         "ListUsers" => admin::list_users(emu, p),
+        "CreateGroup" => groups::create_group(emu, p, now),
+        "GetGroup" => groups::get_group(emu, p),
+        "UpdateGroup" => groups::update_group(emu, p, now),
+        "DeleteGroup" => groups::delete_group(emu, p),
+        "ListGroups" => groups::list_groups(emu, p),
+        "AdminAddUserToGroup" => groups::admin_add_user_to_group(emu, p),
+        "AdminRemoveUserFromGroup" => groups::admin_remove_user_from_group(emu, p),
+        "AdminListGroupsForUser" => groups::admin_list_groups_for_user(emu, p),
+        "ListUsersInGroup" => groups::list_users_in_group(emu, p),
         "AdminGetDevice" => devices::admin_get_device(emu, p),
         "AdminForgetDevice" => devices::admin_forget_device(emu, p),
         "AdminUpdateDeviceStatus" => devices::admin_update_device_status(emu, p, now),

@@ -75,6 +75,9 @@ pub(crate) struct External {
     pub(crate) subject: String,
     /// Roles the token names (SAML), for `CustomRoleArn`.
     pub(crate) roles: Vec<String>,
+    /// The claims role-mapping rules see: an OIDC token's own; for a registered token, `iss`
+    /// (the provider), `sub` and `aud` (its audience, if registered with one).
+    pub(crate) claims: serde_json::Map<String, Value>,
 }
 
 impl Emulator {
@@ -100,7 +103,7 @@ pub(crate) fn invalid_login(why: &str) -> ApiError {
 }
 
 /// The login key of an IAM OIDC provider ARN (`arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`).
-fn oidc_key(arn: &str) -> Option<&str> {
+pub(crate) fn oidc_key(arn: &str) -> Option<&str> {
     arn.split_once(":oidc-provider/").map(|(_, key)| key)
 }
 
@@ -125,6 +128,7 @@ pub(crate) fn verify_external(
         return Some(match &emu.external_verifier {
             Some(verify) => verify(provider, token, now)
                 .map(|subject| External {
+                    claims: basic_claims(provider, &subject, Some(app_id)),
                     subject,
                     roles: Vec::new(),
                 })
@@ -170,7 +174,23 @@ fn registered(
     Ok(External {
         subject: reg.subject.clone(),
         roles: reg.roles.clone(),
+        claims: basic_claims(provider, &reg.subject, reg.audience.as_ref().or(app_id)),
     })
+}
+
+/// `iss`, `sub` and `aud` of a provider token the emulator only knows by registration.
+fn basic_claims(
+    provider: &str,
+    subject: &str,
+    aud: Option<&String>,
+) -> serde_json::Map<String, Value> {
+    let mut claims = serde_json::Map::new();
+    claims.insert("iss".into(), Value::from(provider));
+    claims.insert("sub".into(), Value::from(subject));
+    if let Some(aud) = aud {
+        claims.insert("aud".into(), Value::from(aud.as_str()));
+    }
+    claims
 }
 
 /// An OIDC id token: signed by the issuer's keys, issued by `https://<provider>`, unexpired.
@@ -208,6 +228,7 @@ fn verify_oidc(
     Ok(External {
         subject: s("sub").to_owned(),
         roles: Vec::new(),
+        claims,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::federation::invalid_login;
 use crate::model::{Identity, IdentityPool};
 use crate::params::Params;
+use crate::role_mapping::LoginClaims;
 use crate::state::Emulator;
 use crate::time::UnixMillis;
 
@@ -121,6 +122,7 @@ pub(crate) fn build_identity_pool(
         developer_provider,
         roles: BTreeMap::new(),
         role_mappings: None,
+        mappings: BTreeMap::new(),
         raw: p.0.clone(),
         by_login: BTreeMap::new(),
         identities: BTreeMap::new(),
@@ -165,6 +167,7 @@ pub(crate) fn update_identity_pool(emu: &mut Emulator, p: Params<'_>) -> ApiResu
     }
     pool.roles.clone_from(&old.roles);
     pool.role_mappings.clone_from(&old.role_mappings);
+    pool.mappings.clone_from(&old.mappings);
     if let Some(o) = emu.identity_pools.get_mut(&id) {
         pool.by_login = std::mem::take(&mut o.by_login);
         pool.identities = std::mem::take(&mut o.identities);
@@ -194,11 +197,13 @@ fn describe(emu: &Emulator, id: &str) -> ApiResult<Value> {
     Ok(v)
 }
 
-/// Validated logins: their keys (`provider|subject`) and the roles their tokens name.
+/// Validated logins: their keys (`provider|subject`), the roles their tokens name, and what
+/// role mapping reads of each.
 #[derive(Debug, Default)]
 struct Validated {
     keys: Vec<String>,
     roles: Vec<String>,
+    logins: Vec<LoginClaims>,
 }
 
 /// Validates every login and returns their keys (`provider|subject`).
@@ -221,6 +226,7 @@ fn validate(
 ) -> ApiResult<Validated> {
     let mut keys = Vec::new();
     let mut roles = Vec::new();
+    let mut mapped = Vec::new();
     for (provider, token) in logins {
         let subject = if let Some(client_ids) = cognito_provider(pool, provider) {
             let claims = emu
@@ -252,7 +258,11 @@ fn validate(
             if claims.get("exp").and_then(Value::as_u64).unwrap_or(0) <= now.secs() {
                 return Err(invalid_login("Token expired."));
             }
-            s("sub").to_owned()
+            let sub = s("sub").to_owned();
+            // Role mappings of a user pool are keyed by pool and app client.
+            let key = format!("{provider}:{}", s("aud"));
+            mapped.push(LoginClaims::from_jwt(key, claims));
+            sub
         } else if provider == OPENID_PROVIDER {
             let claims = emu
                 .signer
@@ -275,6 +285,11 @@ fn validate(
             crate::federation::verify_external(emu, pool, provider, token, now)
         {
             let verified = verified?;
+            let mut login = LoginClaims::from_jwt(provider.clone(), verified.claims);
+            if login.roles.is_empty() {
+                login.roles.clone_from(&verified.roles);
+            }
+            mapped.push(login);
             roles.extend(verified.roles);
             verified.subject
         } else {
@@ -284,7 +299,11 @@ fn validate(
         };
         keys.push(format!("{provider}|{subject}"));
     }
-    Ok(Validated { keys, roles })
+    Ok(Validated {
+        keys,
+        roles,
+        logins: mapped,
+    })
 }
 
 /// The clients configured for a user-pool provider, each with its `ServerSideTokenCheck`.
@@ -412,6 +431,7 @@ struct Authorized {
     pool_id: String,
     authenticated: bool,
     roles: Vec<String>,
+    logins: Vec<LoginClaims>,
 }
 
 /// Checks that `logins` may act for identity `id`.
@@ -435,9 +455,14 @@ fn authorize_identity(
             pool_id: pool.id.clone(),
             authenticated: false,
             roles: Vec::new(),
+            logins: Vec::new(),
         });
     }
-    let Validated { keys, roles } = validate(emu, pool, logins, now)?;
+    let Validated {
+        keys,
+        roles,
+        logins: mapped,
+    } = validate(emu, pool, logins, now)?;
     let matches = keys.iter().all(|k| {
         k.strip_prefix("identity|").map_or_else(
             || pool.by_login.get(k).map(String::as_str) == Some(id),
@@ -451,6 +476,7 @@ fn authorize_identity(
         pool_id: pool.id.clone(),
         authenticated: true,
         roles,
+        logins: mapped,
     })
 }
 
@@ -496,11 +522,17 @@ pub(crate) fn get_credentials(
     let logins = p.string_map("Logins");
     let id = hand_over_guest(emu, p.str("IdentityId")?, &logins, now)?;
     let who = authorize_identity(emu, &id, &logins, now)?;
-    let custom = crate::federation::custom_role(&who.roles, p.opt_str("CustomRoleArn"))?;
-    let role_arn = match custom {
-        Some(arn) => arn,
-        None => crate::roles::role_for(emu, &who.pool_id, who.authenticated)?,
-    };
+    let custom_arn = p.opt_str("CustomRoleArn");
+    // A role mapping for the login decides first; without one, a token's own roles (SAML)
+    // and then the pool's role.
+    let role_arn =
+        match crate::role_mapping::mapped_role(emu, &who.pool_id, &who.logins, custom_arn)? {
+            Some(arn) => arn,
+            None => match crate::federation::custom_role(&who.roles, custom_arn)? {
+                Some(arn) => arn,
+                None => crate::roles::role_for(emu, &who.pool_id, who.authenticated)?,
+            },
+        };
     let access = format!("ASIA{}", emu.random_string(16, UPPER_ALNUM));
     let secret = emu.random_string(40, crate::state::ALNUM);
     let token = emu.opaque_token(300);

@@ -48,6 +48,7 @@ mod jwt;
 mod model;
 mod oauth;
 mod params;
+mod role_mapping;
 mod roles;
 mod seed;
 pub mod sigv4;

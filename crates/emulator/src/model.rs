@@ -115,6 +115,20 @@ pub(crate) struct UserPool {
     pub(crate) clients: BTreeMap<String, AppClient>,
     /// Users by their canonical (possibly lowercased) user name.
     pub(crate) users: BTreeMap<String, User>,
+    /// Groups by name (`CreateGroup`); members are listed on each user (`User::groups`).
+    pub(crate) groups: BTreeMap<String, Group>,
+}
+
+/// A user-pool group.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    /// Lower wins; `None` loses to every number.
+    pub(crate) precedence: Option<u32>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) created: UnixMillis,
+    pub(crate) modified: UnixMillis,
 }
 
 impl UserPool {
@@ -269,6 +283,8 @@ pub(crate) struct User {
     pub(crate) totp_secret: Option<Hidden<Vec<u8>>>,
     pub(crate) totp_verified: bool,
     pub(crate) devices: BTreeMap<String, Device>,
+    /// The names of the groups the user belongs to.
+    pub(crate) groups: BTreeSet<String>,
 }
 
 impl User {
@@ -385,6 +401,8 @@ pub(crate) struct IdentityPool {
     pub(crate) roles: BTreeMap<String, String>,
     /// `SetIdentityPoolRoles`' `RoleMappings`, kept as given and answered back.
     pub(crate) role_mappings: Option<Value>,
+    /// The same mappings, checked and parsed: applied by `GetCredentialsForIdentity`.
+    pub(crate) mappings: BTreeMap<String, crate::role_mapping::RoleMapping>,
     pub(crate) raw: Value,
     /// Identity ids by login key (`provider|subject`).
     pub(crate) by_login: BTreeMap<String, String>,

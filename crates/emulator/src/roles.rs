@@ -1,4 +1,5 @@
-//! Identity-pool roles (`SetIdentityPoolRoles` / `GetIdentityPoolRoles`) and the record of the
+//! Identity-pool roles (`SetIdentityPoolRoles` / `GetIdentityPoolRoles`; the role mappings are
+//! checked and applied in `crate::role_mapping`) and the record of the
 //! credentials `GetCredentialsForIdentity` issued for them, which the emulator's STS checks
 //! signatures against.
 
@@ -38,12 +39,24 @@ pub(crate) fn set_roles(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value> {
             )));
         }
     }
+    let raw_mappings = p.0.get("RoleMappings").filter(|v| !v.is_null()).cloned();
+    let mappings = {
+        let pool = emu
+            .identity_pools
+            .get(id)
+            .ok_or_else(|| pool_not_found(id))?;
+        match &raw_mappings {
+            Some(m) => crate::role_mapping::parse(pool, m)?,
+            None => BTreeMap::new(),
+        }
+    };
     let pool = emu
         .identity_pools
         .get_mut(id)
         .ok_or_else(|| pool_not_found(id))?;
     pool.roles = roles;
-    pool.role_mappings = p.0.get("RoleMappings").filter(|v| v.is_object()).cloned();
+    pool.role_mappings = raw_mappings.filter(|m| m.as_object().is_some_and(|o| !o.is_empty()));
+    pool.mappings = mappings;
     Ok(json!({}))
 }
 
@@ -61,7 +74,7 @@ pub(crate) fn get_roles(emu: &Emulator, p: Params<'_>) -> ApiResult<Value> {
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME`.
-fn is_role_arn(arn: &str) -> bool {
+pub(crate) fn is_role_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     matches!(parts[..], ["arn", _, "iam", "", account, resource]
         if !account.is_empty() && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()))

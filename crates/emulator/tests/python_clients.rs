@@ -68,6 +68,11 @@ fn boto3_identity_pools() {
 }
 
 #[test]
+fn boto3_groups_claims_and_role_mappings() {
+    run_script("boto3_groups.py");
+}
+
+#[test]
 fn pycognito_srp_sign_in() {
     run_script("pycognito_srp.py");
 }

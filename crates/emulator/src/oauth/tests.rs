@@ -416,6 +416,35 @@ fn the_code_flow_with_pkce_gives_scoped_tokens_once() {
 }
 
 #[test]
+fn hosted_ui_tokens_carry_the_group_claims() {
+    let mut w = world();
+    let pool_id = w.pool_id.clone();
+    let role = "arn:aws:iam::123456789012:role/admins";
+    op(
+        &mut w.emu,
+        "CreateGroup",
+        json!({"UserPoolId": pool_id, "GroupName": "admins", "RoleArn": role}),
+    )
+    .unwrap();
+    op(
+        &mut w.emu,
+        "AdminAddUserToGroup",
+        json!({"UserPoolId": pool_id, "Username": "alice", "GroupName": "admins"}),
+    )
+    .unwrap();
+    let public = w.public.clone();
+    let code = code_for(&mut w, &public);
+    let tokens = body(&exchange(&mut w, &public, &code, VERIFIER));
+    let claims = |k: &str| w.emu.signer.verify(tokens[k].as_str().unwrap()).unwrap();
+    let (id, access) = (claims("id_token"), claims("access_token"));
+    assert_eq!(id["cognito:groups"], json!(["admins"]));
+    assert_eq!(id["cognito:roles"], json!([role]));
+    assert_eq!(id["cognito:preferred_role"], json!(role));
+    assert_eq!(access["cognito:groups"], json!(["admins"]));
+    assert!(access.get("cognito:preferred_role").is_none());
+}
+
+#[test]
 fn codes_need_the_verifier_the_redirect_uri_and_time() {
     let mut w = world();
     let public = w.public.clone();

@@ -87,6 +87,7 @@ pub(crate) fn build_pool(
         raw,
         clients: BTreeMap::new(),
         users: BTreeMap::new(),
+        groups: BTreeMap::new(),
     })
 }
 

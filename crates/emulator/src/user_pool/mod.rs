@@ -1,13 +1,14 @@
 //! User-pool operations (`AWSCognitoIdentityProviderService.*`).
 //!
 //! Two layers: the operations, one module per family (`admin`, `settings`, `signup`, `auth`,
-//! `account`, `devices`), which `crate::dispatch` calls; and below them the helpers they share (`lookup`,
+//! `account`, `devices`, `groups`), which `crate::dispatch` calls; and below them the helpers they share (`lookup`,
 //! `passwords`, `codes`, `access`, `users`, `config`), which call no operation.
 
 pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod devices;
+pub(crate) mod groups;
 pub(crate) mod settings;
 pub(crate) mod signup;
 

@@ -1,7 +1,7 @@
 //! User records and their JSON shapes: new users, canonical names, attributes and MFA
 //! settings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cognito_auth_wire::challenge;
 use serde_json::{json, Value};
@@ -92,6 +92,7 @@ pub(crate) fn new_user(
         totp_secret: None,
         totp_verified: false,
         devices: BTreeMap::new(),
+        groups: BTreeSet::new(),
     }
 }
 

@@ -2,6 +2,8 @@
 implementation) and compares outcome classes: success, or the error code. Steps where moto is
 known to be looser than Cognito (it accepts any confirmation code, never expires tokens...) are
 not in the sequences; the comparison covers what both claim to implement."""
+import base64
+import json
 import os
 import sys
 
@@ -18,6 +20,11 @@ def outcome(fn, **kw):
         return "ok", fn(**kw)
     except Exception as e:
         return getattr(e, "response", {}).get("Error", {}).get("Code", type(e).__name__), None
+
+
+def claims(jwt):
+    payload = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def sequence(endpoint):
@@ -104,6 +111,48 @@ def sequence(endpoint):
     # moto keeps the MFA mode SetUserPoolMfaConfig chose (ON) here; Cognito resets it to OFF.
     steps.append(("  -> auto-verified reset", got.get("AutoVerifiedAttributes")))
     step("UpdateUserPool missing pool", c.update_user_pool, UserPoolId="us-east-1_nothere00")
+    # Groups, where both implement them (the differences are listed in docs/EMULATOR.md).
+    role = "arn:aws:iam::123456789012:role/diff-admin"
+    step("CreateGroup", c.create_group, UserPoolId=pool, GroupName="admins", Precedence=1, RoleArn=role)
+    step("CreateGroup duplicate", c.create_group, UserPoolId=pool, GroupName="admins")
+    step("CreateGroup missing pool", c.create_group, UserPoolId="us-east-1_nothere00", GroupName="g")
+    step("CreateGroup second", c.create_group, UserPoolId=pool, GroupName="readers", Precedence=5)
+    step("GetGroup", c.get_group, UserPoolId=pool, GroupName="admins")
+    step("GetGroup missing", c.get_group, UserPoolId=pool, GroupName="nope")
+    got = step("UpdateGroup precedence only", c.update_group, UserPoolId=pool, GroupName="admins", Precedence=0)
+    steps.append(("  -> precedence, role kept", got and (got["Group"]["Precedence"], got["Group"]["RoleArn"])))
+    step("UpdateGroup missing", c.update_group, UserPoolId=pool, GroupName="nope", Precedence=0)
+    got = step("ListGroups Limit 1", c.list_groups, UserPoolId=pool, Limit=1)
+    steps.append(("  -> one group and a NextToken", got and (len(got["Groups"]), "NextToken" in got)))
+    step("AdminAddUserToGroup", c.admin_add_user_to_group, UserPoolId=pool, Username="ann", GroupName="admins")
+    step("AdminAddUserToGroup second", c.admin_add_user_to_group, UserPoolId=pool, Username="ann", GroupName="readers")
+    step("AdminAddUserToGroup missing user", c.admin_add_user_to_group, UserPoolId=pool, Username="nobody",
+         GroupName="admins")
+    step("AdminAddUserToGroup missing group", c.admin_add_user_to_group, UserPoolId=pool, Username="ann",
+         GroupName="nope")
+    got = step("AdminListGroupsForUser", c.admin_list_groups_for_user, UserPoolId=pool, Username="ann")
+    steps.append(("  -> groups", got and sorted(g["GroupName"] for g in got["Groups"])))
+    step("AdminListGroupsForUser missing user", c.admin_list_groups_for_user, UserPoolId=pool, Username="nobody")
+    got = step("ListUsersInGroup", c.list_users_in_group, UserPoolId=pool, GroupName="admins")
+    steps.append(("  -> users", got and [u["Username"] for u in got["Users"]]))
+    step("ListUsersInGroup missing group", c.list_users_in_group, UserPoolId=pool, GroupName="nope")
+    got = step("InitiateAuth in groups", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+               AuthParameters={"USERNAME": "ann", "PASSWORD": "N3wPassw0rd!"})
+    tokens = got and got["AuthenticationResult"]
+    steps.append(("  -> cognito:groups (id, access)", tokens and (
+        sorted(claims(tokens["IdToken"]).get("cognito:groups", [])),
+        sorted(claims(tokens["AccessToken"]).get("cognito:groups", [])))))
+    step("AdminRemoveUserFromGroup", c.admin_remove_user_from_group, UserPoolId=pool, Username="ann",
+         GroupName="readers")
+    step("AdminRemoveUserFromGroup again", c.admin_remove_user_from_group, UserPoolId=pool, Username="ann",
+         GroupName="readers")
+    step("AdminRemoveUserFromGroup missing user", c.admin_remove_user_from_group, UserPoolId=pool,
+         Username="nobody", GroupName="readers")
+    step("DeleteGroup", c.delete_group, UserPoolId=pool, GroupName="admins")
+    step("DeleteGroup again", c.delete_group, UserPoolId=pool, GroupName="admins")
+    got = step("AdminListGroupsForUser after deletes", c.admin_list_groups_for_user, UserPoolId=pool,
+               Username="ann")
+    steps.append(("  -> groups left", got and [g["GroupName"] for g in got["Groups"]]))
     ip = step("CreateIdentityPool", ci.create_identity_pool, IdentityPoolName="diff",
               AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
     # Cognito issues credentials only for a pool with roles; moto has no SetIdentityPoolRoles

@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{Device, RefreshRecord, User};
 use crate::state::{Emulator, ALNUM};
 use crate::time::UnixMillis;
+use crate::user_pool::groups::group_claims;
 use crate::user_pool::lookup::{client, pool, pool_mut};
 
 /// The claims access and id tokens share.
@@ -47,14 +48,26 @@ pub(crate) fn issue_tokens(
         auth_time,
         iat: now.secs(),
     };
-    let access = access_claims(
+    let groups = group_claims(pool, u);
+    let mut access = access_claims(
         u,
         &common,
         device_key.as_deref(),
         validity.access_s,
         access_jti,
     );
-    let id = id_claims(u, &common, validity.id_s, id_jti);
+    let mut id = id_claims(u, &common, validity.id_s, id_jti);
+    // Both tokens list the user's groups; only the id token names their roles.
+    if !groups.groups.is_empty() {
+        access.insert("cognito:groups".into(), json!(groups.groups));
+        id.insert("cognito:groups".into(), json!(groups.groups));
+    }
+    if !groups.roles.is_empty() {
+        id.insert("cognito:roles".into(), json!(groups.roles));
+    }
+    if let Some(role) = groups.preferred_role {
+        id.insert("cognito:preferred_role".into(), json!(role));
+    }
     let username = u.username.clone();
     let tracking = pool.device_tracking();
     let mut result = json!({
