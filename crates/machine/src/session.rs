@@ -96,6 +96,32 @@ impl Tokens {
         tokens
     }
 
+    /// The tokens as restored from the store at `now`, on a monotonic clock with a new origin:
+    /// they count from the restore, on the wall clock and the persisted drift. A wall clock
+    /// earlier than their `iat` on that reckoning (less [`CLOCK_BACK_TOLERANCE_S`]) proves the
+    /// device clock went back since they arrived, by an amount nothing tells: what is left of
+    /// them is then unknown, so their steady clock starts at their expiry and they are refreshed
+    /// before any is handed out (the fresh ones measure the drift again). A wall clock ahead
+    /// (a forward jump) needs nothing: it makes the tokens look older, so they are refreshed
+    /// sooner. Not caught: a backward jump smaller than the time the process was down (the
+    /// wall clock still reads past `iat`), and tokens without `iat` (no drift, no reference).
+    pub fn restored(mut self, now: Timestamp) -> Self {
+        let went_back = self.issued_at_s.is_some_and(|iat| {
+            self.service_now_s(now.unix_s()) < iat.saturating_sub(CLOCK_BACK_TOLERANCE_S)
+        });
+        let unix_ms = if went_back {
+            let expiry_local_s = self.expires_at_s.saturating_add(self.clock_drift_s);
+            expiry_local_s.saturating_mul(1000).max(now.unix_ms)
+        } else {
+            now.unix_ms
+        };
+        self.arrived = Some(Timestamp {
+            mono_ms: now.mono_ms,
+            unix_ms,
+        });
+        self
+    }
+
     /// `now` with its wall-clock reading replaced by the one the drift was measured against,
     /// carried forward by the monotonic time elapsed since the tokens arrived: wall-clock jumps
     /// back after arrival (a user setting the clock, an NTP step) then revives no expired tokens;
@@ -116,6 +142,12 @@ impl Tokens {
         }
     }
 }
+
+/// How far before the tokens' `iat` a restored session's clock (wall clock less the persisted
+/// drift) may read before the device clock is taken to have gone back: the drift is measured in
+/// whole seconds across a network round trip, and clocks drift a little while the process is
+/// down.
+pub const CLOCK_BACK_TOLERANCE_S: i64 = 60;
 
 /// How far ahead of expiry tokens and credentials are refreshed: the configured skew, but never
 /// more than a tenth of the lifetime ([`REFRESH_LIFETIME_DIVISOR`]), so tokens living no
