@@ -125,21 +125,29 @@ impl Tokens {
     /// `now` with its wall-clock reading replaced by the one the drift was measured against,
     /// carried forward by the monotonic time elapsed since the tokens arrived: wall-clock jumps
     /// back after arrival (a user setting the clock, an NTP step) then revives no expired tokens;
-    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without an arrival instant keep `now`.
+    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without
+    /// an arrival instant keep `now`.
     pub fn steady_now(&self, now: Timestamp) -> Timestamp {
-        let Some(arrived) = self.arrived else {
-            return now;
-        };
-        let elapsed_ms = now.mono_ms.saturating_sub(arrived.mono_ms);
-        let steady_ms = arrived
-            .unix_ms
-            .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
-        // The later of the two: a monotonic clock that stood still while the device slept must
-        // not keep tokens alive, so only a wall clock behind the steady one is overruled.
-        Timestamp {
-            mono_ms: now.mono_ms,
-            unix_ms: steady_ms.max(now.unix_ms),
-        }
+        steady_now(self.arrived, now)
+    }
+}
+
+/// `now` with its wall-clock reading carried forward from `reference` by the monotonic time
+/// elapsed since, when that is later (see [`Tokens::steady_now`]); `now` without a reference.
+pub fn steady_now(reference: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    let Some(reference) = reference else {
+        return now;
+    };
+    let elapsed_ms = now.mono_ms.saturating_sub(reference.mono_ms);
+    let steady_ms = reference
+        .unix_ms
+        .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
+    // The later of the two: a monotonic clock that stood still while the device slept must
+    // not keep tokens or credentials alive, so only a wall clock behind the steady one is
+    // overruled.
+    Timestamp {
+        mono_ms: now.mono_ms,
+        unix_ms: steady_ms.max(now.unix_ms),
     }
 }
 

@@ -444,3 +444,32 @@ fn a_forward_wall_clock_jump_refreshes_once_and_does_not_loop() {
     w.run_day(None);
     assert!((25..=27).contains(&w.refreshes), "{}", w.refreshes);
 }
+
+/// The simulator's seed 100 (backward jumps on): credentials carry no issue time and were judged
+/// on the wall clock less the drift, so a wall clock set back after the drift was measured made
+/// cached credentials look hours younger. The service's clock is now carried forward on the
+/// monotonic clock from when the drift was measured, as the tokens' is.
+#[test]
+fn a_backward_wall_clock_jump_hands_out_no_expired_credentials() {
+    // Day-long tokens, so no refresh measures the drift again; hour-long credentials.
+    let mut w = World::signed_in(config_full(), 0, 86_400);
+    w.ask_for_credentials(3600);
+    assert_eq!(w.credential_fetches, 1);
+    w.wall_clock_jumps(-2 * 3600);
+    // A fetch after the jump is due 55 minutes on, not 2 h 55 min.
+    let op = w.h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    w.serve(3600);
+    assert!(matches!(w.h.reply(op), Some(Ok(Answer::Credentials { .. }))));
+    assert_eq!(w.credential_fetches, 2);
+    assert_eq!(
+        w.h.timers[&TimerKind::CredentialsDue],
+        w.h.now.mono_ms + (3600 - 300) * 1000
+    );
+    // An hour and five minutes later (the timer not yet run: a suspended app), the cached
+    // credentials have expired on the service's clock: the app gets new ones.
+    w.h.advance_ms(65 * 60 * 1000);
+    w.ask_for_credentials(3600);
+    assert_eq!(w.credential_fetches, 3);
+}

@@ -29,6 +29,9 @@ impl Shared {
         // the tokens now (unless the clock went back, see `Tokens::restored`), and the
         // monotonic clock from here on.
         let tokens = tokens.restored(self.now);
+        // Persisted credentials are judged on the same clock: after a clock that went back,
+        // as due as the tokens.
+        self.drift_reference = tokens.arrived;
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,
