@@ -461,7 +461,10 @@ fn a_backward_wall_clock_jump_hands_out_no_expired_credentials() {
         force_refresh: true,
     });
     w.serve(3600);
-    assert!(matches!(w.h.reply(op), Some(Ok(Answer::Credentials { .. }))));
+    assert!(matches!(
+        w.h.reply(op),
+        Some(Ok(Answer::Credentials { .. }))
+    ));
     assert_eq!(w.credential_fetches, 2);
     assert_eq!(
         w.h.timers[&TimerKind::CredentialsDue],
