@@ -17,11 +17,11 @@ use cognito_auth_tests::sim::{self, Budget};
 /// a two-core runner; see docs/SIMULATOR.md for the measured rate.
 const CI_SEEDS: u64 = 3_000;
 
-/// The budget, with `SIM_BACKWARD_JUMPS=1` letting the device clock jump backwards and
+/// The budget, with `SIM_BACKWARD_JUMPS=0` keeping the device clock from jumping backwards and
 /// `SIM_STRICT_GUEST_CREDENTIALS=1` holding guest credentials to the service's clock.
 fn budget() -> Budget {
     Budget {
-        backward_jumps: std::env::var("SIM_BACKWARD_JUMPS").is_ok_and(|v| v == "1"),
+        backward_jumps: std::env::var("SIM_BACKWARD_JUMPS").as_deref() != Ok("0"),
         strict_guest_credentials: std::env::var("SIM_STRICT_GUEST_CREDENTIALS")
             .is_ok_and(|v| v == "1"),
         ..Budget::default()

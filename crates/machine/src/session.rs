@@ -96,26 +96,66 @@ impl Tokens {
         tokens
     }
 
+    /// The tokens as restored from the store at `now`, on a monotonic clock with a new origin:
+    /// they count from the restore, on the wall clock and the persisted drift. A wall clock
+    /// earlier than their `iat` on that reckoning (less [`CLOCK_BACK_TOLERANCE_S`]) proves the
+    /// device clock went back since they arrived, by an amount nothing tells: what is left of
+    /// them is then unknown, so their steady clock starts at their expiry and they are refreshed
+    /// before any is handed out (the fresh ones measure the drift again). A wall clock ahead
+    /// (a forward jump) needs nothing: it makes the tokens look older, so they are refreshed
+    /// sooner. Not caught: a backward jump smaller than the time the process was down (the
+    /// wall clock still reads past `iat`), and tokens without `iat` (no drift, no reference).
+    pub fn restored(mut self, now: Timestamp) -> Self {
+        let went_back = self.issued_at_s.is_some_and(|iat| {
+            self.service_now_s(now.unix_s()) < iat.saturating_sub(CLOCK_BACK_TOLERANCE_S)
+        });
+        let unix_ms = if went_back {
+            let expiry_local_s = self.expires_at_s.saturating_add(self.clock_drift_s);
+            expiry_local_s.saturating_mul(1000).max(now.unix_ms)
+        } else {
+            now.unix_ms
+        };
+        self.arrived = Some(Timestamp {
+            mono_ms: now.mono_ms,
+            unix_ms,
+        });
+        self
+    }
+
     /// `now` with its wall-clock reading replaced by the one the drift was measured against,
     /// carried forward by the monotonic time elapsed since the tokens arrived: wall-clock jumps
     /// back after arrival (a user setting the clock, an NTP step) then revives no expired tokens;
-    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without an arrival instant keep `now`.
+    /// a wall clock ahead of it (a forward jump, a suspended device) is believed. Tokens without
+    /// an arrival instant keep `now`.
     pub fn steady_now(&self, now: Timestamp) -> Timestamp {
-        let Some(arrived) = self.arrived else {
-            return now;
-        };
-        let elapsed_ms = now.mono_ms.saturating_sub(arrived.mono_ms);
-        let steady_ms = arrived
-            .unix_ms
-            .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
-        // The later of the two: a monotonic clock that stood still while the device slept must
-        // not keep tokens alive, so only a wall clock behind the steady one is overruled.
-        Timestamp {
-            mono_ms: now.mono_ms,
-            unix_ms: steady_ms.max(now.unix_ms),
-        }
+        steady_now(self.arrived, now)
     }
 }
+
+/// `now` with its wall-clock reading carried forward from `reference` by the monotonic time
+/// elapsed since, when that is later (see [`Tokens::steady_now`]); `now` without a reference.
+pub fn steady_now(reference: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    let Some(reference) = reference else {
+        return now;
+    };
+    let elapsed_ms = now.mono_ms.saturating_sub(reference.mono_ms);
+    let steady_ms = reference
+        .unix_ms
+        .saturating_add(i64::try_from(elapsed_ms).unwrap_or(i64::MAX));
+    // The later of the two: a monotonic clock that stood still while the device slept must
+    // not keep tokens or credentials alive, so only a wall clock behind the steady one is
+    // overruled.
+    Timestamp {
+        mono_ms: now.mono_ms,
+        unix_ms: steady_ms.max(now.unix_ms),
+    }
+}
+
+/// How far before the tokens' `iat` a restored session's clock (wall clock less the persisted
+/// drift) may read before the device clock is taken to have gone back: the drift is measured in
+/// whole seconds across a network round trip, and clocks drift a little while the process is
+/// down.
+pub const CLOCK_BACK_TOLERANCE_S: i64 = 60;
 
 /// How far ahead of expiry tokens and credentials are refreshed: the configured skew, but never
 /// more than a tenth of the lifetime ([`REFRESH_LIFETIME_DIVISOR`]), so tokens living no

@@ -323,6 +323,67 @@ fn the_measured_drift_survives_a_restart() {
     assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
 }
 
+/// The simulator's seed 23: the device clock goes back hours while the process is down. The
+/// stored tokens (1-hour, drift 0) expired an hour ago on the service's clock, but the wall
+/// clock now reads 2 h before their `iat`, so by wall clock and drift they would have 3 h left.
+/// A local time before `iat` (adjusted by the drift) proves the clock went back: the remaining
+/// life is unknown, so the tokens are refreshed before any is handed out, and the drift is
+/// measured again from the fresh ones.
+#[test]
+fn a_restore_with_the_clock_behind_the_tokens_iat_refreshes_before_handing_out() {
+    let w = World::signed_in(config_user_pool(), 0, 3600);
+    let stored = w.h.persisted.clone().unwrap();
+    assert_eq!(stored.tokens.as_ref().unwrap().clock_drift_s, 0);
+    // Two hours later on the service's clock; the device clock is 4 h behind it, and the
+    // monotonic clock starts again.
+    let back_s = 4 * 3600;
+    let now = Timestamp::new(1_000, T0_UNIX_MS + (2 * 3600 - back_s) * 1000);
+    let mut w = World {
+        h: Harness::new_at(config_user_pool(), Some(stored), now),
+        local_ahead_s: -back_s,
+        ttl_s: 3600,
+        serial: 1,
+        refreshes: 0,
+        credential_fetches: 0,
+        tokens_handed_out: 0,
+        steps: 0,
+    };
+    assert_eq!(w.h.m.state().label(), "signed in (refreshing tokens)");
+    w.ask_for_tokens(3600);
+    assert_eq!(
+        w.refreshes, 1,
+        "one refresh before the tokens are handed out"
+    );
+    let stored = w.h.persisted.clone().unwrap();
+    assert_eq!(stored.tokens.as_ref().unwrap().clock_drift_s, -back_s);
+    w.ask_for_tokens(3600);
+    assert_eq!(w.refreshes, 1, "the fresh tokens are not refreshed again");
+    w.run_day(None);
+    assert!((24..=27).contains(&w.refreshes), "{}", w.refreshes);
+}
+
+/// The tolerance of the backward-clock check on restore (`session::CLOCK_BACK_TOLERANCE_S`): a
+/// restart right after the tokens arrived, with the wall clock a little behind their `iat`
+/// (drift measured across a round trip, in whole seconds), trusts them; a minute and a half
+/// behind, it refreshes first.
+#[test]
+fn a_restore_a_little_behind_the_tokens_iat_keeps_them() {
+    let w = World::signed_in(config_user_pool(), 0, 3600);
+    let stored = w.h.persisted.clone().unwrap();
+    let iat = stored.tokens.as_ref().unwrap().issued_at_s.unwrap();
+    assert_eq!(iat, T0_UNIX_MS / 1000);
+    let behind = |s: i64| Timestamp::new(1_000, (iat - s) * 1000);
+    let mut h = Harness::new_at(config_user_pool(), Some(stored.clone()), behind(30));
+    assert_eq!(h.m.state().label(), "signed in");
+    assert!(h.effects.is_empty(), "no refresh: {:?}", h.effects);
+    let op = h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
+    let h = Harness::new_at(config_user_pool(), Some(stored), behind(90));
+    assert_eq!(h.m.state().label(), "signed in (refreshing tokens)");
+}
+
 impl World {
     /// The device's wall clock jumps by `by_s` (negative: backwards); the monotonic clock and the
     /// service's clock do not move.
@@ -382,4 +443,36 @@ fn a_forward_wall_clock_jump_refreshes_once_and_does_not_loop() {
     assert_eq!(w.refreshes, 1, "the new tokens are fresh");
     w.run_day(None);
     assert!((25..=27).contains(&w.refreshes), "{}", w.refreshes);
+}
+
+/// The simulator's seed 100 (backward jumps on): credentials carry no issue time and were judged
+/// on the wall clock less the drift, so a wall clock set back after the drift was measured made
+/// cached credentials look hours younger. The service's clock is now carried forward on the
+/// monotonic clock from when the drift was measured, as the tokens' is.
+#[test]
+fn a_backward_wall_clock_jump_hands_out_no_expired_credentials() {
+    // Day-long tokens, so no refresh measures the drift again; hour-long credentials.
+    let mut w = World::signed_in(config_full(), 0, 86_400);
+    w.ask_for_credentials(3600);
+    assert_eq!(w.credential_fetches, 1);
+    w.wall_clock_jumps(-2 * 3600);
+    // A fetch after the jump is due 55 minutes on, not 2 h 55 min.
+    let op = w.h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    w.serve(3600);
+    assert!(matches!(
+        w.h.reply(op),
+        Some(Ok(Answer::Credentials { .. }))
+    ));
+    assert_eq!(w.credential_fetches, 2);
+    assert_eq!(
+        w.h.timers[&TimerKind::CredentialsDue],
+        w.h.now.mono_ms + (3600 - 300) * 1000
+    );
+    // An hour and five minutes later (the timer not yet run: a suspended app), the cached
+    // credentials have expired on the service's clock: the app gets new ones.
+    w.h.advance_ms(65 * 60 * 1000);
+    w.ask_for_credentials(3600);
+    assert_eq!(w.credential_fetches, 3);
 }

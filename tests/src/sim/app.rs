@@ -127,6 +127,10 @@ fn clock_jump(world: &mut World, backward: bool) {
         -ms
     };
     world.offset_ms += jump;
+    if jump < 0 {
+        let at = world.true_ms;
+        world.back_jumps.push((at, jump.unsigned_abs()));
+    }
     let now = world.mono_ms;
     world
         .check

@@ -166,13 +166,15 @@ impl Checker {
     }
 
     /// The machine answered `op`: exactly once; tokens unexpired by the emulator's clock and
-    /// held by the store.
+    /// held by the store. `restore_slack_ms` is how far the device clock went back unseen by a
+    /// restarted process (tokens and credentials); `guest_slack_ms` is for credentials only.
     pub fn on_reply(
         &mut self,
         op: OperationId,
         result: &Result<Answer, AuthError>,
         true_ms: u64,
         guest_slack_ms: u64,
+        restore_slack_ms: u64,
         disk: &Result<Option<PersistedSession>, String>,
     ) {
         if self.outstanding.remove(&op).is_none() {
@@ -183,7 +185,8 @@ impl Checker {
             return;
         }
         if let Ok(Answer::Credentials { credentials, .. }) = result {
-            self.on_credentials(op, credentials.expiration_s, true_ms, guest_slack_ms);
+            let slack = guest_slack_ms.saturating_add(restore_slack_ms);
+            self.on_credentials(op, credentials.expiration_s, true_ms, slack);
         }
         let Ok(Answer::Tokens(tokens)) = result else {
             return;
@@ -193,7 +196,7 @@ impl Checker {
         match decode_claims(tokens.access_token.expose()) {
             Ok(claims) => {
                 let exp_ms = u64::try_from(claims.exp).unwrap_or(0).saturating_mul(1000);
-                if exp_ms + self.tolerance_ms <= true_ms {
+                if exp_ms + self.tolerance_ms + restore_slack_ms <= true_ms {
                     self.fail(format!(
                         "operation {} was handed an access token that expired {} ms before the \
                          emulator's now",

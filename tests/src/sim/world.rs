@@ -110,6 +110,15 @@ pub struct World {
     inflight: Vec<InFlight>,
     /// Hold guest credentials to the service's clock too (see [`super::Budget`]).
     pub strict_guest_credentials: bool,
+    /// Backward jumps of the device clock: when (true ms) and how far (ms).
+    pub back_jumps: Vec<(u64, u64)>,
+    /// How far the device clock went back after the restored tokens' drift was measured: a
+    /// restarted process has only the wall clock and that drift, so it cannot see these jumps
+    /// (unless they put the clock before the tokens' `iat`). Slack for answers until the
+    /// machine holds other tokens (docs/SIMULATOR.md, "Findings"; seed 4830).
+    restore_slack_ms: u64,
+    /// `iat` of the restored tokens `restore_slack_ms` applies to.
+    restore_iat: Option<i64>,
     /// Bumped at every change of the published user state (a new session or none).
     epoch: u64,
     timers: BTreeMap<TimerKind, u64>,
@@ -146,6 +155,9 @@ impl World {
             inflight: Vec::new(),
             epoch: 0,
             strict_guest_credentials: false,
+            back_jumps: Vec::new(),
+            restore_slack_ms: 0,
+            restore_iat: None,
             timers: BTreeMap::new(),
             next_op: 1,
         };
@@ -207,6 +219,9 @@ impl World {
                             self.rotations.on_delivered(old);
                         }
                     }
+                    if let EffectResult::Loaded(Ok(Some(session))) = &f.result {
+                        self.on_restored(session);
+                    }
                     self.feed(Event::Completed {
                         effect_id: f.effect_id,
                         result: f.result,
@@ -266,6 +281,33 @@ impl World {
         self.drain();
     }
 
+    /// The machine is handed the stored session: the backward jumps since its tokens arrived
+    /// (their `iat`, on the true clock) are invisible to it, unless they put the device clock,
+    /// less the stored drift, more than a minute before `iat` (the machine then refreshes
+    /// before handing anything out, `Tokens::restored`).
+    fn on_restored(&mut self, session: &PersistedSession) {
+        self.restore_slack_ms = 0;
+        self.restore_iat = None;
+        let Some(tokens) = &session.tokens else {
+            return;
+        };
+        let Some(iat) = tokens.issued_at_s else {
+            return;
+        };
+        let service_estimate_s = self.now().unix_s().saturating_sub(tokens.clock_drift_s);
+        if service_estimate_s < iat.saturating_sub(60) {
+            return;
+        }
+        let since_ms = u64::try_from(iat).unwrap_or(0).saturating_mul(1000);
+        self.restore_slack_ms = self
+            .back_jumps
+            .iter()
+            .filter(|(at, _)| at.saturating_add(1000) >= since_ms)
+            .map(|(_, ms)| ms)
+            .sum();
+        self.restore_iat = Some(iat);
+    }
+
     /// Whether a REFRESH_TOKEN_AUTH call is in flight.
     pub fn refresh_in_flight(&self) -> bool {
         self.inflight.iter().any(|f| f.refresh)
@@ -312,7 +354,9 @@ impl World {
                     } else {
                         0
                     };
-                    self.check.on_reply(op, &result, self.true_ms, slack, &disk);
+                    let restore_slack = self.restore_slack_ms;
+                    self.check
+                        .on_reply(op, &result, self.true_ms, slack, restore_slack, &disk);
                 }
                 Output::UserStateChanged { from, to } => {
                     self.check.on_user_state(from, to, self.mono_ms);
@@ -366,6 +410,13 @@ impl World {
                 (self.rng.range(0, 5), EffectResult::Loaded(loaded), false)
             }
             Effect::Persist { session } => {
+                // Other tokens: the machine measured the drift again.
+                if let Some(tokens) = &session.tokens {
+                    if tokens.issued_at_s != self.restore_iat {
+                        self.restore_slack_ms = 0;
+                        self.restore_iat = None;
+                    }
+                }
                 let result = self.save(&session);
                 (self.rng.range(0, 5), EffectResult::Stored(result), false)
             }

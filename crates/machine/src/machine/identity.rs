@@ -54,7 +54,7 @@ impl Shared {
     fn cached_credentials(&self, force: bool) -> Option<Answer> {
         let creds = self.identity.credentials.as_ref()?;
         let id = self.identity.identity_id.clone()?;
-        let service_now = self.now.unix_s().saturating_sub(self.clock_drift_s);
+        let service_now = self.service_now_s();
         let lifetime = self
             .credentials_lifetime_s
             .unwrap_or_else(|| creds.expiration_s.saturating_sub(service_now));
@@ -213,8 +213,12 @@ impl Shared {
                 self.identity.credentials = Some(credentials.clone());
                 self.credential_retry_attempt = 0;
                 // Credentials carry no issue time: their lifetime is what is left on receipt,
-                // on the service's clock as the tokens' drift estimates it.
-                let service_now = self.now.unix_s().saturating_sub(self.clock_drift_s);
+                // on the service's clock as the tokens' drift estimates it (a guest who never
+                // had tokens: the device clock, carried forward from here on the monotonic one).
+                if self.drift_reference.is_none() {
+                    self.drift_reference = Some(self.now);
+                }
+                let service_now = self.service_now_s();
                 let lifetime = credentials.expiration_s.saturating_sub(service_now);
                 self.credentials_lifetime_s = Some(lifetime);
                 let due =

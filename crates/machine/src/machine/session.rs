@@ -18,7 +18,7 @@ impl Shared {
                 State::federated(fed)
             };
         }
-        let Some(mut tokens) = session.tokens else {
+        let Some(tokens) = session.tokens else {
             return State::signed_out();
         };
         if session.tokens_invalid {
@@ -26,8 +26,12 @@ impl Shared {
         }
         self.clock_drift_s = tokens.clock_drift_s;
         // A restore starts a new monotonic clock: the wall clock and the persisted drift judge
-        // the tokens now, and the monotonic clock from here on.
-        tokens.arrived = Some(self.now);
+        // the tokens now (unless the clock went back, see `Tokens::restored`), and the
+        // monotonic clock from here on.
+        let tokens = tokens.restored(self.now);
+        // Persisted credentials are judged on the same clock: after a clock that went back,
+        // as due as the tokens.
+        self.drift_reference = tokens.arrived;
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,

@@ -13,8 +13,8 @@ use crate::input::{ApiCall, SignOutOptions};
 use crate::output::{Answer, Effect, EffectId, OperationId, Output, TimerKind};
 use crate::secret::Secret;
 use crate::session::{
-    rearm_floor_ms, refresh_skew_s, DeviceSecrets, Federation, IdentityState, PersistedSession,
-    Tokens,
+    rearm_floor_ms, refresh_skew_s, steady_now, DeviceSecrets, Federation, IdentityState,
+    PersistedSession, Tokens,
 };
 use crate::time::Timestamp;
 
@@ -101,6 +101,12 @@ pub(crate) struct Shared {
     /// Local clock minus the service's, seconds, from the last tokens' `iat` (0 until tokens
     /// have been seen); identity-pool credentials carry no issue time and use it too.
     pub(crate) clock_drift_s: i64,
+    /// When `clock_drift_s` was measured, on both local clocks (in memory only; after a restore
+    /// the restored tokens' arrival, see [`crate::session::Tokens::restored`]). The service's
+    /// clock is carried forward from it on the monotonic clock ([`Self::service_now_s`]), so a
+    /// wall clock set back later, or a drift measured before a jump and kept for a guest after
+    /// the sign-out, revives no expired credentials.
+    pub(crate) drift_reference: Option<Timestamp>,
     /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
     /// `None` for credentials restored from the store.
     pub(crate) credentials_lifetime_s: Option<i64>,
@@ -129,6 +135,7 @@ impl Shared {
             token_retry_attempt: 0,
             credential_retry_attempt: 0,
             clock_drift_s: 0,
+            drift_reference: None,
             credentials_lifetime_s: None,
             refresh_rotation: false,
             joined_sign_outs: Vec::new(),
@@ -312,14 +319,29 @@ impl Shared {
     pub(crate) fn accept_tokens(&mut self, tokens: Tokens) -> Tokens {
         let tokens = tokens.received(self.now);
         self.clock_drift_s = tokens.clock_drift_s;
+        self.drift_reference = tokens.arrived;
         tokens
+    }
+
+    /// Now on the clock the drift was measured against, carried forward on the monotonic clock
+    /// (the later of that and the wall clock, see [`steady_now`]).
+    pub(crate) fn steady_now(&self) -> Timestamp {
+        steady_now(self.drift_reference, self.now)
+    }
+
+    /// The service's clock now, unix seconds, as the drift and the steady clock estimate it:
+    /// what identity-pool credentials (which carry no issue time) are judged by.
+    pub(crate) fn service_now_s(&self) -> i64 {
+        self.steady_now()
+            .unix_s()
+            .saturating_sub(self.clock_drift_s)
     }
 
     /// The monotonic deadline at which something expiring at `expires_at_s` on the service's
     /// clock and living `lifetime_s` is due: `exp - skew` moved onto the local clock by the
     /// drift, and never sooner than the re-arm floor from now.
     pub(crate) fn refresh_deadline(&self, expires_at_s: i64, lifetime_s: i64, drift_s: i64) -> u64 {
-        self.refresh_deadline_at(self.now, expires_at_s, lifetime_s, drift_s)
+        self.refresh_deadline_at(self.steady_now(), expires_at_s, lifetime_s, drift_s)
     }
 
     /// [`Self::refresh_deadline`] against the given reading of now (its wall time may be a

@@ -164,9 +164,25 @@ impl Harness {
 
     /// As [`Self::new`], with the machine's DRBG seeded with `seed`.
     pub fn new_seeded(config: Config, stored: Option<PersistedSession>, seed: [u8; 32]) -> Self {
+        Self::start(config, stored, seed, Timestamp::new(1_000, T0_UNIX_MS))
+    }
+
+    /// As [`Self::new`], with the session loaded at `now` (a restart after the device clock
+    /// moved).
+    #[allow(dead_code)]
+    pub fn new_at(config: Config, stored: Option<PersistedSession>, now: Timestamp) -> Self {
+        Self::start(config, stored, [42u8; 32], now)
+    }
+
+    fn start(
+        config: Config,
+        stored: Option<PersistedSession>,
+        seed: [u8; 32],
+        now: Timestamp,
+    ) -> Self {
         let mut h = Self {
             m: Machine::new(config, seed),
-            now: Timestamp::new(1_000, T0_UNIX_MS),
+            now,
             next_op: 1,
             trace: Vec::new(),
             effects: Vec::new(),
