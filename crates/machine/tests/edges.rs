@@ -178,3 +178,32 @@ fn a_refresh_timer_firing_while_a_refresh_is_in_flight_is_absorbed() {
     h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
     assert!(matches!(h.reply(op), Some(Ok(Answer::Tokens(_)))));
 }
+
+/// Which refusals of REFRESH_TOKEN_AUTH mean "this client rotates: use
+/// GetTokensFromRefreshToken" (a cargo-mutants shard miss): a disabled flow is an
+/// `InvalidParameter` whatever its wording, and any refusal that names rotation or the
+/// operation counts whatever its code; other refusals and transport failures do not.
+#[test]
+fn refusals_that_ask_for_get_tokens_from_refresh_token() {
+    use cognito_auth_machine::cognito::ServiceError;
+    let wants = |e: ServiceError| e.wants_get_tokens_from_refresh_token();
+    assert!(wants(ServiceError::service(
+        "InvalidParameterException",
+        "Auth flow not enabled for this client"
+    )));
+    assert!(wants(ServiceError::service(
+        "NotAuthorizedException",
+        "Refresh token rotation is enabled for this client"
+    )));
+    assert!(wants(ServiceError::service(
+        "UnsupportedOperationException",
+        "Use GetTokensFromRefreshToken"
+    )));
+    assert!(!wants(ServiceError::service(
+        "ResourceNotFoundException",
+        "User pool client does not exist"
+    )));
+    assert!(!wants(ServiceError::network(
+        "rotation of the connection pool"
+    )));
+}
