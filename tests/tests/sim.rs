@@ -96,11 +96,31 @@ fn the_seeds_exercise_every_dimension() {
         total.rotations += s.rotations;
         total.credentials_answered += s.credentials_answered;
         total.failed_saves += s.failed_saves;
+        total.mfa_challenges += s.mfa_challenges;
+        total.mfa_answered += s.mfa_answered;
+        total.mfa_skipped += s.mfa_skipped;
+        total.mfa_mismatches += s.mfa_mismatches;
+        total.mfa_late += s.mfa_late;
     }
+    eprintln!("{total:?}");
     assert!(total.tokens_answered > 0, "{total:?}");
     assert!(total.refreshes > 0, "{total:?}");
     assert!(
         total.rotations > 0,
         "no refresh token was rotated: {total:?}"
+    );
+    assert!(total.mfa_challenges > 0, "no MFA challenge: {total:?}");
+    assert!(
+        total.mfa_answered > 0,
+        "no sign-in completed by an MFA answer: {total:?}"
+    );
+    assert!(total.mfa_mismatches > 0, "no wrong MFA code: {total:?}");
+    assert!(
+        total.mfa_late > 0,
+        "no MFA answer after the session expired: {total:?}"
+    );
+    assert!(
+        total.mfa_skipped > 0,
+        "no remembered device skipped MFA: {total:?}"
     );
 }
