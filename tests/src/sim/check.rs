@@ -127,7 +127,10 @@ impl Checker {
     pub fn on_command(&mut self, op: OperationId, call: &ApiCall, mono_ms: u64) {
         self.outstanding.insert(op, call.name());
         match call {
-            ApiCall::SignOut(_) | ApiCall::DeleteUser => self.sign_out_requested = true,
+            ApiCall::SignOut(_) | ApiCall::DeleteUser => {
+                self.sign_out_requested = true;
+                self.mfa.on_attempt_end();
+            }
             ApiCall::FetchTokens {
                 force_refresh: true,
             }
@@ -149,6 +152,7 @@ impl Checker {
     /// The process died; the next one restores `stored`.
     pub fn on_crash(&mut self, mono_ms: u64, stored: Option<PersistedSession>) {
         self.outstanding.clear();
+        self.mfa.on_attempt_end();
         self.disturbances.push(mono_ms);
         self.restored = Some(stored);
     }
@@ -193,7 +197,9 @@ impl Checker {
             return;
         };
         if name == "sign_in" || name == "confirm_sign_in" {
-            self.mfa.on_reply(result, true_ms);
+            if let Some(message) = self.mfa.on_reply(op, result, true_ms) {
+                self.fail(message);
+            }
         }
         if let Ok(Answer::Credentials { credentials, .. }) = result {
             self.on_credentials(op, credentials.expiration_s, true_ms, guest_slack_ms);

@@ -156,8 +156,13 @@ pub struct MfaCheck {
     pub challenges: bool,
     /// The pool tracks (and always remembers) devices, so a sign-in may skip MFA.
     pub device_may_skip: bool,
-    /// Sign-ins the app started, numbering the current one.
-    pub sign_ins: u64,
+    /// Sign-ins the app started, sign-outs and crashes: a challenge belongs to the attempt
+    /// it was reported in, and is over when this moves on.
+    pub attempts: u64,
+    /// The last sign-in reply was a challenge the app may (still) answer.
+    challenge_open: bool,
+    /// The app's correct, timely answer: it must not be refused but for a fault.
+    must_accept: Option<OperationId>,
     /// The last answer to a sign-in call and the true time it arrived, for the app to act on.
     pub reply: Option<(SignInReply, u64)>,
     /// The current sign-in was challenged.
@@ -179,30 +184,62 @@ pub struct MfaCheck {
 impl MfaCheck {
     /// The app started a sign-in.
     pub fn on_sign_in(&mut self) {
-        self.sign_ins += 1;
+        self.on_attempt_end();
         self.challenged = false;
         self.answered = false;
     }
 
-    /// The machine answered a `sign_in` or `confirm_sign_in` call at `true_ms`.
-    pub fn on_reply(&mut self, result: &Result<Answer, AuthError>, true_ms: u64) {
+    /// A sign-out or a crash: any challenge is over.
+    pub fn on_attempt_end(&mut self) {
+        self.attempts += 1;
+        self.challenge_open = false;
+        self.must_accept = None;
+    }
+
+    /// The machine answered `op`, a `sign_in` or `confirm_sign_in` call, at `true_ms`; a
+    /// violation if it dropped a challenge the app could still answer or refused a correct,
+    /// timely answer for any reason but a fault.
+    pub fn on_reply(
+        &mut self,
+        op: OperationId,
+        result: &Result<Answer, AuthError>,
+        true_ms: u64,
+    ) -> Option<String> {
+        let must_accept = self.must_accept.take_if(|o| *o == op).is_some();
         let reply = match result {
             Ok(Answer::SignIn { next_step }) => {
-                if is_challenge(next_step) {
+                self.challenge_open = is_challenge(next_step);
+                if self.challenge_open {
                     self.challenged = true;
                     self.challenges_seen += 1;
                 }
                 SignInReply::Step(next_step.clone())
             }
-            Ok(_) => return,
+            Ok(_) => return None,
+            Err(e @ AuthError::InvalidState { .. }) if self.challenge_open => {
+                return Some(format!(
+                    "operation {}: the MFA challenge the app may still answer was dropped ({e})",
+                    op.0
+                ));
+            }
+            Err(e) if must_accept && !is_fault(e) => {
+                return Some(format!(
+                    "operation {}: a correct MFA answer sent in time was refused ({e})",
+                    op.0
+                ));
+            }
             Err(AuthError::CodeMismatch) => {
                 self.mismatches += 1;
                 SignInReply::Retry
             }
             Err(AuthError::CodeExpired) => SignInReply::Retry,
-            Err(_) => SignInReply::Over,
+            Err(_) => {
+                self.challenge_open = false;
+                SignInReply::Over
+            }
         };
         self.reply = Some((reply, true_ms));
+        None
     }
 
     /// The sign-in ended signed in: only after a correct answer in time, or without a
@@ -225,6 +262,16 @@ impl MfaCheck {
     }
 }
 
+/// An error the simulated faults explain: the network, an injected 500, a sign-in replaced or
+/// signed out of.
+fn is_fault(e: &AuthError) -> bool {
+    match e {
+        AuthError::Network { .. } | AuthError::Cancelled { .. } | AuthError::SignedOut => true,
+        AuthError::Service { code, .. } => code == "InternalErrorException",
+        _ => false,
+    }
+}
+
 fn is_challenge(step: &SignInStep) -> bool {
     matches!(
         step,
@@ -240,7 +287,7 @@ struct Pending {
     step: SignInStep,
     /// The true time the challenge reached the app.
     at_ms: u64,
-    /// The sign-in it belongs to ([`MfaCheck::sign_ins`]).
+    /// The attempt it belongs to ([`MfaCheck::attempts`]).
     sign_in: u64,
 }
 
@@ -278,7 +325,7 @@ impl MfaApp {
                     self.pending = is_challenge(&step).then(|| Pending {
                         step,
                         at_ms,
-                        sign_in: world.check.mfa.sign_ins,
+                        sign_in: world.check.mfa.attempts,
                     });
                 }
                 // The same challenge, in the same session (and the same expiry).
@@ -290,7 +337,7 @@ impl MfaApp {
         if self
             .pending
             .as_ref()
-            .is_some_and(|p| p.sign_in != world.check.mfa.sign_ins)
+            .is_some_and(|p| p.sign_in != world.check.mfa.attempts)
         {
             self.pending = None;
         }
@@ -365,6 +412,8 @@ impl MfaApp {
             step => self.code(world, step, right),
         };
         let in_time = world.true_ms < pending.at_ms + AUTH_SESSION_VALIDITY_MS;
+        // Well in time, whatever the latency of the challenge and of the answer.
+        let surely_in_time = world.true_ms + 10_000 < pending.at_ms + AUTH_SESSION_VALIDITY_MS;
         if right {
             if !in_time {
                 world.check.mfa.late_answers += 1;
@@ -381,11 +430,15 @@ impl MfaApp {
                 world.true_ms - pending.at_ms
             ),
         );
-        self.sent = Some(world.command(ApiCall::ConfirmSignIn {
+        let op = world.command(ApiCall::ConfirmSignIn {
             answer: Secret::new(answer),
             user_attributes: Vec::new(),
             client_metadata: Default::default(),
-        }));
+        });
+        self.sent = Some(op);
+        if right && surely_in_time && world.check.outstanding().any(|(o, _)| *o == op) {
+            world.check.mfa.must_accept = Some(op);
+        }
     }
 
     /// The code for `step`, or (`right` false) one that is not accepted now.

@@ -79,6 +79,23 @@ pub struct Summary {
     pub mfa_late: u64,
 }
 
+impl Summary {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &Summary) {
+        self.virtual_ms += other.virtual_ms;
+        self.tokens_answered += other.tokens_answered;
+        self.refreshes += other.refreshes;
+        self.rotations += other.rotations;
+        self.credentials_answered += other.credentials_answered;
+        self.failed_saves += other.failed_saves;
+        self.mfa_challenges += other.mfa_challenges;
+        self.mfa_answered += other.mfa_answered;
+        self.mfa_skipped += other.mfa_skipped;
+        self.mfa_mismatches += other.mfa_mismatches;
+        self.mfa_late += other.mfa_late;
+    }
+}
+
 /// A violated invariant, with what led to it.
 #[derive(Debug, Clone)]
 pub struct Failure {
