@@ -1,8 +1,9 @@
 //! MFA challenges: the user's factors (SMS, TOTP or both), the pool's `MfaConfiguration`
 //! (`OPTIONAL` or `ON`), the app answering `SMS_MFA`, `SOFTWARE_TOKEN_MFA` and
 //! `SELECT_MFA_TYPE` challenges correctly, wrongly or after the sign-in session expired, and
-//! the invariant that a sign-in ends signed in only after a correct answer in time (or, with
-//! device tracking, a remembered device that skips MFA).
+//! the invariants: a sign-in ends signed in only after a correct answer in time (or, with
+//! device tracking, a remembered device that skips MFA); a challenge the app may still answer
+//! is not dropped; a correct, timely answer is refused only for a simulated fault.
 //!
 //! Everything here draws from its own stream (derived from the seed), so a run without MFA
 //! draws exactly what it drew before MFA was simulated.
@@ -288,7 +289,7 @@ struct Pending {
     /// The true time the challenge reached the app.
     at_ms: u64,
     /// The attempt it belongs to ([`MfaCheck::attempts`]).
-    sign_in: u64,
+    attempt: u64,
 }
 
 /// The app's side of MFA: it answers the challenge the machine reported.
@@ -325,7 +326,7 @@ impl MfaApp {
                     self.pending = is_challenge(&step).then(|| Pending {
                         step,
                         at_ms,
-                        sign_in: world.check.mfa.attempts,
+                        attempt: world.check.mfa.attempts,
                     });
                 }
                 // The same challenge, in the same session (and the same expiry).
@@ -337,7 +338,7 @@ impl MfaApp {
         if self
             .pending
             .as_ref()
-            .is_some_and(|p| p.sign_in != world.check.mfa.attempts)
+            .is_some_and(|p| p.attempt != world.check.mfa.attempts)
         {
             self.pending = None;
         }
