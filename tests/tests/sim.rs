@@ -48,6 +48,7 @@ fn simulated_sessions_keep_every_invariant() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let next = AtomicU64::new(first);
     let failures = Mutex::new(Vec::new());
+    let total = Mutex::new(sim::Summary::default());
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -56,8 +57,9 @@ fn simulated_sessions_keep_every_invariant() {
                 if seed >= first + seeds || !failures.lock().unwrap().is_empty() {
                     break;
                 }
-                if let Err(f) = sim::run(seed, budget()) {
-                    failures.lock().unwrap().push(f);
+                match sim::run(seed, budget()) {
+                    Ok(s) => total.lock().unwrap().add(&s),
+                    Err(f) => failures.lock().unwrap().push(f),
                 }
             });
         }
@@ -68,6 +70,7 @@ fn simulated_sessions_keep_every_invariant() {
          ({:.0} seeds/s)",
         seeds as f64 / elapsed
     );
+    eprintln!("simulator: {:?}", total.into_inner().unwrap());
     let mut failures = failures.into_inner().unwrap();
     failures.sort_by_key(|f| f.seed);
     if let Some(f) = failures.first() {
@@ -91,16 +94,27 @@ fn the_seeds_exercise_every_dimension() {
     let mut total = sim::Summary::default();
     for seed in 0..60 {
         let s = sim::run(seed, budget()).unwrap_or_else(|f| panic!("{f}"));
-        total.tokens_answered += s.tokens_answered;
-        total.refreshes += s.refreshes;
-        total.rotations += s.rotations;
-        total.credentials_answered += s.credentials_answered;
-        total.failed_saves += s.failed_saves;
+        total.add(&s);
     }
+    eprintln!("{total:?}");
     assert!(total.tokens_answered > 0, "{total:?}");
     assert!(total.refreshes > 0, "{total:?}");
     assert!(
         total.rotations > 0,
         "no refresh token was rotated: {total:?}"
+    );
+    assert!(total.mfa_challenges > 0, "no MFA challenge: {total:?}");
+    assert!(
+        total.mfa_answered > 0,
+        "no sign-in completed by an MFA answer: {total:?}"
+    );
+    assert!(total.mfa_mismatches > 0, "no wrong MFA code: {total:?}");
+    assert!(
+        total.mfa_late > 0,
+        "no MFA answer after the session expired: {total:?}"
+    );
+    assert!(
+        total.mfa_skipped > 0,
+        "no remembered device skipped MFA: {total:?}"
     );
 }

@@ -352,6 +352,69 @@ fn mfa_setup_then_select_mfa_type() {
     assert!(done["AuthenticationResult"]["AccessToken"].is_string());
 }
 
+/// Every challenge comes with a new session, valid for the client's `AuthSessionValidity`
+/// (3 minutes by default) from when it was issued; a wrong code keeps the session it was sent
+/// with, and its expiry.
+#[test]
+fn the_challenge_after_select_mfa_type_has_a_fresh_session() {
+    let mut w = World::new(json!({"MfaConfiguration": "OPTIONAL"}), all_flows());
+    w.user("gus", "Passw0rd!");
+    let (pool, c) = (w.pool_id.clone(), w.client_id.clone());
+    let t = w.tokens("gus", "Passw0rd!");
+    let secret = w.ok(
+        "AssociateSoftwareToken",
+        json!({"AccessToken": t["AccessToken"]}),
+    )["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = cognito_auth_emulator::totp::base32_decode(&secret).unwrap();
+    let code = cognito_auth_emulator::totp::totp(&key, w.now.secs());
+    w.ok(
+        "VerifySoftwareToken",
+        json!({"AccessToken": t["AccessToken"], "UserCode": code}),
+    );
+    w.ok("AdminUpdateUserAttributes", json!({"UserPoolId": pool, "Username": "gus", "UserAttributes": [{"Name": "phone_number", "Value": "+15555550101"}, {"Name": "phone_number_verified", "Value": "true"}]}));
+    w.ok("AdminSetUserMFAPreference", json!({"UserPoolId": pool, "Username": "gus", "SMSMfaSettings": {"Enabled": true}, "SoftwareTokenMfaSettings": {"Enabled": true}}));
+    let answer_sms = |w: &World, session: &serde_json::Value, code: &str| {
+        json!({"ClientId": w.client_id, "ChallengeName": "SMS_MFA", "Session": session,
+            "ChallengeResponses": {"USERNAME": "gus", "SMS_MFA_CODE": code}})
+    };
+    for late in [false, true] {
+        let ch = w.password_auth("gus", "Passw0rd!").unwrap();
+        assert_eq!(ch["ChallengeName"], "SELECT_MFA_TYPE");
+        w.advance(120);
+        let next = w.ok("RespondToAuthChallenge", json!({"ClientId": c, "ChallengeName": "SELECT_MFA_TYPE", "Session": ch["Session"], "ChallengeResponses": {"USERNAME": "gus", "ANSWER": "SMS_MFA"}}));
+        assert_eq!(next["ChallengeName"], "SMS_MFA");
+        let code = w
+            .emu
+            .last_code("gus", CodePurpose::SmsMfa)
+            .unwrap()
+            .to_owned();
+        // Four minutes after the first challenge, two after the second.
+        w.advance(120);
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let body = answer_sms(&w, &next["Session"], wrong);
+        assert_eq!(
+            w.err("RespondToAuthChallenge", body),
+            "CodeMismatchException"
+        );
+        if late {
+            // The wrong code did not renew the session: 3 minutes after it was issued it is over.
+            w.advance(61);
+            let body = answer_sms(&w, &next["Session"], &code);
+            assert_eq!(
+                w.err("RespondToAuthChallenge", body),
+                "NotAuthorizedException"
+            );
+        } else {
+            let body = answer_sms(&w, &next["Session"], &code);
+            let done = w.ok("RespondToAuthChallenge", body);
+            assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+        }
+    }
+}
+
 #[test]
 fn devices_are_confirmed_and_device_srp_is_verified() {
     use cognito_auth_srp as srp;

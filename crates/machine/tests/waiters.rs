@@ -159,6 +159,67 @@ fn a_stale_identity_id_is_replaced_once_by_get_id() {
     insta::assert_yaml_snapshot!(h.trace);
 }
 
+/// A guest's identity that a sign-in linked to the user's logins is refused without them
+/// (NotAuthorized, "Logins don't match"): that happens when the store lost the signed-in
+/// session (a failed save, then a restart; simulator seed 17224). The guest gets a new identity
+/// with GetId, once; a second refusal is reported.
+#[test]
+fn a_guest_identity_linked_to_logins_is_replaced_once_by_get_id() {
+    let mut h = Harness::new(config_full(), None);
+    let first = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_id("us-east-1:linked"));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:linked", exp));
+    assert!(h.reply(first).is_some());
+
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, identity_error("NotAuthorizedException"));
+    assert!(
+        h.reply(op).is_none(),
+        "the caller waits for the new identity"
+    );
+    let (id, req) = h.take_identity("GetId");
+    assert!(
+        matches!(&req, IdentityRequest::GetId { logins, .. } if logins.expose().is_empty()),
+        "a guest's GetId carries no logins"
+    );
+    h.complete(id, identity_id("us-east-1:guest"));
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert!(
+        matches!(&req, IdentityRequest::GetCredentialsForIdentity { identity_id, .. } if identity_id == "us-east-1:guest")
+    );
+    h.complete(id, credentials("us-east-1:guest", exp));
+    assert!(
+        matches!(h.reply(op), Some(Ok(Answer::Credentials { identity_id, .. })) if identity_id == "us-east-1:guest"),
+        "{:?}",
+        h.reply(op)
+    );
+
+    // Refused again after a new GetId: reported, not retried.
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: true,
+    });
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, identity_error("NotAuthorizedException"));
+    let (id, _) = h.take_identity("GetId");
+    h.complete(id, identity_id("us-east-1:guest2"));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, identity_error("NotAuthorizedException"));
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    assert!(
+        matches!(h.reply(op), Some(Err(AuthError::NotAuthorized { .. }))),
+        "{:?}",
+        h.reply(op)
+    );
+}
+
 #[test]
 fn get_id_refused_with_resource_not_found_is_reported_not_retried() {
     let mut h = Harness::new(config_full(), None);

@@ -7,6 +7,8 @@ use cognito_auth::machine::{
     Answer, ApiCall, AuthError, Event, OperationId, Output, PersistedSession, UserState,
 };
 
+use super::mfa::MfaCheck;
+
 /// How many recent inputs and outputs a failure prints.
 const TRACE_LEN: usize = 80;
 
@@ -40,6 +42,8 @@ pub struct Checker {
     store_behind: bool,
     /// Saves that failed.
     pub failed_saves: u64,
+    /// The MFA invariant's memory of the current sign-in.
+    pub mfa: MfaCheck,
 }
 
 impl Checker {
@@ -65,6 +69,7 @@ impl Checker {
             creds_ok: Vec::new(),
             store_behind: false,
             failed_saves: 0,
+            mfa: MfaCheck::default(),
         }
     }
 
@@ -122,11 +127,19 @@ impl Checker {
     pub fn on_command(&mut self, op: OperationId, call: &ApiCall, mono_ms: u64) {
         self.outstanding.insert(op, call.name());
         match call {
-            ApiCall::SignOut(_) | ApiCall::DeleteUser => self.sign_out_requested = true,
+            ApiCall::SignOut(_) | ApiCall::DeleteUser => {
+                self.sign_out_requested = true;
+                self.mfa.on_attempt_end();
+            }
             ApiCall::FetchTokens {
                 force_refresh: true,
             }
-            | ApiCall::SignIn { .. } => self.disturbances.push(mono_ms),
+            | ApiCall::SignIn { .. } => {
+                self.disturbances.push(mono_ms);
+                if matches!(call, ApiCall::SignIn { .. }) {
+                    self.mfa.on_sign_in();
+                }
+            }
             _ => {}
         }
     }
@@ -139,6 +152,7 @@ impl Checker {
     /// The process died; the next one restores `stored`.
     pub fn on_crash(&mut self, mono_ms: u64, stored: Option<PersistedSession>) {
         self.outstanding.clear();
+        self.mfa.on_attempt_end();
         self.disturbances.push(mono_ms);
         self.restored = Some(stored);
     }
@@ -177,12 +191,17 @@ impl Checker {
         restore_slack_ms: u64,
         disk: &Result<Option<PersistedSession>, String>,
     ) {
-        if self.outstanding.remove(&op).is_none() {
+        let Some(name) = self.outstanding.remove(&op) else {
             self.fail(format!(
                 "operation {} answered twice (or never asked)",
                 op.0
             ));
             return;
+        };
+        if name == "sign_in" || name == "confirm_sign_in" {
+            if let Some(message) = self.mfa.on_reply(op, result, true_ms) {
+                self.fail(message);
+            }
         }
         if let Ok(Answer::Credentials { credentials, .. }) = result {
             let slack = guest_slack_ms.saturating_add(restore_slack_ms);
@@ -282,6 +301,9 @@ impl Checker {
         // A new sign-in starts a new session; a restore (from unknown) continues the old one,
         // and a sign-out asked for while restoring still counts.
         if to == UserState::SignedIn && from != UserState::Unknown {
+            if let Some(message) = self.mfa.on_signed_in() {
+                self.fail(message);
+            }
             self.sign_out_requested = false;
             self.rejected = false;
         }

@@ -8,6 +8,7 @@
 mod app;
 pub mod check;
 pub mod disk;
+pub mod mfa;
 pub mod rng;
 pub mod rotation;
 pub mod setup;
@@ -66,6 +67,33 @@ pub struct Summary {
     pub credentials_answered: u64,
     /// Session saves that failed.
     pub failed_saves: u64,
+    /// MFA challenges the machine reported to the app.
+    pub mfa_challenges: u64,
+    /// Sign-ins completed by a correct MFA answer.
+    pub mfa_answered: u64,
+    /// Sign-ins of a user with a factor that a remembered device let skip MFA.
+    pub mfa_skipped: u64,
+    /// MFA answers refused with `CodeMismatch`.
+    pub mfa_mismatches: u64,
+    /// Correct MFA answers sent after the sign-in session expired.
+    pub mfa_late: u64,
+}
+
+impl Summary {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &Summary) {
+        self.virtual_ms += other.virtual_ms;
+        self.tokens_answered += other.tokens_answered;
+        self.refreshes += other.refreshes;
+        self.rotations += other.rotations;
+        self.credentials_answered += other.credentials_answered;
+        self.failed_saves += other.failed_saves;
+        self.mfa_challenges += other.mfa_challenges;
+        self.mfa_answered += other.mfa_answered;
+        self.mfa_skipped += other.mfa_skipped;
+        self.mfa_mismatches += other.mfa_mismatches;
+        self.mfa_late += other.mfa_late;
+    }
 }
 
 /// A violated invariant, with what led to it.
@@ -97,6 +125,9 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Mixed into the seed for the MFA stream.
+const MFA_STREAM: u64 = 0x4d46_415f_5349_4d00;
+
 /// The true time every run starts at (2027-01-15).
 const START_UNIX_MS: u64 = 1_800_000_000_000;
 
@@ -106,7 +137,12 @@ const START_UNIX_MS: u64 = 1_800_000_000_000;
 /// The first violated invariant, with a trace and the line that reproduces it.
 pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     let mut rng = Rng::new(seed);
-    let settings = PoolSettings::draw(&mut rng);
+    let mut settings = PoolSettings::draw(&mut rng);
+    // MFA draws from its own stream, so runs without it replay as they did before it existed.
+    let mut mfa_rng = Rng::new(seed ^ MFA_STREAM);
+    if settings.mfa_optional && mfa_rng.chance(800) {
+        settings.mfa = Some(mfa::MfaSettings::draw(&mut mfa_rng));
+    }
     let fail = |message: String, trace: Vec<String>| {
         Box::new(Failure {
             seed,
@@ -118,6 +154,7 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     let backend = setup::backend(&settings, rng.next_u64(), UnixMillis(START_UNIX_MS))
         .map_err(|e| fail(e, Vec::new()))?;
     let config = setup::machine_config(&settings, &backend).map_err(|e| fail(e, Vec::new()))?;
+    let mut mfa_app = mfa::MfaApp::new(settings.mfa.is_some(), mfa_rng, backend.totp_key.clone());
     let faults = Faults::draw(&mut rng);
     // The drift estimate may be off by the latency of the answer that carried the tokens, the
     // second `iat` is rounded to, and what the device clock drifted since.
@@ -136,6 +173,8 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     world.faults = faults;
     world.rotations = Rotations::new(settings.rotation_grace_s);
     world.strict_guest_credentials = budget.strict_guest_credentials;
+    world.check.mfa.challenges = settings.mfa.is_some_and(|m| m.challenges());
+    world.check.mfa.device_may_skip = settings.device_tracking;
     world.drift_ppm = world.rng.range(0, 200) as i64 - 100;
     if world.rng.chance(300) {
         world.offset_ms = hours_ms(&mut world.rng);
@@ -144,13 +183,14 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
     app::sign_in(&mut world);
     for _ in 0..budget.steps {
         app::step(&mut world, budget);
+        mfa_app.act(&mut world);
         world.check_stored_refresh_token();
         if world.check.failed() {
             break;
         }
     }
     if !world.check.failed() {
-        liveness(&mut world);
+        liveness(&mut world, &mut mfa_app);
     }
     if let Some(message) = world.check.failure() {
         return Err(fail(
@@ -165,6 +205,11 @@ pub fn run(seed: u64, budget: Budget) -> Result<Summary, Box<Failure>> {
         rotations: world.rotations.count(),
         credentials_answered: world.check.credentials_answered,
         failed_saves: world.check.failed_saves,
+        mfa_challenges: world.check.mfa.challenges_seen,
+        mfa_answered: world.check.mfa.answered_sign_ins,
+        mfa_skipped: world.check.mfa.skipped,
+        mfa_mismatches: world.check.mfa.mismatches,
+        mfa_late: world.check.mfa.late_answers,
     })
 }
 
@@ -182,11 +227,16 @@ fn hours_ms(rng: &mut Rng) -> i64 {
 /// the longest retry backoff, a request timeout and the re-arm floor, with room to spare.
 const LIVENESS_BOUND_MS: u64 = 5 * 60_000;
 
-/// Faults stop; every call gets its answer, and a session with a valid refresh token reaches
+/// Faults stop; the app answers a waiting MFA challenge; every call gets its answer, and a session with a valid refresh token reaches
 /// fresh tokens within [`LIVENESS_BOUND_MS`].
-fn liveness(world: &mut World) {
+fn liveness(world: &mut World, mfa_app: &mut mfa::MfaApp) {
     world.faults.on = false;
     world.connectivity(true);
+    // A sign-in waiting for the app's MFA answer holds credential callers until it ends.
+    mfa_app.finish(world);
+    if world.check.failed() {
+        return;
+    }
     let signed_in = world.machine.user_state() == UserState::SignedIn;
     // The app asks for tokens, and asks again when an answer is an error (a refresh that was
     // already failing when the faults stopped answers its waiters with its error).

@@ -20,7 +20,8 @@ pub struct PoolSettings {
     pub token_lifetime_s: u64,
     /// Device tracking on (devices are always remembered, so the machine confirms each).
     pub device_tracking: bool,
-    /// `MfaConfiguration` `OPTIONAL` (the user has no factor set up) instead of `OFF`.
+    /// `MfaConfiguration` `OPTIONAL` instead of `OFF` (the user has no factor set up unless
+    /// [`Self::mfa`] gives them one, and may then make the pool `ON`).
     pub mfa_optional: bool,
     /// `USER_SRP_AUTH` rather than `USER_PASSWORD_AUTH`.
     pub srp: bool,
@@ -31,6 +32,9 @@ pub struct PoolSettings {
     pub rotation_mode: RefreshTokenRotation,
     /// An identity pool federating the user pool, and whether it allows guests.
     pub identity_pool: Option<bool>,
+    /// MFA factors and the pool's MFA setting, in some of the `mfa_optional` runs (drawn from
+    /// their own stream by [`super::mfa`]).
+    pub mfa: Option<super::mfa::MfaSettings>,
 }
 
 impl PoolSettings {
@@ -53,6 +57,7 @@ impl PoolSettings {
             rotation_grace_s: rotation.then(|| rng.range(0, 60)),
             rotation_mode,
             identity_pool: rng.chance(500).then(|| rng.chance(500)),
+            mfa: None,
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct Backend {
     pub client_id: String,
     /// The identity pool id, when there is one.
     pub identity_pool_id: Option<String>,
+    /// The user's TOTP key, when they set one up.
+    pub totp_key: Option<Vec<u8>>,
 }
 
 /// The user every run signs in as.
@@ -129,6 +136,10 @@ pub fn backend(settings: &PoolSettings, seed: u64, now: UnixMillis) -> Result<Ba
         &json!({ "UserPoolId": pool_id, "Username": USERNAME }),
         now,
     )?;
+    let totp_key = match &settings.mfa {
+        Some(mfa) => super::mfa::set_up(&mut emu, &pool_id, &client_id, mfa, now)?,
+        None => None,
+    };
     let identity_pool_id = match settings.identity_pool {
         Some(guests) => Some(identity_pool(&mut emu, &pool_id, &client_id, guests, now)?),
         None => None,
@@ -138,6 +149,7 @@ pub fn backend(settings: &PoolSettings, seed: u64, now: UnixMillis) -> Result<Ba
         pool_id,
         client_id,
         identity_pool_id,
+        totp_key,
     })
 }
 

@@ -7,9 +7,9 @@ use cognito_auth::machine::cognito::{
     IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth::machine::{
-    ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId, Output,
-    PersistedSession, ServiceError, ServiceErrorKind, StoreFailure, TimerKind, Timestamp,
-    UserState,
+    Answer, ApiCall, Config, Effect, EffectId, EffectResult, Event, Input, Machine, OperationId,
+    Output, PersistedSession, ServiceError, ServiceErrorKind, SignInStep, StoreFailure, TimerKind,
+    Timestamp, UserState,
 };
 use cognito_auth_emulator::{Emulator, UnixMillis};
 
@@ -354,6 +354,20 @@ impl World {
                     } else {
                         0
                     };
+                    // A sign-in reported done has signed the user in.
+                    let state = self.machine.user_state();
+                    if matches!(
+                        &result,
+                        Ok(Answer::SignIn {
+                            next_step: SignInStep::Done
+                        })
+                    ) && state != UserState::SignedIn
+                    {
+                        self.check.fail(format!(
+                            "operation {} was told the sign-in is done, but the user is {state:?}",
+                            op.0
+                        ));
+                    }
                     let restore_slack = self.restore_slack_ms;
                     self.check
                         .on_reply(op, &result, self.true_ms, slack, restore_slack, &disk);

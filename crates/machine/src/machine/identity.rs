@@ -243,11 +243,14 @@ impl Shared {
                 },
             ),
             Err(e)
-                if e.is(cognito_auth_wire::error_code::RESOURCE_NOT_FOUND)
+                if (e.is(cognito_auth_wire::error_code::RESOURCE_NOT_FOUND)
+                    || (e.is_not_authorized() && fetch.logins.expose().is_empty()))
                     && fetch.step == IdentityStep::GetCredentials
                     && !fetch.retried_get_id =>
             {
-                // The identity was deleted or belongs to another pool: get a new one, once.
+                // The identity was deleted or belongs to another pool, or (a guest refused:
+                // "Logins don't match") a sign-in linked logins to it and the store lost that
+                // session (a failed save, then a restart): get a new one, once.
                 self.identity.identity_id = None;
                 self.identity.credentials = None;
                 let pool_id = self

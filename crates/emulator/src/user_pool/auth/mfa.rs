@@ -10,7 +10,7 @@ use crate::model::{CodePurpose, Expected};
 use crate::state::Emulator;
 use crate::time::UnixMillis;
 use crate::user_pool::codes::take_code;
-use crate::user_pool::lookup::{pool, pool_mut};
+use crate::user_pool::lookup::{client, pool, pool_mut};
 
 /// A code sent by SMS or email: SMS_MFA, SMS_OTP (passwordless) or EMAIL_OTP.
 pub(super) fn answer_code(emu: &mut Emulator, a: Answer, now: UnixMillis) -> ApiResult<Value> {
@@ -67,8 +67,14 @@ pub(super) fn answer_select_mfa(
         challenge::EMAIL_OTP => Expected::EmailOtp,
         _ => Expected::SoftwareTokenMfa,
     };
+    // The chosen factor's challenge comes with a new session, valid for the client's
+    // AuthSessionValidity from now (Cognito makes a session token for each request of the flow).
+    let validity = client(pool(emu, &a.ctx.pool_id)?, &a.ctx.client_id)?
+        .validity
+        .auth_session_s;
     let mut next = a.session;
     next.expected = expected;
+    next.expires = now.plus_secs(validity);
     issue_challenge(emu, next, now)
 }
 
