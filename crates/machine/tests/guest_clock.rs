@@ -263,3 +263,76 @@ fn the_service_time_is_optional_on_the_wire_and_in_the_store() {
         dated
     );
 }
+
+fn refused_id_token() -> EffectResult {
+    EffectResult::Identity(Err(cognito::ServiceError::service(
+        "NotAuthorizedException",
+        "Invalid login token. Token expired.",
+    )))
+}
+
+/// A signed-in user's credentials fetch up to GetCredentialsForIdentity.
+fn credentials_fetch(h: &mut Harness) -> (OperationId, EffectId) {
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetId");
+    h.complete(
+        id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:ann".into(),
+        })),
+    );
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    (op, id)
+}
+
+/// The simulator's seed 5071: a backward clock jump before a restart left restored tokens
+/// looking hours younger than they were; the identity pool refused their expired id token on
+/// every call while the machine held them fresh. A refusal of tokens held fresh now refreshes
+/// them once, and the caller gets credentials with the new id token.
+#[test]
+fn an_id_token_the_identity_pool_refuses_is_refreshed_once_and_the_caller_served() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    let (op, id) = credentials_fetch(&mut h);
+    h.complete(id, refused_id_token());
+    assert!(h.reply(op).is_none(), "the caller waits for the refresh");
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(
+        id,
+        credentials_dated("us-east-1:ann", now + HOUR_S, Some(now)),
+    );
+    assert!(matches!(h.reply(op), Some(Ok(Answer::Credentials { .. }))));
+}
+
+/// A pool that refuses every id token gets one refresh, then the caller gets the refusal: no
+/// refresh loop.
+#[test]
+fn an_identity_pool_refusing_every_id_token_costs_one_refresh_not_a_loop() {
+    let mut h = Harness::signed_in(config_full(), "ann");
+    let (op, id) = credentials_fetch(&mut h);
+    h.complete(id, refused_id_token());
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, refused_id_token());
+    assert!(matches!(h.reply(op), Some(Err(_))), "{:?}", h.reply(op));
+    // The next caller is refused without another refresh.
+    let op = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (id, _) = h.take_identity("GetCredentialsForIdentity");
+    h.complete(id, refused_id_token());
+    assert!(matches!(h.reply(op), Some(Err(_))));
+    assert!(
+        !h.effects
+            .iter()
+            .any(|(_, e)| matches!(e, Effect::UserPool { .. })),
+        "no second refresh: {:?}",
+        h.effects
+    );
+}

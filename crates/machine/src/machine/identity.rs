@@ -211,6 +211,7 @@ impl Shared {
                 self.identity.identity_id = Some(identity_id.clone());
                 self.identity.credentials = Some(credentials.clone());
                 self.credential_retry_attempt = 0;
+                self.refreshed_for_refusal = false;
                 match service_time_s {
                     // The answer's `Date` is the service's clock: the credentials live
                     // `Expiration - Date`, judged on their own steady clock from here, whatever

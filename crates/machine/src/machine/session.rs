@@ -103,6 +103,7 @@ impl Shared {
         };
         self.identity_fetch = None;
         self.credential_retry_attempt = 0;
+        self.refreshed_for_refusal = false;
         if had_credentials {
             // The guest credentials' refresh schedule is not the user's.
             for timer in [TimerKind::CredentialsDue, TimerKind::RetryCredentials] {

@@ -114,6 +114,10 @@ pub(crate) struct Shared {
     /// only; after a restore, the restore, see [`crate::session::CredentialsClock::restored`]): their own
     /// steady clock, independent of the tokens' drift.
     pub(crate) credentials_arrived: Option<Timestamp>,
+    /// The tokens were refreshed because the identity pool refused their id token; cleared
+    /// when credentials arrive or a user signs in (one such refresh until then, so a pool
+    /// that refuses every token cannot make the machine refresh in a loop).
+    pub(crate) refreshed_for_refusal: bool,
     /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
     pub(crate) refresh_rotation: bool,
     /// Sign-outs asked for while a sign-out or a `delete_user` was in flight: they wait for it
@@ -142,6 +146,7 @@ impl Shared {
             drift_reference: None,
             credentials_lifetime_s: None,
             credentials_arrived: None,
+            refreshed_for_refusal: false,
             refresh_rotation: false,
             joined_sign_outs: Vec::new(),
             state_label: "restoring",
