@@ -375,3 +375,47 @@ async fn credentials_are_cached_then_refreshed_ahead_of_expiry_under_the_emulato
         .unwrap();
     assert_eq!(sdk.access_key_id(), renewed.credentials.access_key_id);
 }
+
+/// A guest whose device clock is hours off the service's (issue 13): the credentials' lifetime
+/// comes from the answer's `Date` (the emulator's clock), so with the device two hours ahead
+/// they are cached rather than refetched on every call, and with it two hours behind they are
+/// never handed out once expired on the service's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_credentials_follow_the_services_date_with_the_device_clock_hours_off() {
+    for ahead_s in [2 * 3600, -2 * 3600] {
+        let world = start_emulator().await;
+        let shared = std::sync::Arc::clone(world.server.shared());
+        let auth = world
+            .builder_with_identity_pool(AuthFlow::UserSrpAuth)
+            .unix_clock(move || i64::try_from(shared.now().0).unwrap_or(i64::MAX) + ahead_s * 1000)
+            .build()
+            .unwrap();
+        assert_eq!(settled(&auth).await, UserState::Guest);
+        let now = || i64::try_from(world.server.shared().now().0 / 1000).unwrap();
+        let first = auth.aws_credentials().await.unwrap();
+        let lifetime = first.credentials.expiration_s - now();
+        assert!(lifetime > 600, "credentials live {lifetime} s");
+        let issued_once = issued(&world);
+
+        // Ten minutes on: the same credentials (the device clock alone would call them expired
+        // when it is ahead).
+        world.advance_clock_s(600);
+        let cached = auth.aws_credentials().await.unwrap();
+        assert_eq!(
+            cached.credentials.access_key_id, first.credentials.access_key_id,
+            "device {ahead_s} s ahead: refetched fresh credentials"
+        );
+        assert_eq!(issued(&world), issued_once);
+
+        // Past their expiry on the service's clock (the device clock alone would leave them two
+        // hours of life when it is behind): new ones, unexpired.
+        world.advance_clock_s(first.credentials.expiration_s - now() + 60);
+        let renewed = auth.aws_credentials().await.unwrap();
+        assert_ne!(
+            renewed.credentials.access_key_id, first.credentials.access_key_id,
+            "device {ahead_s} s ahead: handed out expired credentials"
+        );
+        assert!(renewed.credentials.expiration_s > now());
+        assert_eq!(issued(&world), issued_once + 1);
+    }
+}

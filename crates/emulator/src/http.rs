@@ -282,7 +282,14 @@ async fn guard(
     {
         return forbidden("The emulator's admin endpoints refuse cross-origin requests");
     }
-    next.run(req).await
+    let mut resp = next.run(req).await;
+    // `Date` on the emulator's clock (hyper would send the system's): it is how clients learn
+    // the service's time, identity-pool credentials carrying `Expiration` but no issue time.
+    let date = crate::sigv4::http_date(shared.now().0 / 1000);
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(axum::http::header::DATE, v);
+    }
+    resp
 }
 
 /// Lets browser apps (amazon-cognito-identity-js, Amplify) call the emulator from another

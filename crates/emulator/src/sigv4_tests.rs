@@ -281,6 +281,13 @@ fn malformed_or_missing_signatures_are_told_apart() {
 }
 
 #[test]
+fn http_dates_are_imf_fixdates() {
+    assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+    assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_eq!(http_date(1_709_210_096), "Thu, 29 Feb 2024 12:34:56 GMT");
+}
+
+#[test]
 fn amz_dates_round_trip() {
     assert_eq!(parse_amz_date("20150830T123600Z"), Some(SUITE_NOW));
     assert_eq!(amz_date(SUITE_NOW), "20150830T123600Z");

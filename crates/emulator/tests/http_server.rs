@@ -119,6 +119,43 @@ fn errors_have_cognito_shapes_and_statuses() {
     assert!(body["AuthenticationResult"]["AccessToken"].is_string());
 }
 
+/// Every answer's `Date` is the emulator's clock, not the system's: clients judge identity-pool
+/// credentials (an `Expiration`, no issue time) by it.
+#[test]
+fn the_date_header_is_the_emulators_clock() {
+    let server = seeded();
+    let (status, _, _) = request(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        None,
+        r#"{"advance_seconds": 10800}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let before = server.shared().now().0 / 1000;
+    let (_, head, _) = request(
+        &server,
+        "POST",
+        "/",
+        Some("AWSCognitoIdentityProviderService.GetUser"),
+        r#"{"AccessToken":"x"}"#,
+    )
+    .unwrap();
+    let after = server.shared().now().0 / 1000;
+    let date = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("date: ")
+                .or_else(|| l.strip_prefix("Date: "))
+        })
+        .expect("a Date header");
+    assert!(
+        (before..=after).any(|s| cognito_auth_emulator::sigv4::http_date(s) == date),
+        "Date {date:?} is not the emulator's clock (3 h ahead of the system's)"
+    );
+}
+
 #[test]
 fn clock_offset_expires_tokens() {
     let server = seeded();

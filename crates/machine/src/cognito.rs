@@ -507,6 +507,12 @@ pub enum IdentityResponse {
         identity_id: String,
         /// The credentials.
         credentials: AwsCredentials,
+        /// The service's time when it answered, unix seconds (the response's HTTP `Date`
+        /// header): the credentials carry no issue time, so their lifetime is `Expiration`
+        /// minus this. Absent when the answer had no readable `Date` (and in event logs
+        /// recorded before it existed): the machine then estimates the service's clock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_time_s: Option<i64>,
     },
     /// `GetOpenIdToken`.
     OpenIdToken {

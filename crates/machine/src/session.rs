@@ -106,19 +106,12 @@ impl Tokens {
     /// sooner. Not caught: a backward jump smaller than the time the process was down (the
     /// wall clock still reads past `iat`), and tokens without `iat` (no drift, no reference).
     pub fn restored(mut self, now: Timestamp) -> Self {
-        let went_back = self.issued_at_s.is_some_and(|iat| {
-            self.service_now_s(now.unix_s()) < iat.saturating_sub(CLOCK_BACK_TOLERANCE_S)
-        });
-        let unix_ms = if went_back {
-            let expiry_local_s = self.expires_at_s.saturating_add(self.clock_drift_s);
-            expiry_local_s.saturating_mul(1000).max(now.unix_ms)
-        } else {
-            now.unix_ms
-        };
-        self.arrived = Some(Timestamp {
-            mono_ms: now.mono_ms,
-            unix_ms,
-        });
+        self.arrived = Some(restored_reference(
+            self.issued_at_s,
+            self.expires_at_s,
+            self.clock_drift_s,
+            now,
+        ));
         self
     }
 
@@ -129,6 +122,32 @@ impl Tokens {
     /// an arrival instant keep `now`.
     pub fn steady_now(&self, now: Timestamp) -> Timestamp {
         steady_now(self.arrived, now)
+    }
+}
+
+/// The steady-clock reference of something issued at `issued_at_s` and expiring at
+/// `expires_at_s` on the service's clock, with the persisted drift `drift_s`, restored from the
+/// store at `now` (see [`Tokens::restored`]): `now`, unless the wall clock less the drift reads
+/// more than [`CLOCK_BACK_TOLERANCE_S`] before the issue time (the clock went back while the
+/// process was down, by an unknown amount); then its expiry on the local clock, so it is due.
+pub fn restored_reference(
+    issued_at_s: Option<i64>,
+    expires_at_s: i64,
+    drift_s: i64,
+    now: Timestamp,
+) -> Timestamp {
+    let went_back = issued_at_s.is_some_and(|iat| {
+        now.unix_s().saturating_sub(drift_s) < iat.saturating_sub(CLOCK_BACK_TOLERANCE_S)
+    });
+    let unix_ms = if went_back {
+        let expiry_local_s = expires_at_s.saturating_add(drift_s);
+        expiry_local_s.saturating_mul(1000).max(now.unix_ms)
+    } else {
+        now.unix_ms
+    };
+    Timestamp {
+        mono_ms: now.mono_ms,
+        unix_ms,
     }
 }
 
@@ -379,6 +398,42 @@ pub struct IdentityState {
     pub identity_id: Option<String>,
     /// The current credentials.
     pub credentials: Option<AwsCredentials>,
+    /// The service's clock as the current credentials' answer told it (its `Date`), when it
+    /// did: the credentials are then judged on it rather than on the tokens' drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_clock: Option<CredentialsClock>,
+}
+
+/// The service's clock at the arrival of identity-pool credentials, read from the answer's
+/// `Date` header: what `Tokens::issued_at_s` and `Tokens::clock_drift_s` are to tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsClock {
+    /// The service's time when it answered, unix seconds.
+    pub service_time_s: i64,
+    /// Local clock minus the service's, seconds, measured on arrival.
+    pub clock_drift_s: i64,
+}
+
+impl CredentialsClock {
+    /// The clock of credentials answered at the service's `service_time_s`, received at local
+    /// time `now`.
+    pub fn received(service_time_s: i64, now: Timestamp) -> Self {
+        Self {
+            service_time_s,
+            clock_drift_s: now.unix_s().saturating_sub(service_time_s),
+        }
+    }
+
+    /// The reference instant for credentials expiring at `expires_at_s` restored from the store
+    /// at `now` (see [`restored_reference`]).
+    pub fn restored(&self, expires_at_s: i64, now: Timestamp) -> Timestamp {
+        restored_reference(
+            Some(self.service_time_s),
+            expires_at_s,
+            self.clock_drift_s,
+            now,
+        )
+    }
 }
 
 /// A federated (identity-pool only) sign-in.

@@ -35,10 +35,10 @@ pub struct Budget {
     /// default; off (`SIM_BACKWARD_JUMPS=0`) only to tell a finding from the backward jumps
     /// apart from others (docs/SIMULATOR.md, "Findings"; seeds 19 and 23).
     pub backward_jumps: bool,
-    /// Hold a guest's credentials to the service's clock. Off by default: without tokens the
-    /// machine has no estimate of that clock and judges guest credentials on the device
-    /// clock, so a device clock hours behind is handed expired ones (docs/SIMULATOR.md,
-    /// "Findings"; seed 697).
+    /// Hold a guest's credentials to the service's clock. On by default: the machine judges
+    /// credentials on the service's time their answer's `Date` carries (docs/SIMULATOR.md,
+    /// "Findings"; seeds 697 and 227). Off (`SIM_STRICT_GUEST_CREDENTIALS=0`) gives them the
+    /// slack of a device clock judged on its own.
     pub strict_guest_credentials: bool,
 }
 
@@ -47,7 +47,7 @@ impl Default for Budget {
         Self {
             steps: 60,
             backward_jumps: true,
-            strict_guest_credentials: false,
+            strict_guest_credentials: true,
         }
     }
 }

@@ -419,8 +419,13 @@ pub fn identity_request(request: &IdentityRequest) -> (String, Value) {
     (target, b)
 }
 
-/// The response the engine would build from the emulator's answer to an identity request.
-pub fn identity_response(operation: &str, v: &Value) -> Result<IdentityResponse, ServiceError> {
+/// The response the engine would build from the emulator's answer to an identity request;
+/// `date_s` is the response's `Date` header (the service's clock, whole seconds).
+pub fn identity_response(
+    operation: &str,
+    v: &Value,
+    date_s: Option<i64>,
+) -> Result<IdentityResponse, ServiceError> {
     let s = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
     let identity_id = s(v, "IdentityId").ok_or_else(|| missing("IdentityId"))?;
     Ok(match operation {
@@ -439,6 +444,7 @@ pub fn identity_response(operation: &str, v: &Value) -> Result<IdentityResponse,
                         .map(|f| f as i64)
                         .ok_or_else(|| missing("Credentials.Expiration"))?,
                 },
+                service_time_s: date_s,
             }
         }
         "GetOpenIdToken" => IdentityResponse::OpenIdToken {

@@ -533,7 +533,11 @@ impl World {
         self.emu
             .handle(&target, &body, UnixMillis(self.true_ms))
             .map_err(|e| wire::service_error(&e))
-            .and_then(|v| wire::identity_response(request.operation(), &v))
+            // The HTTP `Date` the server would send: its clock, whole seconds.
+            .and_then(|v| {
+                let date_s = i64::try_from(self.true_ms / 1000).ok();
+                wire::identity_response(request.operation(), &v, date_s)
+            })
     }
 
     fn serve(&mut self, request: &UserPoolRequest) -> Result<UserPoolResponse, ServiceError> {

@@ -77,7 +77,7 @@ async fn canned(responses: Vec<(u16, &'static str)>) -> (String, mpsc::Unbounded
             })
             .unwrap();
             let reply = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\ndate: Tue, 14 Nov 2023 22:13:20 GMT\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             sock.write_all(reply.as_bytes()).await.unwrap();
@@ -306,9 +306,16 @@ async fn identity_calls_map_both_ways() {
         })
         .await
         .unwrap();
-    let IdentityResponse::Credentials { credentials, .. } = creds else {
+    let IdentityResponse::Credentials {
+        credentials,
+        service_time_s,
+        ..
+    } = creds
+    else {
         panic!("not credentials");
     };
+    // The response's `Date` is the service's clock the credentials are judged on.
+    assert_eq!(service_time_s, Some(1_700_000_000));
     assert_eq!(credentials.access_key_id, "AKIA");
     assert_eq!(credentials.secret_access_key.expose(), "sk");
     assert_eq!(credentials.expiration_s, 1_700_003_600);

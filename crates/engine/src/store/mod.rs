@@ -277,6 +277,7 @@ mod tests {
                 session_token: Secret::new("aws-session-token-m".to_owned()),
                 expiration_s: 1_900_000_000,
             }),
+            credentials_clock: None,
         };
         session.devices.insert(
             "alice".to_owned(),

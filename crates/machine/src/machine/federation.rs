@@ -94,6 +94,7 @@ impl Shared {
         };
         self.identity_fetch = None;
         self.identity.credentials = None;
+        self.identity.credentials_clock = None;
         if identity_id.is_some() || !keeps_identity {
             self.identity.identity_id.clone_from(identity_id);
         }

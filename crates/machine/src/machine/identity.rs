@@ -10,7 +10,7 @@ use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, EffectId, OperationId, TimerKind};
 use crate::secret::Secret;
-use crate::session::{refresh_skew_s, Federation};
+use crate::session::{refresh_skew_s, CredentialsClock, Federation};
 
 /// How a finished identity fetch ended.
 #[derive(Debug)]
@@ -54,10 +54,8 @@ impl Shared {
     fn cached_credentials(&self, force: bool) -> Option<Answer> {
         let creds = self.identity.credentials.as_ref()?;
         let id = self.identity.identity_id.clone()?;
-        let service_now = self.service_now_s();
-        let lifetime = self
-            .credentials_lifetime_s
-            .unwrap_or_else(|| creds.expiration_s.saturating_sub(service_now));
+        let service_now = self.credentials_service_now_s();
+        let lifetime = self.credentials_lifetime(creds.expiration_s);
         let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, lifetime);
         (!force && service_now < creds.expiration_s.saturating_sub(skew)).then(|| {
             Answer::Credentials {
@@ -199,6 +197,7 @@ impl Shared {
             Ok(IdentityResponse::Credentials {
                 identity_id,
                 credentials,
+                service_time_s,
             }) => {
                 if let Some(sent) = self
                     .identity
@@ -212,17 +211,33 @@ impl Shared {
                 self.identity.identity_id = Some(identity_id.clone());
                 self.identity.credentials = Some(credentials.clone());
                 self.credential_retry_attempt = 0;
-                // Credentials carry no issue time: their lifetime is what is left on receipt,
-                // on the service's clock as the tokens' drift estimates it (a guest who never
-                // had tokens: the device clock, carried forward from here on the monotonic one).
-                if self.drift_reference.is_none() {
-                    self.drift_reference = Some(self.now);
+                self.refreshed_for_refusal = false;
+                match service_time_s {
+                    // The answer's `Date` is the service's clock: the credentials live
+                    // `Expiration - Date`, judged on their own steady clock from here, whatever
+                    // the device clock and the tokens' drift say.
+                    Some(t) => {
+                        self.identity.credentials_clock =
+                            Some(CredentialsClock::received(*t, self.now));
+                        self.credentials_arrived = Some(self.now);
+                        self.credentials_lifetime_s =
+                            Some(credentials.expiration_s.saturating_sub(*t));
+                    }
+                    // Credentials carry no issue time: their lifetime is what is left on
+                    // receipt, on the service's clock as the tokens' drift estimates it (a
+                    // guest who never had tokens: the device clock, carried forward from here
+                    // on the monotonic one).
+                    None => {
+                        self.identity.credentials_clock = None;
+                        if self.drift_reference.is_none() {
+                            self.drift_reference = Some(self.now);
+                        }
+                        let service_now = self.service_now_s();
+                        self.credentials_lifetime_s =
+                            Some(credentials.expiration_s.saturating_sub(service_now));
+                    }
                 }
-                let service_now = self.service_now_s();
-                let lifetime = credentials.expiration_s.saturating_sub(service_now);
-                self.credentials_lifetime_s = Some(lifetime);
-                let due =
-                    self.refresh_deadline(credentials.expiration_s, lifetime, self.clock_drift_s);
+                let due = self.credentials_deadline(credentials.expiration_s);
                 Shared::set_timer(out, TimerKind::CredentialsDue, due);
                 let waiters = std::mem::take(&mut self.credential_waiters);
                 Shared::answer_all(out, waiters, |w| match w.call {
@@ -253,6 +268,7 @@ impl Shared {
                 // session (a failed save, then a restart): get a new one, once.
                 self.identity.identity_id = None;
                 self.identity.credentials = None;
+                self.identity.credentials_clock = None;
                 let pool_id = self
                     .config
                     .identity_pool

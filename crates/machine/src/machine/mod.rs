@@ -516,6 +516,23 @@ impl Shared {
             Event::TimerFired {
                 timer: TimerKind::TokensDue,
             } => Transition(self.start_refresh(context, session.clone())),
+            // The identity pool refused an id token the machine holds as fresh: its clock may be
+            // wrong in a way nothing showed (a backward jump before a restart, docs/SIMULATOR.md
+            // seed 5071), so the tokens are refreshed once and the waiting callers asked again
+            // with the new ones; a second refusal before any credentials reaches them.
+            Event::Completed { effect_id, result }
+                if self.is_identity_wait(*effect_id) && !self.refreshed_for_refusal =>
+            {
+                match self.identity_result(context, result) {
+                    IdentityOutcome::Got => self.persist_session(context, session),
+                    IdentityOutcome::Rejected => {
+                        self.refreshed_for_refusal = true;
+                        return Transition(self.start_refresh(context, session.clone()));
+                    }
+                    IdentityOutcome::Pending | IdentityOutcome::Failed => {}
+                }
+                Handled
+            }
             _ => Super,
         }
     }

@@ -10,6 +10,14 @@ impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
         self.devices = session.devices;
         self.identity = session.identity;
+        // Credentials that came with the service's clock count from the restore on their own
+        // clock, due at once if the wall clock went back behind their `Date` meanwhile.
+        self.credentials_arrived = self
+            .identity
+            .credentials
+            .as_ref()
+            .zip(self.identity.credentials_clock.as_ref())
+            .map(|(creds, clock)| clock.restored(creds.expiration_s, self.now));
         self.refresh_rotation = session.refresh_rotation;
         if let Some(fed) = session.federation {
             return if session.federation_invalid {
@@ -91,10 +99,11 @@ impl Shared {
         let had_credentials = self.identity.credentials.is_some();
         self.identity = IdentityState {
             identity_id: guest_id,
-            credentials: None,
+            ..IdentityState::default()
         };
         self.identity_fetch = None;
         self.credential_retry_attempt = 0;
+        self.refreshed_for_refusal = false;
         if had_credentials {
             // The guest credentials' refresh schedule is not the user's.
             for timer in [TimerKind::CredentialsDue, TimerKind::RetryCredentials] {

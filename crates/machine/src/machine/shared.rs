@@ -110,6 +110,14 @@ pub(crate) struct Shared {
     /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
     /// `None` for credentials restored from the store.
     pub(crate) credentials_lifetime_s: Option<i64>,
+    /// When credentials with a [`crate::session::CredentialsClock`] arrived, on both local clocks (in memory
+    /// only; after a restore, the restore, see [`crate::session::CredentialsClock::restored`]): their own
+    /// steady clock, independent of the tokens' drift.
+    pub(crate) credentials_arrived: Option<Timestamp>,
+    /// The tokens were refreshed because the identity pool refused their id token; cleared
+    /// when credentials arrive or a user signs in (one such refresh until then, so a pool
+    /// that refuses every token cannot make the machine refresh in a loop).
+    pub(crate) refreshed_for_refusal: bool,
     /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
     pub(crate) refresh_rotation: bool,
     /// Sign-outs asked for while a sign-out or a `delete_user` was in flight: they wait for it
@@ -137,6 +145,8 @@ impl Shared {
             clock_drift_s: 0,
             drift_reference: None,
             credentials_lifetime_s: None,
+            credentials_arrived: None,
+            refreshed_for_refusal: false,
             refresh_rotation: false,
             joined_sign_outs: Vec::new(),
             state_label: "restoring",
@@ -335,6 +345,44 @@ impl Shared {
         self.steady_now()
             .unix_s()
             .saturating_sub(self.clock_drift_s)
+    }
+
+    /// The service's clock now, unix seconds, as the current credentials are judged by: their
+    /// own answer's clock (its `Date` and the drift measured against it), carried forward on the
+    /// monotonic clock from their arrival; without one, [`Self::service_now_s`].
+    pub(crate) fn credentials_service_now_s(&self) -> i64 {
+        match &self.identity.credentials_clock {
+            Some(clock) => steady_now(self.credentials_arrived, self.now)
+                .unix_s()
+                .saturating_sub(clock.clock_drift_s),
+            None => self.service_now_s(),
+        }
+    }
+
+    /// The current credentials' lifetime: `Expiration` minus the service's time on receipt
+    /// (exact with a [`crate::session::CredentialsClock`]), or what is left of them now.
+    pub(crate) fn credentials_lifetime(&self, expiration_s: i64) -> i64 {
+        match &self.identity.credentials_clock {
+            Some(clock) => expiration_s.saturating_sub(clock.service_time_s),
+            None => self
+                .credentials_lifetime_s
+                .unwrap_or_else(|| expiration_s.saturating_sub(self.service_now_s())),
+        }
+    }
+
+    /// The monotonic deadline at which credentials expiring at `expiration_s` are due, on
+    /// their own clock when they have one (see [`Self::credentials_service_now_s`]).
+    pub(crate) fn credentials_deadline(&self, expiration_s: i64) -> u64 {
+        let lifetime = self.credentials_lifetime(expiration_s);
+        match &self.identity.credentials_clock {
+            Some(clock) => self.refresh_deadline_at(
+                steady_now(self.credentials_arrived, self.now),
+                expiration_s,
+                lifetime,
+                clock.clock_drift_s,
+            ),
+            None => self.refresh_deadline(expiration_s, lifetime, self.clock_drift_s),
+        }
     }
 
     /// The monotonic deadline at which something expiring at `expires_at_s` on the service's

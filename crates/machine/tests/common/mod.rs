@@ -145,6 +145,15 @@ pub fn network_error() -> EffectResult {
 }
 
 pub fn credentials(identity_id: &str, expiration_s: i64) -> EffectResult {
+    credentials_dated(identity_id, expiration_s, None)
+}
+
+/// Credentials answered with the service's time (the response's `Date`), when given.
+pub fn credentials_dated(
+    identity_id: &str,
+    expiration_s: i64,
+    service_time_s: Option<i64>,
+) -> EffectResult {
     EffectResult::Identity(Ok(IdentityResponse::Credentials {
         identity_id: identity_id.into(),
         credentials: cognito_auth_machine::cognito::AwsCredentials {
@@ -153,6 +162,7 @@ pub fn credentials(identity_id: &str, expiration_s: i64) -> EffectResult {
             session_token: Secret::new("session-token".into()),
             expiration_s,
         },
+        service_time_s,
     }))
 }
 

@@ -331,6 +331,7 @@ fn identity_response(req: &IdentityRequest, r: &Value) -> Result<IdentityRespons
                     session_token: Secret::new(req_str(c, "sessionToken")?),
                     expiration_s: c["expiration"].as_i64().ok_or("`expiration` missing")?,
                 },
+                service_time_s: None,
             }
         }
         IdentityRequest::GetOpenIdToken { .. } => IdentityResponse::OpenIdToken {

@@ -54,6 +54,7 @@ pub(crate) fn stored_session(state: &Value) -> Result<Option<PersistedSession>, 
             None => None,
             Some(_) => Some(credentials(&cred["credentials"])?),
         },
+        credentials_clock: None,
     };
     match kind {
         "userPool" | "userAndIdentityPool" if signed_in => {

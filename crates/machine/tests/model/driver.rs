@@ -152,6 +152,7 @@ impl Stored {
                         session_token: Secret::new("session-token".into()),
                         expiration_s: now_s + 1800,
                     }),
+                    credentials_clock: None,
                 },
                 ..base
             }),
@@ -859,6 +860,7 @@ impl Driver {
                             session_token: Secret::new("session-token".into()),
                             expiration_s: now_s + i64::from(ttl_s),
                         },
+                        service_time_s: None,
                     },
                 }))
             }
