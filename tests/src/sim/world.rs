@@ -119,6 +119,11 @@ pub struct World {
     restore_slack_ms: u64,
     /// `iat` of the restored tokens `restore_slack_ms` applies to.
     restore_iat: Option<i64>,
+    /// The same for restored identity-pool credentials, counted from their answer's `Date`
+    /// (`CredentialsClock`): slack for credential answers until the machine holds others.
+    restore_creds_slack_ms: u64,
+    /// `Date` of the restored credentials `restore_creds_slack_ms` applies to.
+    restore_creds_time: Option<i64>,
     /// Bumped at every change of the published user state (a new session or none).
     epoch: u64,
     timers: BTreeMap<TimerKind, u64>,
@@ -157,6 +162,8 @@ impl World {
             strict_guest_credentials: false,
             back_jumps: Vec::new(),
             restore_slack_ms: 0,
+            restore_creds_slack_ms: 0,
+            restore_creds_time: None,
             restore_iat: None,
             timers: BTreeMap::new(),
             next_op: 1,
@@ -288,6 +295,24 @@ impl World {
     fn on_restored(&mut self, session: &PersistedSession) {
         self.restore_slack_ms = 0;
         self.restore_iat = None;
+        self.restore_creds_slack_ms = 0;
+        self.restore_creds_time = None;
+        // Credentials judged on their own `Date` (`CredentialsClock`): the same reasoning, from
+        // the service time they were answered at (seed 350: a guest's clock went back 3.5 h
+        // while running, 0.8 h less than passed before the restart).
+        if let (Some(_), Some(clock)) = (
+            &session.identity.credentials,
+            &session.identity.credentials_clock,
+        ) {
+            let service_estimate_s = self.now().unix_s().saturating_sub(clock.clock_drift_s);
+            if service_estimate_s >= clock.service_time_s.saturating_sub(60) {
+                let since_ms = u64::try_from(clock.service_time_s)
+                    .unwrap_or(0)
+                    .saturating_mul(1000);
+                self.restore_creds_slack_ms = self.jumps_back_since(since_ms);
+                self.restore_creds_time = Some(clock.service_time_s);
+            }
+        }
         let Some(tokens) = &session.tokens else {
             return;
         };
@@ -299,13 +324,18 @@ impl World {
             return;
         }
         let since_ms = u64::try_from(iat).unwrap_or(0).saturating_mul(1000);
-        self.restore_slack_ms = self
-            .back_jumps
+        self.restore_slack_ms = self.jumps_back_since(since_ms);
+        self.restore_iat = Some(iat);
+    }
+
+    /// How far the device clock jumped back, in all, since `since_ms` (true clock, less the
+    /// second a service time is rounded to).
+    fn jumps_back_since(&self, since_ms: u64) -> u64 {
+        self.back_jumps
             .iter()
             .filter(|(at, _)| at.saturating_add(1000) >= since_ms)
             .map(|(_, ms)| ms)
-            .sum();
-        self.restore_iat = Some(iat);
+            .sum()
     }
 
     /// Whether a REFRESH_TOKEN_AUTH call is in flight.
@@ -368,7 +398,11 @@ impl World {
                             op.0
                         ));
                     }
-                    let restore_slack = self.restore_slack_ms;
+                    let restore_slack = if matches!(&result, Ok(Answer::Credentials { .. })) {
+                        self.restore_slack_ms.max(self.restore_creds_slack_ms)
+                    } else {
+                        self.restore_slack_ms
+                    };
                     self.check
                         .on_reply(op, &result, self.true_ms, slack, restore_slack, &disk);
                 }
@@ -424,6 +458,12 @@ impl World {
                 (self.rng.range(0, 5), EffectResult::Loaded(loaded), false)
             }
             Effect::Persist { session } => {
+                // Other credentials: their own `Date` again.
+                let creds_time = session.identity.credentials_clock.map(|c| c.service_time_s);
+                if session.identity.credentials.is_none() || creds_time != self.restore_creds_time {
+                    self.restore_creds_slack_ms = 0;
+                    self.restore_creds_time = None;
+                }
                 // Other tokens: the machine measured the drift again.
                 if let Some(tokens) = &session.tokens {
                     if tokens.issued_at_s != self.restore_iat {
