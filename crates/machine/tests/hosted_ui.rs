@@ -617,3 +617,35 @@ fn a_token_endpoint_refresh_takes_the_rotated_refresh_token_and_persists_it_befo
     assert_eq!(h.m.user_state(), UserState::SignedOutUserPoolsTokenInvalid);
     insta::assert_yaml_snapshot!(h.trace);
 }
+
+/// The token endpoint refusing the code (RFC 6749 §5.2 `invalid_grant`: used, expired or for
+/// another client) ends the sign-in with that error, typed, not as an unreadable answer (a
+/// cargo-mutants shard 3 miss); the user is where they were.
+#[test]
+fn a_refused_code_exchange_ends_the_sign_in_with_the_token_endpoints_error() {
+    let mut h = Harness::new(web_config(web_oauth()), None);
+    let state = start(&mut h);
+    let op = redirect(
+        &mut h,
+        &format!("http://127.0.0.1:8123/callback?code=used-code&state={state}"),
+    );
+    let (id, _) = h.take_effect(|e| matches!(e, Effect::OAuthToken { .. }));
+    h.complete(
+        id,
+        EffectResult::OAuth(Err(ServiceError::service(
+            "invalid_grant",
+            "Authorization code has been used",
+        ))),
+    );
+    assert!(
+        matches!(
+            h.reply(op),
+            Some(Err(AuthError::Service { code, .. })) if code == "invalid_grant"
+        ),
+        "{:?}",
+        h.reply(op)
+    );
+    assert_eq!(h.m.state().label(), "signed out");
+    assert_eq!(h.m.user_state(), UserState::Guest);
+    assert!(h.persisted.as_ref().is_none_or(|s| s.tokens.is_none()));
+}
