@@ -10,8 +10,8 @@
 //! `AmbiguousRoleResolution`. `Rules` takes the role of the first rule whose claim matches
 //! (`CustomRoleArn` may pick another matching rule's role), else the `AmbiguousRoleResolution`.
 //! `AuthenticatedRole` falls back to the pool's authenticated role; `Deny` refuses with
-//! `NotAuthorizedException` ("The ambiguous role mapping rules for: <provider> denied this
-//! request.", as Cognito words it).
+//! `NotAuthorizedException` (`The ambiguous role mapping rules for: <provider> denied this
+//! request.`, as Cognito words it).
 
 use std::collections::BTreeMap;
 
