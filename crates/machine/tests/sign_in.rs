@@ -689,3 +689,57 @@ fn a_device_unknown_to_cognito_is_forgotten_and_the_password_claim_sent_again() 
     assert_eq!(h.m.user_state(), UserState::SignedOut);
     insta::assert_yaml_snapshot!(h.trace);
 }
+
+/// A VerifySoftwareToken refusal other than NotAuthorized (here a code Cognito could not
+/// verify) leaves the MFA_SETUP challenge open: the app is told and may send another code with
+/// the same session (a cargo-mutants shard 3 miss, challenge.rs:365).
+#[test]
+fn a_totp_code_refused_during_mfa_setup_can_be_sent_again() {
+    let mut h = Harness::new(config_user_pool(), None);
+    let _ = h.call(ApiCall::SignIn {
+        username: "dan".into(),
+        password: Some(Secret::new("pw".into())),
+        flow: Some(AuthFlow::UserPasswordAuth),
+        preferred_challenge: None,
+        client_metadata: Default::default(),
+    });
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(
+        id,
+        challenge(
+            "MFA_SETUP",
+            &[("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA"]"#)],
+            Some("s1"),
+        ),
+    );
+    let (id, _) = h.take_user_pool("AssociateSoftwareToken");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::AssociateSoftwareToken {
+            secret_code: Secret::new("JBSWY3DPEHPK3PXP".into()),
+            session: Some(Secret::new("s2".into())),
+        })),
+    );
+    let wrong = h.call(Harness::confirm_call("000000"));
+    let (id, _) = h.take_user_pool("VerifySoftwareToken");
+    h.complete(id, service_error("EnableSoftwareTokenMFAException"));
+    assert_eq!(h.reply(wrong), Some(&Err(AuthError::CodeMismatch)));
+    assert_eq!(h.m.user_state(), UserState::SignedOut);
+    let op = h.call(Harness::confirm_call("111111"));
+    let (id, req) = h.take_user_pool("VerifySoftwareToken");
+    let UserPoolRequest::VerifySoftwareToken { session, .. } = &req else {
+        unreachable!()
+    };
+    assert_eq!(session.as_ref().unwrap().expose(), "s2", "the same session");
+    h.complete(
+        id,
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::VerifySoftwareToken {
+            status: "SUCCESS".into(),
+            session: Some(Secret::new("s3".into())),
+        })),
+    );
+    let (id, _) = h.take_user_pool("RespondToAuthChallenge");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("dan", now, 3600, 1)));
+    h.assert_signed_in_answer(op);
+}
