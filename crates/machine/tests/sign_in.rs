@@ -237,8 +237,9 @@ fn totp_mfa_select_mfa_type_and_new_password_required() {
     insta::assert_yaml_snapshot!(h.trace);
 }
 
-#[test]
-fn mfa_setup_with_totp_during_sign_in() {
+/// dan signs in with a password and Cognito asks for MFA_SETUP; the machine has associated a
+/// software token (secret `JBSWY3DPEHPK3PXP`, session `s2`). Returns the sign-in call.
+fn at_totp_setup() -> (Harness, OperationId) {
     let mut h = Harness::new(config_user_pool(), None);
     let op = h.call(ApiCall::SignIn {
         username: "dan".into(),
@@ -264,6 +265,12 @@ fn mfa_setup_with_totp_during_sign_in() {
             session: Some(Secret::new("s2".into())),
         })),
     );
+    (h, op)
+}
+
+#[test]
+fn mfa_setup_with_totp_during_sign_in() {
+    let (mut h, op) = at_totp_setup();
     match h.reply(op) {
         Some(Ok(Answer::SignIn {
             next_step: SignInStep::SetUpTotp { shared_secret },
@@ -695,31 +702,7 @@ fn a_device_unknown_to_cognito_is_forgotten_and_the_password_claim_sent_again() 
 /// the same session (a cargo-mutants shard 3 miss, challenge.rs:365).
 #[test]
 fn a_totp_code_refused_during_mfa_setup_can_be_sent_again() {
-    let mut h = Harness::new(config_user_pool(), None);
-    let _ = h.call(ApiCall::SignIn {
-        username: "dan".into(),
-        password: Some(Secret::new("pw".into())),
-        flow: Some(AuthFlow::UserPasswordAuth),
-        preferred_challenge: None,
-        client_metadata: Default::default(),
-    });
-    let (id, _) = h.take_user_pool("InitiateAuth");
-    h.complete(
-        id,
-        challenge(
-            "MFA_SETUP",
-            &[("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA"]"#)],
-            Some("s1"),
-        ),
-    );
-    let (id, _) = h.take_user_pool("AssociateSoftwareToken");
-    h.complete(
-        id,
-        EffectResult::UserPool(Ok(cognito::UserPoolResponse::AssociateSoftwareToken {
-            secret_code: Secret::new("JBSWY3DPEHPK3PXP".into()),
-            session: Some(Secret::new("s2".into())),
-        })),
-    );
+    let (mut h, _) = at_totp_setup();
     let wrong = h.call(Harness::confirm_call("000000"));
     let (id, _) = h.take_user_pool("VerifySoftwareToken");
     h.complete(id, service_error("EnableSoftwareTokenMFAException"));
