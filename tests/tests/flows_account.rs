@@ -148,7 +148,10 @@ async fn an_updated_email_is_verified_with_the_code_from_the_outbox() {
         .await
         .unwrap();
     // The pool does not auto-verify email, so no code is sent with the update itself.
-    assert!(deliveries.code_deliveries.is_empty(), "{deliveries:?}");
+    assert!(
+        deliveries.code_delivery_details_list.is_empty(),
+        "{deliveries:?}"
+    );
     let updated = auth.fetch_user_attributes().await.unwrap();
     assert_eq!(attribute(&updated, "email"), Some("alice@example.org"));
     assert_eq!(attribute(&updated, "name"), Some("Alice"));

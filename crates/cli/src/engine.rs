@@ -446,7 +446,11 @@ impl Engine {
                 ),
             )
             .await?;
-        Ok(sent.code_deliveries.into_iter().map(delivery).collect())
+        Ok(sent
+            .code_delivery_details_list
+            .into_iter()
+            .map(delivery)
+            .collect())
     }
 
     pub(crate) async fn send_verification_code(
@@ -462,7 +466,7 @@ impl Engine {
                 ),
             )
             .await?;
-        Ok(sent.code_delivery.map(delivery))
+        Ok(sent.code_delivery_details.map(delivery))
     }
 
     pub(crate) async fn verify_attribute(&self, name: &str, code: &str) -> Result<(), Failure> {

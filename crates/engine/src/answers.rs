@@ -4,12 +4,13 @@
 //! an internal error naming both kinds (never their contents). When the machine's replies become
 //! typed per operation, this module goes away.
 
+use cognito_auth_machine::account::AccountResponse;
 use cognito_auth_machine::{Answer, Tokens};
 
 use crate::outputs::{
-    ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
-    IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
-    SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
+    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
+    ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput, TotpSetupOutput,
+    WebUiSignInOutput,
 };
 use crate::Error;
 
@@ -37,12 +38,10 @@ fn answer_kind(answer: &Answer) -> &'static str {
         Answer::Tokens(_) => "Tokens",
         Answer::Credentials { .. } => "Credentials",
         Answer::IdentityId { .. } => "IdentityId",
-        Answer::Attributes { .. } => "Attributes",
-        Answer::AttributesUpdated { .. } => "AttributesUpdated",
         Answer::Device(_) => "Device",
-        Answer::Devices { .. } => "Devices",
         Answer::TotpSetup { .. } => "TotpSetup",
         Answer::UserState(_) => "UserState",
+        Answer::Account(response) => response.operation(),
         _ => "other",
     }
 }
@@ -70,10 +69,6 @@ from_answer! {
         ResendSignUpCodeOutput { code_delivery };
     ForgotPasswordOutput: Answer::CodeSent { code_delivery } =>
         ForgotPasswordOutput { code_delivery };
-    SendAttributeVerificationCodeOutput: Answer::CodeSent { code_delivery } =>
-        SendAttributeVerificationCodeOutput { code_delivery };
-    UpdateUserAttributesOutput: Answer::AttributesUpdated { code_deliveries } =>
-        UpdateUserAttributesOutput { code_deliveries };
     SignInOutput: Answer::SignIn { next_step } => SignInOutput { next_step };
     WebUiSignInOutput: Answer::OpenUrl { url } => WebUiSignInOutput { url };
     SignOutOutput: Answer::SignedOut(report) => SignOutOutput {
@@ -88,10 +83,8 @@ from_answer! {
     FederatedSignInOutput: Answer::Credentials { identity_id, credentials } =>
         FederatedSignInOutput { identity_id, credentials };
     String: Answer::IdentityId { identity_id } => identity_id;
-    Vec<cognito_auth_machine::cognito::Attribute>: Answer::Attributes { attributes } => attributes;
     cognito_auth_machine::cognito::Device: Answer::Device(device) => device;
-    DevicePage: Answer::Devices { devices, pagination_token } =>
-        DevicePage { devices, pagination_token };
+    AccountResponse: Answer::Account(response) => response;
 }
 
 #[cfg(test)]

@@ -4,6 +4,11 @@
 //! and converts the machine's answer into the call's own output (`answers.rs`). No call decides
 //! anything on its own.
 
+use cognito_auth_machine::account::{
+    AccountOperation, AccountResponse, ChangePassword, GetUser, GetUserAttributeVerificationCode,
+    GetUserAttributeVerificationCodeOutput, ListDevices, ListDevicesOutput, SetUserMfaPreference,
+    UpdateUserAttributes, UpdateUserAttributesOutput, VerifyUserAttribute,
+};
 use cognito_auth_machine::cognito::{Attribute, Device, DeviceRememberedStatus};
 use cognito_auth_machine::{Answer, ApiCall, Secret, SignOutOptions, Tokens, UserState};
 
@@ -23,9 +28,9 @@ use crate::options::{
     SignUpOptions, UpdateUserAttributesOptions, VerifyTotpSetupOptions, WebUiSignInOptions,
 };
 use crate::outputs::{
-    ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
-    IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
-    SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
+    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
+    ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput, TotpSetupOutput,
+    WebUiSignInOutput,
 };
 use crate::publish::Publishers;
 use crate::{AppError, AuthBuilder, Error};
@@ -77,7 +82,7 @@ impl Auth {
     }
 
     /// Sends one machine call and returns its raw answer.
-    pub(crate) async fn call(&self, call: ApiCall) -> Result<Answer, Error> {
+    pub(crate) async fn call_machine(&self, call: ApiCall) -> Result<Answer, Error> {
         let (reply, answer) = oneshot::channel();
         self.commands
             .send(Command::Call {
@@ -91,7 +96,7 @@ impl Auth {
     /// Sends one machine call and converts its answer into the call's output.
     async fn request<T: FromAnswer>(&self, call: ApiCall) -> Result<T, Error> {
         let name = call.name();
-        convert(name, self.call(call).await?)
+        convert(name, self.call_machine(call).await?)
     }
 
     /// Tells the machine the network came back (`true`) or went away (`false`).
@@ -290,18 +295,30 @@ impl Auth {
         old_password: &str,
         new_password: &str,
     ) -> Result<(), Error> {
-        self.request(ApiCall::ChangePassword {
-            old_password: secret(old_password),
-            new_password: secret(new_password),
+        self.call(ChangePassword {
+            previous_password: Some(secret(old_password)),
+            proposed_password: secret(new_password),
         })
         .await
+        .map(drop)
+    }
+
+    /// Calls an account operation with the signed-in user's access token (refreshed first if
+    /// it is due) and returns its output: any operation of the table in [`crate::account`],
+    /// e.g. `auth.call(account::GetUserAuthFactors {}).await?`. Like every call that needs the
+    /// user pool's session, it waits while a refresh is in flight and fails with
+    /// [`AppError::NotSignedIn`] when no user is signed in.
+    pub async fn call<O: AccountOperation>(&self, input: O) -> Result<O::Output, Error> {
+        let response: AccountResponse = self.request(ApiCall::account(input)).await?;
+        let answered = response.operation();
+        O::output(response).ok_or_else(|| Error::mismatch(O::OPERATION, answered))
     }
 
     // --- user attributes ---
 
     /// The signed-in user's attributes.
     pub async fn fetch_user_attributes(&self) -> Result<Vec<Attribute>, Error> {
-        self.request(ApiCall::FetchUserAttributes).await
+        self.call(GetUser {}).await.map(|user| user.user_attributes)
     }
 
     /// Updates attributes; the output says where verification codes went.
@@ -310,8 +327,8 @@ impl Auth {
         attributes: Vec<Attribute>,
         options: UpdateUserAttributesOptions,
     ) -> Result<UpdateUserAttributesOutput, Error> {
-        self.request(ApiCall::UpdateUserAttributes {
-            attributes,
+        self.call(UpdateUserAttributes {
+            user_attributes: attributes,
             client_metadata: options.client_metadata,
         })
         .await
@@ -322,8 +339,8 @@ impl Auth {
         &self,
         attribute_name: &str,
         options: SendAttributeVerificationCodeOptions,
-    ) -> Result<SendAttributeVerificationCodeOutput, Error> {
-        self.request(ApiCall::SendAttributeVerificationCode {
+    ) -> Result<GetUserAttributeVerificationCodeOutput, Error> {
+        self.call(GetUserAttributeVerificationCode {
             attribute_name: attribute_name.to_owned(),
             client_metadata: options.client_metadata,
         })
@@ -332,11 +349,12 @@ impl Auth {
 
     /// Verifies an attribute with the delivered code.
     pub async fn confirm_attribute(&self, attribute_name: &str, code: &str) -> Result<(), Error> {
-        self.request(ApiCall::ConfirmAttribute {
+        self.call(VerifyUserAttribute {
             attribute_name: attribute_name.to_owned(),
             code: secret(code),
         })
         .await
+        .map(drop)
     }
 
     /// Deletes the signed-in user, then signs out locally.
@@ -348,12 +366,13 @@ impl Auth {
 
     /// Sets MFA preferences; methods left [`crate::MfaSetting::Unchanged`] keep theirs.
     pub async fn update_mfa_preference(&self, preference: MfaPreference) -> Result<(), Error> {
-        self.request(ApiCall::UpdateMfaPreference {
-            sms: preference.sms.to_machine(),
-            totp: preference.totp.to_machine(),
-            email: preference.email.to_machine(),
+        self.call(SetUserMfaPreference {
+            sms_mfa_settings: preference.sms.to_machine(),
+            software_token_mfa_settings: preference.totp.to_machine(),
+            email_mfa_settings: preference.email.to_machine(),
         })
         .await
+        .map(drop)
     }
 
     /// Starts TOTP setup; the output holds the shared secret for an authenticator app.
@@ -493,8 +512,8 @@ impl Auth {
         &self,
         limit: Option<i32>,
         pagination_token: Option<String>,
-    ) -> Result<DevicePage, Error> {
-        self.request(ApiCall::FetchDevices {
+    ) -> Result<ListDevicesOutput, Error> {
+        self.call(ListDevices {
             limit,
             pagination_token,
         })

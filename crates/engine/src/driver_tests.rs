@@ -145,10 +145,11 @@ impl Drivable for Fake {
                     });
                     self.waiting_timer = Some(op);
                 }
-                ApiCall::FetchUserAttributes => {
+                ApiCall::Account(request) => {
                     let id = self.effect(Effect::UserPool {
-                        request: UserPoolRequest::GetUser {
+                        request: UserPoolRequest::Account {
                             access_token: Secret::new("t".to_owned()),
+                            request,
                         },
                     });
                     self.waiting_effect.insert(id, op);
@@ -308,7 +309,7 @@ async fn loads_the_session_first_and_publishes_the_state() {
             to: UserState::SignedOut
         })
     );
-    let answer = h.auth.call(ApiCall::GetUserState).await.unwrap();
+    let answer = h.auth.call_machine(ApiCall::GetUserState).await.unwrap();
     assert_eq!(answer, Answer::UserState(UserState::SignedOut));
     let seen = h.seen.lock().unwrap();
     assert!(matches!(
@@ -342,7 +343,7 @@ async fn timers_fire_at_their_deadline_and_set_timer_replaces() {
     );
     // Wait past the replaced deadline: the first timer must not fire as well.
     tokio::time::sleep(Duration::from_secs(10)).await;
-    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    h.auth.call_machine(ApiCall::GetUserState).await.unwrap();
     let fired = h
         .seen
         .lock()
@@ -359,7 +360,7 @@ async fn a_cancelled_timer_never_fires() {
     settled(&h.auth).await;
     let auth = h.auth.clone();
     let pending = tokio::spawn(async move {
-        auth.call(ApiCall::FetchTokens {
+        auth.call_machine(ApiCall::FetchTokens {
             force_refresh: false,
         })
         .await
@@ -368,7 +369,7 @@ async fn a_cancelled_timer_never_fires() {
     // The fake answers Done, not SignedOut: an internal error, but the call went through.
     h.auth.sign_out(Default::default()).await.unwrap_err();
     tokio::time::sleep(Duration::from_secs(10)).await;
-    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    h.auth.call_machine(ApiCall::GetUserState).await.unwrap();
     assert!(!h
         .seen
         .lock()
@@ -426,7 +427,7 @@ async fn the_event_log_replays_to_the_same_outputs() {
     let h = start("http://127.0.0.1:9", Some(&path));
     settled(&h.auth).await;
     h.auth.delete_user().await.unwrap();
-    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    h.auth.call_machine(ApiCall::GetUserState).await.unwrap();
     let live_inputs = h.seen.lock().unwrap().clone();
     drop(h);
 
@@ -462,7 +463,7 @@ fn calls_after_the_driver_stopped_fail_cleanly() {
     let auth = first.block_on(async { start("http://127.0.0.1:9", None).auth });
     drop(first);
     let err = runtime()
-        .block_on(auth.call(ApiCall::GetUserState))
+        .block_on(auth.call_machine(ApiCall::GetUserState))
         .unwrap_err();
     assert_eq!(err, Error::App(AppError::EngineStopped));
 }
@@ -528,8 +529,10 @@ async fn a_sign_out_answers_only_once_the_signed_out_session_is_written() {
     );
     settled(&h.auth).await;
     let auth = h.auth.clone();
-    let mut sign_out =
-        tokio::spawn(async move { auth.call(ApiCall::SignOut(Default::default())).await });
+    let mut sign_out = tokio::spawn(async move {
+        auth.call_machine(ApiCall::SignOut(Default::default()))
+            .await
+    });
     // Real time: the write is held back, and so is the answer.
     let early = tokio::time::timeout(Duration::from_millis(200), &mut sign_out).await;
     assert!(early.is_err(), "answered before the write: {early:?}");
@@ -551,7 +554,7 @@ async fn a_save_refused_because_another_process_signed_out_signs_out_locally() {
     settled(&h.auth).await;
     let mut events = h.auth.events();
     // The "sign-in" save is refused: another process signed out.
-    h.auth.call(ApiCall::FetchIdentityId).await.unwrap();
+    h.auth.call_machine(ApiCall::FetchIdentityId).await.unwrap();
     let mut seen = Vec::new();
     while seen.len() < 3 {
         seen.push(events.next().await.unwrap());
@@ -566,7 +569,7 @@ async fn a_save_refused_because_another_process_signed_out_signs_out_locally() {
         revoke: false,
         hosted_ui: false,
     };
-    h.auth.call(ApiCall::GetUserState).await.unwrap();
+    h.auth.call_machine(ApiCall::GetUserState).await.unwrap();
     assert!(h.seen.lock().unwrap().iter().any(|i| matches!(
         &i.event,
         Event::Command { call: ApiCall::SignOut(o), .. } if *o == local
@@ -591,7 +594,7 @@ async fn a_sign_out_whose_write_keeps_failing_answers_the_store_error_and_report
     let mut events = h.auth.events();
     let err = h
         .auth
-        .call(ApiCall::SignOut(Default::default()))
+        .call_machine(ApiCall::SignOut(Default::default()))
         .await
         .unwrap_err();
     assert!(
@@ -625,18 +628,19 @@ async fn answers_wait_until_a_new_refresh_token_is_written() {
         LogOptions::default(),
     );
     settled(&h.auth).await;
-    h.auth.call(ApiCall::FetchIdentityId).await.unwrap();
+    h.auth.call_machine(ApiCall::FetchIdentityId).await.unwrap();
     assert_eq!(stored_refresh(&gated.inner).as_deref(), Some("refresh-1"));
     gated.permits.forget_permits(1);
 
     // A rotation: its save is held back, and so is its answer ...
     let auth = h.auth.clone();
-    let mut rotated = tokio::spawn(async move { auth.call(ApiCall::FetchIdentityId).await });
+    let mut rotated =
+        tokio::spawn(async move { auth.call_machine(ApiCall::FetchIdentityId).await });
     let early = tokio::time::timeout(Duration::from_millis(200), &mut rotated).await;
     assert!(early.is_err(), "answered before the write: {early:?}");
     // ... and so is any answer given from memory meanwhile.
     let auth = h.auth.clone();
-    let mut later = tokio::spawn(async move { auth.call(ApiCall::GetUserState).await });
+    let mut later = tokio::spawn(async move { auth.call_machine(ApiCall::GetUserState).await });
     let early = tokio::time::timeout(Duration::from_millis(200), &mut later).await;
     assert!(early.is_err(), "answered before the write: {early:?}");
     assert_eq!(stored_refresh(&gated.inner).as_deref(), Some("refresh-1"));
@@ -652,7 +656,10 @@ async fn answers_wait_until_a_new_refresh_token_is_written() {
     gated
         .permits
         .forget_permits(gated.permits.available_permits());
-    let now = tokio::time::timeout(Duration::from_secs(5), h.auth.call(ApiCall::GetUserState));
+    let now = tokio::time::timeout(
+        Duration::from_secs(5),
+        h.auth.call_machine(ApiCall::GetUserState),
+    );
     assert!(now.await.is_ok());
 }
 
@@ -672,7 +679,7 @@ async fn a_rotation_whose_write_fails_still_answers_and_reports_the_failure() {
     let mut events = h.auth.events();
     // The tokens are valid whatever the disk holds: the caller gets them, the app the event.
     assert!(matches!(
-        h.auth.call(ApiCall::FetchIdentityId).await,
+        h.auth.call_machine(ApiCall::FetchIdentityId).await,
         Ok(Answer::Done)
     ));
     loop {

@@ -106,14 +106,18 @@ pub use options::{
     WebUiSignInOptions,
 };
 pub use outputs::{
-    AuthSession, ConfirmSignUpOutput, DevicePage, FederatedSignInOutput, ForgotPasswordOutput,
-    IdentityCredentials, ResendSignUpCodeOutput, SendAttributeVerificationCodeOutput, SignInOutput,
-    SignOutOutput, SignUpOutput, TotpSetupOutput, UpdateUserAttributesOutput, WebUiSignInOutput,
+    AuthSession, ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput,
+    IdentityCredentials, ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput,
+    TotpSetupOutput, WebUiSignInOutput,
 };
 pub use store::{FileStore, MemoryStore, SessionStore, StoreError};
 pub use store_task::StoreEvent;
 
 pub use cognito_auth_machine as machine;
+/// The account operations [`Auth::call`] sends: one input type per Cognito operation (named as
+/// the operation, e.g. [`account::ListDevices`]) and its output ([`account::ListDevicesOutput`]).
+pub use cognito_auth_machine::account;
+pub use cognito_auth_machine::account::AccountOperation;
 pub use cognito_auth_machine::cognito::{
     Attribute, AwsCredentials, CodeDelivery, Device, DeviceRememberedStatus,
 };

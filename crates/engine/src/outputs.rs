@@ -1,7 +1,7 @@
 //! Per-call outputs: each call that answers more than "done" returns its own type, built from
 //! the machine's answer in one private place per call (`answers.rs`).
 
-use cognito_auth_machine::cognito::{AwsCredentials, CodeDelivery, Device};
+use cognito_auth_machine::cognito::{AwsCredentials, CodeDelivery};
 use cognito_auth_machine::{Secret, SignInStep, Tokens, UserState};
 
 use crate::Error;
@@ -37,22 +37,6 @@ pub struct ResendSignUpCodeOutput {
 pub struct ForgotPasswordOutput {
     /// Where the reset code went.
     pub code_delivery: Option<CodeDelivery>,
-}
-
-/// The outcome of [`crate::Auth::send_attribute_verification_code`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SendAttributeVerificationCodeOutput {
-    /// Where the verification code went.
-    pub code_delivery: Option<CodeDelivery>,
-}
-
-/// The outcome of [`crate::Auth::update_user_attributes`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UpdateUserAttributesOutput {
-    /// Attributes that need verification, and where their codes went.
-    pub code_deliveries: Vec<CodeDelivery>,
 }
 
 /// The outcome of a sign-in step ([`crate::Auth::sign_in`], [`crate::Auth::confirm_sign_in`],
@@ -208,15 +192,4 @@ mod tests {
             "otpauth://totp/My%20App:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=My%20App"
         );
     }
-}
-
-/// One page of [`crate::Auth::list_devices`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DevicePage {
-    /// The devices on this page.
-    pub devices: Vec<Device>,
-    /// Pass to the next [`crate::Auth::list_devices`] call for the next page; `None` on the
-    /// last page. Opaque: only the service reads it.
-    pub pagination_token: Option<String>,
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use cognito_auth_wire::error_code;
 
+use crate::account::{AccountRequest, AccountResponse};
 use crate::secret::Secret;
 
 /// A string-to-string map as Cognito uses them (auth parameters, challenge responses, metadata).
@@ -128,47 +129,6 @@ pub enum UserPoolRequest {
         /// Passed to Lambda triggers.
         client_metadata: StringMap,
     },
-    /// `ChangePassword`.
-    ChangePassword {
-        /// A valid access token.
-        access_token: Secret<String>,
-        /// Current password.
-        previous_password: Secret<String>,
-        /// New password.
-        proposed_password: Secret<String>,
-    },
-    /// `GetUser`.
-    GetUser {
-        /// A valid access token.
-        access_token: Secret<String>,
-    },
-    /// `UpdateUserAttributes`.
-    UpdateUserAttributes {
-        /// A valid access token.
-        access_token: Secret<String>,
-        /// Attributes to set.
-        user_attributes: Vec<Attribute>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `GetUserAttributeVerificationCode`.
-    GetUserAttributeVerificationCode {
-        /// A valid access token.
-        access_token: Secret<String>,
-        /// Which attribute (`email`, `phone_number`).
-        attribute_name: String,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `VerifyUserAttribute`.
-    VerifyUserAttribute {
-        /// A valid access token.
-        access_token: Secret<String>,
-        /// Which attribute.
-        attribute_name: String,
-        /// The code delivered to the user.
-        code: Secret<String>,
-    },
     /// `DeleteUser`.
     DeleteUser {
         /// A valid access token.
@@ -210,15 +170,6 @@ pub enum UserPoolRequest {
         /// `remembered` or `not_remembered`.
         remembered: bool,
     },
-    /// `ListDevices`.
-    ListDevices {
-        /// A valid access token.
-        access_token: Secret<String>,
-        /// Page size.
-        limit: Option<i32>,
-        /// Pagination token from a previous page.
-        pagination_token: Option<String>,
-    },
     /// `GetDevice`.
     GetDevice {
         /// A valid access token.
@@ -251,16 +202,12 @@ pub enum UserPoolRequest {
         /// A name for the authenticator.
         friendly_device_name: Option<String>,
     },
-    /// `SetUserMFAPreference`.
-    SetUserMfaPreference {
+    /// A pass-through account operation of the table in [`crate::account`].
+    Account {
         /// A valid access token.
         access_token: Secret<String>,
-        /// SMS preference.
-        sms: Option<MfaPreference>,
-        /// TOTP preference.
-        totp: Option<MfaPreference>,
-        /// Email preference.
-        email: Option<MfaPreference>,
+        /// The operation and its input.
+        request: AccountRequest,
     },
 }
 
@@ -276,22 +223,16 @@ impl UserPoolRequest {
             Self::ResendConfirmationCode { .. } => "ResendConfirmationCode",
             Self::ForgotPassword { .. } => "ForgotPassword",
             Self::ConfirmForgotPassword { .. } => "ConfirmForgotPassword",
-            Self::ChangePassword { .. } => "ChangePassword",
-            Self::GetUser { .. } => "GetUser",
-            Self::UpdateUserAttributes { .. } => "UpdateUserAttributes",
-            Self::GetUserAttributeVerificationCode { .. } => "GetUserAttributeVerificationCode",
-            Self::VerifyUserAttribute { .. } => "VerifyUserAttribute",
             Self::DeleteUser { .. } => "DeleteUser",
             Self::GlobalSignOut { .. } => "GlobalSignOut",
             Self::RevokeToken { .. } => "RevokeToken",
             Self::ConfirmDevice { .. } => "ConfirmDevice",
             Self::UpdateDeviceStatus { .. } => "UpdateDeviceStatus",
-            Self::ListDevices { .. } => "ListDevices",
             Self::GetDevice { .. } => "GetDevice",
             Self::ForgetDevice { .. } => "ForgetDevice",
             Self::AssociateSoftwareToken { .. } => "AssociateSoftwareToken",
             Self::VerifySoftwareToken { .. } => "VerifySoftwareToken",
-            Self::SetUserMfaPreference { .. } => "SetUserMFAPreference",
+            Self::Account { request, .. } => request.operation(),
         }
     }
 }
@@ -329,38 +270,15 @@ pub enum UserPoolResponse {
         session: Option<Secret<String>>,
     },
     /// Responses that carry only code delivery details (`ResendConfirmationCode`,
-    /// `ForgotPassword`, `GetUserAttributeVerificationCode`).
+    /// `ForgotPassword`).
     CodeDelivery {
         /// Where the code went.
         code_delivery: Option<CodeDelivery>,
-    },
-    /// `GetUser`.
-    User {
-        /// The user name.
-        username: String,
-        /// Attributes.
-        attributes: Vec<Attribute>,
-        /// Preferred MFA setting (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
-        preferred_mfa: Option<String>,
-        /// Enabled MFA methods.
-        mfa_settings: Vec<String>,
-    },
-    /// `UpdateUserAttributes`.
-    UpdateUserAttributes {
-        /// Where verification codes for changed attributes went.
-        code_deliveries: Vec<CodeDelivery>,
     },
     /// `ConfirmDevice`.
     ConfirmDevice {
         /// Whether the user must confirm remembering this device.
         user_confirmation_necessary: bool,
-    },
-    /// `ListDevices`.
-    Devices {
-        /// The devices.
-        devices: Vec<Device>,
-        /// Next page.
-        pagination_token: Option<String>,
     },
     /// `GetDevice`.
     Device {
@@ -381,6 +299,8 @@ pub enum UserPoolResponse {
         /// The updated sign-in session, during MFA_SETUP.
         session: Option<Secret<String>>,
     },
+    /// A pass-through account operation of the table in [`crate::account`].
+    Account(AccountResponse),
     /// Operations whose response carries nothing the machine reads.
     Empty,
 }

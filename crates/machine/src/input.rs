@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::AccountRequest;
 use crate::cognito::{
-    Attribute, DeviceRememberedStatus, IdentityResponse, MfaPreference, OAuthTokenResponse,
-    ServiceError, StringMap, UserPoolResponse,
+    Attribute, DeviceRememberedStatus, IdentityResponse, OAuthTokenResponse, ServiceError,
+    StringMap, UserPoolResponse,
 };
 use crate::config::AuthFlow;
 use crate::output::{EffectId, OperationId, TimerKind};
@@ -202,36 +203,6 @@ pub enum ApiCall {
         /// Passed to Lambda triggers.
         client_metadata: StringMap,
     },
-    /// Change the signed-in user's password.
-    ChangePassword {
-        /// Current password.
-        old_password: Secret<String>,
-        /// New password.
-        new_password: Secret<String>,
-    },
-    /// The signed-in user's attributes.
-    FetchUserAttributes,
-    /// Update attributes of the signed-in user.
-    UpdateUserAttributes {
-        /// Attributes to set.
-        attributes: Vec<Attribute>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// Send a verification code for an attribute.
-    SendAttributeVerificationCode {
-        /// `email` or `phone_number`.
-        attribute_name: String,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// Verify an attribute with the delivered code.
-    ConfirmAttribute {
-        /// The attribute.
-        attribute_name: String,
-        /// The code.
-        code: Secret<String>,
-    },
     /// Delete the signed-in user, then sign out locally.
     DeleteUser,
     /// Mark the current device remembered.
@@ -251,22 +222,6 @@ pub enum ApiCall {
     },
     /// Describe this device.
     FetchDevice,
-    /// List one page of the user's devices.
-    FetchDevices {
-        /// Page size (Cognito: 0 to 60; 60 when absent).
-        limit: Option<i32>,
-        /// The token of the page to fetch, from the previous page's answer.
-        pagination_token: Option<String>,
-    },
-    /// Set MFA preferences.
-    UpdateMfaPreference {
-        /// SMS.
-        sms: Option<MfaPreference>,
-        /// TOTP.
-        totp: Option<MfaPreference>,
-        /// Email.
-        email: Option<MfaPreference>,
-    },
     /// Start TOTP setup for the signed-in user (returns the shared secret).
     SetUpTotp,
     /// Finish TOTP setup with a code from the authenticator.
@@ -278,6 +233,10 @@ pub enum ApiCall {
     },
     /// The user's current state (answered at once).
     GetUserState,
+    /// A pass-through account operation of the table in [`crate::account`] (attributes,
+    /// password, device list, MFA preferences, ...): sent with the user's access token,
+    /// refreshed first if it is due, and answered with the operation's output.
+    Account(AccountRequest),
 }
 
 impl ApiCall {
@@ -300,22 +259,22 @@ impl ApiCall {
             Self::ReleaseSignInWait => "release_sign_in_wait",
             Self::ForgotPassword { .. } => "forgot_password",
             Self::ConfirmForgotPassword { .. } => "confirm_forgot_password",
-            Self::ChangePassword { .. } => "change_password",
-            Self::FetchUserAttributes => "fetch_user_attributes",
-            Self::UpdateUserAttributes { .. } => "update_user_attributes",
-            Self::SendAttributeVerificationCode { .. } => "send_attribute_verification_code",
-            Self::ConfirmAttribute { .. } => "confirm_attribute",
             Self::DeleteUser => "delete_user",
             Self::RememberDevice => "remember_device",
             Self::UpdateDeviceStatus { .. } => "update_device_status",
             Self::ForgetDevice { .. } => "forget_device",
             Self::FetchDevice => "fetch_device",
-            Self::FetchDevices { .. } => "fetch_devices",
-            Self::UpdateMfaPreference { .. } => "update_mfa_preference",
             Self::SetUpTotp => "set_up_totp",
             Self::VerifyTotpSetup { .. } => "verify_totp_setup",
             Self::GetUserState => "user_state",
+            Self::Account(request) => request.operation(),
         }
+    }
+
+    /// The call for an operation of the account-operation table, e.g.
+    /// `ApiCall::account(ListDevices::default())`.
+    pub fn account(operation: impl Into<AccountRequest>) -> Self {
+        Self::Account(operation.into())
     }
 }
 

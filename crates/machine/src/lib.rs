@@ -81,6 +81,7 @@
 //! keeps (single-flight refresh, no sign-out without an explicit call or a definitive
 //! rejection, every call answered exactly once).
 
+pub mod account;
 mod api;
 pub mod cognito;
 pub mod config;

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::AccountResponse;
 use crate::cognito::{
-    Attribute, AwsCredentials, CodeDelivery, Device, IdentityRequest, OAuthTokenRequest, StringMap,
+    AwsCredentials, CodeDelivery, Device, IdentityRequest, OAuthTokenRequest, StringMap,
     UserPoolRequest,
 };
 use crate::error::AuthError;
@@ -184,25 +185,8 @@ pub enum Answer {
         /// The identity.
         identity_id: String,
     },
-    /// `fetch_user_attributes`.
-    Attributes {
-        /// The attributes.
-        attributes: Vec<Attribute>,
-    },
-    /// `update_user_attributes`.
-    AttributesUpdated {
-        /// Attributes that need verification, and where their codes went.
-        code_deliveries: Vec<CodeDelivery>,
-    },
     /// `fetch_device`.
     Device(Device),
-    /// `fetch_devices`: one page.
-    Devices {
-        /// The devices.
-        devices: Vec<Device>,
-        /// The next page's token; `None` on the last page.
-        pagination_token: Option<String>,
-    },
     /// `set_up_totp`.
     TotpSetup {
         /// Shared secret (base32) to put in an authenticator.
@@ -210,6 +194,8 @@ pub enum Answer {
     },
     /// `user_state`.
     UserState(UserState),
+    /// A pass-through account operation of the table in [`crate::account`].
+    Account(AccountResponse),
 }
 
 /// What a sign-in needs next.

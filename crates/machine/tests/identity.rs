@@ -4,6 +4,7 @@
 
 mod common;
 
+use cognito_auth_machine::account::{ChangePassword, GetUser, ListDevices};
 use cognito_auth_machine::cognito::{IdentityRequest, IdentityResponse, ServiceError};
 use cognito_auth_machine::*;
 use common::*;
@@ -254,15 +255,12 @@ fn user_pool_only_calls() -> Vec<ApiCall> {
         ApiCall::FetchTokens {
             force_refresh: true,
         },
-        ApiCall::ChangePassword {
-            old_password: Secret::new("a".into()),
-            new_password: Secret::new("b".into()),
-        },
-        ApiCall::FetchUserAttributes,
-        ApiCall::FetchDevices {
-            limit: None,
-            pagination_token: None,
-        },
+        ApiCall::account(ChangePassword {
+            previous_password: Some(Secret::new("a".into())),
+            proposed_password: Secret::new("b".into()),
+        }),
+        ApiCall::account(GetUser {}),
+        ApiCall::account(ListDevices::default()),
         ApiCall::RememberDevice,
         ApiCall::SetUpTotp,
         ApiCall::DeleteUser,

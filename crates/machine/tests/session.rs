@@ -4,6 +4,7 @@
 
 mod common;
 
+use cognito_auth_machine::account::{AccountRequest, AccountResponse, GetUser, GetUserOutput};
 use cognito_auth_machine::cognito::UserPoolRequest;
 use cognito_auth_machine::*;
 use common::*;
@@ -130,7 +131,7 @@ fn a_rejected_refresh_token_makes_callers_wait_for_the_next_sign_in() {
     assert!(h.reply(waiting).is_none(), "the caller waits for a sign-in");
     assert!(h.persisted.as_ref().unwrap().tokens_invalid);
     let also_waiting = tokens_op(&mut h, true);
-    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let attrs = h.call(ApiCall::account(GetUser {}));
     assert_eq!(h.reply(attrs), Some(&Err(AuthError::SessionExpired)));
 
     let sign_in = h.call(ApiCall::SignIn {
@@ -333,36 +334,43 @@ fn a_sign_out_during_a_failed_delete_user_then_signs_out() {
 #[test]
 fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
     let mut h = Harness::signed_in(config_user_pool(), "ann");
-    let op = h.call(ApiCall::FetchUserAttributes);
+    let op = h.call(ApiCall::account(GetUser {}));
     let (id, req) = h.take_user_pool("GetUser");
-    let UserPoolRequest::GetUser { access_token } = &req else {
+    let UserPoolRequest::Account {
+        access_token,
+        request: AccountRequest::GetUser(GetUser {}),
+    } = &req
+    else {
         unreachable!()
     };
     assert!(access_token.expose().starts_with("e30."));
+    let output = GetUserOutput {
+        username: "ann".into(),
+        user_attributes: vec![cognito::Attribute {
+            name: "email".into(),
+            value: "ann@example.com".into(),
+        }],
+        ..Default::default()
+    };
     h.complete(
         id,
-        EffectResult::UserPool(Ok(cognito::UserPoolResponse::User {
-            username: "ann".into(),
-            attributes: vec![cognito::Attribute {
-                name: "email".into(),
-                value: "ann@example.com".into(),
-            }],
-            preferred_mfa: None,
-            mfa_settings: vec![],
-        })),
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Account(
+            AccountResponse::GetUser(output.clone()),
+        ))),
     );
-    assert!(
-        matches!(h.reply(op), Some(Ok(Answer::Attributes { attributes })) if attributes[0].value == "ann@example.com")
+    assert_eq!(
+        h.reply(op),
+        Some(&Ok(Answer::Account(AccountResponse::GetUser(output))))
     );
 
     h.advance_ms(3_700 * 1000);
-    let op = h.call(ApiCall::FetchUserAttributes);
+    let op = h.call(ApiCall::account(GetUser {}));
     let (id, _) = h.take_user_pool("InitiateAuth");
     assert!(h.effects.is_empty(), "GetUser waits for fresh tokens");
     let now = h.now_s();
     h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
     let (_, req) = h.take_user_pool("GetUser");
-    let UserPoolRequest::GetUser { access_token } = &req else {
+    let UserPoolRequest::Account { access_token, .. } = &req else {
         unreachable!()
     };
     let claims = session::decode_claims(access_token.expose()).unwrap();

@@ -5,6 +5,7 @@
 
 mod common;
 
+use cognito_auth_machine::account::GetUser;
 use cognito_auth_machine::cognito::{IdentityRequest, IdentityResponse, UserPoolResponse};
 use cognito_auth_machine::*;
 use common::*;
@@ -296,7 +297,7 @@ fn calls_queued_behind_a_failed_refresh_with_expired_tokens_fail_without_a_reque
     let mut h = Harness::signed_in(config_full(), "ann");
     h.effects.clear();
     h.advance_ms(3_700 * 1000);
-    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let attrs = h.call(ApiCall::account(GetUser {}));
     let creds = h.call(ApiCall::FetchCredentials {
         force_refresh: false,
     });
@@ -324,7 +325,7 @@ fn a_backward_wall_clock_jump_does_not_revive_restored_expired_tokens_for_a_queu
     let mut h = Harness::new(config_user_pool(), Some(stored));
     let restored_at = h.now;
     h.advance_ms(3_700 * 1000);
-    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let attrs = h.call(ApiCall::account(GetUser {}));
     let (id, _) = h.take_user_pool("InitiateAuth");
     h.now = Timestamp::new(h.now.mono_ms + 1000, restored_at.unix_ms);
     h.complete(id, network_error());
@@ -343,7 +344,7 @@ fn a_backward_wall_clock_jump_does_not_revive_expired_tokens_for_a_queued_call()
     let mut h = Harness::signed_in(config_user_pool(), "ann");
     let signed_in_at = h.now;
     h.advance_ms(3_700 * 1000);
-    let attrs = h.call(ApiCall::FetchUserAttributes);
+    let attrs = h.call(ApiCall::account(GetUser {}));
     let (id, _) = h.take_user_pool("InitiateAuth");
     h.now = Timestamp::new(h.now.mono_ms + 1000, signed_in_at.unix_ms);
     h.complete(id, network_error());

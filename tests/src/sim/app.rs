@@ -1,6 +1,7 @@
 //! The app's behaviour: random sequences of the public API calls, and the world's mischief
 //! (waiting, crashes, clock jumps, offline spells, a sign-out from another device).
 
+use cognito_auth::machine::account::{GetUser, ListDevices};
 use cognito_auth::machine::{ApiCall, Secret, SignOutOptions, UserState};
 use cognito_auth_emulator::{UnixMillis, USER_POOL_PREFIX};
 use serde_json::json;
@@ -66,7 +67,7 @@ pub(super) fn step(world: &mut World, budget: super::Budget) {
             });
         }
         5 => {
-            world.command(ApiCall::FetchUserAttributes);
+            world.command(ApiCall::account(GetUser {}));
         }
         6 => {
             let signed_in = world.machine.user_state() == UserState::SignedIn;
@@ -104,10 +105,10 @@ pub(super) fn step(world: &mut World, budget: super::Budget) {
         }
         12 => sign_out_elsewhere(world),
         _ => {
-            world.command(ApiCall::FetchDevices {
+            world.command(ApiCall::account(ListDevices {
                 limit: Some(10),
                 pagination_token: None,
-            });
+            }));
         }
     }
     // Back online: sometimes the engine hears of it.

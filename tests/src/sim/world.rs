@@ -586,7 +586,7 @@ impl World {
             .emu
             .handle(&target, &body, UnixMillis(self.true_ms))
             .map_err(|e| wire::service_error(&e))
-            .and_then(|v| wire::user_pool_response(request.operation(), &v));
+            .and_then(|v| wire::user_pool_response(request, &v));
         if let Err(e) = &answer {
             if e.is_not_authorized() && uses_session(request) {
                 self.check.on_rejection(self.mono_ms);

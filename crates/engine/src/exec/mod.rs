@@ -2,6 +2,7 @@
 //! endpoints. Each call is bounded by the configured request timeout and its outcome is described
 //! (never judged) as the machine's response or [`ServiceError`].
 
+mod account;
 mod clients;
 mod errors;
 mod identity;

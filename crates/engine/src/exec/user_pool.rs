@@ -8,15 +8,15 @@ use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
-    CodeDeliveryDetailsType, DeviceRememberedStatusType, DeviceType, EmailMfaSettingsType,
-    SmsMfaSettingsType, SoftwareTokenMfaSettingsType,
+    DeviceRememberedStatusType,
 };
 use cognito_auth_machine::cognito::{
-    Attribute, AuthResponse, AuthenticationResult, CodeDelivery, Device, NewDeviceMetadata,
-    StringMap, UserPoolRequest, UserPoolResponse,
+    Attribute, AuthResponse, AuthenticationResult, NewDeviceMetadata, StringMap, UserPoolRequest,
+    UserPoolResponse,
 };
 use cognito_auth_machine::{Secret, ServiceError};
 
+use super::account::{code_delivery, device};
 use super::clients::UserPoolClient;
 use super::errors::{build_failure, from_sdk_error, missing_field};
 
@@ -208,86 +208,12 @@ pub(crate) async fn call(
                 .map_err(from_sdk_error)?;
             Ok(UserPoolResponse::Empty)
         }
-        UserPoolRequest::ChangePassword {
+        UserPoolRequest::Account {
             access_token,
-            previous_password,
-            proposed_password,
-        } => {
-            c.change_password()
-                .access_token(access_token.into_inner())
-                .previous_password(previous_password.into_inner())
-                .proposed_password(proposed_password.into_inner())
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::Empty)
-        }
-        UserPoolRequest::GetUser { access_token } => {
-            let out = c
-                .get_user()
-                .access_token(access_token.into_inner())
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::User {
-                username: out.username().to_owned(),
-                attributes: out.user_attributes().iter().map(attribute).collect(),
-                preferred_mfa: out.preferred_mfa_setting().map(str::to_owned),
-                mfa_settings: out.user_mfa_setting_list().to_vec(),
-            })
-        }
-        UserPoolRequest::UpdateUserAttributes {
-            access_token,
-            user_attributes,
-            client_metadata,
-        } => {
-            let out = c
-                .update_user_attributes()
-                .access_token(access_token.into_inner())
-                .set_user_attributes(Some(attributes(op, &user_attributes)?.unwrap_or_default()))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::UpdateUserAttributes {
-                code_deliveries: out
-                    .code_delivery_details_list()
-                    .iter()
-                    .map(code_delivery)
-                    .collect(),
-            })
-        }
-        UserPoolRequest::GetUserAttributeVerificationCode {
-            access_token,
-            attribute_name,
-            client_metadata,
-        } => {
-            let out = c
-                .get_user_attribute_verification_code()
-                .access_token(access_token.into_inner())
-                .attribute_name(attribute_name)
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::CodeDelivery {
-                code_delivery: out.code_delivery_details().map(code_delivery),
-            })
-        }
-        UserPoolRequest::VerifyUserAttribute {
-            access_token,
-            attribute_name,
-            code,
-        } => {
-            c.verify_user_attribute()
-                .access_token(access_token.into_inner())
-                .attribute_name(attribute_name)
-                .code(code.into_inner())
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::Empty)
-        }
+            request,
+        } => super::account::call(c, access_token, request)
+            .await
+            .map(UserPoolResponse::Account),
         UserPoolRequest::DeleteUser { access_token } => {
             c.delete_user()
                 .access_token(access_token.into_inner())
@@ -373,28 +299,6 @@ async fn devices_and_mfa(
                 .map_err(from_sdk_error)?;
             Ok(UserPoolResponse::Empty)
         }
-        UserPoolRequest::ListDevices {
-            access_token,
-            limit,
-            pagination_token,
-        } => {
-            let out = c
-                .list_devices()
-                .access_token(access_token.into_inner())
-                .set_limit(limit)
-                .set_pagination_token(pagination_token)
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::Devices {
-                devices: out
-                    .devices()
-                    .iter()
-                    .map(|d| device(op, d))
-                    .collect::<Result<_>>()?,
-                pagination_token: out.pagination_token().map(str::to_owned),
-            })
-        }
         UserPoolRequest::GetDevice {
             access_token,
             device_key,
@@ -464,37 +368,6 @@ async fn devices_and_mfa(
                     .ok_or_else(|| missing_field(op, "Status"))?,
                 session: out.session().map(secret),
             })
-        }
-        UserPoolRequest::SetUserMfaPreference {
-            access_token,
-            sms,
-            totp,
-            email,
-        } => {
-            c.set_user_mfa_preference()
-                .access_token(access_token.into_inner())
-                .set_sms_mfa_settings(sms.map(|p| {
-                    SmsMfaSettingsType::builder()
-                        .enabled(p.enabled)
-                        .preferred_mfa(p.preferred)
-                        .build()
-                }))
-                .set_software_token_mfa_settings(totp.map(|p| {
-                    SoftwareTokenMfaSettingsType::builder()
-                        .enabled(p.enabled)
-                        .preferred_mfa(p.preferred)
-                        .build()
-                }))
-                .set_email_mfa_settings(email.map(|p| {
-                    EmailMfaSettingsType::builder()
-                        .enabled(p.enabled)
-                        .preferred_mfa(p.preferred)
-                        .build()
-                }))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::Empty)
         }
         // `call` handles the rest; a request type added to the machine later lands here until
         // the engine learns it, and is reported instead of sent half-mapped.
@@ -580,31 +453,4 @@ fn attributes(op: &str, list: &[Attribute]) -> Result<Option<Vec<AttributeType>>
         })
         .collect::<Result<Vec<_>>>()
         .map(Some)
-}
-
-fn attribute(a: &AttributeType) -> Attribute {
-    Attribute {
-        name: a.name().to_owned(),
-        value: a.value().unwrap_or_default().to_owned(),
-    }
-}
-
-fn code_delivery(d: &CodeDeliveryDetailsType) -> CodeDelivery {
-    CodeDelivery {
-        delivery_medium: d.delivery_medium().map(|m| m.as_str().to_owned()),
-        destination: d.destination().map(str::to_owned),
-        attribute_name: d.attribute_name().map(str::to_owned),
-    }
-}
-
-fn device(op: &str, d: &DeviceType) -> Result<Device> {
-    Ok(Device {
-        device_key: d
-            .device_key()
-            .ok_or_else(|| missing_field(op, "Device.DeviceKey"))?
-            .to_owned(),
-        attributes: d.device_attributes().iter().map(attribute).collect(),
-        create_date_s: d.device_create_date().map(|t| t.secs()),
-        last_authenticated_s: d.device_last_authenticated_date().map(|t| t.secs()),
-    })
 }

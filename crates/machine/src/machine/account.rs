@@ -15,17 +15,11 @@ use cognito_auth_wire::{flow, param, verify_status};
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
     matches!(
         call,
-        ApiCall::ChangePassword { .. }
-            | ApiCall::FetchUserAttributes
-            | ApiCall::UpdateUserAttributes { .. }
-            | ApiCall::SendAttributeVerificationCode { .. }
-            | ApiCall::ConfirmAttribute { .. }
+        ApiCall::Account(_)
             | ApiCall::RememberDevice
             | ApiCall::UpdateDeviceStatus { .. }
             | ApiCall::ForgetDevice { .. }
             | ApiCall::FetchDevice
-            | ApiCall::FetchDevices { .. }
-            | ApiCall::UpdateMfaPreference { .. }
             | ApiCall::SetUpTotp
             | ApiCall::VerifyTotpSetup { .. }
     )
@@ -133,52 +127,11 @@ impl Shared {
             state: "this device is not tracked by the user pool".into(),
         };
         let (kind, request) = match call {
-            ApiCall::ChangePassword {
-                old_password,
-                new_password,
-            } => (
-                CallKind::Done,
-                UserPoolRequest::ChangePassword {
+            ApiCall::Account(request) => (
+                CallKind::Account,
+                UserPoolRequest::Account {
                     access_token,
-                    previous_password: old_password.clone(),
-                    proposed_password: new_password.clone(),
-                },
-            ),
-            ApiCall::FetchUserAttributes => (
-                CallKind::Attributes,
-                UserPoolRequest::GetUser { access_token },
-            ),
-            ApiCall::UpdateUserAttributes {
-                attributes,
-                client_metadata,
-            } => (
-                CallKind::AttributesUpdated,
-                UserPoolRequest::UpdateUserAttributes {
-                    access_token,
-                    user_attributes: attributes.clone(),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::SendAttributeVerificationCode {
-                attribute_name,
-                client_metadata,
-            } => (
-                CallKind::CodeSent,
-                UserPoolRequest::GetUserAttributeVerificationCode {
-                    access_token,
-                    attribute_name: attribute_name.clone(),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::ConfirmAttribute {
-                attribute_name,
-                code,
-            } => (
-                CallKind::Done,
-                UserPoolRequest::VerifyUserAttribute {
-                    access_token,
-                    attribute_name: attribute_name.clone(),
-                    code: code.clone(),
+                    request: request.clone(),
                 },
             ),
             ApiCall::RememberDevice => {
@@ -239,26 +192,6 @@ impl Shared {
                     },
                 )
             }
-            ApiCall::FetchDevices {
-                limit,
-                pagination_token,
-            } => (
-                CallKind::Devices,
-                UserPoolRequest::ListDevices {
-                    access_token,
-                    limit: *limit,
-                    pagination_token: pagination_token.clone(),
-                },
-            ),
-            ApiCall::UpdateMfaPreference { sms, totp, email } => (
-                CallKind::Done,
-                UserPoolRequest::SetUserMfaPreference {
-                    access_token,
-                    sms: *sms,
-                    totp: *totp,
-                    email: *email,
-                },
-            ),
             ApiCall::SetUpTotp => (
                 CallKind::TotpSetup,
                 UserPoolRequest::AssociateSoftwareToken {
@@ -341,30 +274,12 @@ impl Shared {
                 })
             }
             (CallKind::Done, _) => Ok(Answer::Done),
-            (CallKind::Attributes, UserPoolResponse::User { attributes, .. }) => {
-                Ok(Answer::Attributes {
-                    attributes: attributes.clone(),
-                })
+            (CallKind::Account, UserPoolResponse::Account(response)) => {
+                Ok(Answer::Account(response.clone()))
             }
-            (
-                CallKind::AttributesUpdated,
-                UserPoolResponse::UpdateUserAttributes { code_deliveries },
-            ) => Ok(Answer::AttributesUpdated {
-                code_deliveries: code_deliveries.clone(),
-            }),
             (CallKind::Device, UserPoolResponse::Device { device }) => {
                 Ok(Answer::Device(device.clone()))
             }
-            (
-                CallKind::Devices,
-                UserPoolResponse::Devices {
-                    devices,
-                    pagination_token,
-                },
-            ) => Ok(Answer::Devices {
-                devices: devices.clone(),
-                pagination_token: pagination_token.clone(),
-            }),
             (CallKind::TotpSetup, UserPoolResponse::AssociateSoftwareToken { secret_code, .. }) => {
                 Ok(Answer::TotpSetup {
                     shared_secret: secret_code.clone(),

@@ -38,10 +38,9 @@ pub(crate) enum CallKind {
     SignUp,
     CodeSent,
     Done,
-    Attributes,
-    AttributesUpdated,
+    /// A call of the account-operation table: its response is the answer.
+    Account,
     Device,
-    Devices,
     TotpSetup,
     TotpVerified,
     /// UpdateDeviceStatus / ForgetDevice for this user's local device: drop or keep its secret.

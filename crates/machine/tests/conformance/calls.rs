@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use cognito_auth_machine::account::{GetUser, ListDevices};
 use cognito_auth_machine::cognito::Attribute;
 use cognito_auth_machine::{Answer, ApiCall, AuthError, OperationId, Secret, SignOutOptions};
 use serde_json::Value;
@@ -90,11 +91,8 @@ pub(crate) fn single_call(name: &str, params: &Value, options: &Value) -> Result
             hosted_ui: false,
         }),
         "deleteUser" => ApiCall::DeleteUser,
-        "fetchUserAttributes" => ApiCall::FetchUserAttributes,
-        "fetchDevices" => ApiCall::FetchDevices {
-            limit: None,
-            pagination_token: None,
-        },
+        "fetchUserAttributes" => ApiCall::account(GetUser {}),
+        "fetchDevices" => ApiCall::account(ListDevices::default()),
         "rememberDevice" => ApiCall::RememberDevice,
         "forgetDevice" => ApiCall::ForgetDevice {
             device_key: params["device"]["id"].as_str().map(str::to_owned),

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use cognito_auth_machine::account::{AccountResponse, GetUserOutput, ListDevicesOutput};
 use cognito_auth_machine::cognito::{CodeDelivery, UserPoolRequest};
 use cognito_auth_machine::{Answer, AuthError, Config, SignInStep, SignOutReport, UserState};
 use serde_json::{json, Value};
@@ -376,7 +377,10 @@ fn sign_out(resp: &Value, report: &SignOutReport, user_state: UserState) -> Resu
 
 fn list(items: &[Value], answer: &Answer) -> Result<(), String> {
     match answer {
-        Answer::Attributes { attributes } => {
+        Answer::Account(AccountResponse::GetUser(GetUserOutput {
+            user_attributes: attributes,
+            ..
+        })) => {
             let expected: Vec<(String, String)> = items
                 .iter()
                 .map(|i| {
@@ -394,7 +398,7 @@ fn list(items: &[Value], answer: &Answer) -> Result<(), String> {
             expect_eq(&mut errors, "attributes", expected, ours);
             mismatch(errors)
         }
-        Answer::Devices { devices, .. } => {
+        Answer::Account(AccountResponse::ListDevices(ListDevicesOutput { devices, .. })) => {
             let expected: Vec<String> = items
                 .iter()
                 .map(|i| i["id"].as_str().unwrap_or_default().into())
@@ -514,8 +518,8 @@ fn session(
 const NOT_COMPARED: [&str; 1] = ["clientId"];
 
 /// The fields of our request, named as Amplify's captured SDK requests name them.
-fn our_fields(req: &UserPoolRequest) -> BTreeMap<&'static str, Value> {
-    let mut f = BTreeMap::new();
+fn our_fields(req: &UserPoolRequest) -> BTreeMap<String, Value> {
+    let mut f: BTreeMap<&str, Value> = BTreeMap::new();
     match req {
         UserPoolRequest::InitiateAuth {
             auth_flow,
@@ -581,9 +585,22 @@ fn our_fields(req: &UserPoolRequest) -> BTreeMap<&'static str, Value> {
             );
             f.insert("clientMetadata", json!(client_metadata));
         }
+        // The table's operations name their fields as Cognito does (`Limit`); Amplify's
+        // captures lower-case the first letter (`limit`).
+        UserPoolRequest::Account {
+            access_token,
+            request,
+        } => {
+            if let Value::Object(body) = request.wire_request(access_token.expose()) {
+                return body
+                    .into_iter()
+                    .map(|(k, v)| (k[..1].to_lowercase() + &k[1..], v))
+                    .collect();
+            }
+        }
         _ => {}
     }
-    f
+    f.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// The user name a request's SECRET_HASH is computed for.

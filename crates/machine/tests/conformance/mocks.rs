@@ -181,6 +181,25 @@ fn attributes(v: &Value) -> Vec<Attribute> {
         .unwrap_or_default()
 }
 
+/// Amplify's member names (`userMfaSettingList`) as Cognito's wire names (`UserMFASettingList`):
+/// the first letter upper-cased, at every depth, and the two MFA acronyms spelled as Cognito does.
+fn wire_names(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut key = k[..1].to_uppercase() + &k[1..];
+                    key = key.replace("UserMfaSetting", "UserMFASetting");
+                    key = key.replace("SmsMfa", "SMSMfa");
+                    (key, wire_names(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(wire_names).collect()),
+        other => other.clone(),
+    }
+}
+
 fn device(v: &Value) -> Device {
     Device {
         device_key: v["deviceKey"].as_str().unwrap_or_default().to_owned(),
@@ -263,35 +282,24 @@ pub(crate) fn user_pool_response(
         UserPoolRequest::ConfirmSignUp { .. } => UserPoolResponse::ConfirmSignUp {
             session: opt_secret(&r["session"]),
         },
-        UserPoolRequest::ResendConfirmationCode { .. }
-        | UserPoolRequest::ForgotPassword { .. }
-        | UserPoolRequest::GetUserAttributeVerificationCode { .. } => {
+        UserPoolRequest::ResendConfirmationCode { .. } | UserPoolRequest::ForgotPassword { .. } => {
             UserPoolResponse::CodeDelivery {
                 code_delivery: code_delivery(&r["codeDeliveryDetails"]),
             }
         }
-        UserPoolRequest::GetUser { .. } => UserPoolResponse::User {
-            username: r["username"].as_str().unwrap_or_default().to_owned(),
-            attributes: attributes(&r["userAttributes"]),
-            preferred_mfa: opt_str(&r["preferredMfaSetting"]),
-            mfa_settings: string_list(&r["userMfaSettingList"]),
-        },
-        UserPoolRequest::UpdateUserAttributes { .. } => UserPoolResponse::UpdateUserAttributes {
-            code_deliveries: r["codeDeliveryDetailsList"]
-                .as_array()
-                .map(|a| a.iter().filter_map(code_delivery).collect())
-                .unwrap_or_default(),
-        },
         UserPoolRequest::ConfirmDevice { .. } => UserPoolResponse::ConfirmDevice {
             user_confirmation_necessary: r["userConfirmationNecessary"].as_bool().unwrap_or(false),
         },
-        UserPoolRequest::ListDevices { .. } => UserPoolResponse::Devices {
-            devices: r["devices"]
-                .as_array()
-                .map(|a| a.iter().map(device).collect())
-                .unwrap_or_default(),
-            pagination_token: opt_str(&r["paginationToken"]),
-        },
+        // Amplify's mocks name members as its SDK does (`deviceKey`); the table reads
+        // Cognito's wire names (`DeviceKey`). They also leave out members Cognito always
+        // sends (GetUser's `Username`): those start from the empty response.
+        UserPoolRequest::Account { request, .. } => {
+            let mut body = request.empty_response().wire_response();
+            if let (Value::Object(body), Value::Object(mock)) = (&mut body, wire_names(r)) {
+                body.extend(mock);
+            }
+            UserPoolResponse::Account(request.wire_response(&body)?)
+        }
         UserPoolRequest::GetDevice { .. } => UserPoolResponse::Device {
             device: device(&r["device"]),
         },

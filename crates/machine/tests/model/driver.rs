@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cognito_auth_machine::account::GetUser;
 use cognito_auth_machine::cognito::{
     AuthResponse, AuthenticationResult, AwsCredentials, IdentityRequest, IdentityResponse,
     ServiceError, ServiceErrorKind, StringMap, UserPoolRequest, UserPoolResponse,
@@ -776,7 +777,7 @@ impl Driver {
                 self.call(ApiCall::ClearFederation);
             }
             Step::FetchUserAttributes => {
-                self.call(ApiCall::FetchUserAttributes);
+                self.call(ApiCall::account(GetUser {}));
             }
             Step::DeleteUser => {
                 self.call(ApiCall::DeleteUser);
@@ -922,14 +923,9 @@ impl Driver {
                             tokens(auth_result(&user, now_s, ttl_s, serial, true))
                         }
                     }
-                    UserPoolRequest::GetUser { .. } => {
-                        EffectResult::UserPool(Ok(UserPoolResponse::User {
-                            username: "someone".into(),
-                            attributes: vec![],
-                            preferred_mfa: None,
-                            mfa_settings: vec![],
-                        }))
-                    }
+                    UserPoolRequest::Account { request, .. } => EffectResult::UserPool(Ok(
+                        UserPoolResponse::Account(request.empty_response()),
+                    )),
                     _ => EffectResult::UserPool(Ok(UserPoolResponse::Empty)),
                 }
             }
