@@ -37,6 +37,8 @@ def describe_pool_and_client():
     d = c.describe_user_pool(UserPoolId=POOL)["UserPool"]
     assert d["Id"] == POOL and d["Name"] == "boto3"
     assert d["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+    # No SignInPolicy given: the password is the only first factor.
+    assert d["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
     cl = c.describe_user_pool_client(UserPoolId=POOL, ClientId=CLIENT)["UserPoolClient"]
     assert cl["ExplicitAuthFlows"] == FLOWS and "ClientSecret" not in cl
     expect_error("ResourceNotFoundException", c.describe_user_pool, UserPoolId="us-east-1_missing00")
@@ -225,6 +227,7 @@ def custom_auth_user_auth_and_email_otp():
     p = "us-east-1_Flows0001"
     admin("POST", "/_emulator/seed", {"user_pools": [{
         "Id": p, "PoolName": "flows", "MfaConfiguration": "OPTIONAL",
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
         "EmailMfaConfiguration": {"Message": "{####}", "Subject": "code"},
         "CustomAuthRules": {"Challenges": [{"PublicChallengeParameters": {"q": "2+2?"}, "Answer": "4"},
                                            {"AnswerFromClientMetadata": "secret"}]}}]})
