@@ -1,5 +1,6 @@
-//! `USER_AUTH` first factors: the ones a user can choose from (`InitiateAuth`'s
-//! `AvailableChallenges`, SELECT_CHALLENGE).
+//! `USER_AUTH` first factors: the ones a user can choose from. One function decides them for
+//! both `InitiateAuth`'s `AvailableChallenges` (SELECT_CHALLENGE) and `GetUserAuthFactors`'
+//! `ConfiguredUserAuthFactors`, so the two cannot disagree.
 
 use cognito_auth_wire::challenge;
 
@@ -36,6 +37,24 @@ pub(crate) fn available_first_factors(pool: &UserPool, user: &User) -> Vec<&'sta
     }
     if allowed(factor::SMS_OTP) && verified("phone_number") {
         v.push(challenge::SMS_OTP);
+    }
+    v
+}
+
+/// `ConfiguredUserAuthFactors`: [`available_first_factors`] in `AuthFactorType` names, where
+/// `PASSWORD` and `PASSWORD_SRP` are the one factor `PASSWORD`.
+pub(crate) fn configured_user_auth_factors(pool: &UserPool, user: &User) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    for c in available_first_factors(pool, user) {
+        // The other first-factor challenges are named as their factor.
+        let f = if c == challenge::PASSWORD_SRP {
+            factor::PASSWORD
+        } else {
+            c
+        };
+        if !v.contains(&f) {
+            v.push(f);
+        }
     }
     v
 }
