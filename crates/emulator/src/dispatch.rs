@@ -161,6 +161,7 @@ fn user_pool(emu: &mut Emulator, op: &str, p: Params<'_>, now: UnixMillis) -> Ap
             auth::respond_to_auth_challenge(emu, p, now)
         }
         "GetUser" => account::get_user(emu, p, now),
+        "GetUserAuthFactors" => account::get_user_auth_factors(emu, p, now),
         "UpdateUserAttributes" => account::update_user_attributes(emu, p, now),
         "DeleteUserAttributes" => account::delete_user_attributes(emu, p, now),
         "GetUserAttributeVerificationCode" => account::get_verification_code(emu, p, now),

@@ -94,6 +94,9 @@ pub(crate) struct UserPool {
     /// `LastModifiedDate`: moved by `UpdateUserPool` and `SetUserPoolMfaConfig`.
     pub(crate) modified: UnixMillis,
     pub(crate) policy: PasswordPolicy,
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`: the `USER_AUTH` first factors the pool
+    /// allows (`AuthFactorType` names, in the API's order; `PASSWORD` alone by default).
+    pub(crate) first_auth_factors: Vec<String>,
     pub(crate) auto_verified: Vec<String>,
     pub(crate) username_attributes: Vec<String>,
     pub(crate) alias_attributes: Vec<String>,

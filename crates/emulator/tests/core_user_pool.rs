@@ -518,7 +518,10 @@ fn custom_auth_rules_script_the_challenges_and_see_client_metadata() {
 
 #[test]
 fn user_auth_offers_a_choice_and_email_otp_signs_in_without_a_password() {
-    let mut w = World::new(json!({}), all_flows());
+    let mut w = World::new(
+        json!({"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}}),
+        all_flows(),
+    );
     w.user("ivy", "Passw0rd!");
     let c = w.client_id.clone();
     let ch = w.ok(

@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 
 use super::access::{authorize, revoke_user_tokens, Caller};
 use super::codes::{send_code, take_code};
+use super::factors::configured_user_auth_factors;
 use super::lookup::{client, pool, pool_mut, pool_of_client, session_mut};
 use super::passwords::{check_password_policy, password_matches, password_record};
-use super::users::{apply_mfa_preference, check_attribute_names, get_user_json};
+use super::users::{apply_mfa_preference, check_attribute_names, enabled_mfas, get_user_json};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::model::{CodePurpose, Hidden};
 use crate::params::Params;
@@ -23,6 +24,32 @@ pub(crate) fn get_user(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> Ap
     let c = caller(emu, p, now)?;
     let pool = pool(emu, &c.pool_id)?;
     Ok(get_user_json(pool, &pool.users[&c.user_key], false))
+}
+
+/// `GetUserAuthFactors`: the caller's MFA settings as `GetUser` answers them, and the
+/// `USER_AUTH` first factors they can choose (`ConfiguredUserAuthFactors`, from the same
+/// function as `InitiateAuth`'s `AvailableChallenges`). Authorized like `GetUser`.
+pub(crate) fn get_user_auth_factors(
+    emu: &mut Emulator,
+    p: Params<'_>,
+    now: UnixMillis,
+) -> ApiResult<Value> {
+    let c = caller(emu, p, now)?;
+    let pool = pool(emu, &c.pool_id)?;
+    let u = &pool.users[&c.user_key];
+    let mut v = json!({"Username": u.username});
+    let mfas = enabled_mfas(pool, u);
+    if !mfas.is_empty() {
+        v["UserMFASettingList"] = json!(mfas);
+    }
+    if let Some(pref) = &u.preferred_mfa {
+        v["PreferredMfaSetting"] = json!(pref);
+    }
+    let factors = configured_user_auth_factors(pool, u);
+    if !factors.is_empty() {
+        v["ConfiguredUserAuthFactors"] = json!(factors);
+    }
+    Ok(v)
 }
 
 pub(crate) fn update_user_attributes(

@@ -62,7 +62,8 @@ fn pool_json(emu: &Emulator, pool: &UserPool) -> Value {
                 "RequireNumbers": pool.policy.require_numbers,
                 "RequireSymbols": pool.policy.require_symbols,
                 "TemporaryPasswordValidityDays": pool.policy.temporary_password_validity_days,
-            }}),
+            },
+            "SignInPolicy": {"AllowedFirstAuthFactors": pool.first_auth_factors}}),
         );
         o.remove("PoolName");
     }

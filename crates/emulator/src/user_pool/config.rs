@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use cognito_auth_wire::{challenge, explicit_flow, flow};
 use serde_json::Value;
 
+use super::factors::factor;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
     AppClient, CustomAuthRules, CustomChallengeRule, Hidden, MfaConfig, PasswordPolicy,
@@ -23,6 +24,7 @@ pub(crate) fn build_pool(
     now: UnixMillis,
 ) -> ApiResult<UserPool> {
     let policy = password_policy(p)?;
+    let first_auth_factors = allowed_first_auth_factors(p)?;
     let mfa = parse_mfa(p.opt_str("MfaConfiguration").unwrap_or("OFF"))?;
     if let Some(a) = p.opt_obj("AdminCreateUserConfig") {
         ranged(
@@ -56,6 +58,7 @@ pub(crate) fn build_pool(
         created: now,
         modified: now,
         policy,
+        first_auth_factors,
         auto_verified: p.string_list("AutoVerifiedAttributes").unwrap_or_default(),
         username_attributes: p.string_list("UsernameAttributes").unwrap_or_default(),
         alias_attributes: p.string_list("AliasAttributes").unwrap_or_default(),
@@ -117,6 +120,47 @@ fn password_policy(p: Params<'_>) -> ApiResult<PasswordPolicy> {
             7,
         )?,
     })
+}
+
+/// `Policies.SignInPolicy.AllowedFirstAuthFactors` (API reference, SignInPolicyType): 1 to 4 of
+/// `PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`, kept in that order without repeats. A pool
+/// created without it allows the password only (the console's and CloudFormation's default).
+/// `SOFTWARE_TOKEN` is in the API's enum but "not currently supported as a first auth factor".
+fn allowed_first_auth_factors(p: Params<'_>) -> ApiResult<Vec<String>> {
+    const FACTORS: [&str; 4] = [
+        factor::PASSWORD,
+        factor::EMAIL_OTP,
+        factor::SMS_OTP,
+        factor::WEB_AUTHN,
+    ];
+    let at = "policies.signInPolicy.allowedFirstAuthFactors";
+    let Some(list) = p
+        .opt_obj("Policies")
+        .and_then(|x| x.opt_obj("SignInPolicy"))
+        .and_then(|s| s.0.get("AllowedFirstAuthFactors"))
+        .filter(|v| !v.is_null())
+    else {
+        return Ok(vec![factor::PASSWORD.to_owned()]);
+    };
+    let given = list.as_array().map(Vec::as_slice).unwrap_or_default();
+    if !(1..=4).contains(&given.len()) {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{list}' at '{at}' failed to satisfy constraint: Member must have length between 1 and 4"
+        )));
+    }
+    if let Some(bad) = given
+        .iter()
+        .find(|v| !v.as_str().is_some_and(|s| FACTORS.contains(&s)))
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{bad}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN]"
+        )));
+    }
+    Ok(FACTORS
+        .iter()
+        .filter(|f| given.iter().any(|v| v.as_str() == Some(**f)))
+        .map(|f| (*f).to_owned())
+        .collect())
 }
 
 /// A whole number member within `range` (`default` when absent). Anything else, a negative, a

@@ -2,7 +2,7 @@
 //!
 //! Two layers: the operations, one module per family (`admin`, `settings`, `signup`, `auth`,
 //! `account`, `devices`, `groups`), which `crate::dispatch` calls; and below them the helpers they share (`lookup`,
-//! `passwords`, `codes`, `access`, `users`, `config`), which call no operation.
+//! `passwords`, `codes`, `access`, `users`, `factors`, `config`), which call no operation.
 
 pub(crate) mod account;
 pub(crate) mod admin;
@@ -15,6 +15,7 @@ pub(crate) mod signup;
 pub(crate) mod access;
 pub(crate) mod codes;
 pub(crate) mod config;
+pub(crate) mod factors;
 pub(crate) mod lookup;
 pub(crate) mod passwords;
 pub(crate) mod users;

@@ -37,6 +37,8 @@ def describe_pool_and_client():
     d = c.describe_user_pool(UserPoolId=POOL)["UserPool"]
     assert d["Id"] == POOL and d["Name"] == "boto3"
     assert d["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+    # No SignInPolicy given: the password is the only first factor.
+    assert d["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
     cl = c.describe_user_pool_client(UserPoolId=POOL, ClientId=CLIENT)["UserPoolClient"]
     assert cl["ExplicitAuthFlows"] == FLOWS and "ClientSecret" not in cl
     expect_error("ResourceNotFoundException", c.describe_user_pool, UserPoolId="us-east-1_missing00")
@@ -225,6 +227,7 @@ def custom_auth_user_auth_and_email_otp():
     p = "us-east-1_Flows0001"
     admin("POST", "/_emulator/seed", {"user_pools": [{
         "Id": p, "PoolName": "flows", "MfaConfiguration": "OPTIONAL",
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
         "EmailMfaConfiguration": {"Message": "{####}", "Subject": "code"},
         "CustomAuthRules": {"Challenges": [{"PublicChallengeParameters": {"q": "2+2?"}, "Answer": "4"},
                                            {"AnswerFromClientMetadata": "secret"}]}}]})
@@ -253,6 +256,13 @@ def custom_auth_user_auth_and_email_otp():
     done = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="EMAIL_OTP", Session=ch["Session"],
                                        ChallengeResponses={"USERNAME": "lee", "EMAIL_OTP_CODE": last_code("lee", "email_otp")})
     assert "AccessToken" in done["AuthenticationResult"]
+    # GetUserAuthFactors: the first factors USER_AUTH offered (the phone is not verified, so no
+    # SMS_OTP) and no MFA yet.
+    t = done["AuthenticationResult"]["AccessToken"]
+    f = c.get_user_auth_factors(AccessToken=t)
+    assert f["Username"] == "lee" and f["ConfiguredUserAuthFactors"] == ["PASSWORD", "EMAIL_OTP"], f
+    assert "UserMFASettingList" not in f and "PreferredMfaSetting" not in f, f
+    expect_error("NotAuthorizedException", c.get_user_auth_factors, AccessToken="x")
     ch = c.initiate_auth(ClientId=cl, AuthFlow="USER_AUTH",
                          AuthParameters={"USERNAME": "lee", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd1!"})
     assert "AccessToken" in ch["AuthenticationResult"]
@@ -262,6 +272,10 @@ def custom_auth_user_auth_and_email_otp():
     ch = sign_in("lee", "Passw0rd1!", cl)
     assert ch["ChallengeName"] == "SELECT_MFA_TYPE", ch
     assert set(json.loads(ch["ChallengeParameters"]["MFAS_CAN_CHOOSE"])) == {"SMS_MFA", "EMAIL_OTP"}
+    f = c.get_user_auth_factors(AccessToken=t)
+    assert set(f["UserMFASettingList"]) == {"SMS_MFA", "EMAIL_OTP"}, f
+    assert f["UserMFASettingList"] == c.get_user(AccessToken=t)["UserMFASettingList"]
+    assert "PreferredMfaSetting" not in f, f
     ch = c.respond_to_auth_challenge(ClientId=cl, ChallengeName="SELECT_MFA_TYPE", Session=ch["Session"],
                                      ChallengeResponses={"USERNAME": "lee", "ANSWER": "EMAIL_OTP"})
     assert ch["ChallengeName"] == "EMAIL_OTP"

@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::Expected;
 use crate::state::Emulator;
 use crate::time::UnixMillis;
+use crate::user_pool::factors::available_first_factors;
 use crate::user_pool::lookup::pool;
 
 /// `InitiateAuth` with USER_AUTH: the preferred factor if the user has it, else SELECT_CHALLENGE.
@@ -26,7 +27,13 @@ pub(super) fn user_auth(
     let username = required(params, param::USERNAME)?;
     check_client_secret(emu, ctx, username, params)?;
     let key = find_user(emu, ctx, username)?;
-    let available = available_first_factors(emu, ctx, &key)?;
+    let available: Vec<String> = {
+        let pool = pool(emu, &ctx.pool_id)?;
+        available_first_factors(pool, &pool.users[&key])
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
     match params.get(param::PREFERRED_CHALLENGE).map(String::as_str) {
         Some(pref) if available.iter().any(|a| a == pref) => {
             first_factor(emu, ctx, &key, pref, params, now)
@@ -39,23 +46,6 @@ pub(super) fn user_auth(
             Ok(out)
         }
     }
-}
-
-fn available_first_factors(emu: &Emulator, ctx: &Ctx, key: &str) -> ApiResult<Vec<String>> {
-    let pool = pool(emu, &ctx.pool_id)?;
-    let u = &pool.users[key];
-    let mut v = Vec::new();
-    if u.password.is_some() {
-        v.push(challenge::PASSWORD.to_owned());
-        v.push(challenge::PASSWORD_SRP.to_owned());
-    }
-    if u.attr("email").is_some() && u.attr("email_verified") == Some("true") {
-        v.push(challenge::EMAIL_OTP.to_owned());
-    }
-    if u.attr("phone_number").is_some() && u.attr("phone_number_verified") == Some("true") {
-        v.push(challenge::SMS_OTP.to_owned());
-    }
-    Ok(v)
 }
 
 /// Starts the first factor chosen in a `USER_AUTH` flow.
