@@ -1,5 +1,5 @@
 //! End-to-end MFA flows against the emulator over HTTP: SMS MFA with a wrong then a right code,
-//! TOTP set up after sign-in and asked on the next sign-in, and the NEW_PASSWORD_REQUIRED
+//! TOTP set up after sign-in (seen by GetUserAuthFactors) and asked on the next sign-in, and the NEW_PASSWORD_REQUIRED
 //! challenge of a user created with a temporary password, and sign-in following a pool MFA
 //! setting changed through the AWS SDK (`SetUserPoolMfaConfig`, `UpdateUserPool`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use cognito_auth::machine::AuthFlow;
 use cognito_auth::{
-    Auth, ConfirmSignInOptions, Error, MfaPreference, MfaSetting, SignInOptions, SignInStep,
-    UserError, UserState, VerifyTotpSetupOptions,
+    account, AppError, Auth, ConfirmSignInOptions, Error, MfaPreference, MfaSetting, SignInOptions,
+    SignInStep, UserError, UserState, VerifyTotpSetupOptions,
 };
 use cognito_auth_emulator::http::Server;
 use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
@@ -177,6 +177,14 @@ async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
         SignInStep::Done
     );
 
+    // GetUserAuthFactors: an entry of the account-operation table and nothing else on the
+    // client side (the proof operation of the table).
+    let factors = auth.call(account::GetUserAuthFactors {}).await.unwrap();
+    assert_eq!(factors.username, "alice");
+    assert_eq!(factors.preferred_mfa_setting, None);
+    assert!(factors.user_mfa_setting_list.is_empty(), "{factors:?}");
+    assert_eq!(factors.configured_user_auth_factors, ["PASSWORD"]);
+
     let secret = auth.set_up_totp().await.unwrap().shared_secret;
     let key = cognito_auth_emulator::totp::base32_decode(secret.expose()).expect("base32 secret");
     let now_s = server.shared().now().0 / 1000;
@@ -190,8 +198,21 @@ async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
     auth.update_mfa_preference(MfaPreference::default().totp(MfaSetting::Preferred))
         .await
         .unwrap();
+    let factors = auth.call(account::GetUserAuthFactors {}).await.unwrap();
+    assert_eq!(
+        factors.preferred_mfa_setting.as_deref(),
+        Some("SOFTWARE_TOKEN_MFA")
+    );
+    assert_eq!(factors.user_mfa_setting_list, ["SOFTWARE_TOKEN_MFA"]);
+    let user = auth.call(account::GetUser {}).await.unwrap();
+    assert_eq!(user.preferred_mfa_setting, factors.preferred_mfa_setting);
+    assert_eq!(user.user_mfa_setting_list, factors.user_mfa_setting_list);
     auth.sign_out(Default::default()).await.unwrap();
     assert_eq!(auth.user_state(), UserState::SignedOut);
+    assert_eq!(
+        auth.call(account::GetUserAuthFactors {}).await.unwrap_err(),
+        Error::App(AppError::NotSignedIn)
+    );
 
     // A later time step, so the code differs from the one used for the setup.
     server.shared().advance_clock_ms(60_000);
