@@ -169,14 +169,8 @@ pub(super) fn device(op: &str, d: &DeviceType) -> Result<Device> {
 }
 
 macro_rules! sdk_calls {
-    ($(
-        $(#[doc = $doc:literal])*
-        $op:ident($wire_op:literal, $sdk:ident) {
-            $($(#[doc = $idoc:literal])* $ifield:ident : $ity:ty = $iwire:literal => $iset:ident,)*
-        } -> $out:ident {
-            $($(#[doc = $odoc:literal])* $ofield:ident : $oty:ty = $owire:literal,)*
-        }
-    )*) => {
+    ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+        -> $out:ident { $($field:ident = $ow:literal,)* })*) => {
         /// Sends one call of the table with `access_token`.
         pub(super) async fn call(
             c: &aws_sdk_cognitoidentityprovider::Client,
@@ -189,12 +183,12 @@ macro_rules! sdk_calls {
                     let _output = c
                         .$sdk()
                         .access_token(access_token.into_inner())
-                        $(.$iset(ToSdk::to_sdk(_input.$ifield, op)?))*
+                        $(.$set(ToSdk::to_sdk(_input.$in, op)?))*
                         .send()
                         .await
                         .map_err(from_sdk_error)?;
                     Ok(AccountResponse::$op(account::$out {
-                        $($ofield: FromSdk::from_sdk(_output.$ofield, op)?,)*
+                        $($field: FromSdk::from_sdk(_output.$field, op)?,)*
                     }))
                 })*
             }
@@ -202,4 +196,4 @@ macro_rules! sdk_calls {
     };
 }
 
-cognito_auth_machine::for_each_account_operation!(sdk_calls);
+cognito_auth_machine::for_each_account_operation!(compact sdk_calls);

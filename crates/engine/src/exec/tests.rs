@@ -289,22 +289,16 @@ impl Sample for cognito_auth_machine::cognito::Device {
 async fn every_account_operation_goes_through_the_sdk_under_its_wire_names() {
     use cognito_auth_machine::account::{self, AccountRequest, AccountResponse};
     macro_rules! samples {
-        ($(
-            $(#[doc = $doc:literal])*
-            $op:ident($wire_op:literal, $sdk:ident) {
-                $($(#[doc = $idoc:literal])* $ifield:ident : $ity:ty = $iwire:literal => $iset:ident,)*
-            } -> $out:ident {
-                $($(#[doc = $odoc:literal])* $ofield:ident : $oty:ty = $owire:literal,)*
-            }
-        )*) => {
+        ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+            -> $out:ident { $($field:ident = $ow:literal,)* })*) => {
             vec![$((
-                AccountRequest::from(account::$op { $($ifield: Sample::sample(),)* }),
-                AccountResponse::$op(account::$out { $($ofield: Sample::sample(),)* }),
+                AccountRequest::from(account::$op { $($in: Sample::sample(),)* }),
+                AccountResponse::$op(account::$out { $($field: Sample::sample(),)* }),
             ),)*]
         };
     }
     let cases: Vec<(AccountRequest, AccountResponse)> =
-        cognito_auth_machine::for_each_account_operation!(samples);
+        cognito_auth_machine::for_each_account_operation!(compact samples);
     let bodies = cases
         .iter()
         .map(|(_, response)| -> (u16, &'static str) {

@@ -29,10 +29,17 @@ use crate::secret::Secret;
 
 /// Calls `$callback!` with the table of pass-through account operations (see the module docs
 /// for the grammar's meaning). Other crates of the workspace generate their part from it.
+///
+/// `for_each_account_operation!(compact callback)` passes the table without docs and types,
+/// as `Op("Op", sdk_fn) { field = "Wire" => setter, ... } -> OpOutput { field = "Wire", ... }`
+/// (what the engine's SDK calls and the tests need: types are inferred there).
 #[macro_export]
 macro_rules! for_each_account_operation {
-    ($callback:ident) => {
-        $callback! {
+    (compact $callback:ident) => {
+        $crate::for_each_account_operation! { __account_compact $callback }
+    };
+    ($($callback:ident)+) => {
+        $crate::__account_table_call! { $($callback)+;
             /// `GetUser`: the signed-in user's name, attributes and MFA settings.
             GetUser("GetUser", get_user) {} -> GetUserOutput {
                 /// The user name.
@@ -125,6 +132,44 @@ macro_rules! for_each_account_operation {
     };
 }
 
+/// Calls the callback with the table (helper of [`for_each_account_operation!`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __account_table_call {
+    ($callback:ident; $($table:tt)*) => {
+        $callback! { $($table)* }
+    };
+    (__account_compact $callback:ident; $($table:tt)*) => {
+        $crate::__account_compact! { $callback; $($table)* }
+    };
+}
+
+/// Drops the docs and types of the table (helper of [`for_each_account_operation!`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __account_compact {
+    ($callback:ident; $(
+        $(#[doc = $doc:literal])*
+        $op:ident($wire_op:literal, $sdk:ident) {
+            $($(#[doc = $idoc:literal])* $ifield:ident : $ity:ty = $iwire:literal => $iset:ident,)*
+        } -> $out:ident {
+            $($(#[doc = $odoc:literal])* $ofield:ident : $oty:ty = $owire:literal,)*
+        }
+    )*) => {
+        $callback! { $(
+            $op($wire_op, $sdk) { $($ifield = $iwire => $iset,)* } -> $out { $($ofield = $owire,)* }
+        )* }
+    };
+}
+
+/// Adds a member to a JSON body unless its value is absent.
+fn put<T: Wire>(body: &mut serde_json::Map<String, serde_json::Value>, key: &str, value: &T) {
+    let value = value.to_wire();
+    if !value.is_null() {
+        body.insert(key.to_owned(), value);
+    }
+}
+
 /// An account operation of the table: its input type, with the output it answers with.
 pub trait AccountOperation: Into<AccountRequest> {
     /// The Cognito operation name, e.g. `ListDevices`.
@@ -207,12 +252,7 @@ macro_rules! define_account_operations {
                 body.insert("AccessToken".into(), access_token.into());
                 match self {
                     $(Self::$op(_input) => {
-                        $(
-                            let value = Wire::to_wire(&_input.$ifield);
-                            if !value.is_null() {
-                                body.insert($iwire.into(), value);
-                            }
-                        )*
+                        $(put(&mut body, $iwire, &_input.$ifield);)*
                     })*
                 }
                 serde_json::Value::Object(body)
@@ -257,12 +297,7 @@ macro_rules! define_account_operations {
                 let mut body = serde_json::Map::new();
                 match self {
                     $(Self::$op(_output) => {
-                        $(
-                            let value = Wire::to_wire(&_output.$ofield);
-                            if !value.is_null() {
-                                body.insert($owire.into(), value);
-                            }
-                        )*
+                        $(put(&mut body, $owire, &_output.$ofield);)*
                     })*
                 }
                 serde_json::Value::Object(body)
