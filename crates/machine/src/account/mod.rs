@@ -1,7 +1,7 @@
 //! The table of pass-through account operations: user-pool calls that need the signed-in
 //! user's access token and whose response goes straight back to the app.
 //!
-//! Each entry of [`for_each_account_operation!`] names a Cognito operation once: its input
+//! Each entry of [`for_each_account_operation!`](crate::for_each_account_operation) names a Cognito operation once: its input
 //! fields (without `AccessToken`, which the machine adds), its output fields, each field's name
 //! on the wire and, for inputs, the `aws-sdk-cognitoidentityprovider` setter. Everything else is
 //! generated from the entry by callbacks of the macro:
@@ -132,7 +132,7 @@ macro_rules! for_each_account_operation {
     };
 }
 
-/// Calls the callback with the table (helper of [`for_each_account_operation!`]).
+/// Calls the callback with the table (helper of [`for_each_account_operation!`](crate::for_each_account_operation)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __account_table_call {
@@ -144,7 +144,7 @@ macro_rules! __account_table_call {
     };
 }
 
-/// Drops the docs and types of the table (helper of [`for_each_account_operation!`]).
+/// Drops the docs and types of the table (helper of [`for_each_account_operation!`](crate::for_each_account_operation)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __account_compact {
