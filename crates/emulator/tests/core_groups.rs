@@ -413,3 +413,27 @@ fn refreshed_tokens_follow_membership_changes() {
     assert!(id.get("cognito:groups").is_none() && access.get("cognito:groups").is_none());
     assert!(id.get("cognito:preferred_role").is_none());
 }
+
+/// `UpdateUserPool` changes the pool's settings, not what the pool holds: its groups, their
+/// members and the group claims survive it.
+#[test]
+fn groups_and_their_members_survive_an_update_of_the_pool() {
+    let mut w = world();
+    group(&mut w, "editors", Some(1), Some(EDITOR));
+    join(&mut w, "ann", "editors");
+    let pool = w.pool_id.clone();
+    w.ok(
+        "UpdateUserPool",
+        json!({"UserPoolId": pool, "UserPoolTags": {"team": "a"}}),
+    );
+    let listed = w.ok("ListGroups", json!({"UserPoolId": pool}));
+    assert_eq!(names(&listed, "Groups", "GroupName"), ["editors"]);
+    let members = w.ok(
+        "ListUsersInGroup",
+        json!({"UserPoolId": pool, "GroupName": "editors"}),
+    );
+    assert_eq!(names(&members, "Users", "Username"), ["ann"]);
+    let (id, _) = claims(&mut w);
+    assert_eq!(id["cognito:groups"], json!(["editors"]));
+    assert_eq!(id["cognito:preferred_role"], json!(EDITOR));
+}

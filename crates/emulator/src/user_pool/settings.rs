@@ -170,6 +170,7 @@ pub(crate) fn update_user_pool(
     let old = pool_mut(emu, &id)?;
     updated.clients = std::mem::take(&mut old.clients);
     updated.users = std::mem::take(&mut old.users);
+    updated.groups = std::mem::take(&mut old.groups);
     *old = updated;
     Ok(json!({}))
 }
