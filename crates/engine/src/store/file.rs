@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use cognito_auth_machine::PersistedSession;
 
-use super::{envelope, holds_user, SessionStore, StoreError, StoreFuture};
+use super::{envelope, next_generation, SessionStore, StoreError, StoreFuture, Stored};
 
 /// How many quarantine names (`<name>.corrupt-<n>`) are tried before giving up.
 const MAX_QUARANTINE_SLOTS: u32 = 1000;
@@ -108,12 +108,6 @@ impl SessionStore for FileStore {
     }
 }
 
-/// What a read under the lock found.
-enum OnDisk {
-    Missing,
-    Session(Box<PersistedSession>, u64),
-}
-
 impl Inner {
     fn io(&self, operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
         let path = path.to_path_buf();
@@ -159,14 +153,14 @@ impl Inner {
     }
 
     /// Reads the file; a corrupt one is moved aside (and reported) so nothing is lost.
-    fn read(&self) -> Result<OnDisk, StoreError> {
+    fn read(&self) -> Result<Stored, StoreError> {
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(OnDisk::Missing),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Stored::Missing),
             Err(e) => return Err(self.io("read", &self.path)(e)),
         };
         match envelope::decode_generation(&bytes) {
-            Ok((session, generation)) => Ok(OnDisk::Session(Box::new(session), generation)),
+            Ok((session, generation)) => Ok(Stored::Session(Box::new(session), generation)),
             Err(reason) => {
                 let quarantined_to = self.quarantine();
                 if let Some(to) = &quarantined_to {
@@ -184,11 +178,11 @@ impl Inner {
 
     fn load(&self) -> Result<Option<PersistedSession>, StoreError> {
         match self.read() {
-            Ok(OnDisk::Missing) => {
+            Ok(Stored::Missing) => {
                 self.set_known(0);
                 Ok(None)
             }
-            Ok(OnDisk::Session(session, generation)) => {
+            Ok(Stored::Session(session, generation)) => {
                 self.set_known(generation);
                 Ok(Some(*session))
             }
@@ -229,29 +223,7 @@ impl Inner {
 
     /// Re-reads under the lock, applies the merge rule, then writes the next generation.
     fn save(&self, session: &PersistedSession) -> Result<(), StoreError> {
-        let known = self.known();
-        let on_disk = match self.read() {
-            Ok(found) => found,
-            // Moved aside: nothing is lost by writing afresh.
-            Err(StoreError::Corrupt {
-                quarantined_to: Some(_),
-                ..
-            }) => OnDisk::Missing,
-            // Unreadable and still in place: never write over it.
-            Err(e) => return Err(e),
-        };
-        let disk_generation = match &on_disk {
-            OnDisk::Missing => 0,
-            OnDisk::Session(stored, generation) => {
-                if *generation > known && !holds_user(stored) && holds_user(session) {
-                    return Err(StoreError::SignedOutElsewhere {
-                        path: self.path.clone(),
-                    });
-                }
-                *generation
-            }
-        };
-        let generation = disk_generation.max(known).saturating_add(1);
+        let generation = next_generation(self.known(), self.read(), session, || self.path.clone())?;
         let bytes = envelope::encode_generation(session, generation).map_err(StoreError::Encode)?;
         self.write(&bytes)?;
         self.set_known(generation);

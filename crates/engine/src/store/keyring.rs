@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use cognito_auth_machine::PersistedSession;
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
-use super::{envelope, holds_user, SessionStore, StoreError, StoreFuture};
+use super::{envelope, next_generation, SessionStore, StoreError, StoreFuture, Stored};
 
 /// How many quarantine entries (`<user>.corrupt-<n>`) are tried before giving up.
 const MAX_QUARANTINE_SLOTS: u32 = 1000;
@@ -96,12 +96,6 @@ impl KeyringStore {
             .unwrap_or_else(PoisonError::into_inner);
         f(&self.inner)
     }
-}
-
-/// What a read found.
-enum Stored {
-    Missing,
-    Session(Box<PersistedSession>, u64),
 }
 
 impl Inner {
@@ -203,29 +197,9 @@ impl Inner {
 
     /// Re-reads the entry, applies the merge rule, then writes the next generation.
     fn save(&self, session: &PersistedSession) -> Result<(), StoreError> {
-        let known = self.known();
-        let stored = match self.read() {
-            Ok(found) => found,
-            // Moved aside: nothing is lost by writing afresh.
-            Err(StoreError::Corrupt {
-                quarantined_to: Some(_),
-                ..
-            }) => Stored::Missing,
-            // Unreadable and still in place: never write over it.
-            Err(e) => return Err(e),
-        };
-        let stored_generation = match &stored {
-            Stored::Missing => 0,
-            Stored::Session(stored, generation) => {
-                if *generation > known && !holds_user(stored) && holds_user(session) {
-                    return Err(StoreError::SignedOutElsewhere {
-                        path: self.label(&self.user),
-                    });
-                }
-                *generation
-            }
-        };
-        let generation = stored_generation.max(known).saturating_add(1);
+        let generation = next_generation(self.known(), self.read(), session, || {
+            self.label(&self.user)
+        })?;
         let bytes = envelope::encode_generation(session, generation).map_err(StoreError::Encode)?;
         self.entry.set_secret(&bytes).map_err(|e| describe(&e))?;
         self.set_known(generation);

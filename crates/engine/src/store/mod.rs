@@ -101,6 +101,47 @@ pub(crate) fn holds_user(session: &PersistedSession) -> bool {
     session.tokens.is_some() || session.federation.is_some()
 }
 
+/// What a read of a persistent store found.
+pub(crate) enum Stored {
+    Missing,
+    Session(Box<PersistedSession>, u64),
+}
+
+/// The merge rule of the persistent stores (file and keyring), applied under their lock before
+/// every save: the generation to write `saving` with, given the generation this process last
+/// wrote or read (`known`) and what the store holds now (`stored`, as read).
+///
+/// - A corrupt entry already moved aside counts as missing: nothing is lost by writing afresh.
+///   Any other read error is returned: never write over what could not be read.
+/// - A newer generation that holds no user (another process signed out) is not overwritten
+///   by a session that holds one: [`StoreError::SignedOutElsewhere`] naming `location()`.
+/// - Otherwise the next generation after both the stored and the known one.
+pub(crate) fn next_generation(
+    known: u64,
+    stored: Result<Stored, StoreError>,
+    saving: &PersistedSession,
+    location: impl FnOnce() -> PathBuf,
+) -> Result<u64, StoreError> {
+    let stored = match stored {
+        Ok(found) => found,
+        Err(StoreError::Corrupt {
+            quarantined_to: Some(_),
+            ..
+        }) => Stored::Missing,
+        Err(e) => return Err(e),
+    };
+    let stored_generation = match stored {
+        Stored::Missing => 0,
+        Stored::Session(session, generation) => {
+            if generation > known && !holds_user(&session) && holds_user(saving) {
+                return Err(StoreError::SignedOutElsewhere { path: location() });
+            }
+            generation
+        }
+    };
+    Ok(stored_generation.max(known).saturating_add(1))
+}
+
 fn quarantine_note(to: &Option<PathBuf>) -> String {
     match to {
         Some(p) => format!("; moved to {}", p.display()),
