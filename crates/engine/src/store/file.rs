@@ -5,11 +5,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use cognito_auth_machine::PersistedSession;
 
-use super::{envelope, next_generation, SessionStore, StoreError, StoreFuture, Stored};
+use super::{
+    envelope, next_generation, KnownGeneration, SessionStore, StoreError, StoreFuture, Stored,
+};
 
 /// How many quarantine names (`<name>.corrupt-<n>`) are tried before giving up.
 const MAX_QUARANTINE_SLOTS: u32 = 1000;
@@ -51,7 +53,7 @@ struct Inner {
     /// Serialises this process's operations; the file lock serialises processes.
     lock: tokio::sync::Mutex<()>,
     /// The generation this store last read or wrote (0: none seen).
-    known_generation: Mutex<u64>,
+    known_generation: KnownGeneration,
 }
 
 impl FileStore {
@@ -64,7 +66,7 @@ impl FileStore {
                 path,
                 lock_path,
                 lock: tokio::sync::Mutex::new(()),
-                known_generation: Mutex::new(0),
+                known_generation: KnownGeneration::default(),
             }),
         }
     }
@@ -138,20 +140,6 @@ impl Inner {
         Ok(file)
     }
 
-    fn known(&self) -> u64 {
-        *self
-            .known_generation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn set_known(&self, generation: u64) {
-        *self
-            .known_generation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = generation;
-    }
-
     /// Reads the file; a corrupt one is moved aside (and reported) so nothing is lost.
     fn read(&self) -> Result<Stored, StoreError> {
         let bytes = match fs::read(&self.path) {
@@ -179,11 +167,11 @@ impl Inner {
     fn load(&self) -> Result<Option<PersistedSession>, StoreError> {
         match self.read() {
             Ok(Stored::Missing) => {
-                self.set_known(0);
+                self.known_generation.set(0);
                 Ok(None)
             }
             Ok(Stored::Session(session, generation)) => {
-                self.set_known(generation);
+                self.known_generation.set(generation);
                 Ok(Some(*session))
             }
             Err(e) => {
@@ -192,7 +180,7 @@ impl Inner {
                     ..
                 } = &e
                 {
-                    self.set_known(0);
+                    self.known_generation.set(0);
                 }
                 Err(e)
             }
@@ -223,10 +211,13 @@ impl Inner {
 
     /// Re-reads under the lock, applies the merge rule, then writes the next generation.
     fn save(&self, session: &PersistedSession) -> Result<(), StoreError> {
-        let generation = next_generation(self.known(), self.read(), session, || self.path.clone())?;
+        let generation =
+            next_generation(self.known_generation.get(), self.read(), session, || {
+                self.path.clone()
+            })?;
         let bytes = envelope::encode_generation(session, generation).map_err(StoreError::Encode)?;
         self.write(&bytes)?;
-        self.set_known(generation);
+        self.known_generation.set(generation);
         Ok(())
     }
 
@@ -276,7 +267,7 @@ impl Inner {
     fn clear(&self) -> Result<(), StoreError> {
         match fs::remove_file(&self.path) {
             Ok(()) => {
-                self.set_known(0);
+                self.known_generation.set(0);
                 sync_dir(&self.path).map_err(self.io("sync directory", &self.path))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),

@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use cognito_auth_machine::PersistedSession;
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
-use super::{envelope, next_generation, SessionStore, StoreError, StoreFuture, Stored};
+use super::{
+    envelope, next_generation, KnownGeneration, SessionStore, StoreError, StoreFuture, Stored,
+};
 
 /// How many quarantine entries (`<user>.corrupt-<n>`) are tried before giving up.
 const MAX_QUARANTINE_SLOTS: u32 = 1000;
@@ -45,7 +47,7 @@ struct Inner {
     /// Serialises this process's operations on the entry.
     lock: Mutex<()>,
     /// The generation this store last read or wrote (0: none seen).
-    known_generation: Mutex<u64>,
+    known_generation: KnownGeneration,
 }
 
 impl std::fmt::Debug for KeyringStore {
@@ -81,7 +83,7 @@ impl KeyringStore {
                 user: user.to_owned(),
                 entry,
                 lock: Mutex::new(()),
-                known_generation: Mutex::new(0),
+                known_generation: KnownGeneration::default(),
             }),
         })
     }
@@ -102,20 +104,6 @@ impl Inner {
     /// How errors name the entry (`keyring:<service>@<user>`).
     fn label(&self, user: &str) -> PathBuf {
         PathBuf::from(format!("keyring:{}@{user}", self.service))
-    }
-
-    fn known(&self) -> u64 {
-        *self
-            .known_generation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn set_known(&self, generation: u64) {
-        *self
-            .known_generation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = generation;
     }
 
     /// Reads the entry; a corrupt one is moved aside (and reported) so nothing is lost.
@@ -173,11 +161,11 @@ impl Inner {
     fn load(&self) -> Result<Option<PersistedSession>, StoreError> {
         match self.read() {
             Ok(Stored::Missing) => {
-                self.set_known(0);
+                self.known_generation.set(0);
                 Ok(None)
             }
             Ok(Stored::Session(session, generation)) => {
-                self.set_known(generation);
+                self.known_generation.set(generation);
                 Ok(Some(*session))
             }
             Err(e) => {
@@ -188,7 +176,7 @@ impl Inner {
                         ..
                     }
                 ) {
-                    self.set_known(0);
+                    self.known_generation.set(0);
                 }
                 Err(e)
             }
@@ -197,19 +185,20 @@ impl Inner {
 
     /// Re-reads the entry, applies the merge rule, then writes the next generation.
     fn save(&self, session: &PersistedSession) -> Result<(), StoreError> {
-        let generation = next_generation(self.known(), self.read(), session, || {
-            self.label(&self.user)
-        })?;
+        let generation =
+            next_generation(self.known_generation.get(), self.read(), session, || {
+                self.label(&self.user)
+            })?;
         let bytes = envelope::encode_generation(session, generation).map_err(StoreError::Encode)?;
         self.entry.set_secret(&bytes).map_err(|e| describe(&e))?;
-        self.set_known(generation);
+        self.known_generation.set(generation);
         Ok(())
     }
 
     fn clear(&self) -> Result<(), StoreError> {
         match self.entry.delete_credential() {
             Ok(()) | Err(KeyringError::NoEntry) => {
-                self.set_known(0);
+                self.known_generation.set(0);
                 Ok(())
             }
             Err(e) => Err(describe(&e)),

@@ -101,6 +101,22 @@ pub(crate) fn holds_user(session: &PersistedSession) -> bool {
     session.tokens.is_some() || session.federation.is_some()
 }
 
+/// The generation a persistent store's handle last wrote or read (0: none, or cleared), the
+/// `known` of [`next_generation`].
+#[derive(Debug, Default)]
+pub(crate) struct KnownGeneration(std::sync::atomic::AtomicU64);
+
+impl KnownGeneration {
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn set(&self, generation: u64) {
+        self.0
+            .store(generation, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// What a read of a persistent store found.
 pub(crate) enum Stored {
     Missing,
