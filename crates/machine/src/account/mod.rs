@@ -18,10 +18,14 @@
 //! So adding such an operation is one entry here (its output type is part of it), plus, for
 //! the emulator, the operation itself on the service side.
 
+#[cfg(any(test, feature = "test-util"))]
+mod sample;
 mod wire;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(any(test, feature = "test-util"))]
+pub use sample::Sample;
 pub use wire::Wire;
 
 use crate::cognito::{Attribute, CodeDelivery, Device, MfaPreference, StringMap};
@@ -374,6 +378,37 @@ mod tests {
             request.empty_response(),
             AccountResponse::GetUserAuthFactors(GetUserAuthFactorsOutput::default())
         );
+    }
+
+    fn same<T: Wire + PartialEq + std::fmt::Debug>(op: &str, value: &T, wire: &serde_json::Value) {
+        assert_eq!(T::from_wire(wire).as_ref(), Ok(value), "{op}: {wire}");
+    }
+
+    /// Every operation of the table: each input field is on the wire under its name and reads
+    /// back to itself, and each output written under its names reads back to itself.
+    #[test]
+    fn every_operation_round_trips_through_its_wire_names() {
+        macro_rules! round_trips {
+            ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+                -> $out:ident { $($field:ident = $ow:literal,)* })*) => {$({
+                let input = $op { $($in: Sample::sample(),)* };
+                let request = AccountRequest::from(input.clone());
+                assert_eq!(request.operation(), $wire);
+                let body = request.wire_request("tok");
+                let mut names: Vec<&str> = vec!["AccessToken", $($iw),*];
+                names.sort_unstable();
+                let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+                assert_eq!(keys, names, "{}", $wire);
+                $(same($wire, &input.$in, &body[$iw]);)*
+                let response = AccountResponse::$op($out { $($field: Sample::sample(),)* });
+                assert_eq!(response.operation(), $wire);
+                assert_eq!(request.wire_response(&response.wire_response()), Ok(response));
+            })*};
+        }
+        crate::for_each_account_operation!(compact round_trips);
+        assert_eq!(true.to_wire(), json!(true));
+        assert_eq!(bool::from_wire(&json!(false)), Ok(false));
+        assert!(bool::from_wire(&json!("true")).is_err());
     }
 
     #[test]
