@@ -45,7 +45,10 @@ async fn a_forgotten_password_is_reset_with_the_code_from_the_outbox() {
         .forgot_password("alice", ForgotPasswordOptions::default())
         .await
         .unwrap();
-    assert!(delivery.code_delivery.is_some(), "the code went somewhere");
+    assert!(
+        delivery.code_delivery_details.is_some(),
+        "the code went somewhere"
+    );
     let code = world.last_code("alice", CodePurpose::ForgotPassword);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let err = auth

@@ -413,7 +413,7 @@ async fn sign_up(world: &World, auth: &Auth, out: &Reporter) -> Result<(), DemoE
     let outcome = bounded(STEP, auth.sign_up(USERNAME, PASSWORD, options))
         .await?
         .map_err(at(STEP))?;
-    let delivery = outcome.code_delivery.as_ref().map_or_else(
+    let delivery = outcome.code_delivery_details.as_ref().map_or_else(
         || "no delivery".to_owned(),
         |d| {
             format!(

@@ -220,7 +220,7 @@ impl Engine {
         Ok(SignUpView {
             user_confirmed: outcome.user_confirmed,
             user_sub: outcome.user_sub,
-            delivery: outcome.code_delivery.map(delivery),
+            delivery: outcome.code_delivery_details.map(delivery),
         })
     }
 
@@ -241,7 +241,7 @@ impl Engine {
                 .resend_sign_up_code(user, ResendSignUpCodeOptions::default()),
         )
         .await?;
-        Ok(sent.code_delivery.map(delivery))
+        Ok(sent.code_delivery_details.map(delivery))
     }
 
     pub(crate) async fn sign_in(
@@ -481,7 +481,7 @@ impl Engine {
                 .forgot_password(user, ForgotPasswordOptions::default()),
         )
         .await?;
-        Ok(sent.code_delivery.map(delivery))
+        Ok(sent.code_delivery_details.map(delivery))
     }
 
     pub(crate) async fn confirm_forgot_password(

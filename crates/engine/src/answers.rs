@@ -8,8 +8,7 @@ use cognito_auth_machine::account::AccountResponse;
 use cognito_auth_machine::{Answer, Tokens};
 
 use crate::outputs::{
-    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
-    ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput, TotpSetupOutput,
+    FederatedSignInOutput, IdentityCredentials, SignInOutput, SignOutOutput, TotpSetupOutput,
     WebUiSignInOutput,
 };
 use crate::Error;
@@ -30,8 +29,6 @@ pub(crate) fn convert<T: FromAnswer>(call: &'static str, answer: Answer) -> Resu
 fn answer_kind(answer: &Answer) -> &'static str {
     match answer {
         Answer::Done => "Done",
-        Answer::SignUp { .. } => "SignUp",
-        Answer::CodeSent { .. } => "CodeSent",
         Answer::SignIn { .. } => "SignIn",
         Answer::OpenUrl { .. } => "OpenUrl",
         Answer::SignedOut(_) => "SignedOut",
@@ -62,13 +59,6 @@ macro_rules! from_answer {
 
 from_answer! {
     (): Answer::Done => ();
-    SignUpOutput: Answer::SignUp { user_confirmed, user_sub, code_delivery } =>
-        SignUpOutput { user_confirmed, user_sub, code_delivery };
-    ConfirmSignUpOutput: Answer::Done => ConfirmSignUpOutput {};
-    ResendSignUpCodeOutput: Answer::CodeSent { code_delivery } =>
-        ResendSignUpCodeOutput { code_delivery };
-    ForgotPasswordOutput: Answer::CodeSent { code_delivery } =>
-        ForgotPasswordOutput { code_delivery };
     SignInOutput: Answer::SignIn { next_step } => SignInOutput { next_step };
     WebUiSignInOutput: Answer::OpenUrl { url } => WebUiSignInOutput { url };
     SignOutOutput: Answer::SignedOut(report) => SignOutOutput {

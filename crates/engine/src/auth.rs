@@ -5,9 +5,11 @@
 //! anything on its own.
 
 use cognito_auth_machine::account::{
-    AccountOperation, AccountResponse, ChangePassword, GetUser, GetUserAttributeVerificationCode,
-    GetUserAttributeVerificationCodeOutput, ListDevices, ListDevicesOutput, SetUserMfaPreference,
-    UpdateUserAttributes, UpdateUserAttributesOutput, VerifyUserAttribute,
+    AccountOperation, AccountResponse, ChangePassword, ConfirmForgotPassword, ConfirmSignUp,
+    ConfirmSignUpOutput, ForgotPassword, ForgotPasswordOutput, GetUser,
+    GetUserAttributeVerificationCode, GetUserAttributeVerificationCodeOutput, ListDevices,
+    ListDevicesOutput, ResendConfirmationCode, ResendConfirmationCodeOutput, SetUserMfaPreference,
+    SignUp, SignUpOutput, UpdateUserAttributes, UpdateUserAttributesOutput, VerifyUserAttribute,
 };
 use cognito_auth_machine::cognito::{Attribute, Device, DeviceRememberedStatus};
 use cognito_auth_machine::{Answer, ApiCall, Secret, SignOutOptions, Tokens, UserState};
@@ -28,8 +30,7 @@ use crate::options::{
     SignUpOptions, UpdateUserAttributesOptions, VerifyTotpSetupOptions, WebUiSignInOptions,
 };
 use crate::outputs::{
-    ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput, IdentityCredentials,
-    ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput, TotpSetupOutput,
+    FederatedSignInOutput, IdentityCredentials, SignInOutput, SignOutOutput, TotpSetupOutput,
     WebUiSignInOutput,
 };
 use crate::publish::Publishers;
@@ -124,10 +125,10 @@ impl Auth {
         password: &str,
         options: SignUpOptions,
     ) -> Result<SignUpOutput, Error> {
-        self.request(ApiCall::SignUp {
+        self.call(SignUp {
             username: username.to_owned(),
             password: secret(password),
-            attributes: options.attributes,
+            user_attributes: options.attributes,
             validation_data: options.validation_data,
             client_metadata: options.client_metadata,
         })
@@ -141,9 +142,9 @@ impl Auth {
         code: &str,
         options: ConfirmSignUpOptions,
     ) -> Result<ConfirmSignUpOutput, Error> {
-        self.request(ApiCall::ConfirmSignUp {
+        self.call(ConfirmSignUp {
             username: username.to_owned(),
-            code: secret(code),
+            confirmation_code: secret(code),
             client_metadata: options.client_metadata,
         })
         .await
@@ -154,8 +155,8 @@ impl Auth {
         &self,
         username: &str,
         options: ResendSignUpCodeOptions,
-    ) -> Result<ResendSignUpCodeOutput, Error> {
-        self.request(ApiCall::ResendSignUpCode {
+    ) -> Result<ResendConfirmationCodeOutput, Error> {
+        self.call(ResendConfirmationCode {
             username: username.to_owned(),
             client_metadata: options.client_metadata,
         })
@@ -265,7 +266,7 @@ impl Auth {
         username: &str,
         options: ForgotPasswordOptions,
     ) -> Result<ForgotPasswordOutput, Error> {
-        self.request(ApiCall::ForgotPassword {
+        self.call(ForgotPassword {
             username: username.to_owned(),
             client_metadata: options.client_metadata,
         })
@@ -280,13 +281,14 @@ impl Auth {
         code: &str,
         options: ConfirmForgotPasswordOptions,
     ) -> Result<(), Error> {
-        self.request(ApiCall::ConfirmForgotPassword {
+        self.call(ConfirmForgotPassword {
             username: username.to_owned(),
-            new_password: secret(new_password),
-            code: secret(code),
+            confirmation_code: secret(code),
+            password: secret(new_password),
             client_metadata: options.client_metadata,
         })
         .await
+        .map(drop)
     }
 
     /// Changes the signed-in user's password.

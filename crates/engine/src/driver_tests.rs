@@ -148,7 +148,9 @@ impl Drivable for Fake {
                 ApiCall::Account(request) => {
                     let id = self.effect(Effect::UserPool {
                         request: UserPoolRequest::Account {
-                            access_token: Secret::new("t".to_owned()),
+                            auth: cognito_auth_machine::account::AccountAuth::AccessToken {
+                                access_token: Secret::new("t".to_owned()),
+                            },
                             request,
                         },
                     });

@@ -106,8 +106,7 @@ pub use options::{
     WebUiSignInOptions,
 };
 pub use outputs::{
-    AuthSession, ConfirmSignUpOutput, FederatedSignInOutput, ForgotPasswordOutput,
-    IdentityCredentials, ResendSignUpCodeOutput, SignInOutput, SignOutOutput, SignUpOutput,
+    AuthSession, FederatedSignInOutput, IdentityCredentials, SignInOutput, SignOutOutput,
     TotpSetupOutput, WebUiSignInOutput,
 };
 pub use store::{FileStore, MemoryStore, SessionStore, StoreError};
@@ -117,7 +116,10 @@ pub use cognito_auth_machine as machine;
 /// The account operations [`Auth::call`] sends: one input type per Cognito operation (named as
 /// the operation, e.g. [`account::ListDevices`]) and its output ([`account::ListDevicesOutput`]).
 pub use cognito_auth_machine::account;
-pub use cognito_auth_machine::account::AccountOperation;
+pub use cognito_auth_machine::account::{
+    AccountOperation, ConfirmSignUpOutput, ForgotPasswordOutput, ResendConfirmationCodeOutput,
+    SignUpOutput,
+};
 pub use cognito_auth_machine::cognito::{
     Attribute, AwsCredentials, CodeDelivery, Device, DeviceRememberedStatus,
 };

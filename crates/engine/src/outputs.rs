@@ -1,43 +1,10 @@
 //! Per-call outputs: each call that answers more than "done" returns its own type, built from
 //! the machine's answer in one private place per call (`answers.rs`).
 
-use cognito_auth_machine::cognito::{AwsCredentials, CodeDelivery};
+use cognito_auth_machine::cognito::AwsCredentials;
 use cognito_auth_machine::{Secret, SignInStep, Tokens, UserState};
 
 use crate::Error;
-
-/// The outcome of [`crate::Auth::sign_up`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SignUpOutput {
-    /// Whether the user is already confirmed (no code needed).
-    pub user_confirmed: bool,
-    /// The new user's `sub`.
-    pub user_sub: String,
-    /// Where the confirmation code went (`None` when the user is confirmed).
-    pub code_delivery: Option<CodeDelivery>,
-}
-
-/// The outcome of [`crate::Auth::confirm_sign_up`]: the user is confirmed and can sign in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConfirmSignUpOutput {}
-
-/// The outcome of [`crate::Auth::resend_sign_up_code`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResendSignUpCodeOutput {
-    /// Where the code went.
-    pub code_delivery: Option<CodeDelivery>,
-}
-
-/// The outcome of [`crate::Auth::forgot_password`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ForgotPasswordOutput {
-    /// Where the reset code went.
-    pub code_delivery: Option<CodeDelivery>,
-}
 
 /// The outcome of a sign-in step ([`crate::Auth::sign_in`], [`crate::Auth::confirm_sign_in`],
 /// [`crate::Auth::handle_redirect`]).

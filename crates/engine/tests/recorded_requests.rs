@@ -141,7 +141,7 @@ async fn validation_data_and_client_metadata_reach_the_service() {
     assert_eq!(signed_up.user_sub, "sub-1");
     assert_eq!(
         signed_up
-            .code_delivery
+            .code_delivery_details
             .and_then(|d| d.delivery_medium)
             .as_deref(),
         Some("EMAIL")
@@ -160,7 +160,7 @@ async fn validation_data_and_client_metadata_reach_the_service() {
         )
         .await
         .unwrap();
-    assert!(resent.code_delivery.is_some());
+    assert!(resent.code_delivery_details.is_some());
     let forgot = auth
         .forgot_password(
             "bob",
@@ -168,7 +168,7 @@ async fn validation_data_and_client_metadata_reach_the_service() {
         )
         .await
         .unwrap();
-    assert!(forgot.code_delivery.is_some());
+    assert!(forgot.code_delivery_details.is_some());
     auth.confirm_forgot_password(
         "bob",
         "N3w-Passw0rd!long",

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use cognito_auth_wire::error_code;
 
-use crate::account::{AccountRequest, AccountResponse};
+use crate::account::{AccountAuth, AccountRequest, AccountResponse};
 use crate::secret::Secret;
 
 /// A string-to-string map as Cognito uses them (auth parameters, challenge responses, metadata).
@@ -69,63 +69,6 @@ pub enum UserPoolRequest {
         client_secret: Option<Secret<String>>,
         /// The remembered device's key, when the pool tracks devices.
         device_key: Option<String>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `SignUp`.
-    SignUp {
-        /// The user name.
-        username: String,
-        /// The password.
-        password: Secret<String>,
-        /// User attributes.
-        user_attributes: Vec<Attribute>,
-        /// Validation data for the pre-sign-up trigger.
-        validation_data: Vec<Attribute>,
-        /// SECRET_HASH when the client has a secret.
-        secret_hash: Option<Secret<String>>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `ConfirmSignUp`.
-    ConfirmSignUp {
-        /// The user name.
-        username: String,
-        /// The code delivered to the user.
-        confirmation_code: Secret<String>,
-        /// SECRET_HASH when the client has a secret.
-        secret_hash: Option<Secret<String>>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `ResendConfirmationCode`.
-    ResendConfirmationCode {
-        /// The user name.
-        username: String,
-        /// SECRET_HASH when the client has a secret.
-        secret_hash: Option<Secret<String>>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `ForgotPassword`.
-    ForgotPassword {
-        /// The user name.
-        username: String,
-        /// SECRET_HASH when the client has a secret.
-        secret_hash: Option<Secret<String>>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// `ConfirmForgotPassword`.
-    ConfirmForgotPassword {
-        /// The user name.
-        username: String,
-        /// The code delivered to the user.
-        confirmation_code: Secret<String>,
-        /// The new password.
-        password: Secret<String>,
-        /// SECRET_HASH when the client has a secret.
-        secret_hash: Option<Secret<String>>,
         /// Passed to Lambda triggers.
         client_metadata: StringMap,
     },
@@ -204,8 +147,8 @@ pub enum UserPoolRequest {
     },
     /// A pass-through account operation of the table in [`crate::account`].
     Account {
-        /// A valid access token.
-        access_token: Secret<String>,
+        /// The access token, or the app client's secret hash.
+        auth: AccountAuth,
         /// The operation and its input.
         request: AccountRequest,
     },
@@ -218,11 +161,6 @@ impl UserPoolRequest {
             Self::InitiateAuth { .. } => "InitiateAuth",
             Self::RespondToAuthChallenge { .. } => "RespondToAuthChallenge",
             Self::GetTokensFromRefreshToken { .. } => "GetTokensFromRefreshToken",
-            Self::SignUp { .. } => "SignUp",
-            Self::ConfirmSignUp { .. } => "ConfirmSignUp",
-            Self::ResendConfirmationCode { .. } => "ResendConfirmationCode",
-            Self::ForgotPassword { .. } => "ForgotPassword",
-            Self::ConfirmForgotPassword { .. } => "ConfirmForgotPassword",
             Self::DeleteUser { .. } => "DeleteUser",
             Self::GlobalSignOut { .. } => "GlobalSignOut",
             Self::RevokeToken { .. } => "RevokeToken",
@@ -253,28 +191,6 @@ pub struct MfaPreference {
 pub enum UserPoolResponse {
     /// `InitiateAuth` / `RespondToAuthChallenge`.
     Auth(AuthResponse),
-    /// `SignUp`.
-    SignUp {
-        /// Whether the user is already confirmed (auto-confirm trigger).
-        user_confirmed: bool,
-        /// The new user's `sub`.
-        user_sub: String,
-        /// Where the confirmation code went.
-        code_delivery: Option<CodeDelivery>,
-        /// A session usable for auto sign-in after confirmation (USER_AUTH pools).
-        session: Option<Secret<String>>,
-    },
-    /// `ConfirmSignUp`.
-    ConfirmSignUp {
-        /// A session usable for auto sign-in (USER_AUTH pools).
-        session: Option<Secret<String>>,
-    },
-    /// Responses that carry only code delivery details (`ResendConfirmationCode`,
-    /// `ForgotPassword`).
-    CodeDelivery {
-        /// Where the code went.
-        code_delivery: Option<CodeDelivery>,
-    },
     /// `ConfirmDevice`.
     ConfirmDevice {
         /// Whether the user must confirm remembering this device.

@@ -85,35 +85,6 @@ pub struct StoreFailure {
 #[serde(tag = "call")]
 #[non_exhaustive]
 pub enum ApiCall {
-    /// Register a new user.
-    SignUp {
-        /// User name (or email/phone when the pool uses them as user names).
-        username: String,
-        /// Password.
-        password: Secret<String>,
-        /// Attributes.
-        attributes: Vec<Attribute>,
-        /// Validation data for the pre-sign-up trigger.
-        validation_data: Vec<Attribute>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// Confirm a registration with the delivered code.
-    ConfirmSignUp {
-        /// User name.
-        username: String,
-        /// The code.
-        code: Secret<String>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// Send the registration code again.
-    ResendSignUpCode {
-        /// User name.
-        username: String,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
     /// Start a sign-in. A sign-in already in progress is cancelled.
     SignIn {
         /// User name.
@@ -185,24 +156,6 @@ pub enum ApiCall {
     ClearFederation,
     /// Release callers waiting for a new sign-in (they get an error).
     ReleaseSignInWait,
-    /// Start a password reset.
-    ForgotPassword {
-        /// User name.
-        username: String,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
-    /// Finish a password reset.
-    ConfirmForgotPassword {
-        /// User name.
-        username: String,
-        /// New password.
-        new_password: Secret<String>,
-        /// The delivered code.
-        code: Secret<String>,
-        /// Passed to Lambda triggers.
-        client_metadata: StringMap,
-    },
     /// Delete the signed-in user, then sign out locally.
     DeleteUser,
     /// Mark the current device remembered.
@@ -233,9 +186,10 @@ pub enum ApiCall {
     },
     /// The user's current state (answered at once).
     GetUserState,
-    /// A pass-through account operation of the table in [`crate::account`] (attributes,
-    /// password, device list, MFA preferences, ...): sent with the user's access token,
-    /// refreshed first if it is due, and answered with the operation's output.
+    /// A pass-through account operation of the table in [`crate::account`]: sign-up,
+    /// confirmation codes and password reset (in any state, with the app client's secret
+    /// hash), or attributes, password, device list, MFA preferences, ... (with the user's
+    /// access token, refreshed first if it is due); answered with the operation's output.
     Account(AccountRequest),
 }
 
@@ -243,9 +197,6 @@ impl ApiCall {
     /// A short name for traces and errors.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::SignUp { .. } => "sign_up",
-            Self::ConfirmSignUp { .. } => "confirm_sign_up",
-            Self::ResendSignUpCode { .. } => "resend_sign_up_code",
             Self::SignIn { .. } => "sign_in",
             Self::ConfirmSignIn { .. } => "confirm_sign_in",
             Self::SignInWithWebUi { .. } => "sign_in_with_web_ui",
@@ -257,8 +208,6 @@ impl ApiCall {
             Self::FederatedSignIn { .. } => "federated_sign_in",
             Self::ClearFederation => "clear_federation",
             Self::ReleaseSignInWait => "release_sign_in_wait",
-            Self::ForgotPassword { .. } => "forgot_password",
-            Self::ConfirmForgotPassword { .. } => "confirm_forgot_password",
             Self::DeleteUser => "delete_user",
             Self::RememberDevice => "remember_device",
             Self::UpdateDeviceStatus { .. } => "update_device_status",

@@ -145,20 +145,6 @@ pub enum UserState {
 pub enum Answer {
     /// Nothing more to say.
     Done,
-    /// `sign_up`.
-    SignUp {
-        /// Whether the user is already confirmed.
-        user_confirmed: bool,
-        /// The new user's `sub`.
-        user_sub: String,
-        /// Where the code went.
-        code_delivery: Option<CodeDelivery>,
-    },
-    /// A code was sent.
-    CodeSent {
-        /// Where.
-        code_delivery: Option<CodeDelivery>,
-    },
     /// `sign_in`, `confirm_sign_in`, `handle_redirect`: the next step.
     SignIn {
         /// What the app must do next (`Done` when signed in).

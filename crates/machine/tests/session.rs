@@ -4,7 +4,10 @@
 
 mod common;
 
-use cognito_auth_machine::account::{AccountRequest, AccountResponse, GetUser, GetUserOutput};
+use cognito_auth_machine::account::{
+    AccountAuth, AccountRequest, AccountResponse, ConfirmSignUp, GetUser, GetUserOutput, SignUp,
+    SignUpOutput,
+};
 use cognito_auth_machine::cognito::UserPoolRequest;
 use cognito_auth_machine::*;
 use common::*;
@@ -337,7 +340,7 @@ fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
     let op = h.call(ApiCall::account(GetUser {}));
     let (id, req) = h.take_user_pool("GetUser");
     let UserPoolRequest::Account {
-        access_token,
+        auth: AccountAuth::AccessToken { access_token },
         request: AccountRequest::GetUser(GetUser {}),
     } = &req
     else {
@@ -370,7 +373,11 @@ fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
     let now = h.now_s();
     h.complete(id, tokens_response(auth_result("ann", now, 3600, 2)));
     let (_, req) = h.take_user_pool("GetUser");
-    let UserPoolRequest::Account { access_token, .. } = &req else {
+    let UserPoolRequest::Account {
+        auth: AccountAuth::AccessToken { access_token },
+        ..
+    } = &req
+    else {
         unreachable!()
     };
     let claims = session::decode_claims(access_token.expose()).unwrap();
@@ -381,35 +388,39 @@ fn account_calls_use_the_access_token_and_wait_for_a_refresh_when_it_expired() {
 #[test]
 fn unauthenticated_calls_work_in_any_state() {
     let mut h = Harness::new(config_user_pool(), None);
-    let op = h.call(ApiCall::SignUp {
+    let op = h.call(ApiCall::account(SignUp {
         username: "new".into(),
         password: Secret::new("P4ssword!".into()),
-        attributes: vec![],
-        validation_data: vec![],
-        client_metadata: Default::default(),
-    });
-    let (id, _) = h.take_user_pool("SignUp");
+        ..Default::default()
+    }));
+    let (id, req) = h.take_user_pool("SignUp");
+    // The app client of this pool has no secret: no SECRET_HASH.
+    assert!(matches!(
+        req,
+        UserPoolRequest::Account {
+            auth: AccountAuth::Client { secret_hash: None },
+            ..
+        }
+    ));
+    let output = SignUpOutput {
+        user_sub: "sub-new".into(),
+        ..Default::default()
+    };
     h.complete(
         id,
-        EffectResult::UserPool(Ok(cognito::UserPoolResponse::SignUp {
-            user_confirmed: false,
-            user_sub: "sub-new".into(),
-            code_delivery: None,
-            session: None,
-        })),
+        EffectResult::UserPool(Ok(cognito::UserPoolResponse::Account(
+            AccountResponse::SignUp(output.clone()),
+        ))),
     );
-    assert!(matches!(
+    assert_eq!(
         h.reply(op),
-        Some(Ok(Answer::SignUp {
-            user_confirmed: false,
-            ..
-        }))
-    ));
-    let op = h.call(ApiCall::ConfirmSignUp {
+        Some(&Ok(Answer::Account(AccountResponse::SignUp(output))))
+    );
+    let op = h.call(ApiCall::account(ConfirmSignUp {
         username: "new".into(),
-        code: Secret::new("123456".into()),
-        client_metadata: Default::default(),
-    });
+        confirmation_code: Secret::new("123456".into()),
+        ..Default::default()
+    }));
     let (id, _) = h.take_user_pool("ConfirmSignUp");
     h.complete(id, service_error("ExpiredCodeException"));
     assert_eq!(h.reply(op), Some(&Err(AuthError::CodeExpired)));

@@ -3,9 +3,8 @@
 //! answer (or the error) becomes the response or [`ServiceError`] the engine would hand back.
 
 use cognito_auth::machine::cognito::{
-    Attribute, AuthResponse, AuthenticationResult, AwsCredentials, CodeDelivery, Device,
-    IdentityRequest, IdentityResponse, NewDeviceMetadata, StringMap, UserPoolRequest,
-    UserPoolResponse,
+    Attribute, AuthResponse, AuthenticationResult, AwsCredentials, Device, IdentityRequest,
+    IdentityResponse, NewDeviceMetadata, StringMap, UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth::machine::{Secret, ServiceError, ServiceErrorKind};
 use cognito_auth_emulator::{ApiError, IDENTITY_PREFIX, USER_POOL_PREFIX};
@@ -42,45 +41,7 @@ fn body(request: &UserPoolRequest, client_id: &str) -> Value {
         } => json!({ "ClientId": client_id, "RefreshToken": refresh_token.expose(),
             "ClientSecret": client_secret.as_ref().map(Secret::expose),
             "DeviceKey": device_key, "ClientMetadata": meta(client_metadata) }),
-        R::SignUp {
-            username,
-            password,
-            user_attributes,
-            validation_data,
-            secret_hash,
-            client_metadata,
-        } => json!({ "ClientId": client_id, "Username": username, "Password": password.expose(),
-            "UserAttributes": attrs(user_attributes), "ValidationData": attrs(validation_data),
-            "SecretHash": secret_hash.as_ref().map(Secret::expose),
-            "ClientMetadata": meta(client_metadata) }),
-        R::ConfirmSignUp {
-            username,
-            confirmation_code,
-            secret_hash,
-            ..
-        } => json!({ "ClientId": client_id, "Username": username,
-            "ConfirmationCode": confirmation_code.expose(),
-            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
-        R::ResendConfirmationCode {
-            username,
-            secret_hash,
-            ..
-        }
-        | R::ForgotPassword {
-            username,
-            secret_hash,
-            ..
-        } => json!({ "ClientId": client_id, "Username": username,
-            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
-        R::ConfirmForgotPassword {
-            username,
-            confirmation_code,
-            password,
-            secret_hash,
-            ..
-        } => json!({ "ClientId": client_id, "Username": username,
-            "ConfirmationCode": confirmation_code.expose(), "Password": password.expose(),
-            "SecretHash": secret_hash.as_ref().map(Secret::expose) }),
+        R::Account { auth, request } => request.wire_request(auth, client_id),
         other => token_body(other),
     };
     // The SDKs omit absent optional members rather than sending null.
@@ -95,10 +56,6 @@ fn token_body(request: &UserPoolRequest) -> Value {
     use UserPoolRequest as R;
     let tok = |t: &Secret<String>| t.expose().clone();
     match request {
-        R::Account {
-            access_token,
-            request,
-        } => request.wire_request(access_token.expose()),
         R::DeleteUser { access_token } | R::GlobalSignOut { access_token } => {
             json!({ "AccessToken": tok(access_token) })
         }
@@ -160,14 +117,6 @@ fn meta(m: &StringMap) -> Value {
     }
 }
 
-fn attrs(list: &[Attribute]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|a| json!({ "Name": a.name, "Value": a.value }))
-            .collect(),
-    )
-}
-
 /// The response the engine would build from the emulator's JSON answer to `operation`.
 pub fn user_pool_response(
     request: &UserPoolRequest,
@@ -189,18 +138,6 @@ pub fn user_pool_response(
         "InitiateAuth" | "RespondToAuthChallenge" | "GetTokensFromRefreshToken" => {
             UserPoolResponse::Auth(auth_response(v)?)
         }
-        "SignUp" => UserPoolResponse::SignUp {
-            user_confirmed: v.get("UserConfirmed").and_then(Value::as_bool) == Some(true),
-            user_sub: s("UserSub").unwrap_or_default(),
-            code_delivery: v.get("CodeDeliveryDetails").map(code_delivery),
-            session: s("Session").map(Secret::new),
-        },
-        "ConfirmSignUp" => UserPoolResponse::ConfirmSignUp {
-            session: s("Session").map(Secret::new),
-        },
-        "ResendConfirmationCode" | "ForgotPassword" => UserPoolResponse::CodeDelivery {
-            code_delivery: v.get("CodeDeliveryDetails").map(code_delivery),
-        },
         "ConfirmDevice" => UserPoolResponse::ConfirmDevice {
             user_confirmation_necessary: v
                 .get("UserConfirmationNecessary")
@@ -283,15 +220,6 @@ fn attribute(a: &Value) -> Attribute {
     Attribute {
         name: s("Name"),
         value: s("Value"),
-    }
-}
-
-fn code_delivery(d: &Value) -> CodeDelivery {
-    let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_owned);
-    CodeDelivery {
-        delivery_medium: s("DeliveryMedium"),
-        destination: s("Destination"),
-        attribute_name: s("AttributeName"),
     }
 }
 

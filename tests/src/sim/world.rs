@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use cognito_auth::machine::account::AccountAuth;
 use cognito_auth::machine::cognito::{
     IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
 };
@@ -678,11 +679,10 @@ fn uses_session(request: &UserPoolRequest) -> bool {
             request,
             UserPoolRequest::InitiateAuth { .. }
                 | UserPoolRequest::RespondToAuthChallenge { .. }
-                | UserPoolRequest::SignUp { .. }
-                | UserPoolRequest::ConfirmSignUp { .. }
-                | UserPoolRequest::ResendConfirmationCode { .. }
-                | UserPoolRequest::ForgotPassword { .. }
-                | UserPoolRequest::ConfirmForgotPassword { .. }
+                | UserPoolRequest::Account {
+                    auth: AccountAuth::Client { .. },
+                    ..
+                }
         )
 }
 

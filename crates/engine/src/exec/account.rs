@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFactorType, CodeDeliveryDetailsType, DeviceType, EmailMfaSettingsType,
     SmsMfaSettingsType, SoftwareTokenMfaSettingsType,
 };
-use cognito_auth_machine::account::{self, AccountRequest, AccountResponse};
+use cognito_auth_machine::account::{self, AccountAuth, AccountRequest, AccountResponse};
 use cognito_auth_machine::cognito::{Attribute, CodeDelivery, Device, MfaPreference, StringMap};
 use cognito_auth_machine::{Secret, ServiceError};
 
@@ -101,6 +101,18 @@ impl FromSdk<AuthFactorType> for String {
     }
 }
 
+impl FromSdk<bool> for bool {
+    fn from_sdk(value: bool, _: &str) -> Result<bool> {
+        Ok(value)
+    }
+}
+
+impl FromSdk<String> for Secret<String> {
+    fn from_sdk(value: String, _: &str) -> Result<Self> {
+        Ok(Secret::new(value))
+    }
+}
+
 impl<S, T: FromSdk<S>> FromSdk<Option<S>> for Option<T> {
     fn from_sdk(value: Option<S>, op: &str) -> Result<Self> {
         value.map(|v| T::from_sdk(v, op)).transpose()
@@ -168,21 +180,48 @@ pub(super) fn device(op: &str, d: &DeviceType) -> Result<Device> {
     })
 }
 
+/// The builder with the request's authorization: the access token for a `token` entry, the
+/// app client's id (and `SECRET_HASH`) for a `client` one. A request sent with the other kind
+/// is a machine bug, reported as a request that could not be built.
+macro_rules! authorized {
+    (token, $builder:expr, $auth:expr, $client_id:expr, $op:expr) => {
+        match $auth {
+            AccountAuth::AccessToken { access_token } => {
+                Ok($builder.access_token(access_token.into_inner()))
+            }
+            AccountAuth::Client { .. } => Err(build_failure($op, &WrongAuthorization)),
+        }
+    };
+    (client, $builder:expr, $auth:expr, $client_id:expr, $op:expr) => {
+        match $auth {
+            AccountAuth::Client { secret_hash } => Ok($builder
+                .client_id($client_id)
+                .set_secret_hash(secret_hash.map(Secret::into_inner))),
+            AccountAuth::AccessToken { .. } => Err(build_failure($op, &WrongAuthorization)),
+        }
+    };
+}
+
+/// A table request sent with the other kind of authorization than its entry's.
+#[derive(Debug, thiserror::Error)]
+#[error("the request carries the wrong kind of authorization")]
+struct WrongAuthorization;
+
 macro_rules! sdk_calls {
-    ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+    ($($op:ident($wire:literal, $sdk:ident) $auth:ident { $($in:ident = $iw:literal => $set:ident,)* }
         -> $out:ident { $($field:ident = $ow:literal,)* })*) => {
-        /// Sends one call of the table with `access_token`.
+        /// Sends one call of the table with `auth` for app client `client_id`.
         pub(super) async fn call(
             c: &aws_sdk_cognitoidentityprovider::Client,
-            access_token: Secret<String>,
+            client_id: String,
+            auth: AccountAuth,
             request: AccountRequest,
         ) -> Result<AccountResponse> {
             let op = request.operation();
             match request {
                 $(AccountRequest::$op(_input) => {
-                    let _output = c
-                        .$sdk()
-                        .access_token(access_token.into_inner())
+                    let builder = authorized!($auth, c.$sdk(), auth, client_id, op)?;
+                    let _output = builder
                         $(.$set(ToSdk::to_sdk(_input.$in, op)?))*
                         .send()
                         .await

@@ -210,14 +210,16 @@ async fn a_silent_server_is_a_timeout() {
 }
 
 /// Every operation of the table through the SDK against a canned server: the SDK sends
-/// exactly the body the table's wire names describe (with the access token and the operation's
-/// `X-Amz-Target`), and reads back exactly the output written under those names. Generated
+/// exactly the body the table's wire names describe (with the access token, or the client id
+/// and secret hash, and the operation's `X-Amz-Target`), and reads back exactly the output written under those names. Generated
 /// from the table, so an operation added to it is covered here without an edit.
 #[tokio::test]
 async fn every_account_operation_goes_through_the_sdk_under_its_wire_names() {
-    use cognito_auth_machine::account::{self, AccountRequest, AccountResponse, Sample};
+    use cognito_auth_machine::account::{
+        self, AccountAuth, AccountRequest, AccountResponse, Authorization, Sample,
+    };
     macro_rules! samples {
-        ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+        ($($op:ident($wire:literal, $sdk:ident) $auth:ident { $($in:ident = $iw:literal => $set:ident,)* }
             -> $out:ident { $($field:ident = $ow:literal,)* })*) => {
             vec![$((
                 AccountRequest::from(account::$op { $($in: Sample::sample(),)* }),
@@ -238,14 +240,20 @@ async fn every_account_operation_goes_through_the_sdk_under_its_wire_names() {
         .collect();
     let (url, mut seen) = canned(bodies).await;
     let c = clients(&url);
+    let client_id = config().user_pool.unwrap().app_client_id;
     for (request, expected) in cases {
         let op = request.operation();
-        let sent_body = request.wire_request("tok");
-        let got = c
-            .user_pool(UserPoolRequest::Account {
+        let auth = match request.authorization() {
+            Authorization::AccessToken => AccountAuth::AccessToken {
                 access_token: Secret::new("tok".to_owned()),
-                request,
-            })
+            },
+            Authorization::Client => AccountAuth::Client {
+                secret_hash: Some(Secret::new("hash".to_owned())),
+            },
+        };
+        let sent_body = request.wire_request(&auth, &client_id);
+        let got = c
+            .user_pool(UserPoolRequest::Account { auth, request })
             .await
             .unwrap_or_else(|e| panic!("{op}: {e:?}"));
         assert_eq!(got, UserPoolResponse::Account(expected), "{op}");

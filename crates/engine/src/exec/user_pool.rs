@@ -7,16 +7,15 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
-    DeviceRememberedStatusType,
+    AuthFlowType, AuthenticationResultType, ChallengeNameType, DeviceRememberedStatusType,
 };
 use cognito_auth_machine::cognito::{
-    Attribute, AuthResponse, AuthenticationResult, NewDeviceMetadata, StringMap, UserPoolRequest,
+    AuthResponse, AuthenticationResult, NewDeviceMetadata, StringMap, UserPoolRequest,
     UserPoolResponse,
 };
 use cognito_auth_machine::{Secret, ServiceError};
 
-use super::account::{code_delivery, device};
+use super::account::device;
 use super::clients::UserPoolClient;
 use super::errors::{build_failure, from_sdk_error, missing_field};
 
@@ -106,114 +105,11 @@ pub(crate) async fn call(
                 out.available_challenges(),
             )?))
         }
-        UserPoolRequest::SignUp {
-            username,
-            password,
-            user_attributes,
-            validation_data,
-            secret_hash,
-            client_metadata,
-        } => {
-            let out = c
-                .sign_up()
-                .client_id(client_id)
-                .username(username)
-                .password(password.into_inner())
-                .set_user_attributes(attributes(op, &user_attributes)?)
-                .set_validation_data(attributes(op, &validation_data)?)
-                .set_secret_hash(secret_hash.map(Secret::into_inner))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
+        UserPoolRequest::Account { auth, request } => {
+            super::account::call(c, client_id, auth, request)
                 .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::SignUp {
-                user_confirmed: out.user_confirmed(),
-                user_sub: out.user_sub().to_owned(),
-                code_delivery: out.code_delivery_details().map(code_delivery),
-                session: out.session().map(secret),
-            })
+                .map(UserPoolResponse::Account)
         }
-        UserPoolRequest::ConfirmSignUp {
-            username,
-            confirmation_code,
-            secret_hash,
-            client_metadata,
-        } => {
-            let out = c
-                .confirm_sign_up()
-                .client_id(client_id)
-                .username(username)
-                .confirmation_code(confirmation_code.into_inner())
-                .set_secret_hash(secret_hash.map(Secret::into_inner))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::ConfirmSignUp {
-                session: out.session().map(secret),
-            })
-        }
-        UserPoolRequest::ResendConfirmationCode {
-            username,
-            secret_hash,
-            client_metadata,
-        } => {
-            let out = c
-                .resend_confirmation_code()
-                .client_id(client_id)
-                .username(username)
-                .set_secret_hash(secret_hash.map(Secret::into_inner))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::CodeDelivery {
-                code_delivery: out.code_delivery_details().map(code_delivery),
-            })
-        }
-        UserPoolRequest::ForgotPassword {
-            username,
-            secret_hash,
-            client_metadata,
-        } => {
-            let out = c
-                .forgot_password()
-                .client_id(client_id)
-                .username(username)
-                .set_secret_hash(secret_hash.map(Secret::into_inner))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::CodeDelivery {
-                code_delivery: out.code_delivery_details().map(code_delivery),
-            })
-        }
-        UserPoolRequest::ConfirmForgotPassword {
-            username,
-            confirmation_code,
-            password,
-            secret_hash,
-            client_metadata,
-        } => {
-            c.confirm_forgot_password()
-                .client_id(client_id)
-                .username(username)
-                .confirmation_code(confirmation_code.into_inner())
-                .password(password.into_inner())
-                .set_secret_hash(secret_hash.map(Secret::into_inner))
-                .set_client_metadata(metadata(&client_metadata))
-                .send()
-                .await
-                .map_err(from_sdk_error)?;
-            Ok(UserPoolResponse::Empty)
-        }
-        UserPoolRequest::Account {
-            access_token,
-            request,
-        } => super::account::call(c, access_token, request)
-            .await
-            .map(UserPoolResponse::Account),
         UserPoolRequest::DeleteUser { access_token } => {
             c.delete_user()
                 .access_token(access_token.into_inner())
@@ -436,21 +332,4 @@ fn to_hash_map(map: &StringMap) -> HashMap<String, String> {
 /// Client metadata: omitted when empty, as the SDKs do.
 fn metadata(map: &StringMap) -> Option<HashMap<String, String>> {
     (!map.is_empty()).then(|| to_hash_map(map))
-}
-
-/// Attributes: omitted when empty.
-fn attributes(op: &str, list: &[Attribute]) -> Result<Option<Vec<AttributeType>>> {
-    if list.is_empty() {
-        return Ok(None);
-    }
-    list.iter()
-        .map(|a| {
-            AttributeType::builder()
-                .name(a.name.clone())
-                .value(a.value.clone())
-                .build()
-                .map_err(|e| build_failure(op, &e))
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
 }

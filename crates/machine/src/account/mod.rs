@@ -1,9 +1,13 @@
-//! The table of pass-through account operations: user-pool calls that need the signed-in
-//! user's access token and whose response goes straight back to the app.
+//! The table of pass-through account operations: user-pool calls whose response goes straight
+//! back to the app, authorized either by the signed-in user's access token (`token`: attributes,
+//! password, device list, MFA preferences) or by the app client alone (`client`: sign-up,
+//! confirmation codes, password reset).
 //!
-//! Each entry of [`for_each_account_operation!`](crate::for_each_account_operation) names a Cognito operation once: its input
-//! fields (without `AccessToken`, which the machine adds), its output fields, each field's name
-//! on the wire and, for inputs, the `aws-sdk-cognitoidentityprovider` setter. Everything else is
+//! Each entry of [`for_each_account_operation!`](crate::for_each_account_operation) names a
+//! Cognito operation once: how it is authorized, its input fields (without `AccessToken`,
+//! `ClientId` or `SecretHash`, which the machine and the engine add; a `client` operation has a
+//! `username`, which the secret hash is computed for), its output fields, each field's name on
+//! the wire and, for inputs, the `aws-sdk-cognitoidentityprovider` setter. Everything else is
 //! generated from the entry by callbacks of the macro:
 //!
 //! - here, the input struct (named as the operation), its `...Output` struct, the
@@ -11,7 +15,8 @@
 //!   JSON of requests and responses ([`AccountRequest::wire_request`],
 //!   [`AccountRequest::wire_response`], used by the simulator and the conformance checks);
 //! - in the machine, nothing per operation: [`crate::ApiCall::Account`] is sent with a fresh
-//!   access token as [`crate::cognito::UserPoolRequest::Account`] and its
+//!   access token (`token`) or the secret hash (`client`, in any state) as
+//!   [`crate::cognito::UserPoolRequest::Account`] and its
 //!   [`crate::cognito::UserPoolResponse::Account`] answers the call;
 //! - in the engine, the SDK call (`exec/user_pool.rs`) and the typed method `Auth::call`.
 //!
@@ -35,7 +40,8 @@ use crate::secret::Secret;
 /// for the grammar's meaning). Other crates of the workspace generate their part from it.
 ///
 /// `for_each_account_operation!(compact callback)` passes the table without docs and types,
-/// as `Op("Op", sdk_fn) { field = "Wire" => setter, ... } -> OpOutput { field = "Wire", ... }`
+/// as `Op("Op", sdk_fn) auth { field = "Wire" => setter, ... } -> OpOutput { field = "Wire", ... }`
+/// (`auth`: `token` or `client`)
 /// (what the engine's SDK calls and the tests need: types are inferred there).
 #[macro_export]
 macro_rules! for_each_account_operation {
@@ -44,8 +50,74 @@ macro_rules! for_each_account_operation {
     };
     ($($callback:ident)+) => {
         $crate::__account_table_call! { $($callback)+;
+            /// `SignUp`: registers a user.
+            SignUp("SignUp", sign_up) client {
+                /// The user name (or email or phone, when the pool signs in with them).
+                username: String = "Username" => set_username,
+                /// The password.
+                password: Secret<String> = "Password" => set_password,
+                /// Attributes.
+                user_attributes: Vec<Attribute> = "UserAttributes" => set_user_attributes,
+                /// Validation data for the pre-sign-up trigger.
+                validation_data: Vec<Attribute> = "ValidationData" => set_validation_data,
+                /// Passed to Lambda triggers.
+                client_metadata: StringMap = "ClientMetadata" => set_client_metadata,
+            } -> SignUpOutput {
+                /// Whether the user is already confirmed (no code needed).
+                user_confirmed: bool = "UserConfirmed",
+                /// The new user's `sub`.
+                user_sub: String = "UserSub",
+                /// Where the confirmation code went.
+                code_delivery_details: Option<CodeDelivery> = "CodeDeliveryDetails",
+                /// A session for signing in without the password right after confirmation
+                /// (choice-based sign-in pools).
+                session: Option<Secret<String>> = "Session",
+            }
+            /// `ConfirmSignUp`: confirms a registration with the delivered code.
+            ConfirmSignUp("ConfirmSignUp", confirm_sign_up) client {
+                /// The user name.
+                username: String = "Username" => set_username,
+                /// The code.
+                confirmation_code: Secret<String> = "ConfirmationCode" => set_confirmation_code,
+                /// Passed to Lambda triggers.
+                client_metadata: StringMap = "ClientMetadata" => set_client_metadata,
+            } -> ConfirmSignUpOutput {
+                /// A session for signing in without the password (choice-based sign-in pools).
+                session: Option<Secret<String>> = "Session",
+            }
+            /// `ResendConfirmationCode`: sends the registration code again.
+            ResendConfirmationCode("ResendConfirmationCode", resend_confirmation_code) client {
+                /// The user name.
+                username: String = "Username" => set_username,
+                /// Passed to Lambda triggers.
+                client_metadata: StringMap = "ClientMetadata" => set_client_metadata,
+            } -> ResendConfirmationCodeOutput {
+                /// Where the code went.
+                code_delivery_details: Option<CodeDelivery> = "CodeDeliveryDetails",
+            }
+            /// `ForgotPassword`: sends a password-reset code.
+            ForgotPassword("ForgotPassword", forgot_password) client {
+                /// The user name.
+                username: String = "Username" => set_username,
+                /// Passed to Lambda triggers.
+                client_metadata: StringMap = "ClientMetadata" => set_client_metadata,
+            } -> ForgotPasswordOutput {
+                /// Where the reset code went.
+                code_delivery_details: Option<CodeDelivery> = "CodeDeliveryDetails",
+            }
+            /// `ConfirmForgotPassword`: sets a new password with the reset code.
+            ConfirmForgotPassword("ConfirmForgotPassword", confirm_forgot_password) client {
+                /// The user name.
+                username: String = "Username" => set_username,
+                /// The reset code.
+                confirmation_code: Secret<String> = "ConfirmationCode" => set_confirmation_code,
+                /// The new password.
+                password: Secret<String> = "Password" => set_password,
+                /// Passed to Lambda triggers.
+                client_metadata: StringMap = "ClientMetadata" => set_client_metadata,
+            } -> ConfirmForgotPasswordOutput {}
             /// `GetUser`: the signed-in user's name, attributes and MFA settings.
-            GetUser("GetUser", get_user) {} -> GetUserOutput {
+            GetUser("GetUser", get_user) token {} -> GetUserOutput {
                 /// The user name.
                 username: String = "Username",
                 /// The user's attributes.
@@ -57,7 +129,7 @@ macro_rules! for_each_account_operation {
             }
             /// `UpdateUserAttributes`: sets attributes of the signed-in user; changed email or
             /// phone numbers get a verification code.
-            UpdateUserAttributes("UpdateUserAttributes", update_user_attributes) {
+            UpdateUserAttributes("UpdateUserAttributes", update_user_attributes) token {
                 /// Attributes to set.
                 user_attributes: Vec<Attribute> = "UserAttributes" => set_user_attributes,
                 /// Passed to Lambda triggers.
@@ -70,7 +142,7 @@ macro_rules! for_each_account_operation {
             GetUserAttributeVerificationCode(
                 "GetUserAttributeVerificationCode",
                 get_user_attribute_verification_code
-            ) {
+            ) token {
                 /// `email` or `phone_number`.
                 attribute_name: String = "AttributeName" => set_attribute_name,
                 /// Passed to Lambda triggers.
@@ -80,14 +152,14 @@ macro_rules! for_each_account_operation {
                 code_delivery_details: Option<CodeDelivery> = "CodeDeliveryDetails",
             }
             /// `VerifyUserAttribute`: verifies an attribute with the delivered code.
-            VerifyUserAttribute("VerifyUserAttribute", verify_user_attribute) {
+            VerifyUserAttribute("VerifyUserAttribute", verify_user_attribute) token {
                 /// The attribute.
                 attribute_name: String = "AttributeName" => set_attribute_name,
                 /// The code.
                 code: Secret<String> = "Code" => set_code,
             } -> VerifyUserAttributeOutput {}
             /// `ChangePassword`: changes the signed-in user's password.
-            ChangePassword("ChangePassword", change_password) {
+            ChangePassword("ChangePassword", change_password) token {
                 /// The current password (Cognito lets users without one leave it out).
                 previous_password: Option<Secret<String>> = "PreviousPassword"
                     => set_previous_password,
@@ -95,7 +167,7 @@ macro_rules! for_each_account_operation {
                 proposed_password: Secret<String> = "ProposedPassword" => set_proposed_password,
             } -> ChangePasswordOutput {}
             /// `ListDevices`: one page of the user's tracked devices.
-            ListDevices("ListDevices", list_devices) {
+            ListDevices("ListDevices", list_devices) token {
                 /// Page size (Cognito: 0 to 60; 60 when absent).
                 limit: Option<i32> = "Limit" => set_limit,
                 /// The token of the page to fetch, from the previous page's output.
@@ -108,7 +180,7 @@ macro_rules! for_each_account_operation {
             }
             /// `SetUserMFAPreference`: turns MFA methods on or off and picks the preferred one
             /// (`None` leaves a method as it is).
-            SetUserMfaPreference("SetUserMFAPreference", set_user_mfa_preference) {
+            SetUserMfaPreference("SetUserMFAPreference", set_user_mfa_preference) token {
                 /// SMS.
                 sms_mfa_settings: Option<MfaPreference> = "SMSMfaSettings"
                     => set_sms_mfa_settings,
@@ -121,7 +193,7 @@ macro_rules! for_each_account_operation {
             } -> SetUserMfaPreferenceOutput {}
             /// `GetUserAuthFactors`: the user's MFA settings and the first factors the user
             /// can choose in a `USER_AUTH` sign-in.
-            GetUserAuthFactors("GetUserAuthFactors", get_user_auth_factors) {}
+            GetUserAuthFactors("GetUserAuthFactors", get_user_auth_factors) token {}
                 -> GetUserAuthFactorsOutput {
                 /// The user name.
                 username: String = "Username",
@@ -154,14 +226,14 @@ macro_rules! __account_table_call {
 macro_rules! __account_compact {
     ($callback:ident; $(
         $(#[doc = $doc:literal])*
-        $op:ident($wire_op:literal, $sdk:ident) {
+        $op:ident($wire_op:literal, $sdk:ident) $auth:ident {
             $($(#[doc = $idoc:literal])* $ifield:ident : $ity:ty = $iwire:literal => $iset:ident,)*
         } -> $out:ident {
             $($(#[doc = $odoc:literal])* $ofield:ident : $oty:ty = $owire:literal,)*
         }
     )*) => {
         $callback! { $(
-            $op($wire_op, $sdk) { $($ifield = $iwire => $iset,)* } -> $out { $($ofield = $owire,)* }
+            $op($wire_op, $sdk) $auth { $($ifield = $iwire => $iset,)* } -> $out { $($ofield = $owire,)* }
         )* }
     };
 }
@@ -172,6 +244,55 @@ fn put<T: Wire>(body: &mut serde_json::Map<String, serde_json::Value>, key: &str
     if !value.is_null() {
         body.insert(key.to_owned(), value);
     }
+}
+
+/// How an operation of the table is authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorization {
+    /// The signed-in user's access token (`token` entries).
+    AccessToken,
+    /// The app client alone (`client` entries): its id, and `SECRET_HASH` when it has a secret.
+    Client,
+}
+
+/// What a request of the table is sent with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by")]
+pub enum AccountAuth {
+    /// The signed-in user's access token.
+    AccessToken {
+        /// A valid access token.
+        access_token: Secret<String>,
+    },
+    /// The app client (the engine adds its id).
+    Client {
+        /// `SECRET_HASH` of the request's user name, when the client has a secret.
+        secret_hash: Option<Secret<String>>,
+    },
+}
+
+/// The [`Authorization`] of a table entry's `token` / `client` marker.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __account_authorization {
+    (token) => {
+        $crate::account::Authorization::AccessToken
+    };
+    (client) => {
+        $crate::account::Authorization::Client
+    };
+}
+
+/// The user name of a `client` entry's input (helper of the generated `AccountRequest::username`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __account_username {
+    (token, $input:ident) => {
+        None
+    };
+    (client, $input:ident) => {
+        Some($input.username.as_str())
+    };
 }
 
 /// An account operation of the table: its input type, with the output it answers with.
@@ -187,7 +308,7 @@ pub trait AccountOperation: Into<AccountRequest> {
 macro_rules! define_account_operations {
     ($(
         $(#[doc = $doc:literal])*
-        $op:ident($wire_op:literal, $sdk:ident) {
+        $op:ident($wire_op:literal, $sdk:ident) $auth:ident {
             $($(#[doc = $idoc:literal])* $ifield:ident : $ity:ty = $iwire:literal => $iset:ident,)*
         } -> $out:ident {
             $($(#[doc = $odoc:literal])* $ofield:ident : $oty:ty = $owire:literal,)*
@@ -249,11 +370,34 @@ macro_rules! define_account_operations {
                 }
             }
 
-            /// The request body Cognito's JSON protocol takes for this call with
-            /// `access_token` (secrets included: for tests and the simulator's wire).
-            pub fn wire_request(&self, access_token: &str) -> serde_json::Value {
+            /// The user name a `client` operation is for (its `SECRET_HASH` is computed for it);
+            /// `None` for `token` operations.
+            pub fn username(&self) -> Option<&str> {
+                match self {
+                    $(Self::$op(_input) => $crate::__account_username!($auth, _input),)*
+                }
+            }
+
+            /// How the operation is authorized.
+            pub fn authorization(&self) -> Authorization {
+                match self {
+                    $(Self::$op(_) => $crate::__account_authorization!($auth),)*
+                }
+            }
+
+            /// The request body Cognito's JSON protocol takes for this call sent with `auth`
+            /// by app client `client_id` (secrets included: for tests and the simulator's wire).
+            pub fn wire_request(&self, auth: &AccountAuth, client_id: &str) -> serde_json::Value {
                 let mut body = serde_json::Map::new();
-                body.insert("AccessToken".into(), access_token.into());
+                match auth {
+                    AccountAuth::AccessToken { access_token } => {
+                        put(&mut body, "AccessToken", access_token);
+                    }
+                    AccountAuth::Client { secret_hash } => {
+                        put(&mut body, "ClientId", &client_id.to_owned());
+                        put(&mut body, "SecretHash", secret_hash);
+                    }
+                }
                 match self {
                     $(Self::$op(_input) => {
                         $(put(&mut body, $iwire, &_input.$ifield);)*
@@ -325,7 +469,7 @@ mod tests {
         });
         assert_eq!(request.operation(), "ListDevices");
         assert_eq!(
-            request.wire_request("at"),
+            request.wire_request(&token("at"), "client"),
             json!({"AccessToken": "at", "Limit": 2})
         );
         let request = AccountRequest::from(SetUserMfaPreference {
@@ -337,7 +481,7 @@ mod tests {
         });
         assert_eq!(request.operation(), "SetUserMFAPreference");
         assert_eq!(
-            request.wire_request("at"),
+            request.wire_request(&token("at"), "client"),
             json!({"AccessToken": "at",
                 "SoftwareTokenMfaSettings": {"Enabled": true, "PreferredMfa": true}})
         );
@@ -380,6 +524,12 @@ mod tests {
         );
     }
 
+    fn token(t: &str) -> AccountAuth {
+        AccountAuth::AccessToken {
+            access_token: Secret::new(t.to_owned()),
+        }
+    }
+
     fn same<T: Wire + PartialEq + std::fmt::Debug>(op: &str, value: &T, wire: &serde_json::Value) {
         assert_eq!(T::from_wire(wire).as_ref(), Ok(value), "{op}: {wire}");
     }
@@ -389,13 +539,22 @@ mod tests {
     #[test]
     fn every_operation_round_trips_through_its_wire_names() {
         macro_rules! round_trips {
-            ($($op:ident($wire:literal, $sdk:ident) { $($in:ident = $iw:literal => $set:ident,)* }
+            ($($op:ident($wire:literal, $sdk:ident) $auth:ident { $($in:ident = $iw:literal => $set:ident,)* }
                 -> $out:ident { $($field:ident = $ow:literal,)* })*) => {$({
                 let input = $op { $($in: Sample::sample(),)* };
                 let request = AccountRequest::from(input.clone());
                 assert_eq!(request.operation(), $wire);
-                let body = request.wire_request("tok");
-                let mut names: Vec<&str> = vec!["AccessToken", $($iw),*];
+                let (auth, mut names) = match request.authorization() {
+                    Authorization::AccessToken => (token("tok"), vec!["AccessToken"]),
+                    Authorization::Client => {
+                        assert_eq!(request.username(), Some(String::sample().as_str()));
+                        let hash = Some(Secret::new("hash".to_owned()));
+                        (AccountAuth::Client { secret_hash: hash }, vec!["ClientId", "SecretHash"])
+                    }
+                };
+                let body = request.wire_request(&auth, "client");
+                let fields: &[&str] = &[$($iw),*];
+                names.extend_from_slice(fields);
                 names.sort_unstable();
                 let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
                 assert_eq!(keys, names, "{}", $wire);

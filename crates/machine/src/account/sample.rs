@@ -15,6 +15,11 @@ impl Sample for String {
         "PASSWORD".to_owned()
     }
 }
+impl Sample for bool {
+    fn sample() -> Self {
+        true
+    }
+}
 impl Sample for i32 {
     fn sample() -> Self {
         7

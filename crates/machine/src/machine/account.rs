@@ -3,6 +3,7 @@
 //! (an access token needed). Each becomes one user-pool call whose result answers the app.
 
 use super::shared::{CallKind, Outbox, Pending, Shared};
+use crate::account::{AccountAuth, Authorization};
 use crate::cognito::{DeviceRememberedStatus, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
@@ -13,10 +14,12 @@ use cognito_auth_wire::{flow, param, verify_status};
 
 /// Whether `call` needs a signed-in user (an access token).
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
+    if let ApiCall::Account(request) = call {
+        return request.authorization() == Authorization::AccessToken;
+    }
     matches!(
         call,
-        ApiCall::Account(_)
-            | ApiCall::RememberDevice
+        ApiCall::RememberDevice
             | ApiCall::UpdateDeviceStatus { .. }
             | ApiCall::ForgetDevice { .. }
             | ApiCall::FetchDevice
@@ -26,89 +29,32 @@ pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
 }
 
 impl Shared {
-    /// Registration and password-reset calls, valid in every state. Returns false if `call` is
-    /// not one of them.
+    /// The account table's `client` operations (registration, confirmation codes, password
+    /// reset), valid in every state. Returns false if `call` is not one of them.
     pub(crate) fn unauthenticated_call(
         &mut self,
         out: &mut Outbox,
         op: OperationId,
         call: &ApiCall,
     ) -> bool {
-        let (kind, request) = match call {
-            ApiCall::SignUp {
-                username,
-                password,
-                attributes,
-                validation_data,
-                client_metadata,
-            } => (
-                CallKind::SignUp,
-                UserPoolRequest::SignUp {
-                    username: username.clone(),
-                    password: password.clone(),
-                    user_attributes: attributes.clone(),
-                    validation_data: validation_data.clone(),
-                    secret_hash: self.secret_hash(username),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::ConfirmSignUp {
-                username,
-                code,
-                client_metadata,
-            } => (
-                CallKind::Done,
-                UserPoolRequest::ConfirmSignUp {
-                    username: username.clone(),
-                    confirmation_code: code.clone(),
-                    secret_hash: self.secret_hash(username),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::ResendSignUpCode {
-                username,
-                client_metadata,
-            } => (
-                CallKind::CodeSent,
-                UserPoolRequest::ResendConfirmationCode {
-                    username: username.clone(),
-                    secret_hash: self.secret_hash(username),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::ForgotPassword {
-                username,
-                client_metadata,
-            } => (
-                CallKind::CodeSent,
-                UserPoolRequest::ForgotPassword {
-                    username: username.clone(),
-                    secret_hash: self.secret_hash(username),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            ApiCall::ConfirmForgotPassword {
-                username,
-                new_password,
-                code,
-                client_metadata,
-            } => (
-                CallKind::Done,
-                UserPoolRequest::ConfirmForgotPassword {
-                    username: username.clone(),
-                    confirmation_code: code.clone(),
-                    password: new_password.clone(),
-                    secret_hash: self.secret_hash(username),
-                    client_metadata: client_metadata.clone(),
-                },
-            ),
-            _ => return false,
+        let ApiCall::Account(request) = call else {
+            return false;
+        };
+        let Some(username) = request.username() else {
+            return false;
         };
         if let Err(e) = self.user_pool_config() {
             Shared::reply(out, op, Err(e));
             return true;
         }
-        self.call(out, op, kind, request);
+        let auth = AccountAuth::Client {
+            secret_hash: self.secret_hash(username),
+        };
+        let request = UserPoolRequest::Account {
+            auth,
+            request: request.clone(),
+        };
+        self.call(out, op, CallKind::Account, request);
         true
     }
 
@@ -130,7 +76,7 @@ impl Shared {
             ApiCall::Account(request) => (
                 CallKind::Account,
                 UserPoolRequest::Account {
-                    access_token,
+                    auth: AccountAuth::AccessToken { access_token },
                     request: request.clone(),
                 },
             ),
@@ -255,24 +201,6 @@ impl Shared {
         };
         let mut devices_changed = false;
         let answer = match (call, resp) {
-            (
-                CallKind::SignUp,
-                UserPoolResponse::SignUp {
-                    user_confirmed,
-                    user_sub,
-                    code_delivery,
-                    ..
-                },
-            ) => Ok(Answer::SignUp {
-                user_confirmed: *user_confirmed,
-                user_sub: user_sub.clone(),
-                code_delivery: code_delivery.clone(),
-            }),
-            (CallKind::CodeSent, UserPoolResponse::CodeDelivery { code_delivery }) => {
-                Ok(Answer::CodeSent {
-                    code_delivery: code_delivery.clone(),
-                })
-            }
             (CallKind::Done, _) => Ok(Answer::Done),
             (CallKind::Account, UserPoolResponse::Account(response)) => {
                 Ok(Answer::Account(response.clone()))

@@ -35,8 +35,6 @@ pub(crate) enum Pending {
 /// How to turn a user-pool response into an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CallKind {
-    SignUp,
-    CodeSent,
     Done,
     /// A call of the account-operation table: its response is the answer.
     Account,

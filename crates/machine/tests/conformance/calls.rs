@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth_machine::account::{GetUser, ListDevices};
+use cognito_auth_machine::account::{ConfirmSignUp, ForgotPassword, GetUser, ListDevices, SignUp};
 use cognito_auth_machine::cognito::Attribute;
 use cognito_auth_machine::{Answer, ApiCall, AuthError, OperationId, Secret, SignOutOptions};
 use serde_json::Value;
@@ -58,10 +58,10 @@ pub(crate) fn single_call(name: &str, params: &Value, options: &Value) -> Result
             user_attributes: Vec::new(),
             client_metadata: BTreeMap::new(),
         },
-        "signUp" => ApiCall::SignUp {
+        "signUp" => ApiCall::account(SignUp {
             username: text(params, "username"),
             password: Secret::new(text(params, "password")),
-            attributes: options["userAttributes"]
+            user_attributes: options["userAttributes"]
                 .as_object()
                 .map(|o| {
                     o.iter()
@@ -74,16 +74,16 @@ pub(crate) fn single_call(name: &str, params: &Value, options: &Value) -> Result
                 .unwrap_or_default(),
             validation_data: Vec::new(),
             client_metadata: BTreeMap::new(),
-        },
-        "confirmSignUp" => ApiCall::ConfirmSignUp {
+        }),
+        "confirmSignUp" => ApiCall::account(ConfirmSignUp {
             username: text(params, "username"),
-            code: Secret::new(text(params, "confirmationCode")),
+            confirmation_code: Secret::new(text(params, "confirmationCode")),
             client_metadata: BTreeMap::new(),
-        },
-        "resetPassword" => ApiCall::ForgotPassword {
+        }),
+        "resetPassword" => ApiCall::account(ForgotPassword {
             username: text(params, "username"),
             client_metadata: BTreeMap::new(),
-        },
+        }),
         // Amplify v2 always revokes the refresh token; the hosted UI is not involved here.
         "signOut" => ApiCall::SignOut(SignOutOptions {
             global: options["globalSignOut"].as_bool().unwrap_or(false),

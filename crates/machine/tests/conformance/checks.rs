@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth_machine::account::{AccountResponse, GetUserOutput, ListDevicesOutput};
+use cognito_auth_machine::account::{
+    AccountResponse, ForgotPasswordOutput, GetUserOutput, ListDevicesOutput, SignUpOutput,
+};
 use cognito_auth_machine::cognito::{CodeDelivery, UserPoolRequest};
 use cognito_auth_machine::{Answer, AuthError, Config, SignInStep, SignOutReport, UserState};
 use serde_json::{json, Value};
@@ -277,11 +279,12 @@ fn sign_up(resp: &Value, answer: &Answer) -> Result<(), String> {
     }
     let mut errors = Vec::new();
     match answer {
-        Answer::SignUp {
+        Answer::Account(AccountResponse::SignUp(SignUpOutput {
             user_confirmed,
             user_sub,
-            code_delivery,
-        } => {
+            code_delivery_details: code_delivery,
+            ..
+        })) => {
             expect_eq(
                 &mut errors,
                 "isSignUpComplete",
@@ -306,8 +309,7 @@ fn sign_up(resp: &Value, answer: &Answer) -> Result<(), String> {
                 code_delivery.as_ref(),
             );
         }
-        // confirm_sign_up answers Done.
-        Answer::Done => {
+        Answer::Account(AccountResponse::ConfirmSignUp(_)) => {
             expect_eq(&mut errors, "signUpStep", step, "DONE");
             expect_eq(
                 &mut errors,
@@ -322,7 +324,10 @@ fn sign_up(resp: &Value, answer: &Answer) -> Result<(), String> {
 }
 
 fn reset_password(resp: &Value, answer: &Answer) -> Result<(), String> {
-    let Answer::CodeSent { code_delivery } = answer else {
+    let Answer::Account(AccountResponse::ForgotPassword(ForgotPasswordOutput {
+        code_delivery_details: code_delivery,
+    })) = answer
+    else {
         return Err(format!("expected a code sent, got {answer:?}"));
     };
     let next = &resp["nextStep"];
@@ -541,66 +546,37 @@ fn our_fields(req: &UserPoolRequest) -> BTreeMap<String, Value> {
             f.insert("session", json!(session.as_ref().map(|s| s.expose())));
             f.insert("clientMetadata", json!(client_metadata));
         }
-        UserPoolRequest::SignUp {
-            username,
-            password,
-            user_attributes,
-            validation_data,
-            secret_hash,
-            client_metadata,
-        } => {
-            f.insert("username", json!(username));
-            f.insert("password", json!(password.expose()));
-            f.insert("userAttributes", json!(user_attributes));
-            f.insert("validationData", json!(validation_data));
-            f.insert(
-                "secretHash",
-                json!(secret_hash.as_ref().map(|s| s.expose())),
-            );
-            f.insert("clientMetadata", json!(client_metadata));
-        }
-        UserPoolRequest::ConfirmSignUp {
-            username,
-            confirmation_code,
-            secret_hash,
-            client_metadata,
-        } => {
-            f.insert("username", json!(username));
-            f.insert("confirmationCode", json!(confirmation_code.expose()));
-            f.insert(
-                "secretHash",
-                json!(secret_hash.as_ref().map(|s| s.expose())),
-            );
-            f.insert("clientMetadata", json!(client_metadata));
-        }
-        UserPoolRequest::ForgotPassword {
-            username,
-            secret_hash,
-            client_metadata,
-        } => {
-            f.insert("username", json!(username));
-            f.insert(
-                "secretHash",
-                json!(secret_hash.as_ref().map(|s| s.expose())),
-            );
-            f.insert("clientMetadata", json!(client_metadata));
-        }
         // The table's operations name their fields as Cognito does (`Limit`); Amplify's
         // captures lower-case the first letter (`limit`).
-        UserPoolRequest::Account {
-            access_token,
-            request,
-        } => {
-            if let Value::Object(body) = request.wire_request(access_token.expose()) {
+        UserPoolRequest::Account { auth, request } => {
+            if let Value::Object(body) = request.wire_request(auth, "") {
                 return body
                     .into_iter()
-                    .map(|(k, v)| (k[..1].to_lowercase() + &k[1..], v))
+                    .map(|(k, v)| (amplify_name(&k), amplify_names(v)))
                     .collect();
             }
         }
         _ => {}
     }
     f.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// A wire name as Amplify's captured SDK requests write it: first letter lower-cased.
+fn amplify_name(key: &str) -> String {
+    key[..1].to_lowercase() + &key[1..]
+}
+
+/// [`amplify_name`] at every depth.
+fn amplify_names(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (amplify_name(&k), amplify_names(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(amplify_names).collect()),
+        other => other,
+    }
 }
 
 /// The user name a request's SECRET_HASH is computed for.
@@ -613,9 +589,7 @@ fn request_username(req: &UserPoolRequest) -> Option<String> {
             challenge_responses,
             ..
         } => challenge_responses.expose().get("USERNAME").cloned(),
-        UserPoolRequest::SignUp { username, .. }
-        | UserPoolRequest::ConfirmSignUp { username, .. }
-        | UserPoolRequest::ForgotPassword { username, .. } => Some(username.clone()),
+        UserPoolRequest::Account { request, .. } => request.username().map(str::to_owned),
         _ => None,
     }
 }

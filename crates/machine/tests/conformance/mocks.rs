@@ -11,8 +11,8 @@
 //! (and a note), an identity call without a mock is left unanswered (and noted).
 
 use cognito_auth_machine::cognito::{
-    Attribute, AuthResponse, AuthenticationResult, AwsCredentials, CodeDelivery, Device,
-    IdentityRequest, IdentityResponse, NewDeviceMetadata, UserPoolRequest, UserPoolResponse,
+    Attribute, AuthResponse, AuthenticationResult, AwsCredentials, Device, IdentityRequest,
+    IdentityResponse, NewDeviceMetadata, UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth_machine::{Secret, ServiceError};
 use serde_json::Value;
@@ -160,14 +160,6 @@ fn req_str(v: &Value, field: &str) -> Result<String, String> {
         .ok_or_else(|| format!("`{field}` missing"))
 }
 
-pub(crate) fn code_delivery(v: &Value) -> Option<CodeDelivery> {
-    v.as_object().map(|_| CodeDelivery {
-        delivery_medium: opt_str(&v["deliveryMedium"]),
-        destination: opt_str(&v["destination"]),
-        attribute_name: opt_str(&v["attributeName"]),
-    })
-}
-
 fn attributes(v: &Value) -> Vec<Attribute> {
     v.as_array()
         .map(|a| {
@@ -272,20 +264,6 @@ pub(crate) fn user_pool_response(
     Ok(match req {
         UserPoolRequest::InitiateAuth { .. } | UserPoolRequest::RespondToAuthChallenge { .. } => {
             UserPoolResponse::Auth(auth_response(r)?)
-        }
-        UserPoolRequest::SignUp { .. } => UserPoolResponse::SignUp {
-            user_confirmed: r["userConfirmed"].as_bool().unwrap_or(false),
-            user_sub: r["userSub"].as_str().unwrap_or_default().to_owned(),
-            code_delivery: code_delivery(&r["codeDeliveryDetails"]),
-            session: opt_secret(&r["session"]),
-        },
-        UserPoolRequest::ConfirmSignUp { .. } => UserPoolResponse::ConfirmSignUp {
-            session: opt_secret(&r["session"]),
-        },
-        UserPoolRequest::ResendConfirmationCode { .. } | UserPoolRequest::ForgotPassword { .. } => {
-            UserPoolResponse::CodeDelivery {
-                code_delivery: code_delivery(&r["codeDeliveryDetails"]),
-            }
         }
         UserPoolRequest::ConfirmDevice { .. } => UserPoolResponse::ConfirmDevice {
             user_confirmation_necessary: r["userConfirmationNecessary"].as_bool().unwrap_or(false),
