@@ -312,7 +312,7 @@ fn regression_refederation_network_error_loses_the_federated_session() {
 /// Fixed in ed177bd. Found by `every_call_answered_exactly_once` (once the bugs above were avoided): a guest
 /// `aws_credentials` call queued while a sign-in is in flight ("answered once the sign-in
 /// ends") is never answered when the sign-in fails: `Next::Fail` returns to `signed_out`
-/// without serving or failing `credential_waiters`, and `release_sign_in_wait` in
+/// without serving or failing `credential_waiters` (now `identity.waiters`), and `release_sign_in_wait` in
 /// `signed_out` does not release them either. (The same happens when the guest GetId was
 /// already in flight as the sign-in started: its result is dropped as "for an ended session".)
 #[test]

@@ -87,18 +87,18 @@ impl Shared {
         // sign-in: sent with the login, Cognito links the login to it or answers the identity
         // the login already has ("Switching unauthenticated users to authenticated users").
         // The replaced session's (or the guest's) identity comes back if this fails.
-        let previous_identity = self.identity.clone();
+        let previous_identity = self.identity.state.clone();
         let keeps_identity = match &replacing {
             Replacing::Active(f) | Replacing::Expired(f) => f.provider == *provider,
             Replacing::Nothing => self.guest_allowed(),
         };
-        self.identity_fetch = None;
-        self.identity.credentials = None;
-        self.identity.credentials_clock = None;
+        self.identity.fetch = None;
+        self.identity.state.credentials = None;
+        self.identity.state.credentials_clock = None;
         if identity_id.is_some() || !keeps_identity {
-            self.identity.identity_id.clone_from(identity_id);
+            self.identity.state.identity_id.clone_from(identity_id);
         }
-        self.credential_waiters.push(Waiter {
+        self.identity.waiters.push(Waiter {
             op,
             call: ApiCall::FetchCredentials {
                 force_refresh: true,
@@ -119,7 +119,7 @@ impl Shared {
         match &fed.replacing {
             Replacing::Nothing => {
                 // A guest goes back to the guest identity and its credentials.
-                self.identity = if self.guest_allowed() {
+                self.identity.state = if self.guest_allowed() {
                     fed.previous_identity.clone()
                 } else {
                     Default::default()
@@ -127,11 +127,11 @@ impl Shared {
                 State::signed_out()
             }
             Replacing::Active(previous) => {
-                self.identity = fed.previous_identity.clone();
+                self.identity.state = fed.previous_identity.clone();
                 State::federated(previous.clone())
             }
             Replacing::Expired(previous) => {
-                self.identity = fed.previous_identity.clone();
+                self.identity.state = fed.previous_identity.clone();
                 State::federation_expired(previous.clone())
             }
         }

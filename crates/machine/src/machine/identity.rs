@@ -4,13 +4,56 @@
 //! One fetch at a time (single flight): callers that ask while one runs join it.
 
 use super::session::UserSession;
-use super::shared::{IdentityFetch, IdentityStep, Outbox, Shared, Waiter};
+use serde::{Deserialize, Serialize};
+
+use super::shared::{Outbox, Shared, Waiter};
 use crate::cognito::{IdentityRequest, IdentityResponse, StringMap};
 use crate::error::AuthError;
 use crate::input::{ApiCall, EffectResult};
 use crate::output::{Answer, EffectId, OperationId, TimerKind};
 use crate::secret::Secret;
-use crate::session::{refresh_skew_s, CredentialsClock, Federation};
+use crate::session::{refresh_skew_s, CredentialsClock, Federation, IdentityState};
+use crate::time::Timestamp;
+
+/// The identity pool's part of the shared storage: the current identity and credentials, the
+/// fetch in flight and the calls waiting for it, and the credentials' own clock.
+#[derive(Debug, Default)]
+pub(crate) struct IdentitySide {
+    /// Identity id and credentials of the current session.
+    pub(crate) state: IdentityState,
+    /// The identity-pool fetch in flight.
+    pub(crate) fetch: Option<IdentityFetch>,
+    /// Calls waiting for identity-pool credentials or the identity id.
+    pub(crate) waiters: Vec<Waiter>,
+    /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
+    /// `None` for credentials restored from the store.
+    pub(crate) credentials_lifetime_s: Option<i64>,
+    /// When credentials with a [`crate::session::CredentialsClock`] arrived, on both local clocks (in memory
+    /// only; after a restore, the restore, see [`crate::session::CredentialsClock::restored`]): their own
+    /// steady clock, independent of the tokens' drift.
+    pub(crate) credentials_arrived: Option<Timestamp>,
+    /// The tokens were refreshed because the identity pool refused their id token; cleared
+    /// when credentials arrive or a user signs in (one such refresh until then, so a pool
+    /// that refuses every token cannot make the machine refresh in a loop).
+    pub(crate) refreshed_for_refusal: bool,
+}
+
+/// The identity-pool fetch in flight, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct IdentityFetch {
+    pub(crate) wait: EffectId,
+    pub(crate) step: IdentityStep,
+    pub(crate) logins: Secret<StringMap>,
+    pub(crate) custom_role_arn: Option<String>,
+    /// A GetCredentialsForIdentity for a stale identity id was refused; GetId again once.
+    pub(crate) retried_get_id: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum IdentityStep {
+    GetId,
+    GetCredentials,
+}
 
 /// How a finished identity fetch ended.
 #[derive(Debug)]
@@ -52,8 +95,8 @@ pub(crate) fn federation_logins(fed: &Federation) -> StringMap {
 impl Shared {
     /// Whether credentials can be served from cache now.
     fn cached_credentials(&self, force: bool) -> Option<Answer> {
-        let creds = self.identity.credentials.as_ref()?;
-        let id = self.identity.identity_id.clone()?;
+        let creds = self.identity.state.credentials.as_ref()?;
+        let id = self.identity.state.identity_id.clone()?;
         let service_now = self.credentials_service_now_s();
         let lifetime = self.credentials_lifetime(creds.expiration_s);
         let skew = refresh_skew_s(self.config.tuning.refresh_skew_s, lifetime);
@@ -86,7 +129,7 @@ impl Shared {
         }
         match call {
             ApiCall::FetchIdentityId => {
-                if let Some(id) = &self.identity.identity_id {
+                if let Some(id) = &self.identity.state.identity_id {
                     let answer = Answer::IdentityId {
                         identity_id: id.clone(),
                     };
@@ -102,7 +145,7 @@ impl Shared {
             }
             _ => {}
         }
-        self.credential_waiters.push(Waiter {
+        self.identity.waiters.push(Waiter {
             op,
             call: call.clone(),
         });
@@ -116,14 +159,14 @@ impl Shared {
         logins: StringMap,
         custom_role_arn: Option<String>,
     ) {
-        if self.identity_fetch.is_some() {
+        if self.identity.fetch.is_some() {
             return;
         }
         let Some(pool) = self.config.identity_pool.clone() else {
             return;
         };
         let logins = Secret::new(logins);
-        let (step, wait) = match self.identity.identity_id.clone() {
+        let (step, wait) = match self.identity.state.identity_id.clone() {
             Some(identity_id) => (
                 IdentityStep::GetCredentials,
                 self.identity_call(
@@ -146,7 +189,7 @@ impl Shared {
                 ),
             ),
         };
-        self.identity_fetch = Some(IdentityFetch {
+        self.identity.fetch = Some(IdentityFetch {
             wait,
             step,
             logins,
@@ -157,7 +200,8 @@ impl Shared {
 
     /// Whether `effect_id` is the identity fetch in flight.
     pub(crate) fn is_identity_wait(&self, effect_id: EffectId) -> bool {
-        self.identity_fetch
+        self.identity
+            .fetch
             .as_ref()
             .is_some_and(|f| f.wait == effect_id)
     }
@@ -168,7 +212,7 @@ impl Shared {
         out: &mut Outbox,
         result: &EffectResult,
     ) -> IdentityOutcome {
-        let Some(mut fetch) = self.identity_fetch.take() else {
+        let Some(mut fetch) = self.identity.fetch.take() else {
             return IdentityOutcome::Pending;
         };
         let EffectResult::Identity(result) = result else {
@@ -181,7 +225,7 @@ impl Shared {
         };
         match result {
             Ok(IdentityResponse::IdentityId { identity_id }) => {
-                self.identity.identity_id = Some(identity_id.clone());
+                self.identity.state.identity_id = Some(identity_id.clone());
                 fetch.step = IdentityStep::GetCredentials;
                 fetch.wait = self.identity_call(
                     out,
@@ -191,7 +235,7 @@ impl Shared {
                         custom_role_arn: fetch.custom_role_arn.clone(),
                     },
                 );
-                self.identity_fetch = Some(fetch);
+                self.identity.fetch = Some(fetch);
                 IdentityOutcome::Pending
             }
             Ok(IdentityResponse::Credentials {
@@ -201,6 +245,7 @@ impl Shared {
             }) => {
                 if let Some(sent) = self
                     .identity
+                    .state
                     .identity_id
                     .as_ref()
                     .filter(|s| *s != identity_id)
@@ -208,19 +253,19 @@ impl Shared {
                     // The login already had an identity: Cognito merged the one sent into it.
                     Shared::trace(out, format!("identity {sent} merged into {identity_id}"));
                 }
-                self.identity.identity_id = Some(identity_id.clone());
-                self.identity.credentials = Some(credentials.clone());
-                self.credential_retry_attempt = 0;
-                self.refreshed_for_refusal = false;
+                self.identity.state.identity_id = Some(identity_id.clone());
+                self.identity.state.credentials = Some(credentials.clone());
+                self.retry.credentials = 0;
+                self.identity.refreshed_for_refusal = false;
                 match service_time_s {
                     // The answer's `Date` is the service's clock: the credentials live
                     // `Expiration - Date`, judged on their own steady clock from here, whatever
                     // the device clock and the tokens' drift say.
                     Some(t) => {
-                        self.identity.credentials_clock =
+                        self.identity.state.credentials_clock =
                             Some(CredentialsClock::received(*t, self.now));
-                        self.credentials_arrived = Some(self.now);
-                        self.credentials_lifetime_s =
+                        self.identity.credentials_arrived = Some(self.now);
+                        self.identity.credentials_lifetime_s =
                             Some(credentials.expiration_s.saturating_sub(*t));
                     }
                     // Credentials carry no issue time: their lifetime is what is left on
@@ -228,18 +273,18 @@ impl Shared {
                     // guest who never had tokens: the device clock, carried forward from here
                     // on the monotonic one).
                     None => {
-                        self.identity.credentials_clock = None;
-                        if self.drift_reference.is_none() {
-                            self.drift_reference = Some(self.now);
+                        self.identity.state.credentials_clock = None;
+                        if self.clock.drift_reference.is_none() {
+                            self.clock.drift_reference = Some(self.now);
                         }
-                        let service_now = self.service_now_s();
-                        self.credentials_lifetime_s =
+                        let service_now = self.clock.service_now_s(self.now);
+                        self.identity.credentials_lifetime_s =
                             Some(credentials.expiration_s.saturating_sub(service_now));
                     }
                 }
                 let due = self.credentials_deadline(credentials.expiration_s);
                 Shared::set_timer(out, TimerKind::CredentialsDue, due);
-                let waiters = std::mem::take(&mut self.credential_waiters);
+                let waiters = std::mem::take(&mut self.identity.waiters);
                 Shared::answer_all(out, waiters, |w| match w.call {
                     ApiCall::FetchIdentityId => Ok(Answer::IdentityId {
                         identity_id: identity_id.clone(),
@@ -266,9 +311,9 @@ impl Shared {
                 // The identity was deleted or belongs to another pool, or (a guest refused:
                 // "Logins don't match") a sign-in linked logins to it and the store lost that
                 // session (a failed save, then a restart): get a new one, once.
-                self.identity.identity_id = None;
-                self.identity.credentials = None;
-                self.identity.credentials_clock = None;
+                self.identity.state.identity_id = None;
+                self.identity.state.credentials = None;
+                self.identity.state.credentials_clock = None;
                 let pool_id = self
                     .config
                     .identity_pool
@@ -284,7 +329,7 @@ impl Shared {
                         logins: fetch.logins.clone(),
                     },
                 );
-                self.identity_fetch = Some(fetch);
+                self.identity.fetch = Some(fetch);
                 IdentityOutcome::Pending
             }
             Err(e) if e.is_not_authorized() && !fetch.logins.expose().is_empty() => {
@@ -292,8 +337,8 @@ impl Shared {
             }
             Err(e) => {
                 if e.is_retryable() {
-                    let delay = self.backoff_ms(self.credential_retry_attempt);
-                    self.credential_retry_attempt = self.credential_retry_attempt.saturating_add(1);
+                    let delay = self.backoff_ms(self.retry.credentials);
+                    self.retry.credentials = self.retry.credentials.saturating_add(1);
                     Shared::set_timer(
                         out,
                         TimerKind::RetryCredentials,
@@ -306,7 +351,7 @@ impl Shared {
     }
 
     pub(crate) fn identity_failed(&mut self, out: &mut Outbox, err: AuthError) -> IdentityOutcome {
-        let waiters = std::mem::take(&mut self.credential_waiters);
+        let waiters = std::mem::take(&mut self.identity.waiters);
         Shared::answer_all(out, waiters, |_| Err(err.clone()));
         IdentityOutcome::Failed
     }

@@ -100,7 +100,7 @@ impl Shared {
                 Handled
             }
             Event::Completed { effect_id, result } => {
-                if let Some(p) = self.pending.remove(effect_id) {
+                if let Some(p) = self.effects.pending.remove(effect_id) {
                     self.finish_call(context, p, result);
                 } else if self.is_identity_wait(*effect_id) {
                     // A fetch still current in a state that does not own it (a sign-in or a
@@ -139,8 +139,8 @@ impl Shared {
             Event::Completed {
                 effect_id,
                 result: EffectResult::Loaded(loaded),
-            } if self.pending.get(effect_id) == Some(&Pending::Load) => {
-                self.pending.remove(effect_id);
+            } if self.effects.pending.get(effect_id) == Some(&Pending::Load) => {
+                self.effects.pending.remove(effect_id);
                 match loaded {
                     Ok(Some(session)) => Transition(self.restore(context, session.clone())),
                     Ok(None) => Transition(State::signed_out()),
@@ -162,8 +162,8 @@ impl Shared {
 
     #[action]
     fn enter_restoring(&mut self, context: &mut Outbox) {
-        let id = self.effect(context, Effect::LoadSession);
-        self.pending.insert(id, Pending::Load);
+        self.effects
+            .issue_pending(context, Effect::LoadSession, Pending::Load);
     }
 
     // ---------------------------------------------------------- signed_out
@@ -208,7 +208,7 @@ impl Shared {
             }
             Event::TimerFired {
                 timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } if self.guest_allowed() && self.identity.identity_id.is_some() => {
+            } if self.guest_allowed() && self.identity.state.identity_id.is_some() => {
                 self.start_identity_fetch(context, Default::default(), None);
                 Handled
             }
@@ -395,7 +395,7 @@ impl Shared {
             ApiCall::HandleRedirect { url } => {
                 match self.redirect_to_token_request(web, url.expose()) {
                     Redirect::Exchange(request) => {
-                        let wait = self.effect(context, Effect::OAuthToken { request });
+                        let wait = self.effects.issue(context, Effect::OAuthToken { request });
                         let mut web = web.clone();
                         web.op = Some(*op);
                         Transition(State::exchanging_code(web, wait))
@@ -521,12 +521,12 @@ impl Shared {
             // seed 5071), so the tokens are refreshed once and the waiting callers asked again
             // with the new ones; a second refusal before any credentials reaches them.
             Event::Completed { effect_id, result }
-                if self.is_identity_wait(*effect_id) && !self.refreshed_for_refusal =>
+                if self.is_identity_wait(*effect_id) && !self.identity.refreshed_for_refusal =>
             {
                 match self.identity_result(context, result) {
                     IdentityOutcome::Got => self.persist_session(context, session),
                     IdentityOutcome::Rejected => {
-                        self.refreshed_for_refusal = true;
+                        self.identity.refreshed_for_refusal = true;
                         return Transition(self.start_refresh(context, session.clone()));
                     }
                     IdentityOutcome::Pending | IdentityOutcome::Failed => {}
@@ -619,7 +619,7 @@ impl Shared {
                 EffectResult::UserPool(Ok(_)) => {
                     Shared::reply(context, *op, Ok(Answer::Done));
                     // Sign-outs that waited: the user is gone, and so is the local session.
-                    for (op, _) in std::mem::take(&mut self.joined_sign_outs) {
+                    for (op, _) in std::mem::take(&mut self.session.joined_sign_outs) {
                         Shared::reply(context, op, Ok(Answer::SignedOut(SignOutReport::default())));
                     }
                     Transition(self.end_session(context))
@@ -644,7 +644,7 @@ impl Shared {
                 op: new_op,
                 call: ApiCall::SignOut(options),
             } => {
-                self.joined_sign_outs.push((*new_op, *options));
+                self.session.joined_sign_outs.push((*new_op, *options));
                 Handled
             }
             Event::Command {

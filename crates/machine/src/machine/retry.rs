@@ -3,6 +3,16 @@
 use super::*;
 use crate::cognito::{RefreshErrorClass, ServiceError};
 
+/// Consecutive failures of the background refreshes: they drive the backoff
+/// ([`Shared::backoff_ms`]).
+#[derive(Debug, Default)]
+pub(crate) struct Retry {
+    /// Consecutive failed refreshes.
+    pub(crate) tokens: u32,
+    /// Consecutive failed background credential fetches.
+    pub(crate) credentials: u32,
+}
+
 impl Shared {
     /// The service (or the way to it) refused a refresh.
     pub(super) fn on_refresh_error(
@@ -17,7 +27,7 @@ impl Shared {
             RefreshErrorClass::Refused => {
                 // Asking again unchanged gets the same answer: no retry timer, so nothing
                 // loops; the next caller that needs tokens (or a connectivity report) asks once.
-                self.token_retry_attempt = 0;
+                self.retry.tokens = 0;
                 Shared::cancel_timer(out, TimerKind::RetryTokens);
                 self.refresh_gave_up(out, session, AuthError::from(err))
             }

@@ -6,19 +6,32 @@ use super::*;
 use crate::config::RefreshTokenRotation;
 use crate::session::IdentityState;
 
+/// What the user-pool session keeps across its states.
+#[derive(Debug, Default)]
+pub(crate) struct SessionSide {
+    /// Calls waiting for tokens (a refresh, or a new sign-in after the refresh token died).
+    pub(crate) token_waiters: Vec<Waiter>,
+    /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
+    pub(crate) refresh_rotation: bool,
+    /// Sign-outs asked for while a sign-out or a `delete_user` was in flight: they wait for it
+    /// and are answered with its outcome (a deletion that fails then runs the first of them).
+    pub(crate) joined_sign_outs: Vec<(OperationId, SignOutOptions)>,
+}
+
 impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
         self.devices = session.devices;
-        self.identity = session.identity;
+        self.identity.state = session.identity;
         // Credentials that came with the service's clock count from the restore on their own
         // clock, due at once if the wall clock went back behind their `Date` meanwhile.
-        self.credentials_arrived = self
+        self.identity.credentials_arrived = self
             .identity
+            .state
             .credentials
             .as_ref()
-            .zip(self.identity.credentials_clock.as_ref())
+            .zip(self.identity.state.credentials_clock.as_ref())
             .map(|(creds, clock)| clock.restored(creds.expiration_s, self.now));
-        self.refresh_rotation = session.refresh_rotation;
+        self.session.refresh_rotation = session.refresh_rotation;
         if let Some(fed) = session.federation {
             return if session.federation_invalid {
                 State::federation_expired(fed)
@@ -32,14 +45,13 @@ impl Shared {
         if session.tokens_invalid {
             return State::session_expired(tokens.username);
         }
-        self.clock_drift_s = tokens.clock_drift_s;
         // A restore starts a new monotonic clock: the wall clock and the persisted drift judge
         // the tokens now (unless the clock went back, see `Tokens::restored`), and the
         // monotonic clock from here on.
         let tokens = tokens.restored(self.now);
-        // Persisted credentials are judged on the same clock: after a clock that went back,
-        // as due as the tokens.
-        self.drift_reference = tokens.arrived;
+        // Persisted credentials are judged on the same clock (the persisted drift, from the
+        // restored tokens' arrival): after a clock that went back, as due as the tokens.
+        self.clock.measured_by(&tokens);
         let session = UserSession {
             tokens,
             hosted_ui: session.hosted_ui,
@@ -73,7 +85,7 @@ impl Shared {
             );
         }
         self.hand_over_identity(out, origin);
-        self.token_retry_attempt = 0;
+        self.retry.tokens = 0;
         let tokens = self.accept_tokens(tokens);
         let session = UserSession {
             tokens,
@@ -93,17 +105,17 @@ impl Shared {
     /// identity of the user before (sign-out and an expired session clear it anyway).
     fn hand_over_identity(&mut self, out: &mut Outbox, origin: &Origin) {
         let guest_id = match origin {
-            Origin::SignedOut if self.guest_allowed() => self.identity.identity_id.take(),
+            Origin::SignedOut if self.guest_allowed() => self.identity.state.identity_id.take(),
             Origin::SignedOut | Origin::SessionExpired { .. } => None,
         };
-        let had_credentials = self.identity.credentials.is_some();
-        self.identity = IdentityState {
+        let had_credentials = self.identity.state.credentials.is_some();
+        self.identity.state = IdentityState {
             identity_id: guest_id,
             ..IdentityState::default()
         };
-        self.identity_fetch = None;
-        self.credential_retry_attempt = 0;
-        self.refreshed_for_refusal = false;
+        self.identity.fetch = None;
+        self.retry.credentials = 0;
+        self.identity.refreshed_for_refusal = false;
         if had_credentials {
             // The guest credentials' refresh schedule is not the user's.
             for timer in [TimerKind::CredentialsDue, TimerKind::RetryCredentials] {
@@ -117,7 +129,7 @@ impl Shared {
     /// to go to: `deleting_user` rather than `fresh`.
     pub(super) fn resume_after_tokens(&mut self, out: &mut Outbox, session: UserSession) -> State {
         let mut deletion = None;
-        for w in std::mem::take(&mut self.token_waiters) {
+        for w in std::mem::take(&mut self.session.token_waiters) {
             match &w.call {
                 ApiCall::FetchTokens { .. } => {
                     Shared::reply(out, w.op, Ok(Answer::Tokens(session.tokens.clone())));
@@ -131,7 +143,7 @@ impl Shared {
                 call => self.authorized_call(out, w.op, call, &session.tokens),
             }
         }
-        if !self.credential_waiters.is_empty() && self.config.identity_pool.is_some() {
+        if !self.identity.waiters.is_empty() && self.config.identity_pool.is_some() {
             let logins = session_logins(self, &session);
             self.start_identity_fetch(out, logins, None);
         }
@@ -170,7 +182,7 @@ impl Shared {
         });
         match effect {
             Some(effect) => {
-                let wait = self.effect(out, effect);
+                let wait = self.effects.issue(out, effect);
                 State::refreshing(session, wait)
             }
             None => self.expire_session(out, &session),
@@ -203,7 +215,7 @@ impl Shared {
                     .or_else(|| session.tokens.refresh_token.clone());
                 match Tokens::from_jwts(r.access_token.clone(), r.id_token.clone(), refresh) {
                     Ok(tokens) => {
-                        self.token_retry_attempt = 0;
+                        self.retry.tokens = 0;
                         let session = UserSession {
                             tokens: self.accept_tokens(tokens),
                             hosted_ui: session.hosted_ui,
@@ -224,12 +236,12 @@ impl Shared {
             }
             EffectResult::UserPool(Err(e))
                 if self.config.tuning.refresh_token_rotation == RefreshTokenRotation::Auto
-                    && !self.refresh_rotation
+                    && !self.session.refresh_rotation
                     && !session.hosted_ui
                     && e.wants_get_tokens_from_refresh_token() =>
             {
                 // The client rotates refresh tokens: switch for good, and remember it.
-                self.refresh_rotation = true;
+                self.session.refresh_rotation = true;
                 self.start_refresh(out, session.clone())
             }
             EffectResult::UserPool(Err(e)) => self.on_refresh_error(out, session, e),
@@ -250,8 +262,8 @@ impl Shared {
         session: &UserSession,
         err: AuthError,
     ) -> State {
-        let delay = self.backoff_ms(self.token_retry_attempt);
-        self.token_retry_attempt = self.token_retry_attempt.saturating_add(1);
+        let delay = self.backoff_ms(self.retry.tokens);
+        self.retry.tokens = self.retry.tokens.saturating_add(1);
         Shared::set_timer(
             out,
             TimerKind::RetryTokens,
@@ -269,7 +281,7 @@ impl Shared {
         err: AuthError,
     ) -> State {
         let usable = self.tokens_usable(&session.tokens);
-        for w in std::mem::take(&mut self.token_waiters) {
+        for w in std::mem::take(&mut self.session.token_waiters) {
             match &w.call {
                 // Callers who forced a refresh asked for new tokens, not the cached ones.
                 ApiCall::FetchTokens {
@@ -283,11 +295,11 @@ impl Shared {
                 _ => Shared::reply(out, w.op, Err(err.clone())),
             }
         }
-        if usable && !self.credential_waiters.is_empty() {
+        if usable && !self.identity.waiters.is_empty() {
             let logins = session_logins(self, session);
             self.start_identity_fetch(out, logins, None);
         } else {
-            let creds = std::mem::take(&mut self.credential_waiters);
+            let creds = std::mem::take(&mut self.identity.waiters);
             Shared::answer_all(out, creds, |_| Err(err.clone()));
         }
         State::stale(session.clone())
@@ -296,15 +308,15 @@ impl Shared {
     /// The refresh token was rejected: signedOutUserPoolsTokenInvalid. Token and credential
     /// callers keep waiting for a new sign-in; other calls fail.
     pub(super) fn expire_session(&mut self, out: &mut Outbox, session: &UserSession) -> State {
-        for w in std::mem::take(&mut self.token_waiters) {
+        for w in std::mem::take(&mut self.session.token_waiters) {
             if matches!(w.call, ApiCall::FetchTokens { .. }) {
-                self.token_waiters.push(w);
+                self.session.token_waiters.push(w);
             } else {
                 Shared::reply(out, w.op, Err(AuthError::SessionExpired));
             }
         }
-        self.identity = Default::default();
-        self.identity_fetch = None;
+        self.identity.state = Default::default();
+        self.identity.fetch = None;
         for timer in [TimerKind::TokensDue, TimerKind::RetryTokens] {
             Shared::cancel_timer(out, timer);
         }
@@ -358,7 +370,7 @@ impl Shared {
                         self.credentials_call(context, *op, call, logins, None);
                         Handled
                     } else {
-                        self.credential_waiters.push(Waiter {
+                        self.identity.waiters.push(Waiter {
                             op: *op,
                             call: call.clone(),
                         });
@@ -406,8 +418,10 @@ impl Shared {
                 }
                 Handled
             }
-            Event::Completed { effect_id, result } if self.pending.contains_key(effect_id) => {
-                if let Some(p) = self.pending.remove(effect_id) {
+            Event::Completed { effect_id, result }
+                if self.effects.pending.contains_key(effect_id) =>
+            {
+                if let Some(p) = self.effects.pending.remove(effect_id) {
                     if self.finish_call(context, p, result) {
                         self.persist_session(context, session);
                     }
@@ -416,7 +430,7 @@ impl Shared {
             }
             Event::TimerFired {
                 timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
-            } if self.identity.identity_id.is_some() => {
+            } if self.identity.state.identity_id.is_some() => {
                 if self.tokens_usable(&session.tokens) {
                     let logins = session_logins(self, session);
                     self.start_identity_fetch(context, logins, None);

@@ -1,15 +1,22 @@
 //! The machine's shared storage (what survives across states) and the helpers every state uses:
 //! effect ids, replies, waiters, persistence, timers and backoff.
+//!
+//! The storage is grouped by concern: [`Effects`] and [`ServiceClock`] live here, the session's,
+//! the identity pool's and the retries' parts in their modules ([`SessionSide`],
+//! [`IdentitySide`], [`Retry`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cognito::{IdentityRequest, StringMap, UserPoolRequest};
+use super::identity::IdentitySide;
+use super::retry::Retry;
+use super::session::SessionSide;
+use crate::cognito::{IdentityRequest, UserPoolRequest};
 use crate::config::{Config, RefreshTokenRotation, UserPoolConfig};
 use crate::drbg::Drbg;
 use crate::error::AuthError;
-use crate::input::{ApiCall, SignOutOptions};
+use crate::input::ApiCall;
 use crate::output::{Answer, Effect, EffectId, OperationId, Output, TimerKind};
 use crate::secret::Secret;
 use crate::session::{
@@ -55,71 +62,90 @@ pub(crate) struct Waiter {
     pub(crate) call: ApiCall,
 }
 
-/// The identity-pool fetch in flight, if any.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct IdentityFetch {
-    pub(crate) wait: EffectId,
-    pub(crate) step: IdentityStep,
-    pub(crate) logins: Secret<StringMap>,
-    pub(crate) custom_role_arn: Option<String>,
-    /// A GetCredentialsForIdentity for a stale identity id was refused; GetId again once.
-    pub(crate) retried_get_id: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum IdentityStep {
-    GetId,
-    GetCredentials,
-}
-
-/// Shared storage of the statig machine.
+/// Effect ids, and the effects whose results no state owns.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) rng: Drbg,
-    pub(crate) now: Timestamp,
-    next_effect: u64,
+pub(crate) struct Effects {
+    /// The id the next effect gets (ids start at 1 and are never reused).
+    next_id: u64,
     /// Effects whose results are answered generically.
     pub(crate) pending: BTreeMap<EffectId, Pending>,
-    /// Calls waiting for tokens (a refresh, or a new sign-in after the refresh token died).
-    pub(crate) token_waiters: Vec<Waiter>,
-    /// Calls waiting for identity-pool credentials or the identity id.
-    pub(crate) credential_waiters: Vec<Waiter>,
-    /// The identity-pool fetch in flight.
-    pub(crate) identity_fetch: Option<IdentityFetch>,
-    /// Identity id and credentials of the current session.
-    pub(crate) identity: IdentityState,
-    /// Remembered devices, per user name.
-    pub(crate) devices: BTreeMap<String, DeviceSecrets>,
-    /// Consecutive failed refreshes (drives the backoff).
-    pub(crate) token_retry_attempt: u32,
-    /// Consecutive failed background credential fetches.
-    pub(crate) credential_retry_attempt: u32,
+}
+
+impl Effects {
+    fn new() -> Self {
+        Self {
+            next_id: 1,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Asks for `effect` under a new id.
+    pub(crate) fn issue(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
+        let effect_id = EffectId(self.next_id);
+        self.next_id += 1;
+        out.push(Output::Effect { effect_id, effect });
+        effect_id
+    }
+
+    /// Asks for `effect` and remembers that its result is answered as `pending` says.
+    pub(crate) fn issue_pending(&mut self, out: &mut Outbox, effect: Effect, pending: Pending) {
+        let id = self.issue(out, effect);
+        self.pending.insert(id, pending);
+    }
+}
+
+/// The service's clock, as the last tokens' `iat` measured it.
+#[derive(Debug, Default)]
+pub(crate) struct ServiceClock {
     /// Local clock minus the service's, seconds, from the last tokens' `iat` (0 until tokens
     /// have been seen); identity-pool credentials carry no issue time and use it too.
-    pub(crate) clock_drift_s: i64,
-    /// When `clock_drift_s` was measured, on both local clocks (in memory only; after a restore
+    pub(crate) drift_s: i64,
+    /// When `drift_s` was measured, on both local clocks (in memory only; after a restore
     /// the restored tokens' arrival, see [`crate::session::Tokens::restored`]). The service's
     /// clock is carried forward from it on the monotonic clock ([`Self::service_now_s`]), so a
     /// wall clock set back later, or a drift measured before a jump and kept for a guest after
     /// the sign-out, revives no expired credentials.
     pub(crate) drift_reference: Option<Timestamp>,
-    /// The current credentials' lifetime (`Expiration` minus the service's time on receipt);
-    /// `None` for credentials restored from the store.
-    pub(crate) credentials_lifetime_s: Option<i64>,
-    /// When credentials with a [`crate::session::CredentialsClock`] arrived, on both local clocks (in memory
-    /// only; after a restore, the restore, see [`crate::session::CredentialsClock::restored`]): their own
-    /// steady clock, independent of the tokens' drift.
-    pub(crate) credentials_arrived: Option<Timestamp>,
-    /// The tokens were refreshed because the identity pool refused their id token; cleared
-    /// when credentials arrive or a user signs in (one such refresh until then, so a pool
-    /// that refuses every token cannot make the machine refresh in a loop).
-    pub(crate) refreshed_for_refusal: bool,
-    /// The app client rotates refresh tokens (see [`PersistedSession::refresh_rotation`]).
-    pub(crate) refresh_rotation: bool,
-    /// Sign-outs asked for while a sign-out or a `delete_user` was in flight: they wait for it
-    /// and are answered with its outcome (a deletion that fails then runs the first of them).
-    pub(crate) joined_sign_outs: Vec<(OperationId, SignOutOptions)>,
+}
+
+impl ServiceClock {
+    /// Takes the drift of `tokens` (just received or restored) and their arrival instant.
+    pub(crate) fn measured_by(&mut self, tokens: &Tokens) {
+        self.drift_s = tokens.clock_drift_s;
+        self.drift_reference = tokens.arrived;
+    }
+
+    /// Now on the clock the drift was measured against, carried forward on the monotonic clock
+    /// (the later of that and the wall clock, see [`steady_now`]).
+    pub(crate) fn steady_now(&self, now: Timestamp) -> Timestamp {
+        steady_now(self.drift_reference, now)
+    }
+
+    /// The service's clock now, unix seconds, as the drift and the steady clock estimate it:
+    /// what identity-pool credentials (which carry no issue time) are judged by.
+    pub(crate) fn service_now_s(&self, now: Timestamp) -> i64 {
+        self.steady_now(now).unix_s().saturating_sub(self.drift_s)
+    }
+}
+
+/// Shared storage of the statig machine: what survives across states, by concern.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) rng: Drbg,
+    pub(crate) now: Timestamp,
+    /// Effect ids and the effects no state owns.
+    pub(crate) effects: Effects,
+    /// What the user-pool session keeps across its states (token waiters, rotation, sign-outs).
+    pub(crate) session: SessionSide,
+    /// The service's clock as the tokens measured it.
+    pub(crate) clock: ServiceClock,
+    /// The identity pool: identity id, credentials, the fetch in flight and its callers.
+    pub(crate) identity: IdentitySide,
+    /// Remembered devices, per user name.
+    pub(crate) devices: BTreeMap<String, DeviceSecrets>,
+    /// Consecutive failures of the background refreshes (drive the backoff).
+    pub(crate) retry: Retry,
     /// The current state's label (kept by the `after_transition` hook for error messages).
     pub(crate) state_label: &'static str,
 }
@@ -130,39 +156,22 @@ impl Shared {
             config,
             rng: Drbg::new(seed),
             now: Timestamp::default(),
-            next_effect: 1,
-            pending: BTreeMap::new(),
-            token_waiters: Vec::new(),
-            credential_waiters: Vec::new(),
-            identity_fetch: None,
-            identity: IdentityState::default(),
+            effects: Effects::new(),
+            session: SessionSide::default(),
+            clock: ServiceClock::default(),
+            identity: IdentitySide::default(),
             devices: BTreeMap::new(),
-            token_retry_attempt: 0,
-            credential_retry_attempt: 0,
-            clock_drift_s: 0,
-            drift_reference: None,
-            credentials_lifetime_s: None,
-            credentials_arrived: None,
-            refreshed_for_refusal: false,
-            refresh_rotation: false,
-            joined_sign_outs: Vec::new(),
+            retry: Retry::default(),
             state_label: "restoring",
         }
     }
 
-    pub(crate) fn effect(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
-        let effect_id = EffectId(self.next_effect);
-        self.next_effect += 1;
-        out.push(Output::Effect { effect_id, effect });
-        effect_id
-    }
-
     pub(crate) fn user_pool(&mut self, out: &mut Outbox, request: UserPoolRequest) -> EffectId {
-        self.effect(out, Effect::UserPool { request })
+        self.effects.issue(out, Effect::UserPool { request })
     }
 
     pub(crate) fn identity_call(&mut self, out: &mut Outbox, request: IdentityRequest) -> EffectId {
-        self.effect(out, Effect::Identity { request })
+        self.effects.issue(out, Effect::Identity { request })
     }
 
     /// Sends a user-pool request whose result answers `op` generically.
@@ -173,8 +182,11 @@ impl Shared {
         kind: CallKind,
         request: UserPoolRequest,
     ) {
-        let id = self.user_pool(out, request);
-        self.pending.insert(id, Pending::Call { op, call: kind });
+        self.effects.issue_pending(
+            out,
+            Effect::UserPool { request },
+            Pending::Call { op, call: kind },
+        );
     }
 
     pub(crate) fn reply(out: &mut Outbox, op: OperationId, result: Result<Answer, AuthError>) {
@@ -238,19 +250,19 @@ impl Shared {
             tokens_invalid: snapshot.tokens_invalid,
             federation: snapshot.federation.cloned(),
             federation_invalid: snapshot.federation_invalid,
-            identity: self.identity.clone(),
+            identity: self.identity.state.clone(),
             devices: self.devices.clone(),
             hosted_ui: snapshot.hosted_ui,
             federation_provider_name: snapshot.federation_provider_name.map(str::to_owned),
-            refresh_rotation: self.refresh_rotation,
+            refresh_rotation: self.session.refresh_rotation,
         };
-        let id = self.effect(
+        self.effects.issue_pending(
             out,
             Effect::Persist {
                 session: Box::new(session),
             },
+            Pending::Store,
         );
-        self.pending.insert(id, Pending::Store);
     }
 
     /// Answers every waiter with `f(waiter)`.
@@ -267,18 +279,17 @@ impl Shared {
 
     /// Fails every waiting call (tokens, credentials) with `err`.
     pub(crate) fn fail_waiters(&mut self, out: &mut Outbox, err: &AuthError) {
-        let tokens = std::mem::take(&mut self.token_waiters);
-        let creds = std::mem::take(&mut self.credential_waiters);
+        let tokens = std::mem::take(&mut self.session.token_waiters);
+        let creds = std::mem::take(&mut self.identity.waiters);
         Self::answer_all(out, tokens, |_| Err(err.clone()));
         Self::answer_all(out, creds, |_| Err(err.clone()));
     }
 
     /// Forgets the session-bound shared state (identity, in-flight fetch, retries, timers).
     pub(crate) fn clear_session_state(&mut self, out: &mut Outbox) {
-        self.identity = IdentityState::default();
-        self.identity_fetch = None;
-        self.token_retry_attempt = 0;
-        self.credential_retry_attempt = 0;
+        self.identity.state = IdentityState::default();
+        self.identity.fetch = None;
+        self.retry = Retry::default();
         for timer in [
             TimerKind::TokensDue,
             TimerKind::RetryTokens,
@@ -295,7 +306,7 @@ impl Shared {
         match self.config.tuning.refresh_token_rotation {
             RefreshTokenRotation::Enabled => true,
             RefreshTokenRotation::Disabled => false,
-            RefreshTokenRotation::Auto => self.refresh_rotation,
+            RefreshTokenRotation::Auto => self.session.refresh_rotation,
         }
     }
 
@@ -325,45 +336,31 @@ impl Shared {
     /// the arrival instant.
     pub(crate) fn accept_tokens(&mut self, tokens: Tokens) -> Tokens {
         let tokens = tokens.received(self.now);
-        self.clock_drift_s = tokens.clock_drift_s;
-        self.drift_reference = tokens.arrived;
+        self.clock.measured_by(&tokens);
         tokens
-    }
-
-    /// Now on the clock the drift was measured against, carried forward on the monotonic clock
-    /// (the later of that and the wall clock, see [`steady_now`]).
-    pub(crate) fn steady_now(&self) -> Timestamp {
-        steady_now(self.drift_reference, self.now)
-    }
-
-    /// The service's clock now, unix seconds, as the drift and the steady clock estimate it:
-    /// what identity-pool credentials (which carry no issue time) are judged by.
-    pub(crate) fn service_now_s(&self) -> i64 {
-        self.steady_now()
-            .unix_s()
-            .saturating_sub(self.clock_drift_s)
     }
 
     /// The service's clock now, unix seconds, as the current credentials are judged by: their
     /// own answer's clock (its `Date` and the drift measured against it), carried forward on the
-    /// monotonic clock from their arrival; without one, [`Self::service_now_s`].
+    /// monotonic clock from their arrival; without one, [`ServiceClock::service_now_s`].
     pub(crate) fn credentials_service_now_s(&self) -> i64 {
-        match &self.identity.credentials_clock {
-            Some(clock) => steady_now(self.credentials_arrived, self.now)
+        match &self.identity.state.credentials_clock {
+            Some(clock) => steady_now(self.identity.credentials_arrived, self.now)
                 .unix_s()
                 .saturating_sub(clock.clock_drift_s),
-            None => self.service_now_s(),
+            None => self.clock.service_now_s(self.now),
         }
     }
 
     /// The current credentials' lifetime: `Expiration` minus the service's time on receipt
     /// (exact with a [`crate::session::CredentialsClock`]), or what is left of them now.
     pub(crate) fn credentials_lifetime(&self, expiration_s: i64) -> i64 {
-        match &self.identity.credentials_clock {
+        match &self.identity.state.credentials_clock {
             Some(clock) => expiration_s.saturating_sub(clock.service_time_s),
             None => self
+                .identity
                 .credentials_lifetime_s
-                .unwrap_or_else(|| expiration_s.saturating_sub(self.service_now_s())),
+                .unwrap_or_else(|| expiration_s.saturating_sub(self.clock.service_now_s(self.now))),
         }
     }
 
@@ -371,14 +368,14 @@ impl Shared {
     /// their own clock when they have one (see [`Self::credentials_service_now_s`]).
     pub(crate) fn credentials_deadline(&self, expiration_s: i64) -> u64 {
         let lifetime = self.credentials_lifetime(expiration_s);
-        match &self.identity.credentials_clock {
+        match &self.identity.state.credentials_clock {
             Some(clock) => self.refresh_deadline_at(
-                steady_now(self.credentials_arrived, self.now),
+                steady_now(self.identity.credentials_arrived, self.now),
                 expiration_s,
                 lifetime,
                 clock.clock_drift_s,
             ),
-            None => self.refresh_deadline(expiration_s, lifetime, self.clock_drift_s),
+            None => self.refresh_deadline(expiration_s, lifetime, self.clock.drift_s),
         }
     }
 
@@ -386,7 +383,12 @@ impl Shared {
     /// clock and living `lifetime_s` is due: `exp - skew` moved onto the local clock by the
     /// drift, and never sooner than the re-arm floor from now.
     pub(crate) fn refresh_deadline(&self, expires_at_s: i64, lifetime_s: i64, drift_s: i64) -> u64 {
-        self.refresh_deadline_at(self.steady_now(), expires_at_s, lifetime_s, drift_s)
+        self.refresh_deadline_at(
+            self.clock.steady_now(self.now),
+            expires_at_s,
+            lifetime_s,
+            drift_s,
+        )
     }
 
     /// [`Self::refresh_deadline`] against the given reading of now (its wall time may be a

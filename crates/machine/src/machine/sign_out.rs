@@ -68,13 +68,13 @@ impl Shared {
         if plan.options.hosted_ui && plan.session.hosted_ui {
             match self.logout_url() {
                 Ok(url) => {
-                    self.effect(out, Effect::OpenUrl { url });
+                    self.effects.issue(out, Effect::OpenUrl { url });
                 }
                 Err(e) => plan.report.hosted_ui_error = Some(e),
             }
         }
         Shared::reply(out, plan.op, Ok(Answer::SignedOut(plan.report.clone())));
-        for (op, _) in std::mem::take(&mut self.joined_sign_outs) {
+        for (op, _) in std::mem::take(&mut self.session.joined_sign_outs) {
             Shared::reply(out, op, Ok(Answer::SignedOut(plan.report.clone())));
         }
         self.end_session(out)
@@ -87,10 +87,10 @@ impl Shared {
         out: &mut Outbox,
         session: UserSession,
     ) -> State {
-        if self.joined_sign_outs.is_empty() {
+        if self.session.joined_sign_outs.is_empty() {
             return State::fresh(session);
         }
-        let (op, options) = self.joined_sign_outs.remove(0);
+        let (op, options) = self.session.joined_sign_outs.remove(0);
         self.begin_sign_out(out, op, options, session)
     }
 
@@ -167,7 +167,7 @@ impl Shared {
                 op,
                 call: ApiCall::SignOut(options),
             } => {
-                self.joined_sign_outs.push((*op, *options));
+                self.session.joined_sign_outs.push((*op, *options));
                 Handled
             }
             _ => Super,

@@ -48,9 +48,9 @@ impl Shared {
                 );
             }
             ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
-                self.credential_waiters.push(w);
+                self.identity.waiters.push(w);
             }
-            _ => self.token_waiters.push(w),
+            _ => self.session.token_waiters.push(w),
         }
     }
 
@@ -65,11 +65,11 @@ impl Shared {
     pub(super) fn return_to_origin(&mut self, out: &mut Outbox, origin: &Origin) -> State {
         match origin {
             Origin::SignedOut => {
-                if !self.credential_waiters.is_empty() {
+                if !self.identity.waiters.is_empty() {
                     if self.guest_allowed() {
                         self.start_identity_fetch(out, Default::default(), None);
                     } else {
-                        let waiters = std::mem::take(&mut self.credential_waiters);
+                        let waiters = std::mem::take(&mut self.identity.waiters);
                         Shared::answer_all(out, waiters, |_| Err(AuthError::NotSignedIn));
                     }
                 }
@@ -125,7 +125,8 @@ impl Shared {
             ) {
                 Ok((web, url)) => {
                     // Fire and forget: nothing waits for the browser.
-                    self.effect(out, Effect::OpenUrl { url: url.clone() });
+                    self.effects
+                        .issue(out, Effect::OpenUrl { url: url.clone() });
                     Shared::reply(out, op, Ok(Answer::OpenUrl { url }));
                     Transition(State::awaiting_web_redirect(web))
                 }

@@ -126,7 +126,7 @@ impl Shared {
                 (task, wire_challenge::PASSWORD_VERIFIER, retry)
             }
         };
-        let wait = self.effect(out, Effect::Srp { task });
+        let wait = self.effects.issue(out, Effect::Srp { task });
         State::computing_claim(
             attempt,
             ComputingClaim {
@@ -183,7 +183,7 @@ impl Shared {
         device: NewDeviceMetadata,
     ) -> State {
         let random = Secret::new(self.rng.bytes(SrpTask::DEVICE_RANDOM_LEN));
-        let wait = self.effect(
+        let wait = self.effects.issue(
             out,
             Effect::Srp {
                 task: SrpTask::DeviceVerifier {
