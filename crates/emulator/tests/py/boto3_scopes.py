@@ -1,4 +1,4 @@
-"""The scope of the user's self-service operations, over HTTP: a hosted-UI sign-in (requests plays
+"""The scope of the user's self-service operations, over HTTP: a hosted-UI sign-in (urllib plays
 the browser and the app) that asked only for `openid email` gets an access token boto3's GetUser
 is refused with, as Cognito refuses it (400, NotAuthorizedException, "Access Token does not have
 required scopes"); the same sign-in asking for `aws.cognito.signin.user.admin` works, and so does
@@ -6,10 +6,11 @@ an InitiateAuth token."""
 import base64
 import hashlib
 import html
+import json
 import re
-from urllib.parse import parse_qs, urlsplit
-
-import requests
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from helpers import ENDPOINT, check, idp, run
 
@@ -31,27 +32,46 @@ c.admin_create_user(UserPoolId=POOL, Username="alice", MessageAction="SUPPRESS",
 c.admin_set_user_password(UserPoolId=POOL, Username="alice", Password="Passw0rd!", Permanent=True)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def http(method, path, form=None, headers=None):
+    """(status, headers, body) of one request, redirects not followed."""
+    data = None if form is None else urlencode(form).encode()
+    req = urllib.request.Request(ENDPOINT + path, data=data, method=method, headers=headers or {})
+    try:
+        with _opener.open(req) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
 def hosted_ui_access_token(scope):
     """The code flow with PKCE through the login form; the token endpoint's access token."""
-    browser = requests.Session()
     challenge = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
-    r = browser.get(ENDPOINT + "/oauth2/authorize", allow_redirects=False, params={
+    status, headers, body = http("GET", "/oauth2/authorize?" + urlencode({
         "response_type": "code", "client_id": CLIENT, "redirect_uri": CALLBACK, "scope": scope,
-        "state": "st", "code_challenge": challenge, "code_challenge_method": "S256"})
-    assert r.status_code == 302, (r.status_code, r.text)
-    form = browser.get(ENDPOINT + r.headers["Location"])
-    assert form.status_code == 200, form.text
-    action = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', form.text).group(1))
-    csrf = re.search(r'name="_csrf" value="([^"]*)"', form.text).group(1)
-    r = browser.post(ENDPOINT + action, allow_redirects=False,
-                     data={"_csrf": csrf, "username": "alice", "password": "Passw0rd!"})
-    assert r.status_code == 302 and r.headers["Location"].startswith(CALLBACK), (r.status_code, r.text)
-    code = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
-    r = requests.post(ENDPOINT + "/oauth2/token", data={
+        "state": "st", "code_challenge": challenge, "code_challenge_method": "S256"}))
+    assert status == 302, (status, body)
+    status, headers, form = http("GET", headers["Location"])
+    assert status == 200, form
+    cookie = headers["Set-Cookie"].split(";")[0]
+    action = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', form).group(1))
+    csrf = re.search(r'name="_csrf" value="([^"]*)"', form).group(1)
+    status, headers, body = http("POST", action, {"_csrf": csrf, "username": "alice", "password": "Passw0rd!"},
+                                 {"Cookie": cookie})
+    assert status == 302 and headers["Location"].startswith(CALLBACK), (status, body)
+    code = parse_qs(urlsplit(headers["Location"]).query)["code"][0]
+    status, _, body = http("POST", "/oauth2/token", {
         "grant_type": "authorization_code", "client_id": CLIENT, "code": code,
         "redirect_uri": CALLBACK, "code_verifier": VERIFIER})
-    assert r.status_code == 200, r.text
-    return r.json()["access_token"]
+    assert status == 200, body
+    return json.loads(body)["access_token"]
 
 
 @check
@@ -65,8 +85,8 @@ def hosted_ui_token_without_the_admin_scope_is_refused():
     else:
         raise AssertionError("GetUser accepted a token without " + ADMIN)
     # The token is good for what it was granted: the userInfo endpoint (openid, email).
-    info = requests.get(ENDPOINT + "/oauth2/userInfo", headers={"Authorization": "Bearer " + token})
-    assert info.status_code == 200 and info.json()["email"] == "alice@example.com", info.text
+    status, _, info = http("GET", "/oauth2/userInfo", headers={"Authorization": "Bearer " + token})
+    assert status == 200 and json.loads(info)["email"] == "alice@example.com", info
 
 
 @check
