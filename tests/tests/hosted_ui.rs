@@ -1,8 +1,10 @@
 //! End to end: the hosted UI in a real browser. The engine produces the authorization URL,
 //! headless Chromium (driven through chromedriver with fantoccini) fills the emulator's login
 //! form, the redirect reaches the engine's loopback listener, and the engine ends signed in with
-//! working AWS credentials. Also: a confidential client (HTTP Basic at the token endpoint), a
-//! wrong password (the form again, no code), and a forged `state` (refused).
+//! working AWS credentials and the user's own operations (GetUser). Also: a confidential client
+//! (HTTP Basic at the token endpoint), a wrong password (the form again, no code), an app that
+//! does not ask for `aws.cognito.signin.user.admin` (signed in, GetUser refused), and a forged
+//! `state` (refused).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`); fails, never skips,
 //! without them. The browser talks only to 127.0.0.1: name resolution is mapped away and
@@ -19,7 +21,7 @@ use cognito_auth::machine::config::{IdentityPoolConfig, OAuthConfig, UserPoolCon
 use cognito_auth::machine::AuthFlow;
 use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError};
 use cognito_auth::{
-    AppError, Auth, Config, Error, FetchOptions, Secret, SignInStep, UserError, UserState,
+    account, AppError, Auth, Config, Error, FetchOptions, Secret, SignInStep, UserError, UserState,
     WebUiSignInOptions,
 };
 use cognito_auth_emulator::{Emulator, EmulatorConfig, UnixMillis};
@@ -135,6 +137,11 @@ impl World {
     /// An engine for `client_id`, reaching the hosted UI on the emulator's port (the
     /// configuration's custom endpoints, as for a provider other than Cognito's own domain).
     fn auth(&self, client_id: &str, secret: Option<&str>) -> Auth {
+        self.auth_with_scopes(client_id, secret, &SCOPES)
+    }
+
+    /// The same engine configured to ask the hosted UI for `scopes`.
+    fn auth_with_scopes(&self, client_id: &str, secret: Option<&str>, scopes: &[&str]) -> Auth {
         let endpoint = self.server.endpoint();
         let config = Config {
             user_pool: Some(UserPoolConfig {
@@ -155,7 +162,7 @@ impl World {
                 app_client_secret: secret.map(|s| Secret::new(s.to_owned())),
                 sign_in_redirect_uri: self.callback.clone(),
                 sign_out_redirect_uri: Some(self.sign_out.clone()),
-                scopes: SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
                 token_uri: Some(format!("{endpoint}/oauth2/token")),
                 sign_in_uri: Some(format!("{endpoint}/oauth2/authorize")),
                 sign_out_uri: Some(format!("{endpoint}/logout")),
@@ -345,6 +352,9 @@ async fn signed_in_and_credentials_work(world: &World, auth: &Auth) {
         assert!(scope.split(' ').any(|x| x == s), "scope {s} in {scope:?}");
     }
     assert_eq!(auth.user_state(), UserState::SignedIn);
+    // The app asked for `aws.cognito.signin.user.admin`: the user's own operations work.
+    let user = auth.call(account::GetUser {}).await.expect("GetUser");
+    assert_eq!(user.username, "alice");
 }
 
 /// Without a browser: redirects that are not the sign-in's (no or another `state`, another
@@ -454,6 +464,40 @@ async fn hosted_ui_in_headless_chromium() {
         task.await.unwrap().expect("sign-in after a typo"),
         SignInStep::Done
     );
+    browser.client.delete_all_cookies().await.unwrap();
+
+    // An app that asks only for `openid email`: signed in, but its access token lacks
+    // `aws.cognito.signin.user.admin`, which the user's own operations require (each one's
+    // API reference), so Cognito refuses GetUser. The app sees the refusal; the session stays.
+    let auth = world.auth_with_scopes(PUBLIC_CLIENT, None, &["openid", "email"]);
+    let (task, mut urls) = start_sign_in(&auth, str::to_owned);
+    browser
+        .client
+        .goto(&urls.recv().await.unwrap())
+        .await
+        .unwrap();
+    browser.sign_in_form("alice", "Passw0rd!").await;
+    assert_eq!(
+        task.await
+            .unwrap()
+            .expect("sign-in without the admin scope"),
+        SignInStep::Done
+    );
+    let tokens = auth.tokens().await.expect("tokens");
+    assert_eq!(
+        claims(tokens.access_token.expose())["scope"],
+        serde_json::json!("openid email")
+    );
+    assert_eq!(
+        auth.call(account::GetUser {}).await.unwrap_err(),
+        Error::User(UserError::NotAuthorized {
+            message: "Access Token does not have required scopes".to_owned()
+        })
+    );
+    assert_eq!(auth.user_state(), UserState::SignedIn);
+    auth.aws_credentials()
+        .await
+        .expect("identity-pool credentials need no admin scope");
     browser.client.delete_all_cookies().await.unwrap();
 
     // A forged state: the redirect is refused and the engine stays signed out.

@@ -1,7 +1,8 @@
 //! `sign-in --web` against the emulator's hosted UI: `BROWSER` names a small shell script that
 //! plays the browser with curl (fetches the authorization URL, follows it to the sign-in form,
 //! posts the form, follows the redirect to the CLI's loopback listener), and the CLI ends
-//! signed in as the user who typed the password.
+//! signed in as the user who typed the password, with the scope (`aws.cognito.signin.user.admin`)
+//! the user's own operations need.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
@@ -151,4 +152,8 @@ fn sign_in_web_ends_signed_in_through_the_hosted_ui_form() {
 
     let who = cli(&["--json", "whoami"]).ok().json();
     assert_eq!(who["state"], "signedIn", "{who}");
+    // The configuration asks for `aws.cognito.signin.user.admin`, which the user's own
+    // operations require of the access token (GetUser here).
+    let got = cli(&["--json", "attributes", "get"]).ok().json();
+    assert_eq!(got["attributes"]["email"], "alice@example.com", "{got}");
 }

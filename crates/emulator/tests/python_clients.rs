@@ -81,3 +81,8 @@ fn pycognito_srp_sign_in() {
 fn boto3_sts_verifies_signatures_with_issued_credentials() {
     run_script("boto3_sts.py");
 }
+
+#[test]
+fn boto3_get_user_needs_the_admin_scope_of_a_hosted_ui_token() {
+    run_script("boto3_scopes.py");
+}

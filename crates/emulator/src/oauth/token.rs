@@ -13,6 +13,7 @@ use crate::error::ErrorKind;
 use crate::model::RefreshRecord;
 use crate::state::Emulator;
 use crate::time::UnixMillis;
+use crate::user_pool::access::{verify_access_token, USER_ADMIN_SCOPE};
 use crate::user_pool::auth::{issue_tokens, rotate, usable_refresh_token};
 use crate::user_pool::lookup::{client, pool, pool_of_client};
 
@@ -212,7 +213,7 @@ fn refresh(
         .family_scopes
         .get(&rec.origin_jti)
         .cloned()
-        .unwrap_or_else(|| "aws.cognito.signin.user.admin".to_owned());
+        .unwrap_or_else(|| USER_ADMIN_SCOPE.to_owned());
     let key = rec.username.clone();
     let mut body = match mint(emu, &key, auth, now, Some(&rec), &scopes, None) {
         Ok(body) => body,
@@ -325,18 +326,12 @@ pub(super) fn user_info(emu: &mut Emulator, request: &WebRequest, now: UnixMilli
     let Some(token) = token else {
         return bearer_error("invalid_request", "Bearer access token is required");
     };
-    let caller = match crate::user_pool::access::authorize(emu, token, now) {
+    // The userInfo endpoint needs `openid`, not the API's `aws.cognito.signin.user.admin`.
+    let caller = match verify_access_token(emu, token, now, None) {
         Ok(c) => c,
         Err(e) => return bearer_error("invalid_token", &e.message),
     };
-    let scope = emu
-        .signer
-        .verify(token)
-        .ok()
-        .and_then(|c| c.get("scope").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default();
-    let scopes: Vec<&str> = scope.split(' ').collect();
-    if !scopes.contains(&"openid") {
+    if !caller.has_scope("openid") {
         return bearer_error(
             "invalid_token",
             "Access token does not contain the openid scope",
@@ -349,14 +344,14 @@ pub(super) fn user_info(emu: &mut Emulator, request: &WebRequest, now: UnixMilli
     else {
         return bearer_error("invalid_token", "User does not exist");
     };
-    let all = scopes.contains(&"aws.cognito.signin.user.admin");
+    let all = caller.has_scope(USER_ADMIN_SCOPE);
     let mut body = json!({"sub": user.sub, "username": user.username});
     for (name, value) in &user.attributes {
         let wanted = all
             || match name.as_str() {
-                "email" | "email_verified" => scopes.contains(&"email"),
-                "phone_number" | "phone_number_verified" => scopes.contains(&"phone"),
-                _ => scopes.contains(&"profile"),
+                "email" | "email_verified" => caller.has_scope("email"),
+                "phone_number" | "phone_number_verified" => caller.has_scope("phone"),
+                _ => caller.has_scope("profile"),
             };
         if wanted && name != "sub" {
             body[name.as_str()] = json!(value);

@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{Device, RefreshRecord, User};
 use crate::state::{Emulator, ALNUM};
 use crate::time::UnixMillis;
+use crate::user_pool::access::USER_ADMIN_SCOPE;
 use crate::user_pool::groups::group_claims;
 use crate::user_pool::lookup::{client, pool, pool_mut};
 
@@ -18,6 +19,18 @@ struct Common<'a> {
     event_id: &'a str,
     auth_time: u64,
     iat: u64,
+    /// The access token's `scope` claim.
+    scope: &'a str,
+}
+
+/// The scopes of a token family's access tokens: those the hosted UI granted when the family
+/// began there, whichever endpoint refreshes it (a refresh never widens a grant), else the
+/// API's [`USER_ADMIN_SCOPE`], which every sign-in through the API carries.
+fn family_scope(emu: &Emulator, refresh: Option<&RefreshRecord>) -> String {
+    refresh
+        .and_then(|r| emu.oauth.family_scopes.get(&r.origin_jti))
+        .cloned()
+        .unwrap_or_else(|| USER_ADMIN_SCOPE.to_owned())
 }
 
 /// Issues access, id and (for a new sign-in) refresh tokens.
@@ -38,6 +51,7 @@ pub(crate) fn issue_tokens(
     let auth_time = refresh.map_or(now.secs(), |r| r.auth_time);
     let (access_jti, id_jti, event_id) = (emu.uuid(), emu.uuid(), emu.uuid());
     let iss = emu.issuer(pool_id);
+    let scope = family_scope(emu, refresh);
     let pool = pool(emu, pool_id)?;
     let u = pool.users.get(key).ok_or_else(ApiError::user_not_found)?;
     let common = Common {
@@ -47,6 +61,7 @@ pub(crate) fn issue_tokens(
         event_id: &event_id,
         auth_time,
         iat: now.secs(),
+        scope: &scope,
     };
     let groups = group_claims(pool, u);
     let mut access = access_claims(
@@ -132,7 +147,7 @@ fn access_claims(
     access.insert("origin_jti".into(), json!(c.origin_jti));
     access.insert("event_id".into(), json!(c.event_id));
     access.insert("token_use".into(), json!("access"));
-    access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    access.insert("scope".into(), json!(c.scope));
     access.insert("auth_time".into(), json!(c.auth_time));
     access.insert("exp".into(), json!(c.iat + validity_s));
     access.insert("iat".into(), json!(c.iat));
