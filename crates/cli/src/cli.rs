@@ -248,6 +248,9 @@ pub(crate) enum MfaCommand {
         #[arg(long, value_name = "NAME")]
         device_name: Option<String>,
     },
+    /// Show the MFA methods turned on, the preferred one, and the first factors a choice-based
+    /// (USER_AUTH) sign-in offers this user (GetUserAuthFactors)
+    Show,
     /// Choose the preferred MFA method (none turns MFA off for this user)
     Prefer {
         /// The method

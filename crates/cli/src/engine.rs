@@ -8,7 +8,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use cognito_auth::{
-    Attribute, Auth, AuthFlow, CodeDelivery, Config, ConfirmForgotPasswordOptions,
+    account, Attribute, Auth, AuthFlow, CodeDelivery, Config, ConfirmForgotPasswordOptions,
     ConfirmSignInOptions, ConfirmSignUpOptions, DeviceRememberedStatus, Error,
     FederatedSignInOptions, FetchDevicesOptions, FetchOptions, ForgotPasswordOptions,
     MfaPreference, MfaSetting, ResendSignUpCodeOptions, SendAttributeVerificationCodeOptions,
@@ -519,6 +519,14 @@ impl Engine {
         self.run_or_expire(
             "verifying the code",
             self.auth.verify_totp_setup(code, totp_options(name)),
+        )
+        .await
+    }
+
+    pub(crate) async fn auth_factors(&self) -> Result<account::GetUserAuthFactorsOutput, Failure> {
+        self.run_or_expire(
+            "reading the MFA settings",
+            self.auth.call(account::GetUserAuthFactors {}),
         )
         .await
     }

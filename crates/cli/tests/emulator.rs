@@ -319,7 +319,7 @@ fn password_forgot_confirm_then_change() {
 }
 
 #[test]
-fn totp_is_set_up_preferred_then_asked_at_sign_in() {
+fn totp_is_set_up_preferred_shown_then_asked_at_sign_in() {
     let world = World::emulator();
     world.sign_in("alice", PASSWORD);
     let mut setup = world.spawn(&["--json", "mfa", "setup-totp", "--device-name", "phone"]);
@@ -334,6 +334,20 @@ fn totp_is_set_up_preferred_then_asked_at_sign_in() {
         .ok()
         .json();
     assert_eq!(prefer["preferred"], "totp");
+    let shown = world.run(&["--json", "mfa", "show"], "").ok().json();
+    assert_eq!(shown["preferred"], "SOFTWARE_TOKEN_MFA", "{shown}");
+    assert_eq!(shown["enabled"], serde_json::json!(["SOFTWARE_TOKEN_MFA"]));
+    assert_eq!(shown["username"], "alice");
+    assert!(
+        shown["first_factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "PASSWORD"),
+        "{shown}"
+    );
+    let text = world.run(&["mfa", "show"], "").ok().stdout;
+    assert!(text.contains("preferred: SOFTWARE_TOKEN_MFA"), "{text}");
     world.run(&["sign-out"], "").ok();
 
     let mut sign_in = world.spawn(&["--json", "sign-in", "alice"]);

@@ -178,6 +178,30 @@ pub(super) async fn mfa(
                 "TOTP is set up; make it the preferred method with `cognito-auth mfa prefer totp`",
             ))
         }
+        MfaCommand::Show => {
+            let factors = engine.auth_factors().await?;
+            let preferred = factors.preferred_mfa_setting.as_deref().unwrap_or("none");
+            let listed = |list: &[String]| {
+                if list.is_empty() {
+                    "none".to_owned()
+                } else {
+                    list.join(", ")
+                }
+            };
+            Ok(Report::new(
+                json!({
+                    "username": factors.username,
+                    "preferred": factors.preferred_mfa_setting,
+                    "enabled": factors.user_mfa_setting_list,
+                    "first_factors": factors.configured_user_auth_factors,
+                }),
+                format!(
+                    "MFA enabled: {}\npreferred: {preferred}\nfirst factors (USER_AUTH): {}",
+                    listed(&factors.user_mfa_setting_list),
+                    listed(&factors.configured_user_auth_factors),
+                ),
+            ))
+        }
         MfaCommand::Prefer { method } => {
             engine.prefer_mfa(method).await?;
             let name = match method {
