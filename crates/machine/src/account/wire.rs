@@ -246,7 +246,17 @@ mod tests {
     }
 
     #[test]
+    fn a_structure_of_the_wrong_json_type_is_an_error() {
+        for not_a_structure in [json!("x"), json!(1), json!([])] {
+            assert!(CodeDelivery::from_wire(&not_a_structure).is_err());
+            assert!(MfaPreference::from_wire(&not_a_structure).is_err());
+            assert!(StringMap::from_wire(&not_a_structure).is_err());
+        }
+    }
+
+    #[test]
     fn empty_client_metadata_is_left_out() {
+        assert_eq!(StringMap::from_wire(&Value::Null), Ok(StringMap::new()));
         assert_eq!(StringMap::new().to_wire(), Value::Null);
         let m: StringMap = [("a".to_owned(), "b".to_owned())].into();
         assert_eq!(StringMap::from_wire(&m.to_wire()), Ok(m));
