@@ -254,6 +254,15 @@ async fn start_browser() -> Browser {
 }
 
 impl Browser {
+    /// Opens the next authorization URL the engine handed out.
+    async fn open_next(&self, urls: &mut mpsc::UnboundedReceiver<String>) {
+        let url = urls.recv().await.expect("an authorization URL");
+        self.client
+            .goto(&url)
+            .await
+            .expect("open the authorization URL");
+    }
+
     async fn sign_in_form(&self, username: &str, password: &str) {
         let c = &self.client;
         let user = c
@@ -424,11 +433,7 @@ async fn hosted_ui_in_headless_chromium() {
     // A confidential client: the engine authenticates with HTTP Basic at the token endpoint.
     let auth = world.auth(SECRET_CLIENT, Some(CLIENT_SECRET));
     let (task, mut urls) = start_sign_in(&auth, str::to_owned);
-    browser
-        .client
-        .goto(&urls.recv().await.unwrap())
-        .await
-        .unwrap();
+    browser.open_next(&mut urls).await;
     browser.sign_in_form("alice", "Passw0rd!").await;
     assert_eq!(
         task.await.unwrap().expect("confidential sign-in"),
@@ -440,11 +445,7 @@ async fn hosted_ui_in_headless_chromium() {
     // A wrong password: the form again with the error, and no redirect reaches the listener.
     let auth = world.auth(PUBLIC_CLIENT, None);
     let (task, mut urls) = start_sign_in(&auth, str::to_owned);
-    browser
-        .client
-        .goto(&urls.recv().await.unwrap())
-        .await
-        .unwrap();
+    browser.open_next(&mut urls).await;
     browser.sign_in_form("alice", "wrong-Passw0rd!").await;
     assert_eq!(
         browser.text_of("loginErrorMessage").await,
@@ -471,11 +472,7 @@ async fn hosted_ui_in_headless_chromium() {
     // API reference), so Cognito refuses GetUser. The app sees the refusal; the session stays.
     let auth = world.auth_with_scopes(PUBLIC_CLIENT, None, &["openid", "email"]);
     let (task, mut urls) = start_sign_in(&auth, str::to_owned);
-    browser
-        .client
-        .goto(&urls.recv().await.unwrap())
-        .await
-        .unwrap();
+    browser.open_next(&mut urls).await;
     browser.sign_in_form("alice", "Passw0rd!").await;
     assert_eq!(
         task.await
@@ -503,11 +500,7 @@ async fn hosted_ui_in_headless_chromium() {
     // A forged state: the redirect is refused and the engine stays signed out.
     let auth = world.auth(PUBLIC_CLIENT, None);
     let (task, mut urls) = start_sign_in(&auth, forge_state);
-    browser
-        .client
-        .goto(&urls.recv().await.unwrap())
-        .await
-        .unwrap();
+    browser.open_next(&mut urls).await;
     browser.sign_in_form("alice", "Passw0rd!").await;
     assert!(browser.text_of("message").await.contains("refused"));
     let err = task.await.unwrap().unwrap_err();
