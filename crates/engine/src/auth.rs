@@ -305,11 +305,12 @@ impl Auth {
         .map(drop)
     }
 
-    /// Calls an account operation with the signed-in user's access token (refreshed first if
-    /// it is due) and returns its output: any operation of the table in [`crate::account`],
-    /// e.g. `auth.call(account::GetUserAuthFactors {}).await?`. Like every call that needs the
-    /// user pool's session, it waits while a refresh is in flight and fails with
-    /// [`AppError::NotSignedIn`] when no user is signed in.
+    /// Calls an operation of the account table ([`crate::account`]) and returns its output,
+    /// e.g. `auth.call(account::GetUserAuthFactors {}).await?`. An operation authorized by the
+    /// user's access token (GetUser, ListDevices, ...) is sent with the current one (refreshed
+    /// first if it is due, waiting for a refresh in flight) and fails with
+    /// [`AppError::NotSignedIn`] when no user is signed in; one authorized by the app client
+    /// (SignUp, ForgotPassword, ...) works in any state.
     pub async fn call<O: AccountOperation>(&self, input: O) -> Result<O::Output, Error> {
         let response: AccountResponse = self.request(ApiCall::account(input)).await?;
         let answered = response.operation();

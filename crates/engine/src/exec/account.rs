@@ -143,21 +143,17 @@ impl FromSdk<AttributeType> for Attribute {
 
 impl FromSdk<CodeDeliveryDetailsType> for CodeDelivery {
     fn from_sdk(d: CodeDeliveryDetailsType, _: &str) -> Result<Self> {
-        Ok(code_delivery(&d))
+        Ok(CodeDelivery {
+            delivery_medium: d.delivery_medium.map(|m| m.as_str().to_owned()),
+            destination: d.destination,
+            attribute_name: d.attribute_name,
+        })
     }
 }
 
 impl FromSdk<DeviceType> for Device {
     fn from_sdk(d: DeviceType, op: &str) -> Result<Self> {
         device(op, &d)
-    }
-}
-
-pub(super) fn code_delivery(d: &CodeDeliveryDetailsType) -> CodeDelivery {
-    CodeDelivery {
-        delivery_medium: d.delivery_medium().map(|m| m.as_str().to_owned()),
-        destination: d.destination().map(str::to_owned),
-        attribute_name: d.attribute_name().map(str::to_owned),
     }
 }
 
