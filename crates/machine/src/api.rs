@@ -70,13 +70,17 @@ impl Machine {
             });
             return;
         }
+        let now = input.at;
+        // A result is looked up once in the awaiting registry and moved into the typed shape
+        // its effect was issued for (`machine/routing.rs`) before the states see it.
+        let routed = self.sm.inner().route(input);
         let mut out = Vec::new();
-        self.sm.handle_with_context(&input, &mut out);
+        self.sm.handle_with_context(&routed, &mut out);
         self.outputs.extend(out);
         self.publish_user_state();
         if restoring && !matches!(self.sm.state(), State::Restoring {}) {
             for deferred in std::mem::take(&mut self.deferred) {
-                let at = deferred.at.max(input.at);
+                let at = deferred.at.max(now);
                 self.handle_input(Input { at, ..deferred });
             }
         }

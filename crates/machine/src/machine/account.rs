@@ -2,11 +2,11 @@
 //! (no tokens needed), and the signed-in user's attributes, password, devices and MFA settings
 //! (an access token needed). Each becomes one user-pool call whose result answers the app.
 
-use super::shared::{CallKind, Outbox, Pending, Shared};
+use super::shared::{CallKind, Outbox, Shared};
 use crate::account::{AccountAuth, Authorization};
 use crate::cognito::{DeviceRememberedStatus, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
-use crate::input::{ApiCall, EffectResult};
+use crate::input::ApiCall;
 use crate::output::{Answer, OperationId};
 use crate::secret::Secret;
 use crate::session::Tokens;
@@ -173,29 +173,14 @@ impl Shared {
     pub(crate) fn finish_call(
         &mut self,
         out: &mut Outbox,
-        pending: Pending,
-        result: &EffectResult,
+        op: OperationId,
+        call: &CallKind,
+        result: &Result<UserPoolResponse, AuthError>,
     ) -> bool {
-        let Pending::Call { op, call } = pending else {
-            if let (Pending::Store, EffectResult::Stored(Err(e))) = (&pending, result) {
-                Shared::trace(out, format!("session store write failed: {}", e.message));
-            }
-            return false;
-        };
-        let EffectResult::UserPool(result) = result else {
-            Shared::reply(
-                out,
-                op,
-                Err(AuthError::UnexpectedResponse {
-                    message: "a result of the wrong kind".into(),
-                }),
-            );
-            return false;
-        };
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                Shared::reply(out, op, Err(AuthError::from(e)));
+                Shared::reply(out, op, Err(e.clone()));
                 return false;
             }
         };
@@ -229,10 +214,10 @@ impl Shared {
             ) => {
                 if self
                     .devices
-                    .get(&username)
-                    .is_some_and(|d| d.device_key == device_key)
+                    .get(username)
+                    .is_some_and(|d| d.device_key == *device_key)
                 {
-                    self.devices.remove(&username);
+                    self.devices.remove(username);
                     devices_changed = true;
                 }
                 Ok(Answer::Done)

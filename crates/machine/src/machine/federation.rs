@@ -185,30 +185,31 @@ impl Shared {
         &mut self,
         fed: &mut FederationFlow,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Pending => Handled,
-                    IdentityOutcome::Got => {
-                        let federation = fed.federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federated(federation))
-                    }
-                    IdentityOutcome::Rejected => {
-                        self.identity_failed(context, AuthError::FederationExpired);
-                        Transition(self.federation_origin(fed))
-                    }
-                    IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
+            Event::Completed {
+                result: Resolved::Identity(result),
+                ..
+            } => match self.identity_result(context, result) {
+                IdentityOutcome::Pending => Handled,
+                IdentityOutcome::Got => {
+                    let federation = fed.federation.clone();
+                    self.persist(
+                        context,
+                        Snapshot {
+                            federation: Some(&federation),
+                            ..Snapshot::default()
+                        },
+                    );
+                    Transition(State::federated(federation))
                 }
-            }
+                IdentityOutcome::Rejected => {
+                    self.identity_failed(context, AuthError::FederationExpired);
+                    Transition(self.federation_origin(fed))
+                }
+                IdentityOutcome::Failed => Transition(self.federation_origin(fed)),
+            },
             Event::Command { op, call } => match call {
                 ApiCall::FetchCredentials { .. } | ApiCall::FetchIdentityId => {
                     self.queue_waiter(context, *op, call);
@@ -241,7 +242,7 @@ impl Shared {
         &mut self,
         federation: &mut Federation,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command { op, call } => match call {
@@ -272,34 +273,35 @@ impl Shared {
                 c if Shared::refuse_user_pool_call(context, *op, c) => Handled,
                 _ => Super,
             },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
-                match self.identity_result(context, result) {
-                    IdentityOutcome::Got => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                ..Snapshot::default()
-                            },
-                        );
-                        Handled
-                    }
-                    IdentityOutcome::Rejected => {
-                        let federation = federation.clone();
-                        self.persist(
-                            context,
-                            Snapshot {
-                                federation: Some(&federation),
-                                federation_invalid: true,
-                                ..Snapshot::default()
-                            },
-                        );
-                        Transition(State::federation_expired(federation))
-                    }
-                    IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
+            Event::Completed {
+                result: Resolved::Identity(result),
+                ..
+            } => match self.identity_result(context, result) {
+                IdentityOutcome::Got => {
+                    let federation = federation.clone();
+                    self.persist(
+                        context,
+                        Snapshot {
+                            federation: Some(&federation),
+                            ..Snapshot::default()
+                        },
+                    );
+                    Handled
                 }
-            }
+                IdentityOutcome::Rejected => {
+                    let federation = federation.clone();
+                    self.persist(
+                        context,
+                        Snapshot {
+                            federation: Some(&federation),
+                            federation_invalid: true,
+                            ..Snapshot::default()
+                        },
+                    );
+                    Transition(State::federation_expired(federation))
+                }
+                IdentityOutcome::Pending | IdentityOutcome::Failed => Handled,
+            },
             Event::TimerFired {
                 timer: TimerKind::CredentialsDue | TimerKind::RetryCredentials,
             } => {

@@ -6,10 +6,11 @@
 use super::session::UserSession;
 use serde::{Deserialize, Serialize};
 
+use super::routing::Answered;
 use super::shared::{Outbox, Shared, Waiter};
 use crate::cognito::{IdentityRequest, IdentityResponse, StringMap};
 use crate::error::AuthError;
-use crate::input::{ApiCall, EffectResult};
+use crate::input::ApiCall;
 use crate::output::{Answer, EffectId, OperationId, TimerKind};
 use crate::secret::Secret;
 use crate::session::{refresh_skew_s, CredentialsClock, Federation, IdentityState};
@@ -198,30 +199,19 @@ impl Shared {
         });
     }
 
-    /// Whether `effect_id` is the identity fetch in flight.
-    pub(crate) fn is_identity_wait(&self, effect_id: EffectId) -> bool {
-        self.identity
-            .fetch
-            .as_ref()
-            .is_some_and(|f| f.wait == effect_id)
-    }
-
-    /// Handles the result of the identity fetch in flight.
+    /// Handles the result of the identity fetch in flight (routing sends only its results
+    /// here, see `machine/routing.rs`).
     pub(crate) fn identity_result(
         &mut self,
         out: &mut Outbox,
-        result: &EffectResult,
+        result: &Answered<IdentityResponse>,
     ) -> IdentityOutcome {
         let Some(mut fetch) = self.identity.fetch.take() else {
             return IdentityOutcome::Pending;
         };
-        let EffectResult::Identity(result) = result else {
-            return self.identity_failed(
-                out,
-                AuthError::UnexpectedResponse {
-                    message: "identity result of the wrong kind".into(),
-                },
-            );
+        let result = match result {
+            Ok(result) => result,
+            Err(e) => return self.identity_failed(out, e.clone()),
         };
         match result {
             Ok(IdentityResponse::IdentityId { identity_id }) => {

@@ -33,6 +33,7 @@ mod account;
 mod federation;
 mod identity;
 mod retry;
+mod routing;
 mod session;
 pub(crate) mod shared;
 pub(crate) mod sign_in;
@@ -50,8 +51,9 @@ use self::account::{
 };
 pub use self::federation::{FederationFlow, Replacing};
 use self::identity::{federation_logins, session_logins, IdentityOutcome};
+use self::routing::{Answered, Awaiting, Event, Resolved, Routed};
 pub use self::session::UserSession;
-use self::shared::{Outbox, Pending, Shared, Snapshot, Waiter};
+use self::shared::{Outbox, Shared, Snapshot, Waiter};
 use self::sign_in::challenge::ConfirmSignIn;
 use self::sign_in::{
     Attempt, AwaitingAnswer, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, Origin,
@@ -62,9 +64,9 @@ pub use self::sign_out::SignOutPlan;
 use self::transitions::{cancel_flow_op, cancel_with};
 use self::web::Redirect;
 pub use self::web::WebFlow;
-use crate::cognito::{OAuthTokenResponse, UserPoolRequest, UserPoolResponse};
+use crate::cognito::{AuthResponse, OAuthTokenResponse, UserPoolRequest};
 use crate::error::AuthError;
-use crate::input::{ApiCall, EffectResult, Event, Input, SignOutOptions};
+use crate::input::{ApiCall, SignOutOptions};
 use crate::output::{Answer, Effect, EffectId, OperationId, SignInStep, SignOutReport, TimerKind};
 use crate::session::{Federation, PersistedSession, Tokens};
 
@@ -81,7 +83,7 @@ impl Shared {
     /// Calls valid everywhere, generic effect results, and the default answer for a call that
     /// the state does not take.
     #[superstate]
-    fn any(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+    fn any(&mut self, context: &mut Outbox, event: &Routed) -> Outcome<State> {
         match &event.event {
             Event::Command { op, call } => {
                 if self.unauthenticated_call(context, *op, call) {
@@ -100,24 +102,39 @@ impl Shared {
                 Handled
             }
             Event::Completed { effect_id, result } => {
-                if let Some(p) = self.effects.pending.remove(effect_id) {
-                    self.finish_call(context, p, result);
-                } else if self.is_identity_wait(*effect_id) {
+                match result {
+                    Resolved::Call { op, kind, result } => {
+                        self.finish_call(context, *op, kind, result);
+                    }
+                    Resolved::StoreFailed(e) => {
+                        let message = format!("session store write failed: {}", e.message);
+                        Shared::trace(context, message);
+                    }
+                    Resolved::Loaded(_) | Resolved::Discarded => {}
                     // A fetch still current in a state that does not own it (a sign-in or a
                     // deletion started meanwhile): finish it for whoever waits.
-                    if let IdentityOutcome::Rejected = self.identity_result(context, result) {
-                        self.identity_failed(
-                            context,
-                            AuthError::NotAuthorized {
-                                message: "the identity pool refused the login".into(),
-                            },
-                        );
+                    Resolved::Identity(result) => {
+                        if let IdentityOutcome::Rejected = self.identity_result(context, result) {
+                            self.identity_failed(
+                                context,
+                                AuthError::NotAuthorized {
+                                    message: "the identity pool refused the login".into(),
+                                },
+                            );
+                        }
                     }
-                } else {
-                    Shared::trace(
+                    // A state's own effect whose state has been left (a replaced sign-in, a
+                    // sign-out meanwhile), or a result nobody awaits.
+                    Resolved::Auth(_)
+                    | Resolved::UserPool(_)
+                    | Resolved::Srp(_)
+                    | Resolved::Tokens(_)
+                    | Resolved::Refresh(_)
+                    | Resolved::Outcome(_)
+                    | Resolved::NotAwaited => Shared::trace(
                         context,
                         format!("result of effect {} not awaited", effect_id.0),
-                    );
+                    ),
                 }
                 Handled
             }
@@ -134,28 +151,25 @@ impl Shared {
     // ----------------------------------------------------------- restoring
 
     #[state(superstate = "any", entry_action = "enter_restoring")]
-    fn restoring(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+    fn restoring(&mut self, context: &mut Outbox, event: &Routed) -> Outcome<State> {
         match &event.event {
             Event::Completed {
-                effect_id,
-                result: EffectResult::Loaded(loaded),
-            } if self.effects.pending.get(effect_id) == Some(&Pending::Load) => {
-                self.effects.pending.remove(effect_id);
-                match loaded {
-                    Ok(Some(session)) => Transition(self.restore(context, session.clone())),
-                    Ok(None) => Transition(State::signed_out()),
-                    Err(e) => {
-                        Shared::trace(
-                            context,
-                            format!(
-                                "stored session unreadable, starting signed out: {}",
-                                e.message
-                            ),
-                        );
-                        Transition(State::signed_out())
-                    }
+                result: Resolved::Loaded(loaded),
+                ..
+            } => match loaded {
+                Ok(Some(session)) => Transition(self.restore(context, session.clone())),
+                Ok(None) => Transition(State::signed_out()),
+                Err(e) => {
+                    Shared::trace(
+                        context,
+                        format!(
+                            "stored session unreadable, starting signed out: {}",
+                            e.message
+                        ),
+                    );
+                    Transition(State::signed_out())
                 }
-            }
+            },
             _ => Super,
         }
     }
@@ -163,13 +177,13 @@ impl Shared {
     #[action]
     fn enter_restoring(&mut self, context: &mut Outbox) {
         self.effects
-            .issue_pending(context, Effect::LoadSession, Pending::Load);
+            .issue(context, Effect::LoadSession, Awaiting::Load);
     }
 
     // ---------------------------------------------------------- signed_out
 
     #[state(superstate = "any")]
-    fn signed_out(&mut self, context: &mut Outbox, event: &Input) -> Outcome<State> {
+    fn signed_out(&mut self, context: &mut Outbox, event: &Routed) -> Outcome<State> {
         match &event.event {
             Event::Command { op, call } => match call {
                 ApiCall::SignIn { .. } | ApiCall::SignInWithWebUi { .. } => {
@@ -196,7 +210,10 @@ impl Shared {
                 }
                 _ => Super,
             },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+            Event::Completed {
+                result: Resolved::Identity(result),
+                ..
+            } => {
                 match self.identity_result(context, result) {
                     IdentityOutcome::Got => self.persist(context, Snapshot::default()),
                     IdentityOutcome::Rejected => {
@@ -224,7 +241,7 @@ impl Shared {
         &mut self,
         attempt: &mut Attempt,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         let Event::Command { op, call } = &event.event else {
             return Super;
@@ -288,7 +305,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut InitiatingAuth,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_auth_step((attempt, step), context, event, Self::on_initiated)
     }
@@ -299,7 +316,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut RespondingToChallenge,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_auth_step((attempt, step), context, event, Self::on_responded)
     }
@@ -310,7 +327,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut ComputingClaim,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_srp_step((attempt, step), context, event, Self::on_claim)
     }
@@ -321,7 +338,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut AwaitingAnswer,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command {
@@ -352,7 +369,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut SettingUpTotp,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_user_pool_step((attempt, step), context, event, Self::on_totp_setup)
     }
@@ -363,7 +380,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut NewDevice,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_srp_step((attempt, step), context, event, Self::on_device_verifier)
     }
@@ -374,7 +391,7 @@ impl Shared {
         attempt: &mut Attempt,
         step: &mut ConfirmingDevice,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_user_pool_step((attempt, step), context, event, Self::on_device_confirmed)
     }
@@ -386,7 +403,7 @@ impl Shared {
         &mut self,
         web: &mut WebFlow,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         let Event::Command { op, call } = &event.event else {
             return Super;
@@ -395,7 +412,11 @@ impl Shared {
             ApiCall::HandleRedirect { url } => {
                 match self.redirect_to_token_request(web, url.expose()) {
                     Redirect::Exchange(request) => {
-                        let wait = self.effects.issue(context, Effect::OAuthToken { request });
+                        let wait = self.effects.issue(
+                            context,
+                            Effect::OAuthToken { request },
+                            Awaiting::CodeExchange,
+                        );
                         let mut web = web.clone();
                         web.op = Some(*op);
                         Transition(State::exchanging_code(web, wait))
@@ -425,13 +446,16 @@ impl Shared {
         web: &mut WebFlow,
         wait: &mut EffectId,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
-            Event::Completed { effect_id, result } if effect_id == wait => {
+            Event::Completed {
+                effect_id,
+                result: Resolved::Tokens(result),
+            } if effect_id == wait => {
                 let op = web.op.take();
                 let tokens = match result {
-                    EffectResult::OAuth(Ok(OAuthTokenResponse {
+                    Ok(Ok(OAuthTokenResponse {
                         access_token,
                         id_token,
                         refresh_token,
@@ -444,10 +468,8 @@ impl Shared {
                     .map_err(|e| AuthError::UnexpectedResponse {
                         message: format!("tokens: {e}"),
                     }),
-                    EffectResult::OAuth(Err(e)) => Err(AuthError::from(e)),
-                    _ => Err(AuthError::UnexpectedResponse {
-                        message: "a result of the wrong kind".into(),
-                    }),
+                    Ok(Err(e)) => Err(AuthError::from(e)),
+                    Err(e) => Err(e.clone()),
                 };
                 match tokens {
                     Ok(tokens) => Transition(self.complete_sign_in(
@@ -483,7 +505,7 @@ impl Shared {
         &mut self,
         session: &mut UserSession,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_signed_in(session, context, event)
     }
@@ -493,7 +515,7 @@ impl Shared {
         &mut self,
         session: &mut UserSession,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command {
@@ -520,9 +542,10 @@ impl Shared {
             // wrong in a way nothing showed (a backward jump before a restart, docs/SIMULATOR.md
             // seed 5071), so the tokens are refreshed once and the waiting callers asked again
             // with the new ones; a second refusal before any credentials reaches them.
-            Event::Completed { effect_id, result }
-                if self.is_identity_wait(*effect_id) && !self.identity.refreshed_for_refusal =>
-            {
+            Event::Completed {
+                result: Resolved::Identity(result),
+                ..
+            } if !self.identity.refreshed_for_refusal => {
                 match self.identity_result(context, result) {
                     IdentityOutcome::Got => self.persist_session(context, session),
                     IdentityOutcome::Rejected => {
@@ -543,7 +566,7 @@ impl Shared {
         session: &mut UserSession,
         wait: &mut EffectId,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command {
@@ -565,9 +588,10 @@ impl Shared {
                 self.queue_waiter(context, *op, call);
                 Handled
             }
-            Event::Completed { effect_id, result } if effect_id == wait => {
-                Transition(self.on_refresh_result(context, session, result))
-            }
+            Event::Completed {
+                effect_id,
+                result: Resolved::Refresh(result),
+            } if effect_id == wait => Transition(self.on_refresh_result(context, session, result)),
             Event::TimerFired {
                 timer: TimerKind::TokensDue | TimerKind::RetryTokens,
             } => Handled,
@@ -580,7 +604,7 @@ impl Shared {
         &mut self,
         session: &mut UserSession,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command {
@@ -612,11 +636,14 @@ impl Shared {
         wait: &mut EffectId,
         op: &mut OperationId,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
-            Event::Completed { effect_id, result } if effect_id == wait => match result {
-                EffectResult::UserPool(Ok(_)) => {
+            Event::Completed {
+                effect_id,
+                result: Resolved::Outcome(result),
+            } if effect_id == wait => match result {
+                Ok(()) => {
                     Shared::reply(context, *op, Ok(Answer::Done));
                     // Sign-outs that waited: the user is gone, and so is the local session.
                     for (op, _) in std::mem::take(&mut self.session.joined_sign_outs) {
@@ -624,18 +651,8 @@ impl Shared {
                     }
                     Transition(self.end_session(context))
                 }
-                EffectResult::UserPool(Err(e)) => {
-                    Shared::reply(context, *op, Err(AuthError::from(e)));
-                    Transition(self.after_failed_deletion(context, session.clone()))
-                }
-                _ => {
-                    Shared::reply(
-                        context,
-                        *op,
-                        Err(AuthError::UnexpectedResponse {
-                            message: "a result of the wrong kind".into(),
-                        }),
-                    );
+                Err(e) => {
+                    Shared::reply(context, *op, Err(e.clone()));
                     Transition(self.after_failed_deletion(context, session.clone()))
                 }
             },
@@ -673,7 +690,7 @@ impl Shared {
         &mut self,
         username: &mut String,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         let Event::Command { op, call } = &event.event else {
             return Super;
@@ -713,7 +730,7 @@ impl Shared {
         &mut self,
         fed: &mut FederationFlow,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_federating(fed, context, event)
     }
@@ -723,7 +740,7 @@ impl Shared {
         &mut self,
         federation: &mut Federation,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_federated(federation, context, event)
     }
@@ -734,7 +751,7 @@ impl Shared {
         &mut self,
         federation: &mut Federation,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         let Event::Command { op, call } = &event.event else {
             return Super;
@@ -767,7 +784,7 @@ impl Shared {
         &mut self,
         plan: &mut SignOutPlan,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         self.on_signing_out(plan, context, event)
     }

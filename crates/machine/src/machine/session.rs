@@ -154,6 +154,7 @@ impl Shared {
                     UserPoolRequest::DeleteUser {
                         access_token: session.tokens.access_token.clone(),
                     },
+                    Awaiting::Outcome,
                 );
                 State::deleting_user(session, wait, op)
             }
@@ -182,7 +183,7 @@ impl Shared {
         });
         match effect {
             Some(effect) => {
-                let wait = self.effects.issue(out, effect);
+                let wait = self.effects.issue(out, effect, Awaiting::Refresh);
                 State::refreshing(session, wait)
             }
             None => self.expire_session(out, &session),
@@ -193,13 +194,10 @@ impl Shared {
         &mut self,
         out: &mut Outbox,
         session: &UserSession,
-        result: &EffectResult,
+        result: &Answered<AuthResponse>,
     ) -> State {
-        if let Some(result) = web::oauth_refresh_as_user_pool(result) {
-            return self.on_refresh_result(out, session, &result);
-        }
         match result {
-            EffectResult::UserPool(Ok(UserPoolResponse::Auth(resp))) => {
+            Ok(Ok(resp)) => {
                 let Some(r) = &resp.authentication_result else {
                     return self.refresh_failed(
                         out,
@@ -234,7 +232,7 @@ impl Shared {
                     ),
                 }
             }
-            EffectResult::UserPool(Err(e))
+            Ok(Err(e))
                 if self.config.tuning.refresh_token_rotation == RefreshTokenRotation::Auto
                     && !self.session.refresh_rotation
                     && !session.hosted_ui
@@ -244,14 +242,8 @@ impl Shared {
                 self.session.refresh_rotation = true;
                 self.start_refresh(out, session.clone())
             }
-            EffectResult::UserPool(Err(e)) => self.on_refresh_error(out, session, e),
-            _ => self.refresh_failed(
-                out,
-                session,
-                AuthError::UnexpectedResponse {
-                    message: "a result of the wrong kind".into(),
-                },
-            ),
+            Ok(Err(e)) => self.on_refresh_error(out, session, e),
+            Err(e) => self.refresh_failed(out, session, e.clone()),
         }
     }
 
@@ -353,7 +345,7 @@ impl Shared {
         &mut self,
         session: &mut UserSession,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
             Event::Command { op, call } => match call {
@@ -385,6 +377,7 @@ impl Shared {
                                 UserPoolRequest::DeleteUser {
                                     access_token: session.tokens.access_token.clone(),
                                 },
+                                Awaiting::Outcome,
                             );
                             return Transition(State::deleting_user(session.clone(), wait, *op));
                         }
@@ -401,7 +394,10 @@ impl Shared {
                 }
                 _ => Super,
             },
-            Event::Completed { effect_id, result } if self.is_identity_wait(*effect_id) => {
+            Event::Completed {
+                result: Resolved::Identity(result),
+                ..
+            } => {
                 match self.identity_result(context, result) {
                     IdentityOutcome::Got => self.persist_session(context, session),
                     IdentityOutcome::Rejected => {
@@ -418,13 +414,12 @@ impl Shared {
                 }
                 Handled
             }
-            Event::Completed { effect_id, result }
-                if self.effects.pending.contains_key(effect_id) =>
-            {
-                if let Some(p) = self.effects.pending.remove(effect_id) {
-                    if self.finish_call(context, p, result) {
-                        self.persist_session(context, session);
-                    }
+            Event::Completed {
+                result: Resolved::Call { op, kind, result },
+                ..
+            } => {
+                if self.finish_call(context, *op, kind, result) {
+                    self.persist_session(context, session);
                 }
                 Handled
             }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::identity::IdentitySide;
 use super::retry::Retry;
+use super::routing::Awaiting;
 use super::session::SessionSide;
 use crate::cognito::{IdentityRequest, UserPoolRequest};
 use crate::config::{Config, RefreshTokenRotation, UserPoolConfig};
@@ -27,17 +28,6 @@ use crate::time::Timestamp;
 
 /// Outputs collected while one input is handled: the statig context.
 pub(crate) type Outbox = Vec<Output>;
-
-/// What a pending effect's result answers, for effects not owned by a state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Pending {
-    /// A user-pool call made for an app call; the result is mapped onto an answer.
-    Call { op: OperationId, call: CallKind },
-    /// Loading the stored session.
-    Load,
-    /// A store write; only failures are traced.
-    Store,
-}
 
 /// How to turn a user-pool response into an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,35 +52,43 @@ pub(crate) struct Waiter {
     pub(crate) call: ApiCall,
 }
 
-/// Effect ids, and the effects whose results no state owns.
+/// Effect ids, and the registry of the effects whose results are awaited.
 #[derive(Debug)]
 pub(crate) struct Effects {
     /// The id the next effect gets (ids start at 1 and are never reused).
     next_id: u64,
-    /// Effects whose results are answered generically.
-    pub(crate) pending: BTreeMap<EffectId, Pending>,
+    /// Every effect issued whose result has not arrived yet, with what it is for
+    /// (see `machine/routing.rs`): entered by [`Effects::issue`], removed when the result is
+    /// routed and dispatched.
+    pub(crate) awaiting: BTreeMap<EffectId, Awaiting>,
 }
 
 impl Effects {
     fn new() -> Self {
         Self {
             next_id: 1,
-            pending: BTreeMap::new(),
+            awaiting: BTreeMap::new(),
         }
     }
 
-    /// Asks for `effect` under a new id.
-    pub(crate) fn issue(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
+    /// Asks for `effect` under a new id, awaited as `awaiting` says.
+    pub(crate) fn issue(
+        &mut self,
+        out: &mut Outbox,
+        effect: Effect,
+        awaiting: Awaiting,
+    ) -> EffectId {
+        let effect_id = self.issue_unanswered(out, effect);
+        self.awaiting.insert(effect_id, awaiting);
+        effect_id
+    }
+
+    /// Asks for an effect that gets no result (`OpenUrl`): it is not entered in the registry.
+    pub(crate) fn issue_unanswered(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
         let effect_id = EffectId(self.next_id);
         self.next_id += 1;
         out.push(Output::Effect { effect_id, effect });
         effect_id
-    }
-
-    /// Asks for `effect` and remembers that its result is answered as `pending` says.
-    pub(crate) fn issue_pending(&mut self, out: &mut Outbox, effect: Effect, pending: Pending) {
-        let id = self.issue(out, effect);
-        self.pending.insert(id, pending);
     }
 }
 
@@ -166,12 +164,21 @@ impl Shared {
         }
     }
 
-    pub(crate) fn user_pool(&mut self, out: &mut Outbox, request: UserPoolRequest) -> EffectId {
-        self.effects.issue(out, Effect::UserPool { request })
+    /// Sends a user-pool request whose result is awaited as `awaiting` says.
+    pub(crate) fn user_pool(
+        &mut self,
+        out: &mut Outbox,
+        request: UserPoolRequest,
+        awaiting: Awaiting,
+    ) -> EffectId {
+        self.effects
+            .issue(out, Effect::UserPool { request }, awaiting)
     }
 
+    /// Sends a step of the identity fetch.
     pub(crate) fn identity_call(&mut self, out: &mut Outbox, request: IdentityRequest) -> EffectId {
-        self.effects.issue(out, Effect::Identity { request })
+        self.effects
+            .issue(out, Effect::Identity { request }, Awaiting::Identity)
     }
 
     /// Sends a user-pool request whose result answers `op` generically.
@@ -182,11 +189,7 @@ impl Shared {
         kind: CallKind,
         request: UserPoolRequest,
     ) {
-        self.effects.issue_pending(
-            out,
-            Effect::UserPool { request },
-            Pending::Call { op, call: kind },
-        );
+        self.user_pool(out, request, Awaiting::Call { op, kind });
     }
 
     pub(crate) fn reply(out: &mut Outbox, op: OperationId, result: Result<Answer, AuthError>) {
@@ -256,12 +259,12 @@ impl Shared {
             federation_provider_name: snapshot.federation_provider_name.map(str::to_owned),
             refresh_rotation: self.session.refresh_rotation,
         };
-        self.effects.issue_pending(
+        self.effects.issue(
             out,
             Effect::Persist {
                 session: Box::new(session),
             },
-            Pending::Store,
+            Awaiting::Store,
         );
     }
 

@@ -45,6 +45,7 @@ impl Shared {
                 UserPoolRequest::GlobalSignOut {
                     access_token: plan.session.tokens.access_token.clone(),
                 },
+                Awaiting::Outcome,
             );
             return State::signing_out(plan);
         }
@@ -61,6 +62,7 @@ impl Shared {
                         client_id: pool.app_client_id,
                         client_secret: pool.app_client_secret,
                     },
+                    Awaiting::Outcome,
                 );
                 return State::signing_out(plan);
             }
@@ -68,7 +70,7 @@ impl Shared {
         if plan.options.hosted_ui && plan.session.hosted_ui {
             match self.logout_url() {
                 Ok(url) => {
-                    self.effects.issue(out, Effect::OpenUrl { url });
+                    self.effects.issue_unanswered(out, Effect::OpenUrl { url });
                 }
                 Err(e) => plan.report.hosted_ui_error = Some(e),
             }
@@ -131,17 +133,14 @@ impl Shared {
         &mut self,
         plan: &mut SignOutPlan,
         context: &mut Outbox,
-        event: &Input,
+        event: &Routed,
     ) -> Outcome<State> {
         match &event.event {
-            Event::Completed { effect_id, result } if *effect_id == plan.wait => {
-                let err = match result {
-                    EffectResult::UserPool(Ok(_)) => None,
-                    EffectResult::UserPool(Err(e)) => Some(AuthError::from(e)),
-                    _ => Some(AuthError::UnexpectedResponse {
-                        message: "a result of the wrong kind".into(),
-                    }),
-                };
+            Event::Completed {
+                effect_id,
+                result: Resolved::Outcome(result),
+            } if *effect_id == plan.wait => {
+                let err = result.as_ref().err().cloned();
                 let mut plan = plan.clone();
                 if plan.global_step {
                     plan.report.global_sign_out_error = err;

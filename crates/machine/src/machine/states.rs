@@ -1,9 +1,10 @@
-//! What the states share outside their handlers: their labels, and the routing of a
-//! `Completed` input into the typed answer the awaiting state expects, so that handlers never
-//! look at a result's shape themselves.
+//! What the states share outside their handlers: their labels, and the sign-in steps' typed
+//! answers (a step's result arrives routed, see `machine/routing.rs`; a result of the wrong shape
+//! fails the sign-in with the error routing made of it).
 
 use statig::prelude::*;
 
+use super::routing::{Event, Resolved, Routed};
 use super::shared::{Outbox, Shared};
 use super::sign_in::{
     Attempt, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, RespondingToChallenge,
@@ -12,51 +13,40 @@ use super::sign_in::{
 use super::State;
 use crate::cognito::{AuthResponse, ServiceError, UserPoolResponse};
 use crate::error::AuthError;
-use crate::input::{EffectResult, Event, Input};
 use crate::output::EffectId;
 use crate::srp_task::SrpOutput;
 
-/// The result of effect `wait`, if `event` is its completion.
-fn awaited(event: &Input, wait: EffectId) -> Option<&EffectResult> {
+/// A step's typed answer, or the error that fails the sign-in.
+type StepAnswer<'r, T> = Result<T, &'r AuthError>;
+
+/// The routed result of effect `wait`, if `event` is its completion.
+fn awaited(event: &Routed, wait: EffectId) -> Option<&Resolved> {
     match &event.event {
         Event::Completed { effect_id, result } if *effect_id == wait => Some(result),
         _ => None,
     }
 }
 
-fn wrong_shape() -> AuthError {
-    AuthError::UnexpectedResponse {
-        message: "a response of the wrong shape".into(),
+fn auth_answer(result: &Resolved) -> Option<StepAnswer<'_, Result<&AuthResponse, &ServiceError>>> {
+    match result {
+        Resolved::Auth(r) => Some(r.as_ref().map(Result::as_ref)),
+        _ => None,
     }
 }
 
-/// A user-pool call's outcome, or an error if the result is of another kind.
 fn user_pool_answer(
-    result: &EffectResult,
-) -> Result<Result<&UserPoolResponse, &ServiceError>, AuthError> {
+    result: &Resolved,
+) -> Option<StepAnswer<'_, Result<&UserPoolResponse, &ServiceError>>> {
     match result {
-        EffectResult::UserPool(r) => Ok(r.as_ref()),
-        _ => Err(wrong_shape()),
+        Resolved::UserPool(r) => Some(r.as_ref().map(Result::as_ref)),
+        _ => None,
     }
 }
 
-/// InitiateAuth / RespondToAuthChallenge's outcome, or an error if the result is not one.
-fn auth_answer(result: &EffectResult) -> Result<Result<&AuthResponse, &ServiceError>, AuthError> {
-    match user_pool_answer(result)? {
-        Ok(UserPoolResponse::Auth(resp)) => Ok(Ok(resp)),
-        Ok(_) => Err(wrong_shape()),
-        Err(e) => Ok(Err(e)),
-    }
-}
-
-/// An SRP task's output; a failed computation or a result of another kind is an error.
-fn srp_answer(result: &EffectResult) -> Result<&SrpOutput, AuthError> {
+fn srp_answer(result: &Resolved) -> Option<StepAnswer<'_, &SrpOutput>> {
     match result {
-        EffectResult::Srp(Ok(output)) => Ok(output),
-        EffectResult::Srp(Err(e)) => Err(AuthError::UnexpectedResponse {
-            message: e.message.clone(),
-        }),
-        _ => Err(wrong_shape()),
+        Resolved::Srp(r) => Some(r.as_ref()),
+        _ => None,
     }
 }
 
@@ -117,24 +107,24 @@ awaits!(
 type OnAnswer<S, T> = fn(&mut Shared, &mut Outbox, Attempt, S, T) -> State;
 
 impl Shared {
-    /// Routes the completion of `step`'s effect, turned into its typed answer by `route`, to
-    /// `next`; a result of the wrong kind fails the sign-in; any other event goes to the
-    /// superstate.
+    /// Hands the completion of `step`'s effect, as the typed answer `pick` takes from it, to
+    /// `next`; a result routing found of the wrong shape fails the sign-in; any other event goes
+    /// to the superstate.
     fn on_step<'r, S: Awaits, T>(
         &mut self,
         (attempt, step): (&Attempt, &S),
         out: &mut Outbox,
-        event: &'r Input,
-        route: fn(&'r EffectResult) -> Result<T, AuthError>,
+        event: &'r Routed,
+        pick: fn(&'r Resolved) -> Option<StepAnswer<'r, T>>,
         next: OnAnswer<S, T>,
     ) -> Outcome<State> {
-        let Some(result) = awaited(event, step.wait()) else {
+        let Some(answer) = awaited(event, step.wait()).and_then(pick) else {
             return Super;
         };
         let attempt = attempt.clone();
-        Transition(match route(result) {
+        Transition(match answer {
             Ok(answer) => next(self, out, attempt, step.clone(), answer),
-            Err(e) => self.fail_sign_in(out, attempt, e),
+            Err(e) => self.fail_sign_in(out, attempt, e.clone()),
         })
     }
 
@@ -143,7 +133,7 @@ impl Shared {
         &mut self,
         now: (&Attempt, &S),
         out: &mut Outbox,
-        event: &'r Input,
+        event: &'r Routed,
         next: OnAnswer<S, Result<&'r AuthResponse, &'r ServiceError>>,
     ) -> Outcome<State> {
         self.on_step(now, out, event, auth_answer, next)
@@ -154,7 +144,7 @@ impl Shared {
         &mut self,
         now: (&Attempt, &S),
         out: &mut Outbox,
-        event: &'r Input,
+        event: &'r Routed,
         next: OnAnswer<S, Result<&'r UserPoolResponse, &'r ServiceError>>,
     ) -> Outcome<State> {
         self.on_step(now, out, event, user_pool_answer, next)
@@ -165,7 +155,7 @@ impl Shared {
         &mut self,
         now: (&Attempt, &S),
         out: &mut Outbox,
-        event: &'r Input,
+        event: &'r Routed,
         next: OnAnswer<S, &'r SrpOutput>,
     ) -> Outcome<State> {
         self.on_step(now, out, event, srp_answer, next)

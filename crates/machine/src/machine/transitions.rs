@@ -7,9 +7,13 @@ impl Shared {
     pub(super) fn before_dispatch(
         &mut self,
         _state: StateOrSuperstate<'_, State, Superstate<'_>>,
-        event: &Input,
+        event: &Routed,
     ) {
         self.now = event.at;
+        // The result has been routed (`Shared::route`): its entry is done with.
+        if let Event::Completed { effect_id, .. } = &event.event {
+            self.effects.awaiting.remove(effect_id);
+        }
     }
 
     pub(super) fn after_transition(
@@ -126,7 +130,7 @@ impl Shared {
                 Ok((web, url)) => {
                     // Fire and forget: nothing waits for the browser.
                     self.effects
-                        .issue(out, Effect::OpenUrl { url: url.clone() });
+                        .issue_unanswered(out, Effect::OpenUrl { url: url.clone() });
                     Shared::reply(out, op, Ok(Answer::OpenUrl { url }));
                     Transition(State::awaiting_web_redirect(web))
                 }

@@ -167,30 +167,30 @@ fn same_redirect_target(target: &str, configured: &str) -> bool {
 /// handles both kinds of refresh. `invalid_grant` (RFC 6749 §5.2: the refresh token is
 /// invalid, expired or revoked) is the definitive rejection that Cognito's API spells
 /// `NotAuthorizedException`; every other failure keeps its kind (network, 5xx, ...).
-/// `None` for results that are not the token endpoint's.
-pub(crate) fn oauth_refresh_as_user_pool(result: &EffectResult) -> Option<EffectResult> {
+/// Other results are returned as they are.
+pub(crate) fn oauth_refresh_as_user_pool(result: EffectResult) -> EffectResult {
     let EffectResult::OAuth(result) = result else {
-        return None;
+        return result;
     };
-    Some(EffectResult::UserPool(match result {
+    EffectResult::UserPool(match result {
         Ok(tokens) => Ok(UserPoolResponse::Auth(AuthResponse {
             challenge_name: None,
             challenge_parameters: StringMap::new(),
             session: None,
             authentication_result: Some(AuthenticationResult {
-                access_token: tokens.access_token.clone(),
-                id_token: tokens.id_token.clone(),
-                refresh_token: tokens.refresh_token.clone(),
+                access_token: tokens.access_token,
+                id_token: tokens.id_token,
+                refresh_token: tokens.refresh_token,
                 expires_in: i32::try_from(tokens.expires_in).unwrap_or(i32::MAX),
                 new_device_metadata: None,
             }),
             available_challenges: Vec::new(),
         })),
-        Err(e) if e.kind == ServiceErrorKind::Service && e.code == "invalid_grant" => Err(
-            ServiceError::service(error_code::NOT_AUTHORIZED, e.message.clone()),
-        ),
-        Err(e) => Err(e.clone()),
-    }))
+        Err(e) if e.kind == ServiceErrorKind::Service && e.code == "invalid_grant" => {
+            Err(ServiceError::service(error_code::NOT_AUTHORIZED, e.message))
+        }
+        Err(e) => Err(e),
+    })
 }
 
 impl Shared {

@@ -15,6 +15,7 @@ use crate::cognito::{
     UserPoolResponse,
 };
 use crate::error::AuthError;
+use crate::machine::routing::Awaiting;
 use crate::machine::shared::Outbox;
 use crate::machine::State;
 use crate::output::{OperationId, SignInStep};
@@ -296,6 +297,7 @@ impl Shared {
                 access_token: None,
                 session: session.clone(),
             },
+            Awaiting::SignInUserPool,
         );
         let call = TotpCall::Associate { previous };
         State::setting_up_totp(
@@ -495,6 +497,7 @@ impl Shared {
                         user_code: confirm.answer.clone(),
                         friendly_device_name: None,
                     },
+                    Awaiting::SignInUserPool,
                 );
                 let session = waiting.session;
                 let call = TotpCall::Verify { shared_secret };

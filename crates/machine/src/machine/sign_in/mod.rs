@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use cognito_auth_wire::{challenge as wire_challenge, param};
 
+use super::routing::Awaiting;
 use super::shared::{Outbox, Shared};
 use super::State;
 use crate::cognito::{CodeDelivery, NewDeviceMetadata, StringMap, UserPoolRequest};
@@ -353,6 +354,7 @@ impl Shared {
                 auth_parameters: Secret::new(p),
                 client_metadata: attempt.client_metadata.clone(),
             },
+            Awaiting::SignInAuth,
         );
         State::initiating_auth(attempt, InitiatingAuth { wait, srp })
     }
@@ -381,6 +383,7 @@ impl Shared {
                 session: session.clone(),
                 client_metadata: attempt.client_metadata.clone(),
             },
+            Awaiting::SignInAuth,
         );
         State::responding_to_challenge(
             attempt,

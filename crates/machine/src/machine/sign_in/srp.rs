@@ -11,6 +11,7 @@ use crate::cognito::{
     NewDeviceMetadata, ServiceError, StringMap, UserPoolRequest, UserPoolResponse,
 };
 use crate::error::AuthError;
+use crate::machine::routing::Awaiting;
 use crate::machine::shared::Outbox;
 use crate::machine::State;
 use crate::output::Effect;
@@ -126,7 +127,9 @@ impl Shared {
                 (task, wire_challenge::PASSWORD_VERIFIER, retry)
             }
         };
-        let wait = self.effects.issue(out, Effect::Srp { task });
+        let wait = self
+            .effects
+            .issue(out, Effect::Srp { task }, Awaiting::SignInSrp);
         State::computing_claim(
             attempt,
             ComputingClaim {
@@ -192,6 +195,7 @@ impl Shared {
                     random,
                 },
             },
+            Awaiting::SignInSrp,
         );
         State::computing_device_verifier(
             attempt,
@@ -229,6 +233,7 @@ impl Shared {
                 salt: salt.clone(),
                 device_name: Some("cognito-auth".into()),
             },
+            Awaiting::SignInUserPool,
         );
         State::confirming_device(
             attempt,
