@@ -99,6 +99,13 @@ impl Machine {
         self.outputs.drain(..).collect()
     }
 
+    /// How many issued effects the machine still awaits a result for (its awaiting registry;
+    /// for tests: every entry leaves when its result arrives).
+    #[cfg(feature = "test-util")]
+    pub fn awaiting_len(&self) -> usize {
+        self.sm.inner().effects.awaiting.len()
+    }
+
     /// The user-visible state.
     pub fn user_state(&self) -> UserState {
         self.published
