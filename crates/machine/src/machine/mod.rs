@@ -80,8 +80,8 @@ use crate::session::{Federation, PersistedSession, Tokens};
 impl Shared {
     // ----------------------------------------------------------------- any
 
-    /// Calls valid everywhere, generic effect results, and the default answer for a call that
-    /// the state does not take.
+    /// Calls valid everywhere, results no state took (`Shared::on_unowned_result`), and the
+    /// default answer for a call that the state does not take.
     #[superstate]
     fn any(&mut self, context: &mut Outbox, event: &Routed) -> Outcome<State> {
         match &event.event {
@@ -102,40 +102,7 @@ impl Shared {
                 Handled
             }
             Event::Completed { effect_id, result } => {
-                match result {
-                    Resolved::Call { op, kind, result } => {
-                        self.finish_call(context, *op, kind, result);
-                    }
-                    Resolved::StoreFailed(e) => {
-                        let message = format!("session store write failed: {}", e.message);
-                        Shared::trace(context, message);
-                    }
-                    Resolved::Loaded(_) | Resolved::Discarded => {}
-                    // A fetch still current in a state that does not own it (a sign-in or a
-                    // deletion started meanwhile): finish it for whoever waits.
-                    Resolved::Identity(result) => {
-                        if let IdentityOutcome::Rejected = self.identity_result(context, result) {
-                            self.identity_failed(
-                                context,
-                                AuthError::NotAuthorized {
-                                    message: "the identity pool refused the login".into(),
-                                },
-                            );
-                        }
-                    }
-                    // A state's own effect whose state has been left (a replaced sign-in, a
-                    // sign-out meanwhile), or a result nobody awaits.
-                    Resolved::Auth(_)
-                    | Resolved::UserPool(_)
-                    | Resolved::Srp(_)
-                    | Resolved::Tokens(_)
-                    | Resolved::Refresh(_)
-                    | Resolved::Outcome(_)
-                    | Resolved::NotAwaited => Shared::trace(
-                        context,
-                        format!("result of effect {} not awaited", effect_id.0),
-                    ),
-                }
+                self.on_unowned_result(context, *effect_id, result);
                 Handled
             }
             Event::TimerFired { timer } => {

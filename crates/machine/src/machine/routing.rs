@@ -11,7 +11,8 @@
 //! still waits (a replaced sign-in's late result still finds its entry, is routed, and is then
 //! ignored because no state awaits its id).
 
-use super::shared::{CallKind, Shared};
+use super::identity::IdentityOutcome;
+use super::shared::{CallKind, Outbox, Shared};
 use super::web::oauth_refresh_as_user_pool;
 use crate::cognito::{
     AuthResponse, IdentityResponse, OAuthTokenResponse, ServiceError, UserPoolResponse,
@@ -231,5 +232,47 @@ impl Shared {
             .fetch
             .as_ref()
             .is_some_and(|f| f.wait == effect_id)
+    }
+
+    /// A result that no state took (the `any` superstate): app calls, store results and a
+    /// current identity fetch that no state owns are finished here; a state's own effect whose
+    /// state has been left (a replaced sign-in, a sign-out meanwhile), or a result nobody
+    /// awaits, is traced.
+    pub(super) fn on_unowned_result(
+        &mut self,
+        out: &mut Outbox,
+        effect_id: EffectId,
+        result: &Resolved,
+    ) {
+        match result {
+            Resolved::Call { op, kind, result } => {
+                self.finish_call(out, *op, kind, result);
+            }
+            Resolved::StoreFailed(e) => {
+                Shared::trace(out, format!("session store write failed: {}", e.message));
+            }
+            Resolved::Loaded(_) | Resolved::Discarded => {}
+            // A fetch still current in a state that does not own it (a sign-in or a deletion
+            // started meanwhile): finish it for whoever waits.
+            Resolved::Identity(result) => {
+                if let IdentityOutcome::Rejected = self.identity_result(out, result) {
+                    self.identity_failed(
+                        out,
+                        AuthError::NotAuthorized {
+                            message: "the identity pool refused the login".into(),
+                        },
+                    );
+                }
+            }
+            Resolved::Auth(_)
+            | Resolved::UserPool(_)
+            | Resolved::Srp(_)
+            | Resolved::Tokens(_)
+            | Resolved::Refresh(_)
+            | Resolved::Outcome(_)
+            | Resolved::NotAwaited => {
+                Shared::trace(out, format!("result of effect {} not awaited", effect_id.0))
+            }
+        }
     }
 }
