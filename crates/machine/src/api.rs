@@ -86,8 +86,10 @@ impl Machine {
         }
     }
 
-    /// The next output, if any. Every output must be performed: an effect left undone leaves
-    /// the state that awaits it waiting.
+    /// The next output, if any. Every output must be performed, and every effect but
+    /// [`crate::Effect::OpenUrl`] answered with [`Event::Completed`]: an effect left undone
+    /// leaves the state that awaits it waiting, and its entry in the machine's registry of
+    /// awaited effects stays until its result arrives (even when no state waits any more).
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
