@@ -30,7 +30,7 @@ use crate::time::Timestamp;
 pub(crate) type Outbox = Vec<Output>;
 
 /// How to turn a user-pool response into an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum CallKind {
     Done,
     /// A call of the account-operation table: its response is the answer.
