@@ -7,15 +7,17 @@ use clap::Parser as _;
 
 use crate::cli::{Cli, Command, Global};
 use crate::engine::{Engine, Setup};
-use crate::exit::Failure;
+use crate::exit::{ErrorClass, Failure};
 use crate::output::{self, Report};
 use crate::report::Reporter;
 use crate::setup;
 
 /// Runs `cognito-auth` with the process's arguments.
 pub fn main() -> ExitCode {
-    // clap prints help and version itself (exit 0) and usage errors (exit 2).
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     crate::logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -37,6 +39,47 @@ pub fn main() -> ExitCode {
         }
         Err(failure) => fail(&failure, json),
     }
+}
+
+/// clap's answer to the arguments: help and version on stdout (exit 0); a usage error on stderr
+/// (exit 2), and with `--json` also the same error document every other failure prints.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    }
+    if json_asked(std::env::args_os().skip(1)) {
+        let rendered = error.render().to_string();
+        output::line(
+            &Failure::usage(clap_message(&rendered))
+                .to_json()
+                .to_string(),
+        );
+    }
+    let _ = error.print();
+    ErrorClass::Usage.exit_code()
+}
+
+/// The error part of clap's text (up to the usage lines) as one line, without `error: `.
+fn clap_message(rendered: &str) -> String {
+    let text = rendered.trim_start();
+    let text = text.strip_prefix("error: ").unwrap_or(text);
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `--json` is among the options (before a `--` that ends them).
+fn json_asked(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.take_while(|a| a != "--").any(|a| a == "--json")
 }
 
 fn fail(failure: &Failure, json: bool) -> ExitCode {
@@ -79,22 +122,55 @@ async fn dispatch(cli: Cli) -> Result<Report, Failure> {
 /// Opens the engine on the configured pool and persisted session, runs `command`, and stops
 /// the engine only once the session is written, so the next invocation sees it.
 async fn with_engine(global: &Global, command: Command) -> Result<Report, Failure> {
+    let endpoint = global
+        .endpoint
+        .as_deref()
+        .map(setup::endpoint)
+        .transpose()?;
     let config_path = setup::config_path(global.config.as_deref())?;
     let config_text = setup::read_config(&config_path)?;
     let session_file = setup::session_path(global.session.as_deref())?;
     tracing::info!(
         config = %config_path.display(),
         session = %session_file.display(),
-        endpoint = global.endpoint.as_deref().unwrap_or("AWS"),
+        endpoint = endpoint.unwrap_or("AWS"),
         "starting the engine"
     );
     let engine = Engine::open(&Setup {
         config_text: &config_text,
         config_path: &config_path,
-        endpoint: global.endpoint.as_deref(),
+        endpoint,
         session_file: &session_file,
     })?;
     let result = crate::commands::run(global, &engine, command).await;
     engine.shutdown().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_asked_only_before_the_end_of_options() {
+        let args = |list: &[&str]| {
+            list.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert!(json_asked(args(&["whoami", "--json"])));
+        assert!(!json_asked(args(&["sign-up", "--", "--json"])));
+        assert!(!json_asked(args(&["whoami", "--jsonx"])));
+    }
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let rendered = "error: the following required arguments were not provided:\n  <USER>\n\n\
+                        Usage: cognito-auth sign-in <USER>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            clap_message(rendered),
+            "the following required arguments were not provided: <USER>"
+        );
+    }
 }

@@ -18,6 +18,80 @@ fn message_lines(stderr: &str) -> Vec<&str> {
 }
 
 #[test]
+fn usage_errors_found_by_the_argument_parser_print_the_error_document_with_json() {
+    let world = World::emulator();
+    let run = world.run(&["--json", "sign-in"], "").exit(2);
+    let doc = run.json();
+    assert_eq!(doc["error"]["class"], "usage", "{doc}");
+    assert_eq!(doc["error"]["exit_code"], 2, "{doc}");
+    assert_eq!(
+        doc["error"]["message"], "the following required arguments were not provided: <USER>",
+        "{doc}"
+    );
+    // The person still gets clap's usage text on stderr.
+    assert!(
+        run.stderr.contains("Usage: cognito-auth sign-in"),
+        "{run:#?}"
+    );
+
+    let run = world
+        .run(&["attributes", "set", "novalue", "--json"], "")
+        .exit(2);
+    assert!(
+        run.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected NAME=VALUE"),
+        "{run:#?}"
+    );
+    // Without --json, stdout stays empty; help is not an error.
+    assert_eq!(world.run(&["sign-in"], "").exit(2).stdout, "");
+    let help = world.run(&["--json", "sign-in", "--help"], "").ok();
+    assert!(help.stdout.contains("--password-stdin"), "{help:#?}");
+}
+
+#[test]
+fn a_malformed_endpoint_is_a_usage_error_before_any_call() {
+    let world = World::emulator();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-auth"));
+    command.args([
+        "--json",
+        "--config",
+        world.config.to_str().unwrap(),
+        "--session",
+        world.session("x").to_str().unwrap(),
+        "--endpoint",
+        "127.0.0.1:9229",
+        "sign-in",
+        "alice",
+    ]);
+    let run = common::run(&mut command, &format!("{PASSWORD}\n")).exit(2);
+    assert_eq!(run.json()["error"]["code"], "InvalidEndpoint", "{run:#?}");
+    assert!(
+        !run.stderr.contains("reading the password"),
+        "nothing is asked for: {run:#?}"
+    );
+}
+
+#[test]
+fn a_session_path_that_is_a_directory_is_a_usage_error() {
+    let world = World::emulator();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-auth"));
+    command.args([
+        "--config",
+        world.config.to_str().unwrap(),
+        "--endpoint",
+        &world.endpoint,
+        "--session",
+        world.dir.path().to_str().unwrap(),
+        "whoami",
+    ]);
+    let run = common::run(&mut command, "").exit(2);
+    assert!(run.stderr.contains("is a directory"), "{run:#?}");
+    assert_eq!(run.stdout, "", "{run:#?}");
+}
+
+#[test]
 fn an_unreachable_endpoint_is_one_line_naming_the_cause() {
     let world = World::emulator();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
