@@ -91,15 +91,43 @@ fn fail(failure: &Failure, json: bool) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> Result<Report, Failure> {
-    let out = Reporter::stdout();
+    let json = cli.global.json;
+    // With --json the walk-through and summary lines are kept for the one document instead.
+    let out = if json {
+        Reporter::quiet()
+    } else {
+        Reporter::stdout()
+    };
     match cli.command {
-        Command::Demo { log } => crate::demo::run_with_log(&out, log.as_deref())
-            .await
-            .map(|_| Report::nothing())
-            .map_err(|e| Failure::internal(e.to_string())),
-        Command::Replay { log } => crate::replay::run(&log, &out)
-            .map(|_| Report::nothing())
-            .map_err(|e| Failure::internal(e.to_string())),
+        Command::Demo { log } => {
+            let summary = crate::demo::run_with_log(&out, log.as_deref())
+                .await
+                .map_err(|e| Failure::internal(e.to_string()))?;
+            Ok(printed(
+                serde_json::json!({
+                    "inputs": summary.inputs,
+                    "outputs": summary.outputs,
+                    "identical": summary.identical,
+                    "transcript": transcript_lines(&out),
+                }),
+                json,
+            ))
+        }
+        Command::Replay { log } => {
+            let summary = crate::replay::run(&log, &out).map_err(|e| replay_failure(&log, e))?;
+            Ok(printed(
+                serde_json::json!({
+                    "log": log.display().to_string(),
+                    "inputs": summary.inputs,
+                    "outputs": summary.outputs,
+                    "effects": summary.effects,
+                    "replies_ok": summary.replies_ok,
+                    "replies_failed": summary.replies_err,
+                    "states": summary.states,
+                }),
+                json,
+            ))
+        }
         Command::Diagram => {
             let mermaid = cognito_auth::machine::transitions::mermaid();
             Ok(Report::new(
@@ -111,12 +139,43 @@ async fn dispatch(cli: Cli) -> Result<Report, Failure> {
             host,
             port,
             seed_file,
-        } => crate::emulator::run(&host, port, seed_file.as_deref(), &out)
-            .await
-            .map(|()| Report::nothing())
-            .map_err(|e| Failure::internal(e.to_string())),
+        } => {
+            // The listening line is printed at once (a script waits for it), JSON or not.
+            crate::emulator::run(&host, port, seed_file.as_deref(), json, &Reporter::stdout())
+                .await
+                .map(|()| Report::nothing())
+                .map_err(|e| Failure::internal(e.to_string()))
+        }
         command => with_engine(&cli.global, command).await,
     }
+}
+
+/// A report whose text was already printed line by line (without `--json`).
+fn printed(json_doc: serde_json::Value, json: bool) -> Report {
+    if json {
+        Report::new(json_doc, String::new())
+    } else {
+        Report::nothing()
+    }
+}
+
+fn transcript_lines(out: &Reporter) -> Vec<String> {
+    out.transcript().lines().map(str::to_owned).collect()
+}
+
+/// A log named on the command line that cannot be opened or is not an event log is a usage
+/// error, as a missing configuration file is; only a failure while reading it is internal.
+fn replay_failure(log: &std::path::Path, error: crate::replay::ReplayCommandError) -> Failure {
+    use crate::replay::ReplayCommandError as E;
+    use cognito_auth::event_log::ReplayError;
+    let (class, code) = match &error {
+        E::Open { .. } => {
+            return Failure::new(ErrorClass::Usage, "LogUnreadable", error.to_string())
+        }
+        E::Replay(ReplayError::Io(_)) => (ErrorClass::Internal, "Internal"),
+        _ => (ErrorClass::Usage, "InvalidLog"),
+    };
+    Failure::new(class, code, format!("{}: {error}", log.display()))
 }
 
 /// Opens the engine on the configured pool and persisted session, runs `command`, and stops

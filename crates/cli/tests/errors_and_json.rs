@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
 
 use common::{World, PASSWORD};
 
@@ -137,4 +138,25 @@ fn a_service_refusal_names_its_code_once() {
         !lines[0].contains("service error: service error"),
         "{run:#?}"
     );
+}
+
+#[test]
+fn the_emulator_prints_where_it_listens_as_json() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-auth"))
+        .args(["--json", "emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let doc: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+    let endpoint = doc["endpoint"].as_str().unwrap();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{doc}");
+    assert!(!endpoint.ends_with(":0"), "the chosen port: {doc}");
+    assert_eq!(doc["user_pool_id"], "us-east-1_Demo0001", "{doc}");
 }
