@@ -141,6 +141,16 @@ fn a_service_refusal_names_its_code_once() {
 }
 
 #[test]
+fn password_change_while_signed_out_asks_for_nothing() {
+    let world = World::emulator();
+    let run = world
+        .run(&["--json", "password", "change"], "old\nnew\n")
+        .exit(6);
+    assert_eq!(run.json()["error"]["code"], "NotSignedIn", "{run:#?}");
+    assert!(!run.stderr.contains("password from"), "{run:#?}");
+}
+
+#[test]
 fn the_emulator_prints_where_it_listens_as_json() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-auth"))
         .args(["--json", "emulator", "--port", "0"])
