@@ -38,6 +38,7 @@ pub(crate) struct Setup<'a> {
 pub(crate) struct Engine {
     auth: Auth,
     identity_pool: bool,
+    hosted_ui: bool,
 }
 
 /// What a sign-in needs next.
@@ -162,6 +163,7 @@ impl Engine {
             )
         })?;
         let identity_pool = config.identity_pool.is_some();
+        let hosted_ui = config.oauth.is_some();
         let mut builder = Auth::builder()
             .config(config)
             .session_file(setup.session_file);
@@ -174,7 +176,13 @@ impl Engine {
         Ok(Self {
             auth,
             identity_pool,
+            hosted_ui,
         })
+    }
+
+    /// Whether the configuration has a hosted UI (OAuth) section.
+    pub(crate) fn has_hosted_ui(&self) -> bool {
+        self.hosted_ui
     }
 
     /// Whether the configuration has an identity pool.
@@ -273,7 +281,18 @@ impl Engine {
         federation_provider_name: Option<String>,
     ) -> Result<String, Failure> {
         use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError as E};
-        let mut options = BrowserSignIn::new();
+        // The URL is printed too, as `aws sso login` does: without a browser this machine can
+        // open (an SSH session), the person opens it themselves and the listener still waits.
+        let mut options = BrowserSignIn::new().open_with(|url| {
+            eprintln!("cognito-auth: sign in at this URL (opening it in your browser): {url}");
+            if let Err(e) = webbrowser::open(url) {
+                eprintln!(
+                    "cognito-auth: no browser could be opened ({e}; set BROWSER to choose one): \
+                     open the URL above on this machine"
+                );
+            }
+            Ok(())
+        });
         if let Some(name) = federation_provider_name {
             options = options.federation_provider_name(name);
         }
@@ -677,13 +696,9 @@ fn step_view(step: SignInStep) -> Result<Step, Failure> {
                 )
             },
         ),
-        SignInStep::CustomChallenge { parameters } => challenge(
-            "customChallenge",
-            format!(
-                "answer to the custom challenge (parameters: {})",
-                parameters.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        ),
+        SignInStep::CustomChallenge { parameters } => {
+            challenge("customChallenge", custom_prompt(parameters.iter()))
+        }
         SignInStep::SelectFirstFactor { available } => challenge(
             "selectFirstFactor",
             format!("first factor ({})", available.join(", ")),
@@ -695,6 +710,21 @@ fn step_view(step: SignInStep) -> Result<Step, Failure> {
             )))
         }
     })
+}
+
+/// The custom challenge's prompt: its public parameters, which the auth-challenge trigger put
+/// there for the user to see (the question), not only their names. `USERNAME` is Cognito's
+/// echo of who signs in, not part of the question.
+fn custom_prompt<'a>(parameters: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let shown: Vec<String> = parameters
+        .filter(|(name, _)| name.as_str() != "USERNAME")
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    if shown.is_empty() {
+        "answer to the custom challenge".to_owned()
+    } else {
+        format!("answer to the custom challenge ({})", shown.join("; "))
+    }
 }
 
 /// The state's name as Amplify spells it.
@@ -730,5 +760,19 @@ mod tests {
             .encode(br#"{"exp":1700000000,"sub":"s"}"#);
         assert_eq!(jwt_exp(&format!("h.{payload}.sig")), Some(1_700_000_000));
         assert_eq!(jwt_exp("not a jwt"), None);
+    }
+
+    #[test]
+    fn the_custom_prompt_shows_the_public_parameters_but_not_the_user_name() {
+        let username = ("USERNAME".to_owned(), "alice".to_owned());
+        let question = ("question".to_owned(), "What is 6 x 7?".to_owned());
+        assert_eq!(
+            custom_prompt([(&username.0, &username.1), (&question.0, &question.1)].into_iter()),
+            "answer to the custom challenge (question: What is 6 x 7?)"
+        );
+        assert_eq!(
+            custom_prompt([(&username.0, &username.1)].into_iter()),
+            "answer to the custom challenge"
+        );
     }
 }

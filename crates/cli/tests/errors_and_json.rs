@@ -151,6 +151,30 @@ fn password_change_while_signed_out_asks_for_nothing() {
 }
 
 #[test]
+fn the_custom_challenge_prompt_shows_the_question() {
+    let world = World::emulator();
+    let run = world
+        .run(&["--json", "sign-in", "alice", "--flow", "custom"], "42\n")
+        .ok();
+    assert_eq!(run.json()["steps"], serde_json::json!(["customChallenge"]));
+    assert!(
+        run.stderr
+            .contains("customChallenge: answer to the custom challenge (question: What is 6 x 7?)"),
+        "{run:#?}"
+    );
+    // Cognito's echo of the user name is not part of the question.
+    assert!(!run.stderr.contains("USERNAME"), "{run:#?}");
+}
+
+#[test]
+fn sign_in_web_without_a_hosted_ui_is_a_usage_error_that_opens_nothing() {
+    let world = World::emulator();
+    let run = world.run(&["--json", "sign-in", "--web"], "").exit(2);
+    assert_eq!(run.json()["error"]["code"], "NotConfigured", "{run:#?}");
+    assert!(!run.stderr.contains("URL"), "{run:#?}");
+}
+
+#[test]
 fn the_emulator_prints_where_it_listens_as_json() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-auth"))
         .args(["--json", "emulator", "--port", "0"])

@@ -57,7 +57,14 @@ pub(super) async fn sign_in_web(
             "a user is already signed in: sign out first",
         ));
     }
-    eprintln!("cognito-auth: opening the hosted UI in your browser (set BROWSER to choose one)");
+    if !engine.has_hosted_ui() {
+        return Err(Failure::new(
+            ErrorClass::Usage,
+            "NotConfigured",
+            "the configuration has no hosted UI: `Auth.Default.OAuth` in awsconfiguration.json, \
+             `oauth` in amplify_outputs.json",
+        ));
+    }
     let user = engine
         .sign_in_with_browser(federation_provider_name)
         .await?;

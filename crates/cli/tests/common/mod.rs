@@ -30,10 +30,11 @@ pub const UNAUTH_ROLE: &str = "arn:aws:iam::123456789012:role/service-role/Cogni
 pub const PASSWORD: &str = "Passw0rd!";
 
 /// The emulator's seed: an MFA-optional pool with email MFA and device tracking, an app
-/// client for SRP, password and refresh, an identity pool allowing guests and Google tokens
-/// (the emulator checks their claims, not their signature), a second identity pool without
-/// guests; `alice` (no MFA) and `sam` (SMS MFA preferred). Both identity pools have roles:
-/// without them the emulator, like Cognito, issues no credentials.
+/// client for SRP, password, custom auth (one challenge, "What is 6 x 7?") and refresh, an
+/// identity pool allowing guests and Google tokens (the emulator checks their claims, not
+/// their signature), a second identity pool without guests; `alice` (no MFA) and `sam` (SMS
+/// MFA preferred). Both identity pools have roles: without them the emulator, like Cognito,
+/// issues no credentials.
 fn seed() -> serde_json::Value {
     serde_json::json!({
         "seed": 31,
@@ -50,8 +51,13 @@ fn seed() -> serde_json::Value {
                 "ClientId": CLIENT_ID,
                 "ClientName": "cli",
                 "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                      "ALLOW_REFRESH_TOKEN_AUTH"]
+                                      "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]
             }],
+            "CustomAuthRules": {
+                "MaxAttempts": 3,
+                "Challenges": [{"PublicChallengeParameters": {"question": "What is 6 x 7?"},
+                                "Answer": "42"}]
+            },
             "Users": [
                 {"Username": "alice", "Password": PASSWORD,
                  "Attributes": {"email": "alice@example.com", "email_verified": "true"}},
