@@ -24,14 +24,15 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Send every Cognito call (user pools and identity pools) to this local backend, such as
-    /// the emulator or moto
+    /// the emulator or moto (http://HOST:PORT)
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) endpoint: Option<String>,
     /// The session file, kept between invocations [default: session.json in the platform's
     /// data directory for cognito-auth]
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) session: Option<PathBuf>,
-    /// Print one JSON document on stdout per command (a JSON line per change for `watch`)
+    /// Print one JSON document on stdout per command, errors included (a JSON line per change
+    /// for `watch`)
     #[arg(long, global = true)]
     pub(crate) json: bool,
     /// Tracing to stderr: -v info, -vv debug, -vvv trace (never a secret at any level)
