@@ -481,6 +481,22 @@ fn watch_prints_the_current_state_first() {
 }
 
 #[test]
+fn watch_ends_normally_on_sigint_and_sigterm() {
+    let world = World::emulator();
+    world.sign_in("alice", PASSWORD);
+    for signal in ["INT", "TERM"] {
+        let (line, code) = world
+            .spawn(&["watch"])
+            .first_stdout_line_then_signal(signal);
+        assert_eq!(line.trim(), "state: signedIn");
+        assert_eq!(code, Some(0), "SIG{signal}");
+    }
+    // The session survived both.
+    let who = world.run(&["--json", "whoami"], "").ok().json();
+    assert_eq!(who["state"], "signedIn", "{who}");
+}
+
+#[test]
 fn federate_reads_the_token_from_stdin_and_gets_credentials() {
     use base64::Engine as _;
     let world = World::emulator();

@@ -263,6 +263,7 @@ pub(super) async fn federate(
 
 pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, Failure> {
     let mut changes = engine.changes();
+    let interrupted = interrupted();
     let state = engine.state().await?;
     let show = |from: Option<&str>, to: &str| {
         if json_lines {
@@ -275,7 +276,6 @@ pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, F
         }
     };
     show(None, state);
-    let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     loop {
         tokio::select! {
@@ -289,4 +289,27 @@ pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, F
         }
     }
     Ok(Report::nothing())
+}
+
+/// Ctrl-C, or (on Unix) the SIGTERM a service manager or `kill` sends: either ends `watch`
+/// normally, with the engine shut down and the session written. The handlers are installed
+/// when this is called, not when the future is first polled, so a signal that comes right
+/// after the first line is printed is not the default one that kills the process.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut int, mut term)) = signals {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -391,6 +391,39 @@ impl Conversation {
     }
 }
 
+impl Conversation {
+    /// Reads the first stdout line, sends `signal` (`TERM`, `INT`) with `kill`, and returns the
+    /// line and the exit code (for `watch`, which must end normally on either).
+    pub fn first_stdout_line_then_signal(mut self, signal: &str) -> (String, Option<i32>) {
+        let mut child = self.child.take().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let status = wait_bounded_status(child);
+        (line, status.code())
+    }
+}
+
+fn wait_bounded_status(mut child: Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("cognito-auth did not exit within 30 s of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Drop for Conversation {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
