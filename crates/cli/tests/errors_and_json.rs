@@ -194,3 +194,15 @@ fn the_emulator_prints_where_it_listens_as_json() {
     assert!(!endpoint.ends_with(":0"), "the chosen port: {doc}");
     assert_eq!(doc["user_pool_id"], "us-east-1_Demo0001", "{doc}");
 }
+
+#[test]
+fn sign_out_while_nobody_is_signed_in_says_so() {
+    let world = World::emulator();
+    let run = world.run(&["sign-out", "--global"], "").ok();
+    assert_eq!(run.stdout.trim(), "nobody was signed in", "{run:#?}");
+    world.sign_in("alice", PASSWORD);
+    let doc = world.run(&["--json", "sign-out"], "").ok().json();
+    assert_eq!(doc["was_signed_in"], true, "{doc}");
+    let doc = world.run(&["--json", "sign-out"], "").ok().json();
+    assert_eq!(doc["was_signed_in"], false, "{doc}");
+}

@@ -90,6 +90,7 @@ pub(super) async fn sign_out(
     global: bool,
     local: bool,
 ) -> Result<Report, Failure> {
+    let was_signed_in = !matches!(engine.state().await?, "signedOut" | "guest");
     let view = engine.sign_out(global, local).await?;
     for problem in &view.other_errors {
         eprintln!("cognito-auth: warning: signed out locally, but {problem}");
@@ -104,8 +105,16 @@ pub(super) async fn sign_out(
         .map(|f| json!({"code": f.code, "message": f.message}))
         .collect();
     Ok(Report::new(
-        json!({"signed_out": true, "global": global, "local_only": local, "remote_errors": remote}),
-        if global {
+        json!({
+            "signed_out": true,
+            "was_signed_in": was_signed_in,
+            "global": global,
+            "local_only": local,
+            "remote_errors": remote,
+        }),
+        if !was_signed_in {
+            "nobody was signed in"
+        } else if global {
             "signed out everywhere"
         } else {
             "signed out"
