@@ -442,12 +442,24 @@ fn very_verbose_output_holds_no_password_and_no_token() {
         .ok();
     let tokens = world.run(&["-vvv", "--json", "tokens", "--force"], "").ok();
     let credentials = world
-        .run(&["-vvv", "credentials", "--format", "json"], "")
+        .run(&["-vvv", "credentials", "--format", "json", "--force"], "")
         .ok();
     assert!(
         sign_in.stderr.contains("DEBUG"),
         "-vvv traces: {sign_in:#?}"
     );
+    // The engine's calls and state changes are in the trace, by name.
+    for needle in [
+        "operation=\"InitiateAuth\"",
+        "operation=\"RespondToAuthChallenge\"",
+        "to=SignedIn",
+    ] {
+        assert!(sign_in.stderr.contains(needle), "{needle}: {sign_in:#?}");
+    }
+    // The refresh, and the identity-pool calls, whichever operations they are.
+    for run in [&tokens, &credentials] {
+        assert!(run.stderr.contains("call succeeded service="), "{run:#?}");
+    }
     let doc = tokens.json();
     let mut secrets: Vec<String> = ["id_token", "access_token", "refresh_token"]
         .iter()
