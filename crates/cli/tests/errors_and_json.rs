@@ -206,3 +206,44 @@ fn sign_out_while_nobody_is_signed_in_says_so() {
     let doc = world.run(&["--json", "sign-out"], "").ok().json();
     assert_eq!(doc["was_signed_in"], false, "{doc}");
 }
+
+#[test]
+fn federate_without_an_identity_pool_asks_for_no_token() {
+    let world = World::emulator();
+    let config = world.dir.path().join("user_pool_only.json");
+    let text = serde_json::json!({"version": "1", "auth": {
+        "aws_region": "us-east-1",
+        "user_pool_id": common::POOL_ID,
+        "user_pool_client_id": common::CLIENT_ID,
+    }});
+    std::fs::write(&config, text.to_string()).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-auth"));
+    command.args([
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+        "--endpoint",
+        &world.endpoint,
+        "--session",
+        world.session("pool-only").to_str().unwrap(),
+        "federate",
+        "accounts.google.com",
+    ]);
+    let run = common::run(&mut command, "a-token\n").exit(2);
+    assert_eq!(run.json()["error"]["code"], "NotConfigured", "{run:#?}");
+    assert!(!run.stderr.contains("token from"), "{run:#?}");
+}
+
+#[test]
+fn an_empty_user_name_is_refused_before_the_password_is_asked_for() {
+    let world = World::emulator();
+    let run = world.run(&["--json", "sign-up", ""], "Passw0rd!\n").exit(2);
+    assert!(
+        run.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must not be empty"),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains("password from"), "{run:#?}");
+}

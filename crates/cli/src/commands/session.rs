@@ -260,6 +260,14 @@ pub(super) async fn federate(
     provider: &str,
     token_stdin: bool,
 ) -> Result<Report, Failure> {
+    // Asking for a token that has nowhere to go is a poor welcome.
+    if !engine.has_identity_pool() {
+        return Err(Failure::new(
+            ErrorClass::Usage,
+            "NotConfigured",
+            "the configuration has no identity pool to federate into",
+        ));
+    }
     let token = ask.secret(&format!("{provider} token"), token_stdin)?;
     engine.federate(provider, &token).await?;
     let state = engine.state().await?;
