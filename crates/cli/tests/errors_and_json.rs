@@ -247,3 +247,23 @@ fn an_empty_user_name_is_refused_before_the_password_is_asked_for() {
     );
     assert!(!run.stderr.contains("password from"), "{run:#?}");
 }
+
+#[test]
+fn a_corrupt_session_file_is_moved_aside_with_a_plain_warning() {
+    let world = World::emulator();
+    let session = world.session("default");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "not a session").unwrap();
+    let run = world.run(&["--json", "whoami"], "").ok();
+    assert_eq!(run.json()["state"], "guest", "{run:#?}");
+    let warning = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("corrupt session file moved aside"))
+        .unwrap_or_else(|| panic!("a warning: {run:#?}"));
+    // Without -v: the level and the message, no timestamp or module path.
+    assert!(warning.trim_start().starts_with("WARN "), "{warning}");
+    assert!(!warning.contains("cognito_auth::"), "{warning}");
+    let aside = session.with_file_name("session.json.corrupt-1");
+    assert_eq!(std::fs::read_to_string(aside).unwrap(), "not a session");
+}
