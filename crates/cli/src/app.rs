@@ -144,7 +144,7 @@ async fn dispatch(cli: Cli) -> Result<Report, Failure> {
             crate::emulator::run(&host, port, seed_file.as_deref(), json, &Reporter::stdout())
                 .await
                 .map(|()| Report::nothing())
-                .map_err(|e| Failure::internal(e.to_string()))
+                .map_err(emulator_failure)
         }
         command => with_engine(&cli.global, command).await,
     }
@@ -161,6 +161,18 @@ fn printed(json_doc: serde_json::Value, json: bool) -> Report {
 
 fn transcript_lines(out: &Reporter) -> Vec<String> {
     out.transcript().lines().map(str::to_owned).collect()
+}
+
+/// A seed file that cannot be used, or an address that cannot be listened on, is the
+/// invocation's fault (exit 2); anything else is internal.
+fn emulator_failure(error: crate::emulator::EmulatorCommandError) -> Failure {
+    use crate::emulator::EmulatorCommandError as E;
+    let code = match &error {
+        E::Seed { .. } => "InvalidSeedFile",
+        E::Listen { .. } => "Listen",
+        _ => return Failure::internal(error.to_string()),
+    };
+    Failure::new(ErrorClass::Usage, code, error.to_string())
 }
 
 /// A log named on the command line that cannot be opened or is not an event log is a usage

@@ -18,6 +18,14 @@ pub enum EmulatorCommandError {
         /// Why.
         reason: String,
     },
+    /// The address could not be listened on (in use, not an address of this machine).
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
     /// The emulator or its server failed.
     #[error("emulator: {0}")]
     Emulator(String),
@@ -60,9 +68,13 @@ pub async fn run(
             emulator
         }
     };
-    let server = serve_shared(&format!("{host}:{port}"), Shared::new(emulator))
+    let addr = format!("{host}:{port}");
+    let server = serve_shared(&addr, Shared::new(emulator))
         .await
-        .map_err(|e| EmulatorCommandError::Emulator(e.to_string()))?;
+        .map_err(|e| EmulatorCommandError::Listen {
+            addr: addr.clone(),
+            reason: e.to_string(),
+        })?;
     out.line(listening_line(&server.endpoint(), seed_file, json));
     tokio::signal::ctrl_c()
         .await

@@ -267,3 +267,26 @@ fn a_corrupt_session_file_is_moved_aside_with_a_plain_warning() {
     let aside = session.with_file_name("session.json.corrupt-1");
     assert_eq!(std::fs::read_to_string(aside).unwrap(), "not a session");
 }
+
+#[test]
+fn the_emulator_refuses_a_bad_seed_file_and_a_busy_port_as_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, "{not json").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-auth"));
+    command.args(["--json", "emulator", "--port", "0", "--seed-file"]);
+    command.arg(&seed);
+    let run = common::run(&mut command, "").exit(2);
+    assert_eq!(run.json()["error"]["code"], "InvalidSeedFile", "{run:#?}");
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-auth"));
+    command.args(["--json", "emulator", "--port", &port]);
+    let run = common::run(&mut command, "").exit(2);
+    assert_eq!(run.json()["error"]["code"], "Listen", "{run:#?}");
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{run:#?}"
+    );
+}
