@@ -290,3 +290,17 @@ fn the_emulator_refuses_a_bad_seed_file_and_a_busy_port_as_usage_errors() {
         "{run:#?}"
     );
 }
+
+#[test]
+fn password_stdin_with_a_flow_that_asks_for_no_password_first_is_a_usage_error() {
+    let world = World::emulator();
+    for flow in ["custom", "user-auth"] {
+        let run = world
+            .run(
+                &["sign-in", "alice", "--flow", flow, "--password-stdin"],
+                &format!("{PASSWORD}\n"),
+            )
+            .exit(2);
+        assert!(run.stderr.contains("--password-stdin"), "{run:#?}");
+    }
+}

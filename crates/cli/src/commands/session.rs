@@ -16,6 +16,13 @@ pub(super) async fn sign_in(
     password_stdin: bool,
     flow: Option<Flow>,
 ) -> Result<Report, Failure> {
+    if password_stdin && matches!(flow, Some(Flow::Custom | Flow::UserAuth)) {
+        // Its first stdin line would silently be the first answer, not a password.
+        return Err(Failure::usage(
+            "--password-stdin: the custom and user-auth flows ask for no password first; \
+             answer their steps as stdin lines (a password when one is asked for)",
+        ));
+    }
     // Asking for a password the engine would refuse anyway is a poor welcome.
     if engine.state().await? == "signedIn" {
         return Err(Failure::new(
