@@ -88,7 +88,7 @@ pub(crate) enum Command {
         web: bool,
         /// With --web through a custom OAuth provider (Auth0, ...): federate its id token into
         /// the identity pool under this login key (AWSMobileClient's federationProviderName)
-        #[arg(long, requires = "web")]
+        #[arg(long, requires = "web", value_name = "LOGIN_KEY")]
         federation_provider_name: Option<String>,
     },
     /// Sign out (revokes the refresh token unless --local)
