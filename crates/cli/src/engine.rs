@@ -57,6 +57,8 @@ pub(crate) struct Challenge {
     pub(crate) prompt: String,
     /// TOTP setup during sign-in: the secret to add to an authenticator app.
     pub(crate) shared_secret: Option<String>,
+    /// A choice among these names (MFA type, first factor); empty for free answers.
+    pub(crate) choices: Vec<String>,
 }
 
 /// Where a code went.
@@ -648,6 +650,16 @@ fn challenge(name: &'static str, prompt: String) -> Step {
         name,
         prompt,
         shared_secret: None,
+        choices: Vec::new(),
+    })
+}
+
+fn choice(name: &'static str, what: &str, choices: Vec<String>) -> Step {
+    Step::Challenge(Challenge {
+        name,
+        prompt: format!("{what} ({})", choices.join(", ")),
+        shared_secret: None,
+        choices,
     })
 }
 
@@ -666,18 +678,17 @@ fn step_view(step: SignInStep) -> Result<Step, Failure> {
             "confirmWithTotpCode",
             "code from your authenticator app".to_owned(),
         ),
-        SignInStep::SelectMfaType { allowed } => challenge(
-            "selectMfaType",
-            format!("MFA method to use ({})", allowed.join(", ")),
-        ),
-        SignInStep::SelectMfaSetupType { allowed } => challenge(
-            "selectMfaSetupType",
-            format!("MFA method to set up ({})", allowed.join(", ")),
-        ),
+        SignInStep::SelectMfaType { allowed } => {
+            choice("selectMfaType", "MFA method to use", allowed)
+        }
+        SignInStep::SelectMfaSetupType { allowed } => {
+            choice("selectMfaSetupType", "MFA method to set up", allowed)
+        }
         SignInStep::SetUpTotp { shared_secret } => Step::Challenge(Challenge {
             name: "setUpTotp",
             prompt: "add the secret to an authenticator app, then enter a code from it".to_owned(),
             shared_secret: Some(shared_secret.expose().clone()),
+            choices: Vec::new(),
         }),
         SignInStep::SetUpEmail => challenge(
             "setUpEmail",
@@ -699,10 +710,9 @@ fn step_view(step: SignInStep) -> Result<Step, Failure> {
         SignInStep::CustomChallenge { parameters } => {
             challenge("customChallenge", custom_prompt(parameters.iter()))
         }
-        SignInStep::SelectFirstFactor { available } => challenge(
-            "selectFirstFactor",
-            format!("first factor ({})", available.join(", ")),
-        ),
+        SignInStep::SelectFirstFactor { available } => {
+            choice("selectFirstFactor", "first factor", available)
+        }
         SignInStep::ConfirmWithPassword => challenge("confirmWithPassword", "password".to_owned()),
         other => {
             return Err(Failure::internal(format!(

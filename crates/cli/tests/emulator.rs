@@ -190,6 +190,26 @@ fn an_sms_mfa_code_is_answered_as_the_next_stdin_line() {
 }
 
 #[test]
+fn the_mfa_type_is_chosen_by_its_short_name() {
+    let world = World::emulator();
+    let mut sign_in = world.spawn(&["--json", "sign-in", "mia"]);
+    sign_in.send(PASSWORD);
+    let step = sign_in.expect_stderr("selectMfaType");
+    assert!(step.contains("SMS_MFA, SOFTWARE_TOKEN_MFA"), "{step}");
+    // The name `mfa prefer` uses, not Cognito's SOFTWARE_TOKEN_MFA.
+    sign_in.send("totp");
+    sign_in.expect_stderr("confirmWithTotpCode");
+    let key = cognito_auth_emulator::totp::base32_decode(common::MIA_TOTP_SECRET).unwrap();
+    sign_in.send(&cognito_auth_emulator::totp::totp(&key, world.now_s()));
+    let done = sign_in.finish().ok().json();
+    assert_eq!(
+        done["steps"],
+        serde_json::json!(["selectMfaType", "confirmWithTotpCode"]),
+        "{done}"
+    );
+}
+
+#[test]
 fn a_wrong_mfa_code_is_a_user_error() {
     let world = World::emulator();
     let run = world.run(&["sign-in", "sam"], &format!("{PASSWORD}\n000000\n"));

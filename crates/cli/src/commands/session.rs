@@ -42,6 +42,7 @@ pub(super) async fn sign_in(
         announce(&challenge);
         steps.push(challenge.name);
         let answer = ask.secret(&challenge.prompt, false)?;
+        let answer = chosen(&challenge.choices, &answer);
         step = engine.answer_challenge(&answer).await?;
     }
     let state = engine.state().await?;
@@ -81,6 +82,24 @@ pub(super) async fn sign_in_web(
         json!({"username": user, "state": state, "steps": ["hostedUi"]}),
         format!("signed in as {user}"),
     ))
+}
+
+/// The choice `answer` names: one of `choices` in any case, or the short name `mfa prefer`
+/// uses (`sms`, `totp`, `email`), or the factor with `-` for `_` (`password-srp`); anything
+/// else is sent as typed, for Cognito to refuse.
+fn chosen(choices: &[String], answer: &str) -> String {
+    let typed = answer.trim().to_ascii_uppercase().replace('-', "_");
+    let alias = match typed.as_str() {
+        "SMS" => "SMS_MFA",
+        "TOTP" => "SOFTWARE_TOKEN_MFA",
+        "EMAIL" => "EMAIL_OTP",
+        other => other,
+    };
+    choices
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(&typed) || c.eq_ignore_ascii_case(alias))
+        .cloned()
+        .unwrap_or_else(|| answer.to_owned())
 }
 
 /// Says on stderr which step comes next (and, for TOTP setup, the secret to add).
@@ -335,5 +354,29 @@ fn interrupted() -> impl std::future::Future<Output = ()> {
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_are_named_in_any_case_or_by_their_short_names() {
+        let mfa = vec!["SMS_MFA".to_owned(), "SOFTWARE_TOKEN_MFA".to_owned()];
+        assert_eq!(chosen(&mfa, "sms"), "SMS_MFA");
+        assert_eq!(chosen(&mfa, " TOTP "), "SOFTWARE_TOKEN_MFA");
+        assert_eq!(chosen(&mfa, "software_token_mfa"), "SOFTWARE_TOKEN_MFA");
+        // Not offered: sent as typed, for Cognito to refuse.
+        assert_eq!(chosen(&mfa, "email"), "email");
+        let factors = vec![
+            "PASSWORD".to_owned(),
+            "PASSWORD_SRP".to_owned(),
+            "EMAIL_OTP".to_owned(),
+        ];
+        assert_eq!(chosen(&factors, "password-srp"), "PASSWORD_SRP");
+        assert_eq!(chosen(&factors, "email"), "EMAIL_OTP");
+        // Free answers are untouched.
+        assert_eq!(chosen(&[], " 42 "), " 42 ");
     }
 }

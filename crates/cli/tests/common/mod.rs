@@ -28,12 +28,15 @@ pub const AUTH_ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_cliAuth_Role
 pub const UNAUTH_ROLE: &str = "arn:aws:iam::123456789012:role/service-role/Cognito_cliUnauth_Role";
 /// The seeded users' password.
 pub const PASSWORD: &str = "Passw0rd!";
+/// `mia`'s authenticator secret: she has SMS and TOTP MFA on and neither preferred, so her
+/// sign-in asks which one to use.
+pub const MIA_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 /// The emulator's seed: an MFA-optional pool with email MFA and device tracking, an app
 /// client for SRP, password, custom auth (one challenge, "What is 6 x 7?") and refresh, an
 /// identity pool allowing guests and Google tokens (the emulator checks their claims, not
-/// their signature), a second identity pool without guests; `alice` (no MFA) and `sam` (SMS
-/// MFA preferred). Both identity pools have roles: without them the emulator, like Cognito,
+/// their signature), a second identity pool without guests; `alice` (no MFA), `sam` (SMS
+/// MFA preferred) and `mia` (SMS and TOTP, neither preferred). Both identity pools have roles: without them the emulator, like Cognito,
 /// issues no credentials.
 fn seed() -> serde_json::Value {
     serde_json::json!({
@@ -64,7 +67,13 @@ fn seed() -> serde_json::Value {
                 {"Username": "sam", "Password": PASSWORD,
                  "Attributes": {"email": "sam@example.com", "email_verified": "true",
                                 "phone_number": "+15550100", "phone_number_verified": "true"},
-                 "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}}
+                 "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}},
+                {"Username": "mia", "Password": PASSWORD,
+                 "Attributes": {"email": "mia@example.com", "email_verified": "true",
+                                "phone_number": "+15550111", "phone_number_verified": "true"},
+                 "TotpSecretBase32": MIA_TOTP_SECRET,
+                 "Mfa": {"SMSMfaSettings": {"Enabled": true},
+                         "SoftwareTokenMfaSettings": {"Enabled": true}}}
             ]
         }],
         "identity_pools": [{
