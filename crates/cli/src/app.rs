@@ -47,20 +47,19 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
         error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
         let _ = error.print();
-        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(0));
     }
     if json_asked(std::env::args_os().skip(1)) {
-        let rendered = error.render().to_string();
-        output::line(
-            &Failure::usage(clap_message(&rendered))
-                .to_json()
-                .to_string(),
-        );
+        // A command group without its subcommand renders as its help text, not as an error.
+        let message = if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            "a subcommand is required (its --help lists them)".to_owned()
+        } else {
+            clap_message(&error.render().to_string())
+        };
+        output::line(&Failure::usage(message).to_json().to_string());
     }
     let _ = error.print();
     ErrorClass::Usage.exit_code()

@@ -45,6 +45,13 @@ fn usage_errors_found_by_the_argument_parser_print_the_error_document_with_json(
             .contains("expected NAME=VALUE"),
         "{run:#?}"
     );
+    // A command group without its subcommand: clap's help on stderr, the document on stdout.
+    let run = world.run(&["--json", "devices"], "").exit(2);
+    assert_eq!(run.json()["error"]["class"], "usage", "{run:#?}");
+    assert!(
+        run.stderr.contains("remember"),
+        "the group's help: {run:#?}"
+    );
     // Without --json, stdout stays empty; help is not an error.
     assert_eq!(world.run(&["sign-in"], "").exit(2).stdout, "");
     let help = world.run(&["--json", "sign-in", "--help"], "").ok();
