@@ -311,3 +311,23 @@ fn password_stdin_with_a_flow_that_asks_for_no_password_first_is_a_usage_error()
         assert!(run.stderr.contains("--password-stdin"), "{run:#?}");
     }
 }
+
+#[test]
+fn signing_in_unconfirmed_says_how_to_confirm() {
+    let world = World::emulator();
+    world
+        .run(&["sign-up", "newcomer"], &format!("{PASSWORD}\n"))
+        .ok();
+    let run = world
+        .run(&["--json", "sign-in", "newcomer"], &format!("{PASSWORD}\n"))
+        .exit(3);
+    let doc = run.json();
+    assert_eq!(doc["error"]["code"], "UserNotConfirmed", "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cognito-auth confirm-sign-up newcomer CODE"),
+        "{doc}"
+    );
+}

@@ -36,7 +36,10 @@ pub(super) async fn sign_in(
         Some(Flow::Custom | Flow::UserAuth) => None,
         _ => Some(ask.secret("password", password_stdin)?),
     };
-    let mut step = engine.sign_in(user, password.as_deref(), flow).await?;
+    let mut step = engine
+        .sign_in(user, password.as_deref(), flow)
+        .await
+        .map_err(|f| with_next_step(f, user))?;
     let mut steps = Vec::new();
     while let Step::Challenge(challenge) = step {
         announce(&challenge);
@@ -82,6 +85,23 @@ pub(super) async fn sign_in_web(
         json!({"username": user, "state": state, "steps": ["hostedUi"]}),
         format!("signed in as {user}"),
     ))
+}
+
+/// A sign-in refused for a reason the person can act on says what to run next.
+fn with_next_step(mut failure: Failure, user: &str) -> Failure {
+    let next = match failure.code.as_str() {
+        "UserNotConfirmed" => format!(
+            "confirm with `cognito-auth confirm-sign-up {user} CODE` \
+             (`cognito-auth resend-code {user}` sends a new code)"
+        ),
+        "PasswordResetRequired" => format!(
+            "reset the password with `cognito-auth password forgot {user}`, \
+             then `cognito-auth password confirm {user} CODE`"
+        ),
+        _ => return failure,
+    };
+    failure.message = format!("{}: {next}", failure.message);
+    failure
 }
 
 /// The choice `answer` names: one of `choices` in any case, or the short name `mfa prefer`
