@@ -59,6 +59,9 @@ fn in_terminal(shell_line: &str, prompt: &str, keys: &[u8]) -> Screen {
             }
         }
         if !typed && String::from_utf8_lossy(&screen).contains(prompt) {
+            // rpassword writes the prompt, then turns echo off: keys typed in between are
+            // echoed, as type-ahead is at any prompt. A person is slower than this test.
+            std::thread::sleep(Duration::from_millis(200));
             let stdin = child.stdin.as_mut().unwrap();
             stdin.write_all(keys).unwrap();
             stdin.flush().unwrap();
