@@ -24,14 +24,15 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Send every Cognito call (user pools and identity pools) to this local backend, such as
-    /// the emulator or moto
+    /// the emulator or moto (http://HOST:PORT)
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) endpoint: Option<String>,
     /// The session file, kept between invocations [default: session.json in the platform's
     /// data directory for cognito-auth]
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) session: Option<PathBuf>,
-    /// Print one JSON document on stdout per command (a JSON line per change for `watch`)
+    /// Print one JSON document on stdout per command, errors included (a JSON line per change
+    /// for `watch`)
     #[arg(long, global = true)]
     pub(crate) json: bool,
     /// Tracing to stderr: -v info, -vv debug, -vvv trace (never a secret at any level)
@@ -44,6 +45,7 @@ pub(crate) enum Command {
     /// Register a user (the password is prompted for, or read from stdin)
     SignUp {
         /// User name
+        #[arg(value_parser = non_empty)]
         user: String,
         /// A user attribute, e.g. email=alice@example.com (repeatable)
         #[arg(long = "attribute", value_name = "NAME=VALUE", value_parser = parse_pair)]
@@ -55,20 +57,23 @@ pub(crate) enum Command {
     /// Confirm a registration with the delivered code
     ConfirmSignUp {
         /// User name
+        #[arg(value_parser = non_empty)]
         user: String,
         /// The confirmation code
+        #[arg(value_parser = non_empty)]
         code: String,
     },
     /// Send the registration code again
     ResendCode {
         /// User name
+        #[arg(value_parser = non_empty)]
         user: String,
     },
     /// Sign in; MFA and other challenges are answered in the same invocation (prompted for in
     /// a terminal, otherwise read as successive stdin lines after the password)
     SignIn {
         /// User name (not with --web: the hosted UI asks for it)
-        #[arg(required_unless_present = "web", conflicts_with = "web")]
+        #[arg(required_unless_present = "web", conflicts_with = "web", value_parser = non_empty)]
         user: Option<String>,
         /// Read the password from the first line of stdin, even in a terminal
         #[arg(long, conflicts_with = "web")]
@@ -83,7 +88,7 @@ pub(crate) enum Command {
         web: bool,
         /// With --web through a custom OAuth provider (Auth0, ...): federate its id token into
         /// the identity pool under this login key (AWSMobileClient's federationProviderName)
-        #[arg(long, requires = "web")]
+        #[arg(long, requires = "web", value_name = "LOGIN_KEY")]
         federation_provider_name: Option<String>,
     },
     /// Sign out (revokes the refresh token unless --local)
@@ -222,14 +227,17 @@ pub(crate) enum PasswordCommand {
     /// Start a password reset: a code is sent to the user
     Forgot {
         /// User name
+        #[arg(value_parser = non_empty)]
         user: String,
     },
     /// Finish a password reset with the code (the new password is prompted for or read from
     /// stdin)
     Confirm {
         /// User name
+        #[arg(value_parser = non_empty)]
         user: String,
         /// The delivered code
+        #[arg(value_parser = non_empty)]
         code: String,
         /// Read the new password from the first line of stdin, even in a terminal
         #[arg(long)]
@@ -296,6 +304,16 @@ pub(crate) enum MfaMethod {
     None,
 }
 
+/// User names and codes: Cognito refuses an empty one, after a round trip (and, for
+/// `sign-up`, after the password was asked for).
+fn non_empty(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("must not be empty".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
@@ -320,5 +338,24 @@ mod tests {
         );
         assert!(parse_pair("=x").is_err());
         assert!(parse_pair("novalue").is_err());
+    }
+
+    #[test]
+    fn user_names_and_codes_must_not_be_empty() {
+        use clap::Parser as _;
+        for args in [
+            &["cognito-auth", "sign-up", ""][..],
+            &["cognito-auth", "sign-in", " "],
+            &["cognito-auth", "confirm-sign-up", "alice", ""],
+            &["cognito-auth", "password", "forgot", ""],
+        ] {
+            let error = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{args:?}"
+            );
+        }
+        assert!(Cli::try_parse_from(["cognito-auth", "sign-in", "alice"]).is_ok());
     }
 }

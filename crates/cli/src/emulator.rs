@@ -18,16 +18,28 @@ pub enum EmulatorCommandError {
         /// Why.
         reason: String,
     },
+    /// The address could not be listened on (in use, not an address of this machine).
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
     /// The emulator or its server failed.
     #[error("emulator: {0}")]
     Emulator(String),
 }
 
-/// Serves on `host:port` until Ctrl-C. Without `seed_file`, serves the demo's pools.
+/// Serves on `host:port` until Ctrl-C. Without `seed_file`, serves the demo's pools. Once it
+/// listens it prints one line: a sentence, or with `json` a JSON document (`endpoint`, and the
+/// demo pools' `user_pool_id`, `client_id`, `identity_pool_id` without a seed file), from which
+/// a script that chose `--port 0` reads the port.
 pub async fn run(
     host: &str,
     port: u16,
     seed_file: Option<&str>,
+    json: bool,
     out: &Reporter,
 ) -> Result<(), EmulatorCommandError> {
     let emulator = match seed_file {
@@ -56,25 +68,40 @@ pub async fn run(
             emulator
         }
     };
-    let server = serve_shared(&format!("{host}:{port}"), Shared::new(emulator))
+    let addr = format!("{host}:{port}");
+    let server = serve_shared(&addr, Shared::new(emulator))
         .await
-        .map_err(|e| EmulatorCommandError::Emulator(e.to_string()))?;
-    out.line(format!(
-        "cognito-auth emulator listening on {} ({}); Ctrl-C stops it",
-        server.endpoint(),
-        match seed_file {
-            Some(path) => format!("seeded from {path}"),
-            None => format!(
-                "demo pools: user pool {}, client {}, identity pool {}",
-                crate::demo::POOL_ID,
-                crate::demo::CLIENT_ID,
-                crate::demo::IDENTITY_POOL_ID
-            ),
-        }
-    ));
+        .map_err(|e| EmulatorCommandError::Listen {
+            addr: addr.clone(),
+            reason: e.to_string(),
+        })?;
+    out.line(listening_line(&server.endpoint(), seed_file, json));
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| EmulatorCommandError::Emulator(e.to_string()))?;
     server.shutdown();
     Ok(())
+}
+
+fn listening_line(endpoint: &str, seed_file: Option<&str>, json: bool) -> String {
+    use crate::demo::{CLIENT_ID, IDENTITY_POOL_ID, POOL_ID};
+    if json {
+        let doc = match seed_file {
+            Some(path) => serde_json::json!({"endpoint": endpoint, "seed_file": path}),
+            None => serde_json::json!({
+                "endpoint": endpoint,
+                "user_pool_id": POOL_ID,
+                "client_id": CLIENT_ID,
+                "identity_pool_id": IDENTITY_POOL_ID,
+            }),
+        };
+        return doc.to_string();
+    }
+    let pools = match seed_file {
+        Some(path) => format!("seeded from {path}"),
+        None => format!(
+            "demo pools: user pool {POOL_ID}, client {CLIENT_ID}, identity pool {IDENTITY_POOL_ID}"
+        ),
+    };
+    format!("cognito-auth emulator listening on {endpoint} ({pools}); Ctrl-C stops it")
 }

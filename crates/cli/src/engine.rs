@@ -22,6 +22,11 @@ use crate::exit::{ErrorClass, Failure};
 use crate::failures::{engine_failure, failure, stopped};
 use crate::progress::waiting;
 
+mod steps;
+
+use steps::step_view;
+pub(crate) use steps::{Challenge, Step};
+
 /// Where the engine's configuration, backend and session come from.
 #[derive(Debug)]
 pub(crate) struct Setup<'a> {
@@ -38,24 +43,7 @@ pub(crate) struct Setup<'a> {
 pub(crate) struct Engine {
     auth: Auth,
     identity_pool: bool,
-}
-
-/// What a sign-in needs next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Step {
-    Done,
-    Challenge(Challenge),
-}
-
-/// A sign-in challenge the user answers with one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Challenge {
-    /// The engine's step name (`confirmWithSmsCode`, ...), for `--json` and scripts.
-    pub(crate) name: &'static str,
-    /// What to enter, for people.
-    pub(crate) prompt: String,
-    /// TOTP setup during sign-in: the secret to add to an authenticator app.
-    pub(crate) shared_secret: Option<String>,
+    hosted_ui: bool,
 }
 
 /// Where a code went.
@@ -162,6 +150,7 @@ impl Engine {
             )
         })?;
         let identity_pool = config.identity_pool.is_some();
+        let hosted_ui = config.oauth.is_some();
         let mut builder = Auth::builder()
             .config(config)
             .session_file(setup.session_file);
@@ -174,7 +163,13 @@ impl Engine {
         Ok(Self {
             auth,
             identity_pool,
+            hosted_ui,
         })
+    }
+
+    /// Whether the configuration has a hosted UI (OAuth) section.
+    pub(crate) fn has_hosted_ui(&self) -> bool {
+        self.hosted_ui
     }
 
     /// Whether the configuration has an identity pool.
@@ -273,7 +268,18 @@ impl Engine {
         federation_provider_name: Option<String>,
     ) -> Result<String, Failure> {
         use cognito_auth::web_ui::{BrowserSignIn, BrowserSignInError as E};
-        let mut options = BrowserSignIn::new();
+        // The URL is printed too, as `aws sso login` does: without a browser this machine can
+        // open (an SSH session), the person opens it themselves and the listener still waits.
+        let mut options = BrowserSignIn::new().open_with(|url| {
+            eprintln!("cognito-auth: sign in at this URL (opening it in your browser): {url}");
+            if let Err(e) = webbrowser::open(url) {
+                eprintln!(
+                    "cognito-auth: no browser could be opened ({e}; set BROWSER to choose one): \
+                     open the URL above on this machine"
+                );
+            }
+            Ok(())
+        });
         if let Some(name) = federation_provider_name {
             options = options.federation_provider_name(name);
         }
@@ -615,86 +621,6 @@ fn delivery(d: CodeDelivery) -> Delivery {
         destination: d.destination,
         attribute: d.attribute_name,
     }
-}
-
-fn sent_to(d: Option<&CodeDelivery>) -> String {
-    match d.and_then(|d| d.destination.as_deref()) {
-        Some(destination) => format!(" (sent to {destination})"),
-        None => String::new(),
-    }
-}
-
-fn challenge(name: &'static str, prompt: String) -> Step {
-    Step::Challenge(Challenge {
-        name,
-        prompt,
-        shared_secret: None,
-    })
-}
-
-fn step_view(step: SignInStep) -> Result<Step, Failure> {
-    Ok(match step {
-        SignInStep::Done => Step::Done,
-        SignInStep::ConfirmWithSmsCode { code_delivery } => challenge(
-            "confirmWithSmsCode",
-            format!("SMS code{}", sent_to(code_delivery.as_ref())),
-        ),
-        SignInStep::ConfirmWithEmailCode { code_delivery } => challenge(
-            "confirmWithEmailCode",
-            format!("email code{}", sent_to(code_delivery.as_ref())),
-        ),
-        SignInStep::ConfirmWithTotpCode => challenge(
-            "confirmWithTotpCode",
-            "code from your authenticator app".to_owned(),
-        ),
-        SignInStep::SelectMfaType { allowed } => challenge(
-            "selectMfaType",
-            format!("MFA method to use ({})", allowed.join(", ")),
-        ),
-        SignInStep::SelectMfaSetupType { allowed } => challenge(
-            "selectMfaSetupType",
-            format!("MFA method to set up ({})", allowed.join(", ")),
-        ),
-        SignInStep::SetUpTotp { shared_secret } => Step::Challenge(Challenge {
-            name: "setUpTotp",
-            prompt: "add the secret to an authenticator app, then enter a code from it".to_owned(),
-            shared_secret: Some(shared_secret.expose().clone()),
-        }),
-        SignInStep::SetUpEmail => challenge(
-            "setUpEmail",
-            "email address to receive MFA codes".to_owned(),
-        ),
-        SignInStep::NewPasswordRequired {
-            required_attributes,
-        } => challenge(
-            "newPasswordRequired",
-            if required_attributes.is_empty() {
-                "new password".to_owned()
-            } else {
-                format!(
-                    "new password (the pool also requires: {})",
-                    required_attributes.join(", ")
-                )
-            },
-        ),
-        SignInStep::CustomChallenge { parameters } => challenge(
-            "customChallenge",
-            format!(
-                "answer to the custom challenge (parameters: {})",
-                parameters.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        ),
-        SignInStep::SelectFirstFactor { available } => challenge(
-            "selectFirstFactor",
-            format!("first factor ({})", available.join(", ")),
-        ),
-        SignInStep::ConfirmWithPassword => challenge("confirmWithPassword", "password".to_owned()),
-        other => {
-            return Err(Failure::internal(format!(
-                "the engine asks for a sign-in step this CLI does not know: {other:?}"
-            )))
-        }
-    })
 }
 
 /// The state's name as Amplify spells it.

@@ -57,7 +57,7 @@ pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  internal error (I/O failure, the engine stopped)
-  2  usage: bad arguments, missing or invalid configuration, invalid parameter
+  2  usage: bad arguments, a missing or invalid file (configuration, log, seed), invalid parameter
   3  user: wrong password or code, unknown or unconfirmed user, password policy
   4  network: the service could not be reached or timed out (retrying may work)
   5  service: the service refused (session expired, other service error)

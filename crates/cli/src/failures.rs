@@ -79,7 +79,17 @@ pub(crate) fn engine_failure(error: Error) -> Failure {
         (_, Actor::Network) => ErrorClass::Network,
         (_, Actor::Service | Actor::Store) => ErrorClass::Service,
     };
-    Failure::new(class, &code, error.to_string())
+    Failure::new(class, &code, message(&error))
+}
+
+/// The error's message for a line that already names its class (`network error: ...`): the
+/// engine's own `network error (...)` and `service error ...` prefixes would say it twice.
+fn message(error: &Error) -> String {
+    match error {
+        Error::Network(e) => format!("{} ({})", e.message, e.code),
+        Error::Service(ServiceError::Rejected { code, message }) => format!("{code}: {message}"),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +125,14 @@ mod tests {
             ErrorClass::Usage
         );
         assert_eq!(auth_failure(AuthError::UserNotFound).code, "UserNotFound");
+        let network = auth_failure(AuthError::Network {
+            code: "NetworkError".into(),
+            message: "Connection refused".into(),
+        });
+        assert_eq!(
+            network.to_string(),
+            "network error: Connection refused (NetworkError)"
+        );
         assert_eq!(
             auth_failure(AuthError::SignInWaitReleased).code,
             "SessionExpired"

@@ -26,12 +26,25 @@ pub(crate) fn init(verbosity: u8) {
         .with_target("cognito_auth", ours)
         .with_target("cognito_auth_machine", ours)
         .with_target("cognito_auth_cli", ours);
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // Without -v only warnings show, for the person at the terminal: no timestamp, no module
+    // path (`WARN corrupt session file moved aside ...`). With -v, the full trace format.
+    let plain = (verbosity == 0).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .without_time()
+            .with_target(false)
+    });
+    let detailed = (verbosity > 0).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+    });
     // A second initialisation (never in the binary) is harmless: the first one stays.
     let _ = tracing_subscriber::registry()
-        .with(layer)
+        .with(plain)
+        .with(detailed)
         .with(filter)
         .try_init();
 }

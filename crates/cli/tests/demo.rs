@@ -78,6 +78,27 @@ fn a_kept_demo_log_replays_with_the_replay_command() {
         ),
         "{text}"
     );
+
+    // With --json: one document with the same figures.
+    let replay = cognito_auth(&["--json", "replay", log]);
+    assert!(replay.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("one JSON document");
+    assert_eq!(doc["inputs"].to_string(), inputs, "{doc}");
+    assert_eq!(doc["replies_failed"], 1, "{doc}");
+    assert_eq!(
+        doc["states"],
+        serde_json::json!([
+            "unknown",
+            "signedOut",
+            "signedIn",
+            "signedOut",
+            "signedIn",
+            "signedOutUserPoolsTokenInvalid",
+            "signedIn",
+            "signedOut"
+        ]),
+        "{doc}"
+    );
 }
 
 #[test]
@@ -104,9 +125,39 @@ fn help_lists_the_commands() {
 }
 
 #[test]
-fn bad_arguments_exit_with_2_and_a_missing_log_with_1() {
+fn bad_arguments_and_a_missing_or_invalid_log_exit_with_2() {
     assert_eq!(cognito_auth(&["frobnicate"]).status.code(), Some(2));
     let missing = cognito_auth(&["replay", "/nonexistent/events.jsonl"]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot open"));
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.jsonl");
+    std::fs::write(&garbage, "not an event log\n").unwrap();
+    let invalid = cognito_auth(&["--json", "replay", garbage.to_str().unwrap()]);
+    assert_eq!(invalid.status.code(), Some(2));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&invalid.stdout).expect("one JSON document");
+    assert_eq!(doc["error"]["code"], "InvalidLog", "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(garbage.to_str().unwrap())),
+        "the message names the file: {doc}"
+    );
+}
+
+#[test]
+fn the_demo_with_json_prints_one_document_with_its_transcript() {
+    let demo = cognito_auth(&["--json", "demo"]);
+    assert!(demo.status.success(), "{demo:?}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&demo.stdout).expect("exactly one JSON document on stdout");
+    assert_eq!(doc["identical"], true, "{doc}");
+    let transcript = doc["transcript"].as_array().expect("the transcript lines");
+    assert!(
+        transcript.iter().any(|l| l
+            .as_str()
+            .is_some_and(|l| l.contains("signedOutUserPoolsTokenInvalid"))),
+        "{doc}"
+    );
 }

@@ -190,6 +190,26 @@ fn an_sms_mfa_code_is_answered_as_the_next_stdin_line() {
 }
 
 #[test]
+fn the_mfa_type_is_chosen_by_its_short_name() {
+    let world = World::emulator();
+    let mut sign_in = world.spawn(&["--json", "sign-in", "mia"]);
+    sign_in.send(PASSWORD);
+    let step = sign_in.expect_stderr("selectMfaType");
+    assert!(step.contains("SMS_MFA, SOFTWARE_TOKEN_MFA"), "{step}");
+    // The name `mfa prefer` uses, not Cognito's SOFTWARE_TOKEN_MFA.
+    sign_in.send("totp");
+    sign_in.expect_stderr("confirmWithTotpCode");
+    let key = cognito_auth_emulator::totp::base32_decode(common::MIA_TOTP_SECRET).unwrap();
+    sign_in.send(&cognito_auth_emulator::totp::totp(&key, world.now_s()));
+    let done = sign_in.finish().ok().json();
+    assert_eq!(
+        done["steps"],
+        serde_json::json!(["selectMfaType", "confirmWithTotpCode"]),
+        "{done}"
+    );
+}
+
+#[test]
 fn a_wrong_mfa_code_is_a_user_error() {
     let world = World::emulator();
     let run = world.run(&["sign-in", "sam"], &format!("{PASSWORD}\n000000\n"));
@@ -442,12 +462,24 @@ fn very_verbose_output_holds_no_password_and_no_token() {
         .ok();
     let tokens = world.run(&["-vvv", "--json", "tokens", "--force"], "").ok();
     let credentials = world
-        .run(&["-vvv", "credentials", "--format", "json"], "")
+        .run(&["-vvv", "credentials", "--format", "json", "--force"], "")
         .ok();
     assert!(
         sign_in.stderr.contains("DEBUG"),
         "-vvv traces: {sign_in:#?}"
     );
+    // The engine's calls and state changes are in the trace, by name.
+    for needle in [
+        "operation=\"InitiateAuth\"",
+        "operation=\"RespondToAuthChallenge\"",
+        "to=SignedIn",
+    ] {
+        assert!(sign_in.stderr.contains(needle), "{needle}: {sign_in:#?}");
+    }
+    // The refresh, and the identity-pool calls, whichever operations they are.
+    for run in [&tokens, &credentials] {
+        assert!(run.stderr.contains("call succeeded service="), "{run:#?}");
+    }
     let doc = tokens.json();
     let mut secrets: Vec<String> = ["id_token", "access_token", "refresh_token"]
         .iter()
@@ -478,6 +510,22 @@ fn watch_prints_the_current_state_first() {
         .first_stdout_line_then_kill();
     let doc: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(doc, serde_json::json!({"from": null, "state": "signedIn"}));
+}
+
+#[test]
+fn watch_ends_normally_on_sigint_and_sigterm() {
+    let world = World::emulator();
+    world.sign_in("alice", PASSWORD);
+    for signal in ["INT", "TERM"] {
+        let (line, code) = world
+            .spawn(&["watch"])
+            .first_stdout_line_then_signal(signal);
+        assert_eq!(line.trim(), "state: signedIn");
+        assert_eq!(code, Some(0), "SIG{signal}");
+    }
+    // The session survived both.
+    let who = world.run(&["--json", "whoami"], "").ok().json();
+    assert_eq!(who["state"], "signedIn", "{who}");
 }
 
 #[test]

@@ -157,3 +157,67 @@ fn sign_in_web_ends_signed_in_through_the_hosted_ui_form() {
     let got = cli(&["--json", "attributes", "get"]).ok().json();
     assert_eq!(got["attributes"]["email"], "alice@example.com", "{got}");
 }
+
+/// Without a browser this machine can open (`BROWSER` fails, as over SSH), the CLI prints the
+/// authorization URL and keeps listening: the person opens it themselves and signs in.
+#[test]
+fn sign_in_web_without_a_browser_prints_the_url_and_still_signs_in() {
+    use std::io::BufRead as _;
+    assert!(
+        Command::new("curl").arg("--version").output().is_ok(),
+        "this test plays the browser with curl, which is not installed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let callback = format!("http://127.0.0.1:{}/callback", free_port());
+    let server = start_emulator(&callback);
+    let endpoint = server.endpoint();
+    let config = write_config(dir.path(), &endpoint, &callback);
+    let person = write_browser(dir.path(), common::PASSWORD);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-auth"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--endpoint")
+        .arg(&endpoint)
+        .arg("--session")
+        .arg(dir.path().join("session.json"))
+        .args(["--json", "sign-in", "--web"])
+        .env("BROWSER", "/bin/false")
+        .env_remove("COGNITO_AUTH_CONFIG")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no URL on stderr: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some((_, url)) = line.trim_end().split_once("browser): ") {
+            break url.to_owned();
+        }
+    };
+    assert!(
+        url.starts_with(&format!("{endpoint}/oauth2/authorize?")),
+        "{url}"
+    );
+    // The person opens the printed URL.
+    let opened = Command::new("sh").arg(&person).arg(&url).status().unwrap();
+    assert!(opened.success());
+    let out = child.wait_with_output().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("browser.log")).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {seen}{}\nbrowser log: {log}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["username"], "alice", "{doc}");
+}

@@ -443,6 +443,7 @@ impl<C: Drivable + RunSrp> Driver<C> {
                 None => tracing::debug!(op = op.0, "reply for an unknown operation"),
             },
             Output::UserStateChanged { from, to } => {
+                tracing::debug!(?from, ?to, "user state changed");
                 self.parts.state_tx.send_replace(to);
                 // No subscriber is fine.
                 let change = UserStateChange { from, to };

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{delivery_json, delivery_text};
 use crate::cli::PasswordCommand;
 use crate::engine::Engine;
-use crate::exit::Failure;
+use crate::exit::{ErrorClass, Failure};
 use crate::output::Report;
 use crate::prompt::Prompter;
 
@@ -88,6 +88,14 @@ pub(super) async fn password(
             ))
         }
         PasswordCommand::Change => {
+            // Asking for two passwords the engine would refuse anyway is a poor welcome.
+            if engine.state().await? != "signedIn" {
+                return Err(Failure::new(
+                    ErrorClass::State,
+                    "NotSignedIn",
+                    "no user is signed in: sign in first",
+                ));
+            }
             let old = ask.secret("current password", false)?;
             let new = ask.secret("new password", false)?;
             engine.change_password(&old, &new).await?;

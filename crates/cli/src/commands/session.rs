@@ -16,6 +16,13 @@ pub(super) async fn sign_in(
     password_stdin: bool,
     flow: Option<Flow>,
 ) -> Result<Report, Failure> {
+    if password_stdin && matches!(flow, Some(Flow::Custom | Flow::UserAuth)) {
+        // Its first stdin line would silently be the first answer, not a password.
+        return Err(Failure::usage(
+            "--password-stdin: the custom and user-auth flows ask for no password first; \
+             answer their steps as stdin lines (a password when one is asked for)",
+        ));
+    }
     // Asking for a password the engine would refuse anyway is a poor welcome.
     if engine.state().await? == "signedIn" {
         return Err(Failure::new(
@@ -29,12 +36,16 @@ pub(super) async fn sign_in(
         Some(Flow::Custom | Flow::UserAuth) => None,
         _ => Some(ask.secret("password", password_stdin)?),
     };
-    let mut step = engine.sign_in(user, password.as_deref(), flow).await?;
+    let mut step = engine
+        .sign_in(user, password.as_deref(), flow)
+        .await
+        .map_err(|f| with_next_step(f, user))?;
     let mut steps = Vec::new();
     while let Step::Challenge(challenge) = step {
         announce(&challenge);
         steps.push(challenge.name);
         let answer = ask.secret(&challenge.prompt, false)?;
+        let answer = chosen(&challenge.choices, &answer);
         step = engine.answer_challenge(&answer).await?;
     }
     let state = engine.state().await?;
@@ -57,7 +68,14 @@ pub(super) async fn sign_in_web(
             "a user is already signed in: sign out first",
         ));
     }
-    eprintln!("cognito-auth: opening the hosted UI in your browser (set BROWSER to choose one)");
+    if !engine.has_hosted_ui() {
+        return Err(Failure::new(
+            ErrorClass::Usage,
+            "NotConfigured",
+            "the configuration has no hosted UI: `Auth.Default.OAuth` in awsconfiguration.json, \
+             `oauth` in amplify_outputs.json",
+        ));
+    }
     let user = engine
         .sign_in_with_browser(federation_provider_name)
         .await?;
@@ -67,6 +85,41 @@ pub(super) async fn sign_in_web(
         json!({"username": user, "state": state, "steps": ["hostedUi"]}),
         format!("signed in as {user}"),
     ))
+}
+
+/// A sign-in refused for a reason the person can act on says what to run next.
+fn with_next_step(mut failure: Failure, user: &str) -> Failure {
+    let next = match failure.code.as_str() {
+        "UserNotConfirmed" => format!(
+            "confirm with `cognito-auth confirm-sign-up {user} CODE` \
+             (`cognito-auth resend-code {user}` sends a new code)"
+        ),
+        "PasswordResetRequired" => format!(
+            "reset the password with `cognito-auth password forgot {user}`, \
+             then `cognito-auth password confirm {user} CODE`"
+        ),
+        _ => return failure,
+    };
+    failure.message = format!("{}: {next}", failure.message);
+    failure
+}
+
+/// The choice `answer` names: one of `choices` in any case, or the short name `mfa prefer`
+/// uses (`sms`, `totp`, `email`), or the factor with `-` for `_` (`password-srp`); anything
+/// else is sent as typed, for Cognito to refuse.
+fn chosen(choices: &[String], answer: &str) -> String {
+    let typed = answer.trim().to_ascii_uppercase().replace('-', "_");
+    let alias = match typed.as_str() {
+        "SMS" => "SMS_MFA",
+        "TOTP" => "SOFTWARE_TOKEN_MFA",
+        "EMAIL" => "EMAIL_OTP",
+        other => other,
+    };
+    choices
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(&typed) || c.eq_ignore_ascii_case(alias))
+        .cloned()
+        .unwrap_or_else(|| answer.to_owned())
 }
 
 /// Says on stderr which step comes next (and, for TOTP setup, the secret to add).
@@ -83,6 +136,7 @@ pub(super) async fn sign_out(
     global: bool,
     local: bool,
 ) -> Result<Report, Failure> {
+    let was_signed_in = !matches!(engine.state().await?, "signedOut" | "guest");
     let view = engine.sign_out(global, local).await?;
     for problem in &view.other_errors {
         eprintln!("cognito-auth: warning: signed out locally, but {problem}");
@@ -97,8 +151,16 @@ pub(super) async fn sign_out(
         .map(|f| json!({"code": f.code, "message": f.message}))
         .collect();
     Ok(Report::new(
-        json!({"signed_out": true, "global": global, "local_only": local, "remote_errors": remote}),
-        if global {
+        json!({
+            "signed_out": true,
+            "was_signed_in": was_signed_in,
+            "global": global,
+            "local_only": local,
+            "remote_errors": remote,
+        }),
+        if !was_signed_in {
+            "nobody was signed in"
+        } else if global {
             "signed out everywhere"
         } else {
             "signed out"
@@ -244,6 +306,14 @@ pub(super) async fn federate(
     provider: &str,
     token_stdin: bool,
 ) -> Result<Report, Failure> {
+    // Asking for a token that has nowhere to go is a poor welcome.
+    if !engine.has_identity_pool() {
+        return Err(Failure::new(
+            ErrorClass::Usage,
+            "NotConfigured",
+            "the configuration has no identity pool to federate into",
+        ));
+    }
     let token = ask.secret(&format!("{provider} token"), token_stdin)?;
     engine.federate(provider, &token).await?;
     let state = engine.state().await?;
@@ -256,6 +326,7 @@ pub(super) async fn federate(
 
 pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, Failure> {
     let mut changes = engine.changes();
+    let interrupted = interrupted();
     let state = engine.state().await?;
     let show = |from: Option<&str>, to: &str| {
         if json_lines {
@@ -268,7 +339,6 @@ pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, F
         }
     };
     show(None, state);
-    let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     loop {
         tokio::select! {
@@ -282,4 +352,51 @@ pub(super) async fn watch(engine: &Engine, json_lines: bool) -> Result<Report, F
         }
     }
     Ok(Report::nothing())
+}
+
+/// Ctrl-C, or (on Unix) the SIGTERM a service manager or `kill` sends: either ends `watch`
+/// normally, with the engine shut down and the session written. The handlers are installed
+/// when this is called, not when the future is first polled, so a signal that comes right
+/// after the first line is printed is not the default one that kills the process.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut int, mut term)) = signals {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_are_named_in_any_case_or_by_their_short_names() {
+        let mfa = vec!["SMS_MFA".to_owned(), "SOFTWARE_TOKEN_MFA".to_owned()];
+        assert_eq!(chosen(&mfa, "sms"), "SMS_MFA");
+        assert_eq!(chosen(&mfa, " TOTP "), "SOFTWARE_TOKEN_MFA");
+        assert_eq!(chosen(&mfa, "software_token_mfa"), "SOFTWARE_TOKEN_MFA");
+        // Not offered: sent as typed, for Cognito to refuse.
+        assert_eq!(chosen(&mfa, "email"), "email");
+        let factors = vec![
+            "PASSWORD".to_owned(),
+            "PASSWORD_SRP".to_owned(),
+            "EMAIL_OTP".to_owned(),
+        ];
+        assert_eq!(chosen(&factors, "password-srp"), "PASSWORD_SRP");
+        assert_eq!(chosen(&factors, "email"), "EMAIL_OTP");
+        // Free answers are untouched.
+        assert_eq!(chosen(&[], " 42 "), " 42 ");
+    }
 }

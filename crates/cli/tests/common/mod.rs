@@ -28,12 +28,16 @@ pub const AUTH_ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_cliAuth_Role
 pub const UNAUTH_ROLE: &str = "arn:aws:iam::123456789012:role/service-role/Cognito_cliUnauth_Role";
 /// The seeded users' password.
 pub const PASSWORD: &str = "Passw0rd!";
+/// `mia`'s authenticator secret: she has SMS and TOTP MFA on and neither preferred, so her
+/// sign-in asks which one to use.
+pub const MIA_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 /// The emulator's seed: an MFA-optional pool with email MFA and device tracking, an app
-/// client for SRP, password and refresh, an identity pool allowing guests and Google tokens
-/// (the emulator checks their claims, not their signature), a second identity pool without
-/// guests; `alice` (no MFA) and `sam` (SMS MFA preferred). Both identity pools have roles:
-/// without them the emulator, like Cognito, issues no credentials.
+/// client for SRP, password, custom auth (one challenge, "What is 6 x 7?") and refresh, an
+/// identity pool allowing guests and Google tokens (the emulator checks their claims, not
+/// their signature), a second identity pool without guests; `alice` (no MFA), `sam` (SMS
+/// MFA preferred) and `mia` (SMS and TOTP, neither preferred). Both identity pools have roles: without them the emulator, like Cognito,
+/// issues no credentials.
 fn seed() -> serde_json::Value {
     serde_json::json!({
         "seed": 31,
@@ -50,15 +54,26 @@ fn seed() -> serde_json::Value {
                 "ClientId": CLIENT_ID,
                 "ClientName": "cli",
                 "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                      "ALLOW_REFRESH_TOKEN_AUTH"]
+                                      "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]
             }],
+            "CustomAuthRules": {
+                "MaxAttempts": 3,
+                "Challenges": [{"PublicChallengeParameters": {"question": "What is 6 x 7?"},
+                                "Answer": "42"}]
+            },
             "Users": [
                 {"Username": "alice", "Password": PASSWORD,
                  "Attributes": {"email": "alice@example.com", "email_verified": "true"}},
                 {"Username": "sam", "Password": PASSWORD,
                  "Attributes": {"email": "sam@example.com", "email_verified": "true",
                                 "phone_number": "+15550100", "phone_number_verified": "true"},
-                 "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}}
+                 "Mfa": {"SMSMfaSettings": {"Enabled": true, "PreferredMfa": true}}},
+                {"Username": "mia", "Password": PASSWORD,
+                 "Attributes": {"email": "mia@example.com", "email_verified": "true",
+                                "phone_number": "+15550111", "phone_number_verified": "true"},
+                 "TotpSecretBase32": MIA_TOTP_SECRET,
+                 "Mfa": {"SMSMfaSettings": {"Enabled": true},
+                         "SoftwareTokenMfaSettings": {"Enabled": true}}}
             ]
         }],
         "identity_pools": [{
@@ -382,6 +397,39 @@ impl Conversation {
         let _ = child.kill();
         let _ = child.wait();
         line.expect("a first stdout line within 30 s")
+    }
+}
+
+impl Conversation {
+    /// Reads the first stdout line, sends `signal` (`TERM`, `INT`) with `kill`, and returns the
+    /// line and the exit code (for `watch`, which must end normally on either).
+    pub fn first_stdout_line_then_signal(mut self, signal: &str) -> (String, Option<i32>) {
+        let mut child = self.child.take().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let status = wait_bounded_status(child);
+        (line, status.code())
+    }
+}
+
+fn wait_bounded_status(mut child: Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("cognito-auth did not exit within 30 s of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

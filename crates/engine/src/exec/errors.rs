@@ -48,7 +48,7 @@ where
                 } else {
                     "NetworkError".to_owned()
                 },
-                message: DisplayErrorContext(&err).to_string(),
+                message: causes(&err),
             }
         }
         SdkError::ResponseError(ctx) => {
@@ -82,6 +82,23 @@ where
             message: DisplayErrorContext(&err).to_string(),
         },
     }
+}
+
+/// A transport failure as one line: each cause's message, outermost first, without the SDK's
+/// `Debug` dump of the whole error that `DisplayErrorContext` appends (several lines of
+/// connector internals where a person wants "Connection refused").
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // Wrappers often repeat their source's message; keep each message once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Classifies an error answer from the service by HTTP status and error code.
@@ -141,6 +158,36 @@ pub(crate) fn build_failure(operation: &str, err: &dyn std::error::Error) -> Ser
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|l| l as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn a_transport_failure_is_its_chain_of_causes_on_one_line() {
+        let refused = Layer("Connection refused (os error 111)", None);
+        let err = Layer(
+            "dispatch failure",
+            Some(Box::new(Layer("io error", Some(Box::new(refused))))),
+        );
+        assert_eq!(
+            causes(&err),
+            "dispatch failure: io error: Connection refused (os error 111)"
+        );
+        let repeated = Layer("refused", Some(Box::new(Layer("refused", None))));
+        assert_eq!(causes(&repeated), "refused");
+    }
 
     #[test]
     fn service_codes_are_kept_verbatim() {

@@ -23,10 +23,13 @@ impl ServiceClients {
         &self,
         request: UserPoolRequest,
     ) -> Result<UserPoolResponse, ServiceError> {
-        match &self.user_pool {
+        let operation = request.operation();
+        let result = match &self.user_pool {
             Some(pool) => user_pool::call(pool, request).await,
-            None => Err(not_configured("user pool", request.operation())),
-        }
+            None => Err(not_configured("user pool", operation)),
+        };
+        trace_call("cognito-idp", operation, &result);
+        result
     }
 
     /// Sends an identity-pool request.
@@ -34,10 +37,13 @@ impl ServiceClients {
         &self,
         request: IdentityRequest,
     ) -> Result<IdentityResponse, ServiceError> {
-        match &self.identity {
+        let operation = request.operation();
+        let result = match &self.identity {
             Some(client) => identity::call(client, request).await,
-            None => Err(not_configured("identity pool", request.operation())),
-        }
+            None => Err(not_configured("identity pool", operation)),
+        };
+        trace_call("cognito-identity", operation, &result);
+        result
     }
 
     /// Calls an OAuth 2.0 token endpoint.
@@ -45,7 +51,20 @@ impl ServiceClients {
         &self,
         request: OAuthTokenRequest,
     ) -> Result<OAuthTokenResponse, ServiceError> {
-        self.oauth.call(request).await
+        let result = self.oauth.call(request).await;
+        trace_call("oauth2", "token", &result);
+        result
+    }
+}
+
+/// One debug line per service call: which operation and how it ended (the error's code and
+/// kind, never a request, a response or Cognito's message), so `-vv` shows what was sent.
+fn trace_call<T>(service: &str, operation: &str, result: &Result<T, ServiceError>) {
+    match result {
+        Ok(_) => tracing::debug!(service, operation, "call succeeded"),
+        Err(e) => {
+            tracing::debug!(service, operation, code = %e.code, kind = ?e.kind, "call failed")
+        }
     }
 }
 
