@@ -283,15 +283,20 @@ pub enum JwtError {
 /// to about 1 KB (more with many groups or custom attributes, which then take the heap).
 const PAYLOAD_STACK_BYTES: usize = 2048;
 
-/// Decodes a JWT's payload and hands its claims to `read`, which borrows them.
-fn with_claims<R>(jwt: &str, read: impl FnOnce(RawClaims<'_>) -> R) -> Result<R, JwtError> {
+/// The base64url payload part of a JWT (padding, which Cognito does not send, dropped).
+fn payload_part(jwt: &str) -> Result<&str, JwtError> {
     let mut parts = jwt.split('.');
     let (Some(_), Some(payload), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::Shape(jwt.split('.').count()));
     };
-    let payload = payload.trim_end_matches('=');
+    Ok(payload.trim_end_matches('='))
+}
+
+/// Decodes a JWT's payload and hands its claims to `read`, which borrows them.
+fn with_claims<R>(jwt: &str, read: impl FnOnce(RawClaims<'_>) -> R) -> Result<R, JwtError> {
+    let payload = payload_part(jwt)?;
     let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let parse = |json: &[u8]| {
         serde_json::from_slice::<RawClaims<'_>>(json)
@@ -314,6 +319,55 @@ fn with_claims<R>(jwt: &str, read: impl FnOnce(RawClaims<'_>) -> R) -> Result<R,
 /// Reads the claims of a JWT without verifying it.
 pub fn decode_claims(jwt: &str) -> Result<Claims, JwtError> {
     with_claims(jwt, |c| c.into_owned())
+}
+
+/// Which user pool issued an access token, and to which app client: its `iss` and
+/// `client_id` claims (absent ones are `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Issuance {
+    /// `iss`: the pool's issuer URL, `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    #[serde(default, rename = "iss")]
+    pub(crate) issuer: Option<String>,
+    /// `client_id`: the app client the token was issued to.
+    #[serde(default)]
+    pub(crate) client_id: Option<String>,
+}
+
+impl Issuance {
+    /// Reads `iss` and `client_id` from an access token, without verifying it.
+    pub(crate) fn of(access_token: &str) -> Result<Self, JwtError> {
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload_part(access_token)?)
+            .map_err(|_| JwtError::Base64)?;
+        serde_json::from_slice(&json).map_err(|_| JwtError::Json)
+    }
+
+    /// Why tokens issued so were not issued by `pool` to one of `clients`, if they were not:
+    /// another client id, or an issuer whose last path segment is another pool id. Absent
+    /// claims count as a match.
+    pub(crate) fn mismatch(
+        &self,
+        pool: &crate::config::UserPoolConfig,
+        clients: &[&str],
+    ) -> Option<String> {
+        if let Some(client_id) = &self.client_id {
+            if !clients.contains(&client_id.as_str()) {
+                return Some(format!(
+                    "its tokens were issued to app client {client_id}, not to {}",
+                    clients.join(" or ")
+                ));
+            }
+        }
+        if let Some(issuer) = &self.issuer {
+            if issuer.rsplit('/').next() != Some(pool.pool_id.as_str()) {
+                return Some(format!(
+                    "its tokens were issued by {issuer}, not by user pool {}",
+                    pool.pool_id
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// What [`Tokens::from_jwts`] keeps of one token's claims.

@@ -541,3 +541,105 @@ fn a_malformed_token_from_the_service_is_a_typed_error() {
     }
     assert_eq!(h.m.user_state(), UserState::SignedOut);
 }
+
+/// A stored session whose access token carries `claims` (on top of a valid user's).
+fn stored_with(claims: serde_json::Value) -> PersistedSession {
+    let now = T0_UNIX_MS / 1000;
+    let mut access = serde_json::json!({
+        "sub": "sub-ann", "username": "ann", "exp": now + 3600, "token_use": "access"
+    });
+    for (k, v) in claims.as_object().unwrap() {
+        access[k] = v.clone();
+    }
+    let r = auth_result("ann", now, 3600, 1);
+    PersistedSession {
+        version: PersistedSession::VERSION,
+        tokens: Some(
+            Tokens::from_jwts(Secret::new(jwt(access)), r.id_token, r.refresh_token).unwrap(),
+        ),
+        identity: cognito_auth_machine::session::IdentityState {
+            identity_id: Some("us-east-1:stored-identity".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Restores `stored` into a fresh machine; returns it with the load's outputs.
+fn restore(stored: PersistedSession) -> (Harness, Vec<Output>) {
+    restore_with(config_full(), stored)
+}
+
+fn restore_with(config: Config, stored: PersistedSession) -> (Harness, Vec<Output>) {
+    let mut h = Harness::new(config.clone(), None);
+    h.m = Machine::new(config, [1; 32]);
+    let outputs: Vec<_> = std::iter::from_fn(|| h.m.poll_output()).collect();
+    let Output::Effect {
+        effect_id: load, ..
+    } = outputs[0]
+    else {
+        panic!("{outputs:?}")
+    };
+    let out = h.complete(load, EffectResult::Loaded(Ok(Some(stored))));
+    (h, out)
+}
+
+#[test]
+fn a_stored_session_of_this_pool_and_client_is_restored() {
+    let (h, _) = restore(stored_with(serde_json::json!({
+        "client_id": "client123",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"
+    })));
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+    // The hosted UI's app client, when the configuration names another one, is this app's too.
+    let mut config = config_full();
+    config.oauth.as_mut().unwrap().app_client_id = "webclient".into();
+    let (h, _) = restore_with(
+        config,
+        stored_with(serde_json::json!({"client_id": "webclient"})),
+    );
+    assert_eq!(h.m.user_state(), UserState::SignedIn);
+}
+
+#[test]
+fn a_stored_session_of_another_app_client_or_pool_is_not_used_nor_overwritten() {
+    for (claims, named) in [
+        (
+            serde_json::json!({"client_id": "otherclient"}),
+            "app client otherclient",
+        ),
+        (
+            serde_json::json!({
+                "client_id": "client123",
+                "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OtherPool"
+            }),
+            "us-east-1_OtherPool",
+        ),
+    ] {
+        let (mut h, out) = restore(stored_with(claims));
+        // Signed out (a guest, as this configuration allows guests).
+        assert_eq!(h.m.user_state(), UserState::Guest, "{named}");
+        assert!(
+            out.iter().any(|o| matches!(o, Output::Ignored { reason }
+                if reason.contains("another app's") && reason.contains(named))),
+            "{out:?}"
+        );
+        // Nothing is written over the other app's session until this app has one.
+        assert!(
+            !out.iter().any(|o| matches!(
+                o,
+                Output::Effect {
+                    effect: Effect::Persist { .. },
+                    ..
+                }
+            )),
+            "{out:?}"
+        );
+        // Its tokens are not handed out, and its identity is not adopted: a guest gets a new one.
+        let op = tokens_op(&mut h, false);
+        assert_eq!(h.reply(op), Some(&Err(AuthError::NotSignedIn)));
+        let op = h.call(ApiCall::FetchIdentityId);
+        let (_, request) = h.take_identity("GetId");
+        assert!(h.reply(op).is_none(), "{request:?}");
+    }
+}

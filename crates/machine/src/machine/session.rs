@@ -4,7 +4,7 @@
 use super::sign_in::Origin;
 use super::*;
 use crate::config::RefreshTokenRotation;
-use crate::session::IdentityState;
+use crate::session::{IdentityState, Issuance};
 
 /// What the user-pool session keeps across its states.
 #[derive(Debug, Default)]
@@ -20,6 +20,16 @@ pub(crate) struct SessionSide {
 
 impl Shared {
     pub(super) fn restore(&mut self, out: &mut Outbox, session: PersistedSession) -> State {
+        // A session stored by an app with another user pool or app client (one session file
+        // shared by two configurations) is not this app's: nothing of it is used, and it is
+        // left as stored until this app has a session of its own to write.
+        if let Some(why) = self.another_apps_session(&session) {
+            Shared::trace(
+                out,
+                format!("stored session is another app's, starting signed out: {why}"),
+            );
+            return State::signed_out();
+        }
         self.devices = session.devices;
         self.identity.state = session.identity;
         // Credentials that came with the service's clock count from the restore on their own
@@ -434,5 +444,22 @@ impl Shared {
             }
             _ => Super,
         }
+    }
+}
+
+impl Shared {
+    /// Why `session` belongs to another user pool or app client than the configured ones (the
+    /// user pool's, and the hosted UI's when it names another), when its access token says so
+    /// (see [`Issuance::mismatch`]).
+    fn another_apps_session(&self, session: &PersistedSession) -> Option<String> {
+        let pool = self.config.user_pool.as_ref()?;
+        let tokens = session.tokens.as_ref()?;
+        let mut clients = vec![pool.app_client_id.as_str()];
+        if let Some(oauth) = &self.config.oauth {
+            clients.push(oauth.app_client_id.as_str());
+        }
+        Issuance::of(tokens.access_token.expose())
+            .ok()?
+            .mismatch(pool, &clients)
     }
 }
