@@ -582,3 +582,28 @@ fn federate_reads_the_token_from_stdin_and_gets_credentials() {
         )
         .exit(5);
 }
+
+/// One session file, two apps (two app clients of one pool, as a dev and a prod configuration
+/// sharing `--session` would be): the other app starts signed out instead of handing out this
+/// app's tokens, and starting it does not write over this app's session.
+#[test]
+fn a_session_file_of_another_app_client_is_not_used_nor_overwritten() {
+    let world = World::emulator();
+    world.sign_in("alice", PASSWORD);
+    let mine = world.run(&["--json", "whoami"], "").ok().json();
+    assert_eq!(mine["state"], "signedIn", "{mine}");
+
+    world.configure_client(common::OTHER_CLIENT_ID);
+    let other = world.run(&["-vv", "tokens"], "").exit(6);
+    assert!(
+        other.stderr.contains("another app's") && other.stderr.contains(common::CLIENT_ID),
+        "says why at -vv: {}",
+        other.stderr
+    );
+
+    world.configure_client(common::CLIENT_ID);
+    let again = world.run(&["--json", "whoami"], "").ok().json();
+    assert_eq!(again["state"], "signedIn", "{again}");
+    assert_eq!(again["username"], "alice", "{again}");
+    assert_eq!(again["identity_id"], mine["identity_id"], "{again}");
+}

@@ -19,6 +19,8 @@ use cognito_auth_emulator::{CodePurpose, Emulator, EmulatorConfig};
 
 pub const POOL_ID: &str = "us-east-1_CliTest01";
 pub const CLIENT_ID: &str = "clitestclient0000000000001";
+/// A second app client of the same pool: another app's configuration.
+pub const OTHER_CLIENT_ID: &str = "clitestclient0000000000002";
 pub const IDENTITY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000c011";
 /// An identity pool of the same user pool that refuses guests.
 pub const MEMBERS_ONLY_POOL_ID: &str = "us-east-1:00000000-0000-4000-8000-00000000c012";
@@ -55,6 +57,10 @@ fn seed() -> serde_json::Value {
                 "ClientName": "cli",
                 "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
                                       "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]
+            }, {
+                "ClientId": OTHER_CLIENT_ID,
+                "ClientName": "other-app",
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
             }],
             "CustomAuthRules": {
                 "MaxAttempts": 3,
@@ -202,6 +208,13 @@ impl World {
             dir,
             config,
         }
+    }
+
+    /// Points this world's configuration file at app client `client_id` of the same pool and
+    /// identity pool (another app's configuration, sharing the session files).
+    pub fn configure_client(&self, client_id: &str) {
+        let text = amplify_outputs(POOL_ID, client_id, Some((IDENTITY_POOL_ID, true)));
+        std::fs::write(&self.config, text).unwrap();
     }
 
     /// The session file named `name` in this world's directory.
