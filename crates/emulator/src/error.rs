@@ -50,6 +50,7 @@ pub enum ErrorKind {
     Forbidden,
     RefreshTokenReuse,
     MissingAuthenticationToken,
+    IncompleteSignature,
     GroupExists,
 }
 
@@ -87,6 +88,7 @@ impl ErrorKind {
             Self::RefreshTokenReuse => error_code::REFRESH_TOKEN_REUSE,
             // An AWS-wide error (any service answers it for an unsigned request), not a Cognito one.
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature => "IncompleteSignatureException",
             // Only the emulator answers it (the engine never manages groups), so it is not in wire.
             Self::GroupExists => "GroupExistsException",
         }

@@ -23,15 +23,17 @@ fn python() -> PathBuf {
 }
 
 fn run_script(name: &str) {
-    let server = BackgroundServer::start(
-        "127.0.0.1:0",
-        Emulator::new(EmulatorConfig {
+    run_script_with(
+        name,
+        EmulatorConfig {
             seed: 11,
             ..EmulatorConfig::default()
-        })
-        .unwrap(),
-    )
-    .unwrap();
+        },
+    );
+}
+
+fn run_script_with(name: &str, config: EmulatorConfig) {
+    let server = BackgroundServer::start("127.0.0.1:0", Emulator::new(config).unwrap()).unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/py")
         .join(name);
@@ -101,4 +103,16 @@ fn boto3_error_responses_and_user_existence_errors() {
 #[test]
 fn requests_drives_the_hosted_ui_endpoints() {
     run_script("requests_hosted_ui.py");
+}
+
+#[test]
+fn botocore_signs_what_cognito_authorizes_with_iam() {
+    run_script_with(
+        "botocore_sigv4.py",
+        EmulatorConfig {
+            seed: 11,
+            require_signed_iam_calls: true,
+            ..EmulatorConfig::default()
+        },
+    );
 }
