@@ -105,14 +105,20 @@ def issued_tokens_live_as_long_as_the_client_says():
 
 @check
 def default_refresh_token_lives_thirty_days():
-    r = sign_in()
-    try:
-        advance(30 * 86400 - 5)
-        refresh(r["RefreshToken"])
-        advance(10)
-        expect_error("NotAuthorizedException", refresh, r["RefreshToken"])
-    finally:
-        reset_clock()
+    # Unset, or 0: "If you do, Amazon Cognito overrides the value with the default value of 30
+    # days" (API reference, RefreshTokenValidity).
+    zero = c.create_user_pool_client(UserPoolId=POOL, ClientName="zero", ExplicitAuthFlows=FLOWS,
+                                     RefreshTokenValidity=0)["UserPoolClient"]
+    assert zero["RefreshTokenValidity"] == 30, zero
+    for client in [CLIENT, zero["ClientId"]]:
+        r = sign_in(client)
+        try:
+            advance(30 * 86400 - 5)
+            refresh(r["RefreshToken"], client)
+            advance(10)
+            expect_error("NotAuthorizedException", refresh, r["RefreshToken"], client)
+        finally:
+            reset_clock()
 
 
 @check
