@@ -51,6 +51,7 @@ pub enum ErrorKind {
     RefreshTokenReuse,
     MissingAuthenticationToken,
     IncompleteSignature,
+    UnsupportedOperation,
     GroupExists,
 }
 
@@ -89,6 +90,8 @@ impl ErrorKind {
             // An AWS-wide error (any service answers it for an unsigned request), not a Cognito one.
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             Self::IncompleteSignature => "IncompleteSignatureException",
+            // RevokeToken on a client without token revocation; the machine reads it by name.
+            Self::UnsupportedOperation => "UnsupportedOperationException",
             // Only the emulator answers it (the engine never manages groups), so it is not in wire.
             Self::GroupExists => "GroupExistsException",
         }

@@ -213,6 +213,13 @@ def revoke_and_global_sign_out_end_the_tokens():
     expect_error("NotAuthorizedException", refresh, b["RefreshToken"])
     expect_error("NotAuthorizedException", c.get_tokens_from_refresh_token, RefreshToken=b["RefreshToken"],
                  ClientId=CLIENT)
+    # A client created with token revocation off: "an operation that isn't enabled for the user
+    # pool client" (RevokeToken errors).
+    off = c.create_user_pool_client(UserPoolId=POOL, ClientName="norevoke", ExplicitAuthFlows=FLOWS,
+                                    EnableTokenRevocation=False)["UserPoolClient"]["ClientId"]
+    t = sign_in(off)
+    expect_error("UnsupportedOperationException", c.revoke_token, Token=t["RefreshToken"], ClientId=off)
+    assert "AccessToken" in refresh(t["RefreshToken"], off)
 
 
 run()
