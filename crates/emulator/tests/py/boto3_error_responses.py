@@ -90,6 +90,18 @@ def recovery_does_not_reveal_missing_users_when_enabled():
 
 
 @check
+def a_user_who_must_reset_the_password():
+    make_user("reset")
+    c.admin_reset_user_password(UserPoolId=POOL, Username="reset")
+    assert c.admin_get_user(UserPoolId=POOL, Username="reset")["UserStatus"] == "RESET_REQUIRED"
+    expect_error("PasswordResetRequiredException", sign_in, LEGACY, "reset", "Passw0rd!")
+    # With the setting on, "a generic NotAuthorizedException ... instead of returning
+    # PasswordResetRequiredException" (developer guide, imported users).
+    e = expect_error("NotAuthorizedException", sign_in, HIDING, "reset", "Passw0rd!")
+    assert e.response["Error"]["Message"] == "Incorrect username or password.", e.response
+
+
+@check
 def sign_up_errors():
     e = expect_error("InvalidPasswordException", c.sign_up, ClientId=LEGACY, Username="weak", Password="password")
     assert e.response["Error"]["Message"].startswith("Password did not conform with policy"), e.response
