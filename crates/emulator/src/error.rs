@@ -50,6 +50,8 @@ pub enum ErrorKind {
     Forbidden,
     RefreshTokenReuse,
     MissingAuthenticationToken,
+    IncompleteSignature,
+    UnsupportedOperation,
     GroupExists,
 }
 
@@ -87,6 +89,9 @@ impl ErrorKind {
             Self::RefreshTokenReuse => error_code::REFRESH_TOKEN_REUSE,
             // An AWS-wide error (any service answers it for an unsigned request), not a Cognito one.
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature => "IncompleteSignatureException",
+            // RevokeToken on a client without token revocation; the machine reads it by name.
+            Self::UnsupportedOperation => "UnsupportedOperationException",
             // Only the emulator answers it (the engine never manages groups), so it is not in wire.
             Self::GroupExists => "GroupExistsException",
         }

@@ -402,7 +402,9 @@ async fn api(
         .unwrap_or_default()
         .to_owned();
     let op = target.rsplit('.').next().unwrap_or_default().to_owned();
-    if let Some(refused) = unsigned_developer_call(&target, &headers) {
+    if let Some(refused) = unsigned_developer_call(&target, &headers)
+        .or_else(|| unsigned_iam_call(&shared, &method, &uri, &headers, &body, &target))
+    {
         return error_response(&refused);
     }
     let plan = lock(&shared.faults).plan(&op);
@@ -466,6 +468,34 @@ fn unsigned_developer_call(target: &str, headers: &HeaderMap) -> Option<ApiError
             "Missing Authentication Token",
         )
     })
+}
+
+/// With [`EmulatorConfig::require_signed_iam_calls`](crate::EmulatorConfig), an operation
+/// Cognito authorizes with IAM must carry a well-formed SigV4 signature (see
+/// [`crate::iam_auth`]).
+fn unsigned_iam_call(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    target: &str,
+) -> Option<ApiError> {
+    if !crate::iam_auth::needs_iam(target) || !shared.with(|e| e.config.require_signed_iam_calls) {
+        return None;
+    }
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let req = crate::sigv4::HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        headers: &headers,
+        body,
+    };
+    crate::iam_auth::refusal(target, &req)
 }
 
 async fn jwks(State(shared): State<Arc<Shared>>, Path(pool_id): Path<String>) -> Response {

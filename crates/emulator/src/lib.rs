@@ -43,6 +43,7 @@
 mod dispatch;
 mod error;
 mod federation;
+pub mod iam_auth;
 mod identity;
 mod jwt;
 mod model;

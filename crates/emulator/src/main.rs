@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! cognito-auth-emulator [--port 9229] [--host 127.0.0.1] [--seed-file seed.json] [--seed N]
+//!                       [--region REGION] [--require-sigv4]
 //! ```
 
 use cognito_auth_emulator::http::{serve_shared, system_now, Shared};
 use cognito_auth_emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: cognito-auth-emulator [--port PORT] [--host HOST] [--seed-file FILE] [--seed N] [--region REGION]";
+const USAGE: &str = "usage: cognito-auth-emulator [--port PORT] [--host HOST] [--seed-file FILE] [--seed N] [--region REGION] [--require-sigv4]";
 
 #[derive(Debug)]
 struct Args {
@@ -16,6 +17,7 @@ struct Args {
     seed_file: Option<String>,
     seed: Option<u64>,
     region: Option<String>,
+    require_sigv4: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -25,6 +27,7 @@ fn parse_args() -> Result<Args, String> {
         seed_file: None,
         seed: None,
         region: None,
+        require_sigv4: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -48,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--region" => args.region = Some(value("--region")?),
+            "--require-sigv4" => args.require_sigv4 = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -79,7 +83,10 @@ async fn run() -> Result<(), String> {
         }
         None => None,
     };
-    let mut config = EmulatorConfig::default();
+    let mut config = EmulatorConfig {
+        require_signed_iam_calls: args.require_sigv4,
+        ..EmulatorConfig::default()
+    };
     if let Some(s) = args.seed.or_else(|| {
         seed_doc
             .as_ref()

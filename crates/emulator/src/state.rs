@@ -35,6 +35,13 @@ pub struct EmulatorConfig {
     /// registered with [`Emulator::register_provider_token`] (or `POST
     /// /_emulator/federation/tokens`). [`default_external_verifier`] is a lenient choice.
     pub external_verifier: Option<ExternalVerifier>,
+    /// Over HTTP, refuse the operations Cognito authorizes with IAM credentials (`Admin*`, pool,
+    /// client, group and identity-pool management; see [`crate::iam_auth`]) when they arrive
+    /// without a well-formed SigV4 `Authorization` header, as AWS refuses them
+    /// (`MissingAuthenticationTokenException`, `IncompleteSignatureException`). Any access key
+    /// and signature value pass. Off by default, so harnesses that post such calls unsigned keep
+    /// working; the developer-identity operations are checked either way.
+    pub require_signed_iam_calls: bool,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -43,6 +50,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("seed", &self.seed)
             .field("region", &self.region)
             .field("account_id", &self.account_id)
+            .field("require_signed_iam_calls", &self.require_signed_iam_calls)
             .finish_non_exhaustive()
     }
 }
@@ -56,6 +64,7 @@ impl Default for EmulatorConfig {
             srp_timestamp_tolerance_s: 300,
             signer: None,
             external_verifier: None,
+            require_signed_iam_calls: false,
         }
     }
 }

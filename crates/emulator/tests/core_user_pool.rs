@@ -630,3 +630,107 @@ fn prevent_user_existence_errors_hides_unknown_users_in_every_flow() {
         "NotAuthorizedException"
     );
 }
+
+/// Recovery and confirmation on a client with `PreventUserExistenceErrors` `ENABLED` (developer
+/// guide, "Managing user existence error responses"): ForgotPassword and ResendConfirmationCode
+/// answer a missing or disabled user with simulated `CodeDeliveryDetails` and send nothing;
+/// ConfirmForgotPassword answers it `CodeMismatchException`, and `ExpiredCodeException` when no
+/// code was requested. A LEGACY client still says `UserNotFoundException`.
+#[test]
+fn prevent_user_existence_errors_answers_recovery_like_for_a_real_user() {
+    let mut flows = all_flows();
+    flows["PreventUserExistenceErrors"] = json!("ENABLED");
+    let mut w = World::new(json!({"AutoVerifiedAttributes": ["email"]}), flows);
+    let (c, pool) = (w.client_id.clone(), w.pool_id.clone());
+    w.user("real", "Passw0rd!");
+    w.user("off", "Passw0rd!");
+    w.ok(
+        "AdminDisableUser",
+        json!({"UserPoolId": pool, "Username": "off"}),
+    );
+    w.ok(
+        "AdminCreateUser",
+        json!({"UserPoolId": pool, "Username": "mute", "MessageAction": "SUPPRESS",
+        "UserAttributes": [{"Name": "email", "Value": "mute@example.com"}]}),
+    );
+    let sent_before = w.emu.outbox().len();
+    for name in ["ghost", "off", "mute"] {
+        let out = w.ok("ForgotPassword", json!({"ClientId": c, "Username": name}));
+        assert_eq!(
+            out["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL",
+            "{name}: {out}"
+        );
+    }
+    let out = w.ok(
+        "ForgotPassword",
+        json!({"ClientId": c, "Username": "ghost@example.org"}),
+    );
+    assert_eq!(
+        out["CodeDeliveryDetails"]["Destination"], "g***@e***",
+        "{out}"
+    );
+    for name in ["ghost", "off"] {
+        let out = w.ok(
+            "ResendConfirmationCode",
+            json!({"ClientId": c, "Username": name}),
+        );
+        assert_eq!(
+            out["CodeDeliveryDetails"]["AttributeName"], "email",
+            "{name}: {out}"
+        );
+    }
+    assert_eq!(
+        w.emu.outbox().len(),
+        sent_before,
+        "a simulated delivery sends nothing"
+    );
+    let confirm = |name: &str| json!({"ClientId": c, "Username": name, "ConfirmationCode": "123456", "Password": "N3wPassw0rd!"});
+    assert_eq!(
+        w.err("ConfirmForgotPassword", confirm("ghost")),
+        "CodeMismatchException"
+    );
+    assert_eq!(
+        w.err("ConfirmForgotPassword", confirm("off")),
+        "CodeMismatchException"
+    );
+    assert_eq!(
+        w.err("ConfirmForgotPassword", confirm("real")),
+        "ExpiredCodeException"
+    );
+    w.ok("ForgotPassword", json!({"ClientId": c, "Username": "real"}));
+    assert_eq!(
+        w.err("ConfirmForgotPassword", confirm("real")),
+        "CodeMismatchException"
+    );
+    let code = w
+        .emu
+        .last_code("real", CodePurpose::ForgotPassword)
+        .unwrap()
+        .to_owned();
+    let mut right = confirm("real");
+    right["ConfirmationCode"] = json!(code);
+    w.ok("ConfirmForgotPassword", right);
+    assert!(w.password_auth("real", "N3wPassw0rd!").is_ok());
+
+    let mut legacy = World::new(json!({}), all_flows());
+    let lc = legacy.client_id.clone();
+    assert_eq!(
+        legacy.err(
+            "ForgotPassword",
+            json!({"ClientId": lc, "Username": "ghost"})
+        ),
+        "UserNotFoundException"
+    );
+    assert_eq!(
+        legacy.err(
+            "ResendConfirmationCode",
+            json!({"ClientId": lc, "Username": "ghost"})
+        ),
+        "UserNotFoundException"
+    );
+    let lconfirm = json!({"ClientId": lc, "Username": "ghost", "ConfirmationCode": "123456", "Password": "N3wPassw0rd!"});
+    assert_eq!(
+        legacy.err("ConfirmForgotPassword", lconfirm),
+        "UserNotFoundException"
+    );
+}

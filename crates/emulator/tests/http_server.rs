@@ -525,6 +525,14 @@ fn client_supplied_numbers_out_of_range_are_refused_not_overflowed() {
         let (status, body) = client(good.clone());
         assert_eq!(status, 200, "{good}: {body}");
     }
+    // "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito overrides the value
+    // with the default value of 30 days" (API reference).
+    let (status, body) =
+        client(json!({"RefreshTokenValidity": 0, "TokenValidityUnits": {"RefreshToken": "hours"}}));
+    assert_eq!(status, 200, "{body}");
+    let made = &body["UserPoolClient"];
+    assert_eq!(made["RefreshTokenValidity"], 30, "{body}");
+    assert_eq!(made["TokenValidityUnits"]["RefreshToken"], "days", "{body}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The emulator driven over HTTP by clients no one here wrote: boto3 and pycognito. Each script
-//! runs against a fresh in-process server and must print its checks and exit 0.
+//! The emulator driven over HTTP by clients no one here wrote: boto3, botocore's signer, PyJWT,
+//! requests and pycognito. Each script runs against a fresh in-process server and must print its
+//! checks and exit 0.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -22,15 +23,17 @@ fn python() -> PathBuf {
 }
 
 fn run_script(name: &str) {
-    let server = BackgroundServer::start(
-        "127.0.0.1:0",
-        Emulator::new(EmulatorConfig {
+    run_script_with(
+        name,
+        EmulatorConfig {
             seed: 11,
             ..EmulatorConfig::default()
-        })
-        .unwrap(),
-    )
-    .unwrap();
+        },
+    );
+}
+
+fn run_script_with(name: &str, config: EmulatorConfig) {
+    let server = BackgroundServer::start("127.0.0.1:0", Emulator::new(config).unwrap()).unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/py")
         .join(name);
@@ -85,4 +88,31 @@ fn boto3_sts_verifies_signatures_with_issued_credentials() {
 #[test]
 fn boto3_get_user_needs_the_admin_scope_of_a_hosted_ui_token() {
     run_script("boto3_scopes.py");
+}
+
+#[test]
+fn pyjwt_verifies_tokens_and_boto3_refreshes_them() {
+    run_script("pyjwt_tokens.py");
+}
+
+#[test]
+fn boto3_error_responses_and_user_existence_errors() {
+    run_script("boto3_error_responses.py");
+}
+
+#[test]
+fn requests_drives_the_hosted_ui_endpoints() {
+    run_script("requests_hosted_ui.py");
+}
+
+#[test]
+fn botocore_signs_what_cognito_authorizes_with_iam() {
+    run_script_with(
+        "botocore_sigv4.py",
+        EmulatorConfig {
+            seed: 11,
+            require_signed_iam_calls: true,
+            ..EmulatorConfig::default()
+        },
+    );
 }

@@ -103,7 +103,7 @@ fn check_request(emu: &Emulator, q: &[(String, String)]) -> Result<Authz, Refusa
     };
     check_flow(&settings, q).map_err(|(e, d)| refuse(e, d))?;
     let scopes = check_scopes(&settings, q).map_err(|(e, d)| refuse(e, &d))?;
-    let code_challenge = check_pkce(q, c.secret.is_none()).map_err(|(e, d)| refuse(e, d))?;
+    let code_challenge = check_pkce(q).map_err(|(e, d)| refuse(e, d))?;
     Ok(Authz {
         pool_id,
         client_id: client_id.to_owned(),
@@ -193,11 +193,10 @@ fn check_scopes(
     }
 }
 
-/// PKCE (RFC 7636): Cognito supports `S256` only; a client without a secret must use it.
-fn check_pkce(
-    q: &[(String, String)],
-    public: bool,
-) -> Result<Option<String>, Problem<&'static str>> {
+/// PKCE (RFC 7636): Cognito supports `S256` only. It is optional, for clients with or without a
+/// secret: `code_challenge_method` is optional and `code_challenge` is "required only when the
+/// `code_challenge_method` is specified" (developer guide, Authorize endpoint).
+fn check_pkce(q: &[(String, String)]) -> Result<Option<String>, Problem<&'static str>> {
     match (
         param(q, "code_challenge"),
         param(q, "code_challenge_method"),
@@ -219,10 +218,6 @@ fn check_pkce(
         (None, Some(_)) => Err((
             "invalid_request",
             "code_challenge is required with code_challenge_method",
-        )),
-        (None, None) if public => Err((
-            "invalid_request",
-            "PKCE (code_challenge) is required for clients without a secret",
         )),
         (None, None) => Ok(None),
     }

@@ -347,17 +347,21 @@ fn authorize_errors_go_back_to_the_callback_with_the_state() {
         assert_eq!(value(&q, "state"), Some("st-1"));
         assert_eq!(value(&q, "code"), None);
     }
-    // A confidential client may go without PKCE.
-    let mut q = authorize_query(&w.confidential);
-    q.retain(|(k, _)| !k.starts_with("code_challenge"));
-    let r = w.emu.handle_web(
-        &WebRequest {
-            query: q,
-            ..get("/oauth2/authorize", &[])
-        },
-        NOW,
-    );
-    assert!(r.header("location").unwrap().starts_with("/login?"));
+    // PKCE is optional in Cognito, for clients with or without a secret (Authorize endpoint:
+    // `code_challenge_method` optional, `code_challenge` required only with it).
+    for client in [w.confidential.clone(), w.public.clone()] {
+        let mut q = authorize_query(&client);
+        q.retain(|(k, _)| !k.starts_with("code_challenge"));
+        let r = w.emu.handle_web(
+            &WebRequest {
+                query: q,
+                ..get("/oauth2/authorize", &[])
+            },
+            NOW,
+        );
+        let loc = r.header("location").unwrap();
+        assert!(loc.starts_with("/login?"), "{client}: {loc}");
+    }
 }
 
 #[test]

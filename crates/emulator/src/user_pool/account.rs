@@ -214,9 +214,11 @@ pub(crate) fn revoke_token(emu: &mut Emulator, p: Params<'_>) -> ApiResult<Value
                 ));
             }
         }
+        // "UnsupportedOperationException: ... an operation that isn't enabled for the user
+        // pool client" (API reference, RevokeToken).
         if !client.enable_token_revocation {
             return Err(ApiError::new(
-                ErrorKind::UnsupportedTokenType,
+                ErrorKind::UnsupportedOperation,
                 "Token revocation is not enabled for this client",
             ));
         }

@@ -23,7 +23,7 @@ fn delivery_target(user: &User, prefer_sms: bool) -> Option<(&'static str, &'sta
 }
 
 /// Masks a destination the way `CodeDeliveryDetails.Destination` does.
-fn mask(dest: &str) -> String {
+pub(super) fn mask(dest: &str) -> String {
     if let Some((local, domain)) = dest.split_once('@') {
         let l: String = local.chars().take(1).collect();
         let d: String = domain.chars().take(1).collect();

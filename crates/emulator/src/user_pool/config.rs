@@ -302,6 +302,8 @@ fn custom_rules(p: Params<'_>) -> CustomAuthRules {
 /// refresh tokens an hour to ten years.
 const ACCESS_ID_RANGE_S: std::ops::RangeInclusive<u64> = 300..=86_400;
 const REFRESH_RANGE_S: std::ops::RangeInclusive<u64> = 3_600..=3_650 * 86_400;
+/// A refresh token's lifetime when the client does not set one (or sets 0): 30 days.
+const DEFAULT_REFRESH_S: u64 = 30 * 86_400;
 
 /// A token lifetime in seconds: `name` counted in its `TokenValidityUnits` unit (`unit_key`,
 /// `default_unit` when absent), or `default_s` when the request does not set it. Values out of
@@ -369,14 +371,21 @@ pub(crate) fn build_client(
         3600,
         ACCESS_ID_RANGE_S,
     )?;
-    let refresh = validity_s(
-        p,
-        "RefreshTokenValidity",
-        "RefreshToken",
-        "days",
-        30 * 86_400,
-        REFRESH_RANGE_S,
-    )?;
+    // "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito overrides the value
+    // with the default value of 30 days" (API reference, CreateUserPoolClient).
+    let refresh_zero = p.opt_i64("RefreshTokenValidity") == Some(0);
+    let refresh = if refresh_zero {
+        DEFAULT_REFRESH_S
+    } else {
+        validity_s(
+            p,
+            "RefreshTokenValidity",
+            "RefreshToken",
+            "days",
+            DEFAULT_REFRESH_S,
+            REFRESH_RANGE_S,
+        )?
+    };
     let flows = p.string_list("ExplicitAuthFlows").unwrap_or_default();
     for f in &flows {
         const KNOWN: &[&str] = &[
@@ -417,6 +426,14 @@ pub(crate) fn build_client(
             let mut raw = p.0.clone();
             if let Some(o) = raw.as_object_mut() {
                 o.remove("ClientSecret");
+                if refresh_zero {
+                    o.insert("RefreshTokenValidity".into(), Value::from(30));
+                    if let Some(Value::Object(units)) = o.get_mut("TokenValidityUnits") {
+                        if units.contains_key("RefreshToken") {
+                            units.insert("RefreshToken".into(), Value::from("days"));
+                        }
+                    }
+                }
             }
             raw
         },

@@ -2,12 +2,12 @@
 
 use serde_json::{json, Value};
 
-use super::codes::{send_code, take_code};
+use super::codes::{mask, send_code, take_code};
 use super::lookup::{client, pool, pool_mut, pool_of_client, user_key};
 use super::passwords::{check_password_policy, check_secret_hash, password_record};
 use super::users::{canonical_name, check_attribute_names, new_user, username_attribute};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::model::{CodePurpose, UserStatus};
+use crate::model::{CodePurpose, UserPool, UserStatus};
 use crate::params::Params;
 use crate::state::Emulator;
 use crate::time::UnixMillis;
@@ -24,6 +24,42 @@ fn client_context(emu: &Emulator, p: Params<'_>, username: &str) -> ApiResult<St
     let client = client(pool, client_id)?;
     check_secret_hash(client, username, p.opt_str("SecretHash"))?;
     Ok(pool_id)
+}
+
+/// Whether the request's app client hides which users exist (`PreventUserExistenceErrors`
+/// `ENABLED`; developer guide, "Managing user existence error responses").
+fn hides_existence(emu: &Emulator, pool_id: &str, p: Params<'_>) -> ApiResult<bool> {
+    Ok(client(pool(emu, pool_id)?, p.str("ClientId")?)?.prevent_user_existence_errors)
+}
+
+/// The user `given` names if it exists and is enabled; `None` for a missing or disabled user,
+/// the users a client that hides existence answers for as if they existed.
+fn live_user_key(pool: &UserPool, given: &str) -> Option<String> {
+    user_key(pool, given).filter(|k| pool.users[k].enabled)
+}
+
+/// `CodeDeliveryDetails` for a user that does not exist (or cannot receive a code), which a
+/// client that hides existence returns instead of an error: "a simulated delivery medium
+/// ... determined by the input user name format and verification settings of the user pool"
+/// (developer guide). Nothing is sent.
+fn simulated_delivery(pool: &UserPool, given: &str) -> Value {
+    let phone =
+        given.len() > 4 && given.starts_with('+') && given[1..].bytes().all(|b| b.is_ascii_digit());
+    let sms = phone
+        || (!given.contains('@')
+            && pool.auto_verified.iter().any(|a| a == "phone_number")
+            && !pool.auto_verified.iter().any(|a| a == "email"));
+    if sms {
+        let dest = if phone { given } else { "+00000000000" };
+        json!({"Destination": mask(dest), "DeliveryMedium": "SMS", "AttributeName": "phone_number"})
+    } else {
+        let dest = if given.contains('@') {
+            given
+        } else {
+            "user@example.com"
+        };
+        json!({"Destination": mask(dest), "DeliveryMedium": "EMAIL", "AttributeName": "email"})
+    }
 }
 
 pub(crate) fn sign_up(emu: &mut Emulator, p: Params<'_>, now: UnixMillis) -> ApiResult<Value> {
@@ -128,9 +164,22 @@ pub(crate) fn resend_confirmation_code(
 ) -> ApiResult<Value> {
     let given = p.str("Username")?.to_owned();
     let pool_id = client_context(emu, p, &given)?;
+    let hide = hides_existence(emu, &pool_id, p)?;
     let key = {
         let pool = pool(emu, &pool_id)?;
-        let key = user_key(pool, &given).ok_or_else(ApiError::user_not_found)?;
+        let found = if hide {
+            live_user_key(pool, &given)
+        } else {
+            user_key(pool, &given)
+        };
+        let Some(key) = found else {
+            // "Amazon Cognito returns CodeDeliveryDetails for a disabled user or a user that
+            // doesn't exist" (developer guide, ResendConfirmationCode).
+            if hide {
+                return Ok(json!({"CodeDeliveryDetails": simulated_delivery(pool, &given)}));
+            }
+            return Err(ApiError::user_not_found());
+        };
         if pool.users[&key].status != UserStatus::Unconfirmed {
             return Err(ApiError::invalid_parameter("User is already confirmed."));
         }
@@ -153,33 +202,37 @@ pub(crate) fn forgot_password(
     now: UnixMillis,
 ) -> ApiResult<Value> {
     let given = p.str("Username")?.to_owned();
-    let client_id = p.str("ClientId")?.to_owned();
     let pool_id = client_context(emu, p, &given)?;
+    let hide = hides_existence(emu, &pool_id, p)?;
     let key = {
         let pool = pool(emu, &pool_id)?;
-        match user_key(pool, &given) {
-            Some(k) => k,
-            None => {
-                let hide = client(pool, &client_id)?.prevent_user_existence_errors;
-                if hide {
-                    return Ok(
-                        json!({"CodeDeliveryDetails": {"Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}),
-                    );
-                }
-                return Err(ApiError::user_not_found());
+        // "When a user isn't found, is deactivated, or doesn't have a verified delivery
+        // mechanism to recover their password, Amazon Cognito returns CodeDeliveryDetails with
+        // a simulated delivery medium" (developer guide, ForgotPassword).
+        let found = if hide {
+            live_user_key(pool, &given)
+        } else {
+            user_key(pool, &given)
+        };
+        let Some(key) = found else {
+            if hide {
+                return Ok(json!({"CodeDeliveryDetails": simulated_delivery(pool, &given)}));
             }
-        }
-    };
-    {
-        let u = &pool(emu, &pool_id)?.users[&key];
+            return Err(ApiError::user_not_found());
+        };
+        let u = &pool.users[&key];
         let verified = u.attr("email_verified") == Some("true")
             || u.attr("phone_number_verified") == Some("true");
         if !verified {
+            if hide {
+                return Ok(json!({"CodeDeliveryDetails": simulated_delivery(pool, &given)}));
+            }
             return Err(ApiError::invalid_parameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
             ));
         }
-    }
+        key
+    };
     let details = send_code(
         emu,
         &pool_id,
@@ -200,13 +253,29 @@ pub(crate) fn confirm_forgot_password(
     let code = p.str("ConfirmationCode")?.to_owned();
     let password = p.str("Password")?.to_owned();
     let pool_id = client_context(emu, p, &given)?;
+    let hide = hides_existence(emu, &pool_id, p)?;
     let (key, pool_name) = {
         let pool = pool(emu, &pool_id)?;
         check_password_policy(pool, &password)?;
-        (
-            user_key(pool, &given).ok_or_else(ApiError::user_not_found)?,
-            pool.srp_pool_name().to_owned(),
-        )
+        // "Amazon Cognito returns the CodeMismatchException error for users that don't exist
+        // or are disabled. If a code isn't requested when using ForgotPassword, Amazon Cognito
+        // returns the ExpiredCodeException error" (developer guide, ConfirmForgotPassword).
+        let key = match (user_key(pool, &given), hide) {
+            (Some(k), false) => k,
+            (None, false) => return Err(ApiError::user_not_found()),
+            (k, true) => match k.filter(|k| pool.users[k].enabled) {
+                None => return Err(ApiError::code_mismatch()),
+                Some(k)
+                    if !pool.users[&k]
+                        .codes
+                        .contains_key(&CodePurpose::ForgotPassword) =>
+                {
+                    return Err(ApiError::expired_code())
+                }
+                Some(k) => k,
+            },
+        };
+        (key, pool.srp_pool_name().to_owned())
     };
     {
         let u = pool_mut(emu, &pool_id)?

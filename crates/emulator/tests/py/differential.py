@@ -8,6 +8,7 @@ import os
 import sys
 
 import boto3
+import jwt
 from botocore.config import Config
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
@@ -25,6 +26,20 @@ def outcome(fn, **kw):
 def claims(jwt):
     payload = jwt.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def verify(endpoint, pool, token, audience=None, client_id=None):
+    """The checks the developer guide asks of a backend: RS256 signature by a key of the pool's
+    JWKS, issuer, audience (id token) or client_id (access token), token_use, expiry."""
+    key = jwt.PyJWKClient(f"{endpoint}/{pool}/.well-known/jwks.json").get_signing_key_from_jwt(token)
+    got = jwt.decode(token, key.key, algorithms=["RS256"], audience=audience,
+                     issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool}",
+                     options={"require": ["exp", "iat", "sub", "token_use"], "verify_aud": audience is not None})
+    if client_id is not None and (got["client_id"], got["token_use"]) != (client_id, "access"):
+        raise ValueError(f"not an access token of {client_id}")
+    if audience is not None and got["token_use"] != "id":
+        raise ValueError("not an id token")
+    return got
 
 
 def sequence(endpoint):
@@ -58,6 +73,14 @@ def sequence(endpoint):
     auth = step("InitiateAuth", c.initiate_auth, ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
                 AuthParameters={"USERNAME": "ann", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
     step("GetUser", c.get_user, AccessToken=auth["AccessToken"])
+    # What an app's backend does with the tokens (developer guide, "Verifying JSON web tokens"):
+    # PyJWT against the pool's JWKS (its PyJWKClient fetches the key set).
+    step("PyJWT verifies the id token", verify, endpoint=endpoint, pool=pool, token=auth["IdToken"],
+         audience=client)
+    step("PyJWT verifies the access token", verify, endpoint=endpoint, pool=pool, token=auth["AccessToken"],
+         client_id=client)
+    step("PyJWT refuses the id token for another client", verify, endpoint=endpoint, pool=pool,
+         token=auth["IdToken"], audience="another-client")
     step("GetUser garbage token", c.get_user, AccessToken="not-a-token")
     step("RefreshToken", c.initiate_auth, ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH",
          AuthParameters={"REFRESH_TOKEN": auth["RefreshToken"]})

@@ -114,10 +114,16 @@ pub(super) fn after_password(
             ))
         }
         UserStatus::ResetRequired => {
+            // "If PreventUserExistenceErrors is enabled, during authentication of imported users
+            // a generic NotAuthorizedException error is returned ... instead of returning
+            // PasswordResetRequiredException" (developer guide, "Managing error responses").
+            if client(pool(emu, &ctx.pool_id)?, &ctx.client_id)?.prevent_user_existence_errors {
+                return Err(ApiError::bad_credentials());
+            }
             return Err(ApiError::new(
                 ErrorKind::PasswordResetRequired,
                 "Password reset required for the user",
-            ))
+            ));
         }
         UserStatus::ForceChangePassword => {
             if u.password
