@@ -654,7 +654,10 @@ async fn revocation(
     shared
         .with(|emu| {
             emu.handle(
-                "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut",
+                &format!(
+                    "{}AdminUserGlobalSignOut",
+                    cognito_auth_emulator::USER_POOL_PREFIX
+                ),
                 &json!({"UserPoolId": POOL_ID, "Username": USERNAME}),
                 shared.now(),
             )

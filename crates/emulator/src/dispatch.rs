@@ -13,9 +13,9 @@ use crate::time::UnixMillis;
 use crate::user_pool::{account, admin, auth, devices, groups, settings, signup};
 
 /// The target prefix of user-pool operations.
-pub const USER_POOL_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+pub const USER_POOL_PREFIX: &str = cognito_auth_wire::target::USER_POOLS;
 /// The target prefix of identity-pool operations.
-pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
+pub const IDENTITY_PREFIX: &str = cognito_auth_wire::target::IDENTITY_POOLS;
 
 /// An answer whose tokens are not signed yet: [`Unsigned::finish`] signs them. Signing is the
 /// costly part of a sign-in and needs no access to the model, so a server can do it after

@@ -215,3 +215,11 @@ pub mod verify_status {
     /// The code matched: the TOTP device is registered.
     pub const SUCCESS: &str = "SUCCESS";
 }
+
+/// `X-Amz-Target` prefixes of the AWS JSON 1.1 protocol: the operation name follows them.
+pub mod target {
+    /// User pools (`cognito-idp`): `AWSCognitoIdentityProviderService.InitiateAuth`, ...
+    pub const USER_POOLS: &str = "AWSCognitoIdentityProviderService.";
+    /// Identity pools (`cognito-identity`): `AWSCognitoIdentityService.GetId`, ...
+    pub const IDENTITY_POOLS: &str = "AWSCognitoIdentityService.";
+}

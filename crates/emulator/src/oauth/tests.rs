@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::{WebRequest, WebResponse};
-use crate::dispatch::USER_POOL_PREFIX;
 use crate::state::{Emulator, EmulatorConfig};
 use crate::time::UnixMillis;
+use crate::USER_POOL_PREFIX;
 
 const NOW: UnixMillis = UnixMillis(1_800_000_000_000);
 const CALLBACK: &str = "http://127.0.0.1:8123/callback";

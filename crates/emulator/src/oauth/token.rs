@@ -8,7 +8,6 @@ use sha2::{Digest as _, Sha256};
 
 use super::client::ClientSettings;
 use super::{param, WebRequest, WebResponse};
-use crate::dispatch::USER_POOL_PREFIX;
 use crate::error::ErrorKind;
 use crate::model::RefreshRecord;
 use crate::state::Emulator;
@@ -16,6 +15,7 @@ use crate::time::UnixMillis;
 use crate::user_pool::access::{verify_access_token, USER_ADMIN_SCOPE};
 use crate::user_pool::auth::{issue_tokens, rotate, usable_refresh_token};
 use crate::user_pool::lookup::{client, pool, pool_of_client};
+use crate::USER_POOL_PREFIX;
 
 /// An authenticated (or public) client.
 struct ClientAuth {
