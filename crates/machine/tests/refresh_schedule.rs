@@ -476,3 +476,25 @@ fn a_backward_wall_clock_jump_hands_out_no_expired_credentials() {
     w.ask_for_credentials(3600);
     assert_eq!(w.credential_fetches, 3);
 }
+
+#[test]
+fn tokens_are_handed_out_until_the_refresh_instant_and_refreshed_from_it() {
+    // One-hour tokens with `iat`, no drift: the refresh instant is `exp - 300 s`.
+    let mut w = World::signed_in(config_user_pool(), 0, 3600);
+    w.h.advance_ms((3600 - 300 - 1) * 1000);
+    let op = w.h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    assert!(matches!(w.h.reply(op), Some(Ok(Answer::Tokens(_)))));
+    assert!(w.h.effects.is_empty(), "a second before it: still fresh");
+    w.h.advance_ms(1000);
+    let op = w.h.call(ApiCall::FetchTokens {
+        force_refresh: false,
+    });
+    assert_eq!(w.h.reply(op), None, "the caller waits for the refresh");
+    let (_, req) = w.h.take_user_pool("InitiateAuth");
+    assert!(matches!(
+        &req,
+        cognito::UserPoolRequest::InitiateAuth { auth_flow, .. } if auth_flow == "REFRESH_TOKEN_AUTH"
+    ));
+}

@@ -9,7 +9,7 @@
 mod common;
 
 use cognito_auth_machine::account::{AccountResponse, GetUser};
-use cognito_auth_machine::cognito::UserPoolResponse;
+use cognito_auth_machine::cognito::{IdentityRequest, IdentityResponse, UserPoolResponse};
 use cognito_auth_machine::srp_task::SrpFailure;
 use cognito_auth_machine::*;
 use common::*;
@@ -176,5 +176,77 @@ fn the_registry_is_empty_once_every_effect_of_a_session_has_its_result() {
     for id in writes {
         assert!(h.complete(id, EffectResult::Stored(Ok(()))).is_empty());
     }
+    assert_eq!(h.m.awaiting_len(), 0);
+}
+
+#[test]
+fn a_step_of_an_identity_fetch_dropped_by_a_sign_in_is_ignored() {
+    let mut h = Harness::new(config_full(), None);
+    let caller = h.call(ApiCall::FetchCredentials {
+        force_refresh: false,
+    });
+    let (guest_get_id, _) = h.take_identity("GetId");
+    // The sign-in drops the guest's fetch (its identity id had not arrived yet) and starts the
+    // user's own for the waiting caller: another step entered under the same kind.
+    let sign_in = password_sign_in(&mut h, "ann");
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    let now = h.now_s();
+    h.complete(id, tokens_response(auth_result("ann", now, 3600, 1)));
+    h.assert_signed_in_answer(sign_in);
+    let (user_get_id, _) = h.take_identity("GetId");
+    assert_eq!(h.m.awaiting_len() - persist_ids(&h).len(), 2);
+
+    // The guest's GetId arrives late: it is not the fetch in flight, so nobody's.
+    let outputs = h.complete(
+        guest_get_id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:guest".into(),
+        })),
+    );
+    assert_eq!(outputs, not_awaited(guest_get_id));
+    assert!(h.effects.is_empty(), "the user's fetch did not move on");
+
+    h.complete(
+        user_get_id,
+        EffectResult::Identity(Ok(IdentityResponse::IdentityId {
+            identity_id: "us-east-1:ann".into(),
+        })),
+    );
+    let (id, req) = h.take_identity("GetCredentialsForIdentity");
+    assert!(matches!(
+        &req,
+        IdentityRequest::GetCredentialsForIdentity { identity_id, .. } if identity_id == "us-east-1:ann"
+    ));
+    let exp = h.now_s() + 3600;
+    h.complete(id, credentials("us-east-1:ann", exp));
+    assert!(matches!(
+        h.reply(caller),
+        Some(Ok(Answer::Credentials { identity_id, .. })) if identity_id == "us-east-1:ann"
+    ));
+}
+
+#[test]
+fn a_failed_store_write_is_traced_with_its_message_and_changes_nothing_else() {
+    let mut h = Harness::new(config_user_pool(), None);
+    let now = h.now_s();
+    let op = password_sign_in(&mut h, "alice");
+    let (id, _) = h.take_user_pool("InitiateAuth");
+    h.complete(id, tokens_response(auth_result("alice", now, 3600, 1)));
+    h.assert_signed_in_answer(op);
+    let writes = persist_ids(&h);
+    assert_eq!(writes.len(), 1, "the sign-in saved the session");
+    let outputs = h.complete(
+        writes[0],
+        EffectResult::Stored(Err(StoreFailure {
+            message: "disk full".into(),
+        })),
+    );
+    assert_eq!(
+        outputs,
+        vec![Output::Ignored {
+            reason: "session store write failed: disk full".into()
+        }]
+    );
+    assert_eq!(h.m.state().name(), "fresh");
     assert_eq!(h.m.awaiting_len(), 0);
 }
