@@ -352,6 +352,30 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
+/// The headers whose values are text, as (name, value) pairs for [`signed_request`].
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+/// The request as the SigV4 code reads it.
+fn signed_request<'a>(
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a [(String, String)],
+    body: &'a [u8],
+) -> crate::sigv4::HttpRequest<'a> {
+    crate::sigv4::HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        headers,
+        body,
+    }
+}
+
 /// Answers the request with the emulator's STS if it is one (see [`crate::sts::is_sts_request`]).
 fn sts_response(
     shared: &Shared,
@@ -360,17 +384,8 @@ fn sts_response(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Option<Response> {
-    let headers: Vec<(String, String)> = headers
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let req = crate::sigv4::HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or_default(),
-        headers: &headers,
-        body,
-    };
+    let headers = header_pairs(headers);
+    let req = signed_request(method, uri, &headers, body);
     if !crate::sts::is_sts_request(&req) {
         return None;
     }
@@ -484,17 +499,8 @@ fn unsigned_iam_call(
     if !crate::iam_auth::needs_iam(target) || !shared.with(|e| e.config.require_signed_iam_calls) {
         return None;
     }
-    let headers: Vec<(String, String)> = headers
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let req = crate::sigv4::HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or_default(),
-        headers: &headers,
-        body,
-    };
+    let headers = header_pairs(headers);
+    let req = signed_request(method, uri, &headers, body);
     crate::iam_auth::refusal(target, &req)
 }
 

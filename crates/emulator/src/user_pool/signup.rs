@@ -42,6 +42,32 @@ fn live_user_key(pool: &UserPool, given: &str) -> Option<String> {
 /// client that hides existence returns instead of an error: "a simulated delivery medium
 /// ... determined by the input user name format and verification settings of the user pool"
 /// (developer guide). Nothing is sent.
+/// Who a code-sending call (ResendConfirmationCode, ForgotPassword) is for.
+enum Recipient {
+    /// The user, by key.
+    User(String),
+    /// Existence errors are hidden and there is no such live user: the answer, with simulated
+    /// delivery details.
+    Hidden(Value),
+}
+
+/// The user `given` names for a code-sending call; with existence hidden (`hide`), a missing
+/// or disabled user gets simulated delivery details instead of UserNotFoundException.
+fn recipient(pool: &UserPool, given: &str, hide: bool) -> ApiResult<Recipient> {
+    let found = if hide {
+        live_user_key(pool, given)
+    } else {
+        user_key(pool, given)
+    };
+    match found {
+        Some(key) => Ok(Recipient::User(key)),
+        None if hide => Ok(Recipient::Hidden(
+            json!({"CodeDeliveryDetails": simulated_delivery(pool, given)}),
+        )),
+        None => Err(ApiError::user_not_found()),
+    }
+}
+
 fn simulated_delivery(pool: &UserPool, given: &str) -> Value {
     let phone =
         given.len() > 4 && given.starts_with('+') && given[1..].bytes().all(|b| b.is_ascii_digit());
@@ -167,18 +193,11 @@ pub(crate) fn resend_confirmation_code(
     let hide = hides_existence(emu, &pool_id, p)?;
     let key = {
         let pool = pool(emu, &pool_id)?;
-        let found = if hide {
-            live_user_key(pool, &given)
-        } else {
-            user_key(pool, &given)
-        };
-        let Some(key) = found else {
-            // "Amazon Cognito returns CodeDeliveryDetails for a disabled user or a user that
-            // doesn't exist" (developer guide, ResendConfirmationCode).
-            if hide {
-                return Ok(json!({"CodeDeliveryDetails": simulated_delivery(pool, &given)}));
-            }
-            return Err(ApiError::user_not_found());
+        // "Amazon Cognito returns CodeDeliveryDetails for a disabled user or a user that
+        // doesn't exist" (developer guide, ResendConfirmationCode).
+        let key = match recipient(pool, &given, hide)? {
+            Recipient::User(key) => key,
+            Recipient::Hidden(answer) => return Ok(answer),
         };
         if pool.users[&key].status != UserStatus::Unconfirmed {
             return Err(ApiError::invalid_parameter("User is already confirmed."));
@@ -209,16 +228,9 @@ pub(crate) fn forgot_password(
         // "When a user isn't found, is deactivated, or doesn't have a verified delivery
         // mechanism to recover their password, Amazon Cognito returns CodeDeliveryDetails with
         // a simulated delivery medium" (developer guide, ForgotPassword).
-        let found = if hide {
-            live_user_key(pool, &given)
-        } else {
-            user_key(pool, &given)
-        };
-        let Some(key) = found else {
-            if hide {
-                return Ok(json!({"CodeDeliveryDetails": simulated_delivery(pool, &given)}));
-            }
-            return Err(ApiError::user_not_found());
+        let key = match recipient(pool, &given, hide)? {
+            Recipient::User(key) => key,
+            Recipient::Hidden(answer) => return Ok(answer),
         };
         let u = &pool.users[&key];
         let verified = u.attr("email_verified") == Some("true")
