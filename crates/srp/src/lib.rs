@@ -144,6 +144,41 @@ mod encoding;
 mod error;
 mod group;
 mod mont;
+
+/// Chooses the big-number kernels, for tests and benchmarks (feature `test-util`).
+///
+/// By default the crate uses the x86-64 BMI2/ADX kernels when the CPU has them and the
+/// portable ones otherwise; this switch forces either, process-wide, so the same known-answer
+/// vectors can check both.
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod test_util {
+    /// The kernels behind every Montgomery multiplication.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Kernels {
+        /// Plain `u128` arithmetic, on every target.
+        Portable,
+        /// `mulx`/`adcx`/`adox` (x86-64 with BMI2 and ADX).
+        Adx,
+    }
+
+    /// Uses `kernels` from now on, process-wide; false (and nothing changes) when this CPU
+    /// cannot run them.
+    pub fn use_kernels(kernels: Kernels) -> bool {
+        crate::mont::force(match kernels {
+            Kernels::Portable => crate::mont::Kernels::Portable,
+            Kernels::Adx => crate::mont::Kernels::Adx,
+        })
+    }
+
+    /// The kernels in use.
+    pub fn kernels_in_use() -> Kernels {
+        match crate::mont::selected() {
+            crate::mont::Kernels::Portable => Kernels::Portable,
+            crate::mont::Kernels::Adx => Kernels::Adx,
+        }
+    }
+}
 mod secret;
 mod secret_hash;
 mod server;

@@ -5,10 +5,14 @@
 //! Each vector fixes the client's random `a` (72 bytes, our default, or 128 or 200 bytes: the
 //! SDKs draw 128) and the server's random `b`, so both halves of this crate are checked: the client must reproduce the SDK's SRP_A and PASSWORD_CLAIM_SIGNATURE, and
 //! the server must reproduce B and accept the SDK's signature.
+//!
+//! Every check runs twice, on the portable big-number kernels and on the x86-64 BMI2/ADX ones
+//! (when the CPU has them), chosen through the crate's `test-util` switch.
 
 // Test helpers outside #[test] functions: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use cognito_auth_srp::test_util::{kernels_in_use, use_kernels, Kernels};
 use cognito_auth_srp::{
     cognito_timestamp, device_password_claim, device_verifier, password_verifier, pool_name,
     secret_hash, user_password_claim, verify_device_claim, verify_user_claim, ClientEphemeral,
@@ -16,6 +20,37 @@ use cognito_auth_srp::{
     Verifier,
 };
 use serde::Deserialize;
+use std::sync::Mutex;
+
+/// Runs `check` on each kernel path this CPU has. The switch is process-wide, so the tests of
+/// this file take turns (a lock) and none runs on a path it did not choose.
+fn on_both_paths(check: impl Fn()) {
+    static TURN: Mutex<()> = Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut ran = 0;
+    for kernels in [Kernels::Portable, Kernels::Adx] {
+        if use_kernels(kernels) {
+            assert_eq!(kernels_in_use(), kernels);
+            check();
+            ran += 1;
+        } else {
+            // Only the ADX kernels can be missing, and only on a CPU without them.
+            assert_eq!(kernels, Kernels::Adx);
+            assert!(
+                !cpu_has_adx(),
+                "the CPU lists bmi2 and adx but they were refused"
+            );
+        }
+    }
+    assert!(ran >= 1);
+}
+
+/// Whether /proc/cpuinfo lists both bmi2 and adx (false where there is no such file).
+fn cpu_has_adx() -> bool {
+    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
+    cfg!(target_arch = "x86_64") && has("bmi2") && has("adx")
+}
 
 #[derive(Deserialize)]
 struct Vectors {
@@ -288,21 +323,28 @@ fn check_secret_hash_and_timestamps(v: &Vectors) {
 
 #[test]
 fn pycognito_user_client() {
-    check_user_client(&load("pycognito.json"));
+    on_both_paths(|| {
+        check_user_client(&load("pycognito.json"));
+    });
 }
 
 #[test]
 fn pycognito_user_server() {
-    check_user_server(&load("pycognito.json"));
+    on_both_paths(|| {
+        check_user_server(&load("pycognito.json"));
+    });
 }
 
 #[test]
 fn pycognito_device() {
-    check_device(&load("pycognito.json"));
+    on_both_paths(|| {
+        check_device(&load("pycognito.json"));
+    });
 }
 
 #[test]
 fn pycognito_secret_hash_and_timestamps() {
+    // No big-number arithmetic here: one path is enough.
     let v = load("pycognito.json");
     assert!(!v.secret_hash.is_empty());
     check_secret_hash_and_timestamps(&v);
@@ -310,17 +352,23 @@ fn pycognito_secret_hash_and_timestamps() {
 
 #[test]
 fn amplify_js_user_client() {
-    check_user_client(&load("amazon-cognito-identity-js.json"));
+    on_both_paths(|| {
+        check_user_client(&load("amazon-cognito-identity-js.json"));
+    });
 }
 
 #[test]
 fn amplify_js_user_server() {
-    check_user_server(&load("amazon-cognito-identity-js.json"));
+    on_both_paths(|| {
+        check_user_server(&load("amazon-cognito-identity-js.json"));
+    });
 }
 
 #[test]
 fn amplify_js_device() {
-    check_device(&load("amazon-cognito-identity-js.json"));
+    on_both_paths(|| {
+        check_device(&load("amazon-cognito-identity-js.json"));
+    });
 }
 
 #[test]

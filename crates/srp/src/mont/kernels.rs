@@ -1,6 +1,131 @@
 //! Montgomery multiplication and squaring modulo N: the hot loops every exponentiation runs.
+//!
+//! The Karatsuba steps are written once, generic over a [`Backend`] that supplies the 24-limb
+//! products and squares and the reduction: [`Portable`] (plain `u128` code, every target) or,
+//! on x86-64 CPUs with BMI2 and ADX, the `asm!` kernels of `super::x86_64`. [`mont_mul`] and
+//! [`mont_sqr`] pick the backend with [`selected`].
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::{Limbs, LIMBS, N, N0_INV};
+
+/// The three kernels the Karatsuba steps are built on.
+pub(super) trait Backend: Copy {
+    /// The double-width product of two `HALF`-limb values.
+    fn mul_half(self, a: &[u64; HALF], b: &[u64; HALF]) -> [u64; LIMBS];
+    /// The double-width square of a `HALF`-limb value.
+    fn sqr_half(self, a: &[u64; HALF]) -> [u64; LIMBS];
+    /// Montgomery reduction of t < N * R: t * R^-1 mod N, fully reduced.
+    fn reduce(self, t: &mut [u64; 2 * LIMBS]) -> Limbs;
+}
+
+/// The portable kernels (`u128` arithmetic).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Portable;
+
+impl Backend for Portable {
+    #[inline]
+    fn mul_half(self, a: &[u64; HALF], b: &[u64; HALF]) -> [u64; LIMBS] {
+        mul_half(a, b)
+    }
+    #[inline]
+    fn sqr_half(self, a: &[u64; HALF]) -> [u64; LIMBS] {
+        sqr_half(a)
+    }
+    #[inline]
+    fn reduce(self, t: &mut [u64; 2 * LIMBS]) -> Limbs {
+        mont_reduce(t)
+    }
+}
+
+/// Which kernels [`mont_mul`] and [`mont_sqr`] use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernels {
+    /// The portable `u128` kernels.
+    Portable,
+    /// The x86-64 BMI2/ADX kernels.
+    Adx,
+}
+
+const UNKNOWN: u8 = 0;
+const PORTABLE: u8 = 1;
+const ADX: u8 = 2;
+
+/// The chosen kernels: `UNKNOWN` until the first call asks the CPU, then `PORTABLE` or `ADX`.
+static CHOICE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// The fastest kernels this CPU runs, detected once. (A race between two first calls only
+/// detects twice, with the same answer.)
+#[inline]
+pub(crate) fn selected() -> Kernels {
+    match CHOICE.load(Ordering::Relaxed) {
+        PORTABLE => Kernels::Portable,
+        ADX => Kernels::Adx,
+        _ => {
+            let detected = detect();
+            CHOICE.store(
+                match detected {
+                    Kernels::Portable => PORTABLE,
+                    Kernels::Adx => ADX,
+                },
+                Ordering::Relaxed,
+            );
+            detected
+        }
+    }
+}
+
+/// What the CPU supports.
+fn detect() -> Kernels {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86_64::Adx::detect().is_some() {
+        return Kernels::Adx;
+    }
+    Kernels::Portable
+}
+
+/// Forces `kernels` for every later call (tests and benchmarks); returns false, changing
+/// nothing, when this CPU cannot run them.
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) fn force(kernels: Kernels) -> bool {
+    if kernels == Kernels::Adx && detect() != Kernels::Adx {
+        return false;
+    }
+    CHOICE.store(
+        match kernels {
+            Kernels::Portable => PORTABLE,
+            Kernels::Adx => ADX,
+        },
+        Ordering::Relaxed,
+    );
+    true
+}
+
+/// Montgomery product a * b * R^-1 mod N for a, b < N, with the selected kernels.
+#[inline]
+pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    if selected() == Kernels::Adx {
+        // `Adx` exists only on x86-64 (elsewhere `selected` never answers `Adx`).
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = super::x86_64::Adx::detect() {
+            return mont_mul_with(adx, a, b);
+        }
+    }
+    mont_mul_with(Portable, a, b)
+}
+
+/// Montgomery square a * a * R^-1 mod N for a < N, with the selected kernels.
+#[inline]
+pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
+    if selected() == Kernels::Adx {
+        // `Adx` exists only on x86-64 (elsewhere `selected` never answers `Adx`).
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = super::x86_64::Adx::detect() {
+            return mont_sqr_with(adx, a);
+        }
+    }
+    mont_sqr_with(Portable, a)
+}
 
 /// `x - N` and whether that borrowed; used for the masked final subtraction.
 #[inline(always)]
@@ -54,7 +179,7 @@ const _: () = assert!(N[0] == u64::MAX && N0_INV == 1);
 /// m * N_0 to a limb equal to m leaves zero with a carry of m, so neither product with N_0 is
 /// computed.
 #[inline]
-fn mont_reduce(t: &mut [u64; 2 * LIMBS]) -> Limbs {
+pub(super) fn mont_reduce(t: &mut [u64; 2 * LIMBS]) -> Limbs {
     let mut extra = 0u64; // carry into limb i + LIMBS, folded in by the pass that reaches it
     for i in (0..LIMBS).step_by(2) {
         let row: &mut [u64; LIMBS + 2] = match (&mut t[i..i + LIMBS + 2]).try_into() {
@@ -96,7 +221,7 @@ pub(super) const HALF: usize = LIMBS / 2;
 /// Schoolbook square of `HALF` limbs: each off-diagonal product once, doubled by a shift, plus
 /// the diagonal (300 limb products instead of 576).
 #[inline]
-fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
+pub(super) fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
     let mut t = [0u64; LIMBS];
     for i in 0..HALF {
         let ai = a[i];
@@ -145,7 +270,7 @@ fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
 /// cost 900 limb products against 1,176 for a direct square; then [`mont_reduce`]. Squarings
 /// are about 80% of an exponentiation, so this is where savings count.
 #[inline]
-pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
+pub(super) fn mont_sqr_with<K: Backend>(k: K, a: &Limbs) -> Limbs {
     let mut lo = [0u64; HALF];
     let mut hi = [0u64; HALF];
     lo.copy_from_slice(&a[..HALF]);
@@ -169,9 +294,9 @@ pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
         carry = c as u64;
     }
 
-    let lo2 = sqr_half(&lo);
-    let hi2 = sqr_half(&hi);
-    let diff2 = sqr_half(&diff);
+    let lo2 = k.sqr_half(&lo);
+    let hi2 = k.sqr_half(&hi);
+    let diff2 = k.sqr_half(&diff);
 
     // t = lo^2 + hi^2 * 2^3072, plus mid * 2^1536 where mid = lo^2 + hi^2 - (lo - hi)^2
     // = 2 * lo * hi (at most LIMBS limbs plus one bit), computed limb by limb on the way.
@@ -200,12 +325,12 @@ pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
         *tj = s as u64;
         add = s >> 64;
     }
-    mont_reduce(&mut t)
+    k.reduce(&mut t)
 }
 
 /// Schoolbook product of two `HALF`-limb values: fixed-length rows walked four limbs at a time.
 #[inline]
-fn mul_half(a: &[u64; HALF], b: &[u64; HALF]) -> [u64; LIMBS] {
+pub(super) fn mul_half(a: &[u64; HALF], b: &[u64; HALF]) -> [u64; LIMBS] {
     let mut t = [0u64; LIMBS];
     let (b4, _) = b.as_chunks::<4>();
     for (i, &ai) in a.iter().enumerate() {
@@ -259,7 +384,7 @@ const _: () = assert!(HALF.is_multiple_of(4));
 /// instructions within 3%, this is about 20% faster: the separate passes keep fewer values live
 /// and the reduction stores each limb once per two products.
 #[inline]
-pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+pub(super) fn mont_mul_with<K: Backend>(k: K, a: &Limbs, b: &Limbs) -> Limbs {
     let (a0, a1) = a.split_at(HALF);
     let (b0, b1) = b.split_at(HALF);
     let (da, sa) = abs_diff_half(a0, a1);
@@ -272,9 +397,9 @@ pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     let mut bhi = [0u64; HALF];
     blo.copy_from_slice(b0);
     bhi.copy_from_slice(b1);
-    let low = mul_half(&lo, &blo);
-    let high = mul_half(&hi, &bhi);
-    let p = mul_half(&da, &db);
+    let low = k.mul_half(&lo, &blo);
+    let high = k.mul_half(&hi, &bhi);
+    let p = k.mul_half(&da, &db);
 
     // (a0 - a1)(b0 - b1) = -P when exactly one difference was negative, else +P. mid adds
     // -(that): +P or the two's complement of P, chosen by the mask `keep` (all ones: negate).
@@ -302,5 +427,5 @@ pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         *tj = s as u64;
         add = s >> 64;
     }
-    mont_reduce(&mut t)
+    k.reduce(&mut t)
 }

@@ -39,7 +39,11 @@ mod kernels;
 mod pow;
 #[cfg(test)]
 mod tests;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
 
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) use kernels::{force, selected, Kernels};
 pub(crate) use kernels::{mont_mul, mont_sqr};
 pub(crate) use pow::{g_pow_ct, pow_ct, warm_up, G_MAX_BITS};
 
