@@ -243,8 +243,14 @@ pub(super) fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
         }
         t[i + HALF] = c;
     }
-    // Double the off-diagonal sum and add the diagonal squares in one pass, two limbs per
-    // diagonal term.
+    double_add_diagonal(&mut t, a);
+    t
+}
+
+/// Finishes a square from the sum of its off-diagonal products `t` (each product once): doubles
+/// it by a shift and adds the diagonal squares a_i^2, in one pass, two limbs per diagonal term.
+#[inline(always)]
+pub(super) fn double_add_diagonal(t: &mut [u64; LIMBS], a: &[u64; HALF]) {
     let mut shift_in = 0u64; // the bit shifted out of the previous pair
     let mut c = 0u64;
     let (pairs, _) = t.as_chunks_mut::<2>();
@@ -259,7 +265,6 @@ pub(super) fn sqr_half(a: &[u64; HALF]) -> [u64; LIMBS] {
         *pair = [s as u64, s2 as u64];
         c = (s2 >> 64) as u64;
     }
-    t
 }
 
 /// Montgomery square.

@@ -88,7 +88,68 @@ macro_rules! mul_add_row {
     }};
 }
 
+/// Like [`mul_add_row!`], for any number of limbs (one offset per limb): the high half of each
+/// product moves to `hp` for the next limb with a `mov` (which leaves the flags alone) instead
+/// of alternating two registers.
+macro_rules! mul_add_row_any {
+    ($t:expr, $b:expr, $m:expr; $($off:literal),+) => {{
+        let top: u64;
+        // SAFETY: as in `mul_add_row!`: BMI2 and ADX are guaranteed by the `Adx` the caller
+        // holds, and every memory operand is `$t` or `$b` plus one of the listed offsets, which
+        // the caller has checked to lie inside the arrays. No stack; flags clobbered.
+        unsafe {
+            asm!(
+                "xor {z:e}, {z:e}",
+                $(
+                    concat!("mulx {hn}, {lo}, qword ptr [{b} + ", $off, "]"),
+                    "adox {lo}, {hp}",
+                    concat!("adcx {lo}, qword ptr [{t} + ", $off, "]"),
+                    concat!("mov qword ptr [{t} + ", $off, "], {lo}"),
+                    "mov {hp}, {hn}",
+                )+
+                "adox {hp}, {z}",
+                "adcx {hp}, {z}",
+                t = in(reg) $t,
+                b = in(reg) $b,
+                in("rdx") $m,
+                lo = out(reg) _,
+                hn = out(reg) _,
+                hp = inout(reg) 0u64 => top,
+                z = out(reg) _,
+                options(nostack),
+            );
+        }
+        top
+    }};
+}
+
+/// The rows of a `HALF`-limb triangle square: row i adds a_i * a_j for j > i into t[i + j],
+/// i.e. `t[2i + 1..i + HALF] += a_i * a[i + 1..HALF]`, and stores its carry in t[i + HALF].
+/// Row i is written with the byte offsets 8i..8 * (HALF - 2) from t[i + 1] and a[1], so each
+/// recursion drops the first offset.
+macro_rules! triangle_rows {
+    ($t:ident, $a:ident, $i:expr; $first:literal $(, $rest:literal)*) => {
+        // Offsets 8i..=8 * 22 from t[i + 1] reach t[2i + 1..=i + 23] and from a[1] reach
+        // a[i + 1..=23]: inside the slices t[i + 1..] (to t[47]) and a[1..] (to a[23]).
+        $t[$i + HALF] = mul_add_row_any!(
+            $t[$i + 1..].as_mut_ptr(), $a[1..].as_ptr(), $a[$i]; $first $(, $rest)*
+        );
+        triangle_rows!($t, $a, $i + 1; $($rest),*);
+    };
+    ($t:ident, $a:ident, $i:expr;) => {};
+}
+
 impl Adx {
+    /// The off-diagonal half of a `HALF`-limb square: each a_i * a_j (i < j) once.
+    #[inline(always)]
+    fn triangle(self, a: &[u64; HALF]) -> [u64; LIMBS] {
+        let mut t = [0u64; LIMBS];
+        triangle_rows!(t, a, 0;
+            0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88,
+            96, 104, 112, 120, 128, 136, 144, 152, 160, 168, 176);
+        t
+    }
+
     /// `t += m * b` over `HALF` limbs; returns the carry-out limb.
     #[inline(always)]
     fn row_half(self, t: &mut [u64; HALF], b: &[u64; HALF], m: u64) -> u64 {
@@ -134,8 +195,9 @@ impl Backend for Adx {
 
     #[inline]
     fn sqr_half(self, a: &[u64; HALF]) -> [u64; LIMBS] {
-        // A full product: with both carry chains it costs less than the portable triangle.
-        self.mul_half(a, a)
+        let mut t = self.triangle(a);
+        super::kernels::double_add_diagonal(&mut t, a);
+        t
     }
 
     #[inline]
