@@ -7,6 +7,10 @@
 //! builds share the machine (they only slow us through caches and frequency); `wall/...` is
 //! criterion's usual wall clock, which on a busy machine also counts time spent waiting for a
 //! core. `SRP_BENCH_CLOCK=cpu` or `=wall` runs only one of them.
+//!
+//! On a CPU with BMI2 and ADX the crate uses its `asm!` kernels; the two client figures are then
+//! taken a second time on the portable kernels (`..., portable kernels`), forced through the
+//! `test-util` switch, so both paths are compared in the same run.
 
 // The inputs are fixed constants known to be valid; a failure here is a bug worth a panic.
 #![allow(clippy::unwrap_used)]
@@ -14,6 +18,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use cognito_auth_srp::test_util::{kernels_in_use, use_kernels, Kernels};
 use cognito_auth_srp::{
     device_verifier, password_verifier, user_password_claim, verify_user_claim, ClientEphemeral,
     ServerEphemeral, UserClaimCheck, UserClaimInput, DEVICE_VERIFIER_RANDOM_LEN,
@@ -140,6 +145,15 @@ fn run<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
             .unwrap()
         })
     });
+    if kernels_in_use() == Kernels::Adx && use_kernels(Kernels::Portable) {
+        group.bench_function("client critical path, portable kernels", |b| {
+            b.iter(|| user_password_claim(black_box(&client), black_box(&input)).unwrap())
+        });
+        group.bench_function("client A = g^a, portable kernels", |b| {
+            b.iter(|| ClientEphemeral::from_random(black_box(&[0x11; ClientEphemeral::RANDOM_LEN])))
+        });
+        assert!(use_kernels(Kernels::Adx));
+    }
     group.finish();
 }
 
