@@ -127,16 +127,16 @@
 //! one 577-bit variable-base exponentiation (about 580 Montgomery squarings and 150
 //! multiplications, all constant time).
 //!
-//! Measured on the development VM (2 vCPUs of an AMD EPYC, shared with other builds at a load
-//! average of 7-13, so wall-clock figures were 2-3x the CPU figures), thread CPU time,
-//! `cargo bench -p cognito-auth-srp`: client critical path 3.2-3.7 ms, A = g^a 0.55-0.65 ms,
-//! server verification 4.3-4.7 ms, server B 0.53-0.59 ms, device verifier 0.23 ms. One 3072-bit
-//! Montgomery multiplication costs about 4.2 us and a square about 3.7 us there: about three
-//! cycles per 64 x 64-bit limb product, which is what baseline x86-64 code without `mulx`/`adx`
-//! (and without `unsafe` intrinsics) does. `benches/peers.sh` runs the same computation in
-//! pycognito and amazon-cognito-identity-js on the same inputs (same 576-bit `a`); in two runs
-//! here they took 6.3-6.8x and 28x our CPU time on the critical path (pycognito about 21 ms,
-//! the JS SDK about 91 ms, against our 3.2-3.3 ms).
+//! The Montgomery kernels are picked at run time: on x86-64 CPUs with BMI2 and ADX, `asm!`
+//! kernels with `mulx` and two carry chains (`adcx`/`adox`); elsewhere portable `u128` code
+//! (see the `mont` module). Current figures, 2026-12-02 on the development VM (2 vCPUs of an
+//! "Intel(R) Xeon(R) Processor" with BMI2 and ADX, load average 1.8-4.5), thread CPU time,
+//! `cargo bench -p cognito-auth-srp`: client critical path 1.30 ms (1.87 ms on the portable
+//! kernels in the same run), A = g^a 0.24 ms (0.31 ms portable), server verification 1.74 ms,
+//! server B 0.25 ms, device verifier 0.10 ms. `benches/peers.sh`, each implementation at its
+//! own default: A + claim 1.51-1.52 ms of CPU, 116-121x amazon-cognito-identity-js and 31x
+//! pycognito. (Older figures, on portable kernels and another machine, are kept as history in
+//! `docs/PERFORMANCE.md`.)
 
 mod client;
 mod device;

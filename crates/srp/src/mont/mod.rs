@@ -1,9 +1,10 @@
 //! Fixed-size arithmetic modulo Cognito's 3072-bit prime N.
 //!
 //! This module owns every big-number operation of the crate: 48 x 64-bit limbs (little-endian),
-//! Montgomery multiplication with `u128` products, constant-time modular addition/subtraction,
-//! a fixed-window exponentiation with constant-time table selection for variable bases, and a
-//! precomputed fixed-base table for the generator g = 2.
+//! Montgomery multiplication (`u128` products, or `mulx`/`adcx`/`adox` where the CPU has them),
+//! constant-time modular addition/subtraction, a fixed-window exponentiation with constant-time
+//! table selection for variable bases, and a precomputed fixed-base table for the generator
+//! g = 2.
 //!
 //! Why hand-written: a generic bignum costs 6-9 ms per 1024-bit-exponent exponentiation here
 //! (num-bigint 8-9 ms, crypto-bigint 6 ms variable-time, measured on this project's 2-core
@@ -23,10 +24,19 @@
 //! multiplication are not wiped: that would add stores to the hottest loop, and the next
 //! multiplication overwrites them.
 //!
-//! Performance notes (measured on the 2-vCPU EPYC build machine, baseline x86-64 codegen): a
-//! multiplication is one Karatsuba step over 24-limb schoolbook products, a square one Karatsuba
-//! step over 24-limb triangle squares, and both reduce with two Montgomery digits per pass
-//! (about 3.0 us per square, 3.3 us per multiplication). Tried and measured slower, so not kept:
+//! Kernels: the Karatsuba steps (`kernels.rs`) are generic over three kernels (24-limb product,
+//! 24-limb square, reduction), with two implementations picked at run time: portable `u128` code
+//! on every target, and on x86-64 CPUs with BMI2 and ADX the `asm!` kernels of `x86_64.rs` (the
+//! workspace's one `unsafe` module; `mulx` with two carry chains, `adcx`/`adox`, fully unrolled
+//! rows, no branches or data-dependent addresses). They give the same results bit for bit
+//! (tests in `tests.rs` and the known-answer vectors on both paths); the ADX path takes about
+//! 30% off the client's A + claim (see docs/PERFORMANCE.md).
+//!
+//! Performance notes for the portable kernels (measured on the 2-vCPU EPYC build machine,
+//! baseline x86-64 codegen): a multiplication is one Karatsuba step over 24-limb schoolbook
+//! products, a square one Karatsuba step over 24-limb triangle squares, and both reduce with two
+//! Montgomery digits per pass (about 3.0 us per square, 3.3 us per multiplication). The ADX
+//! kernels reduce one digit per row (a full 48-limb `mulx` row with both carry chains). Tried and measured slower, so not kept:
 //! product scanning (column-wise) for the product and the reduction, in several accumulator
 //! forms (LLVM adds register copies or moves carry flags through registers); three or four
 //! digits per reduction pass (register spills); a second Karatsuba level for squares; two rows

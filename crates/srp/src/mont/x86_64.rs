@@ -123,9 +123,9 @@ macro_rules! mul_add_row_any {
     }};
 }
 
-/// The rows of a `HALF`-limb triangle square: row i adds a_i * a_j for j > i into t[i + j],
-/// i.e. `t[2i + 1..i + HALF] += a_i * a[i + 1..HALF]`, and stores its carry in t[i + HALF].
-/// Row i is written with the byte offsets 8i..8 * (HALF - 2) from t[i + 1] and a[1], so each
+/// The rows of a `HALF`-limb triangle square: row i adds a_i * a_j for j > i into `t[i + j]`,
+/// i.e. `t[2i + 1..i + HALF] += a_i * a[i + 1..HALF]`, and stores its carry in `t[i + HALF]`.
+/// Row i is written with the byte offsets 8i..8 * (HALF - 2) from `t[i + 1]` and `a[1]`, so each
 /// recursion drops the first offset.
 macro_rules! triangle_rows {
     ($t:ident, $a:ident, $i:expr; $first:literal $(, $rest:literal)*) => {
