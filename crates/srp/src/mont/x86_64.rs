@@ -172,7 +172,7 @@ impl Adx {
 // The offsets above list exactly HALF and LIMBS limbs.
 const _: () = assert!(HALF == 24 && LIMBS == 48);
 
-/// The `HALF`-limb window of `t` starting at limb `i`.
+/// The `W`-limb window of `t` starting at limb `i`.
 #[inline(always)]
 fn window<const W: usize, const T: usize>(t: &mut [u64; T], i: usize) -> &mut [u64; W] {
     match (&mut t[i..i + W]).try_into() {
