@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::cognito::AwsCredentials;
 use crate::secret::Secret;
 use crate::time::Timestamp;
+use jwt::{payload_part, with_claims};
+
+mod jwt;
 
 /// User-pool tokens, with the claims the machine needs read out of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -231,39 +234,6 @@ pub struct Claims {
     pub token_use: Option<String>,
 }
 
-/// The payload shape every JWT must have, with its strings borrowed from the decoded payload
-/// (owned only where the JSON escapes a character): reading a token on every auth result
-/// then allocates nothing but the strings kept. Fields not named here are checked for syntax
-/// and skipped without being built into values. Same fields and rules as [`Claims`], so a
-/// payload one rejects the other rejects.
-#[derive(Deserialize)]
-struct RawClaims<'a> {
-    exp: i64,
-    #[serde(default)]
-    iat: Option<i64>,
-    #[serde(default, borrow)]
-    sub: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    username: Option<Cow<'a, str>>,
-    #[serde(default, borrow, rename = "cognito:username")]
-    cognito_username: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    token_use: Option<Cow<'a, str>>,
-}
-
-impl RawClaims<'_> {
-    fn into_owned(self) -> Claims {
-        Claims {
-            exp: self.exp,
-            iat: self.iat,
-            sub: self.sub.map(Cow::into_owned),
-            username: self.username.map(Cow::into_owned),
-            cognito_username: self.cognito_username.map(Cow::into_owned),
-            token_use: self.token_use.map(Cow::into_owned),
-        }
-    }
-}
-
 /// Why a JWT could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -279,46 +249,16 @@ pub enum JwtError {
     Json,
 }
 
-/// Decoded payloads up to this size stay on the stack; Cognito's access and id tokens decode
-/// to about 1 KB (more with many groups or custom attributes, which then take the heap).
-const PAYLOAD_STACK_BYTES: usize = 2048;
-
-/// The base64url payload part of a JWT (padding, which Cognito does not send, dropped).
-fn payload_part(jwt: &str) -> Result<&str, JwtError> {
-    let mut parts = jwt.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwtError::Shape(jwt.split('.').count()));
-    };
-    Ok(payload.trim_end_matches('='))
-}
-
-/// Decodes a JWT's payload and hands its claims to `read`, which borrows them.
-fn with_claims<R>(jwt: &str, read: impl FnOnce(RawClaims<'_>) -> R) -> Result<R, JwtError> {
-    let payload = payload_part(jwt)?;
-    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let parse = |json: &[u8]| {
-        serde_json::from_slice::<RawClaims<'_>>(json)
-            .map(read)
-            .map_err(|_| JwtError::Json)
-    };
-    if base64::decoded_len_estimate(payload.len()) <= PAYLOAD_STACK_BYTES {
-        let mut buf = [0u8; PAYLOAD_STACK_BYTES];
-        match engine.decode_slice(payload, &mut buf) {
-            Ok(n) => return parse(&buf[..n]),
-            Err(base64::DecodeSliceError::DecodeError(_)) => return Err(JwtError::Base64),
-            // The estimate is an upper bound, so this is not expected; the heap path decides.
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {}
-        }
-    }
-    let json = engine.decode(payload).map_err(|_| JwtError::Base64)?;
-    parse(&json)
-}
-
 /// Reads the claims of a JWT without verifying it.
 pub fn decode_claims(jwt: &str) -> Result<Claims, JwtError> {
-    with_claims(jwt, |c| c.into_owned())
+    with_claims(jwt, |c| Claims {
+        exp: c.exp,
+        iat: c.iat,
+        sub: c.sub.map(Cow::into_owned),
+        username: c.username.map(Cow::into_owned),
+        cognito_username: c.cognito_username.map(Cow::into_owned),
+        token_use: c.token_use.map(Cow::into_owned),
+    })
 }
 
 /// Which user pool issued an access token, and to which app client: its `iss` and
