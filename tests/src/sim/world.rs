@@ -461,10 +461,11 @@ impl World {
                 EffectResult::OAuth(Err(not_configured("token endpoint"))),
                 false,
             ),
-            // SRP_A is answered at once, drawing nothing from the seed's stream and taking no
-            // virtual time: each seed plays what it played when the machine computed SRP_A
-            // itself, so the seeds docs/SIMULATOR.md names still replay their findings (a
-            // call made while SRP_A is computed is left to the model tests).
+            // SRP_A is answered at once (after the outputs of the input that asked for it),
+            // drawing nothing from the seed's stream and taking no virtual time, as when the
+            // machine computed it itself (a call made while SRP_A is computed is left to the
+            // model tests). Seeds still play other runs than before: the first 60 give other
+            // totals (docs/SIMULATOR.md).
             Effect::Srp {
                 task: task @ SrpTask::PublicA { .. },
             } => {
