@@ -250,8 +250,9 @@ impl Drivable for Recording {
 impl RunSrp for Recording {
     fn run_srp(
         task: cognito_auth::machine::SrpTask,
+        kept: &std::sync::Mutex<cognito_auth::machine::KeptEphemerals>,
     ) -> Result<cognito_auth::machine::SrpOutput, cognito_auth::machine::SrpFailure> {
-        <Machine as RunSrp>::run_srp(task)
+        <Machine as RunSrp>::run_srp(task, kept)
     }
 }
 

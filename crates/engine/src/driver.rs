@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use cognito_auth_machine::cognito::ServiceError;
 use cognito_auth_machine::{
-    Answer, ApiCall, AuthError, Effect, EffectId, EffectResult, Event, Input, OperationId, Output,
-    PersistedSession, Secret, ServiceErrorKind, SignOutOptions, SrpFailure, TimerKind, Timestamp,
-    UserState,
+    Answer, ApiCall, AuthError, Effect, EffectId, EffectResult, Event, Input, KeptEphemerals,
+    OperationId, Output, PersistedSession, Secret, ServiceErrorKind, SignOutOptions, SrpFailure,
+    TimerKind, Timestamp, UserState,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -181,6 +181,9 @@ struct Driver<C> {
     held: HashMap<EffectId, Vec<Held>>,
     /// What the machine decided on the current input (kept for a redacting log).
     decisions: Option<Vec<serde_json::Value>>,
+    /// The client ephemerals between their `SRP_A` and the claim (`RunSrp`); never persisted,
+    /// so a claim after a restart fails as `EphemeralNotKept`.
+    srp_kept: Arc<std::sync::Mutex<KeptEphemerals>>,
 }
 
 /// Runs the machine until every app handle is dropped.
@@ -211,6 +214,7 @@ pub(crate) async fn run<C: Drivable + RunSrp>(
         refresh_save: None,
         held: HashMap::new(),
         decisions: None,
+        srp_kept: Arc::default(),
     };
     let mut shutdown = None;
     // `Machine::new` queued its first outputs (loading the session) before any input.
@@ -478,16 +482,18 @@ impl<C: Drivable + RunSrp> Driver<C> {
                 EffectKind::OAuth,
             ),
             Effect::Srp { task } => (
-                self.effects.spawn(async move {
-                    let result = tokio::task::spawn_blocking(move || C::run_srp(task))
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(SrpFailure {
-                                message: "the SRP computation did not finish".to_owned(),
-                            })
+                {
+                    let kept = Arc::clone(&self.srp_kept);
+                    self.effects.spawn(async move {
+                        let run = move || C::run_srp(task, &kept);
+                        let result = tokio::task::spawn_blocking(run).await.unwrap_or_else(|_| {
+                            Err(SrpFailure::computation(
+                                "the SRP computation did not finish",
+                            ))
                         });
-                    (effect_id, EffectResult::Srp(result))
-                }),
+                        (effect_id, EffectResult::Srp(result))
+                    })
+                },
                 EffectKind::Srp,
             ),
             Effect::LoadSession => {
@@ -545,9 +551,9 @@ impl<C: Drivable + RunSrp> Driver<C> {
                     EffectKind::UserPool => EffectResult::UserPool(Err(failure)),
                     EffectKind::Identity => EffectResult::Identity(Err(failure)),
                     EffectKind::OAuth => EffectResult::OAuth(Err(failure)),
-                    EffectKind::Srp => EffectResult::Srp(Err(SrpFailure {
-                        message: failure.message,
-                    })),
+                    EffectKind::Srp => {
+                        EffectResult::Srp(Err(SrpFailure::computation(failure.message)))
+                    }
                 };
                 self.feed(Event::Completed { effect_id, result });
             }

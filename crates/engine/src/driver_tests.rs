@@ -228,16 +228,17 @@ impl Drivable for Fake {
 }
 
 impl RunSrp for Fake {
-    fn run_srp(task: SrpTask) -> Result<SrpOutput, SrpFailure> {
+    fn run_srp(
+        task: SrpTask,
+        _: &std::sync::Mutex<cognito_auth_machine::KeptEphemerals>,
+    ) -> Result<SrpOutput, SrpFailure> {
         match task {
             SrpTask::DeviceVerifier { .. } => Ok(SrpOutput::DeviceVerifier {
                 password_verifier: Secret::new("v".to_owned()),
                 salt: "0a".to_owned(),
                 device_password: Secret::new("p".to_owned()),
             }),
-            _ => Err(SrpFailure {
-                message: "unexpected".to_owned(),
-            }),
+            _ => Err(SrpFailure::computation("unexpected")),
         }
     }
 }

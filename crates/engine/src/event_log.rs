@@ -1,10 +1,10 @@
 //! The event log: every [`Input`] the driver feeds to the machine, as JSON lines, so a session
 //! can be replayed without any network.
 //!
-//! Format (version 1):
+//! Format (version 2):
 //!
 //! ```text
-//! {"format":"cognito-auth-event-log","version":1,"config":{...},"seed":"<64 hex digits>"}
+//! {"format":"cognito-auth-event-log","version":2,"config":{...},"seed":"<64 hex digits>"}
 //! {"at":{"mono_ms":0,"unix_ms":1700000000000},"event":{"type":"Completed",...}}
 //! ...
 //! ```
@@ -43,7 +43,12 @@ use serde::{Deserialize, Serialize};
 /// The `format` value of the header line.
 pub const FORMAT: &str = "cognito-auth-event-log";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+///
+/// Version 2: an SRP sign-in's `SRP_A` is the result of an SRP task the log records (a
+/// `Completed` SRP result after the sign-in's command), no longer computed by the machine.
+/// Version 1 logs of SRP sign-ins cannot replay on this machine, and are refused with
+/// [`ReplayError::UnsupportedVersion`].
+pub const VERSION: u32 = 2;
 
 /// The first line of a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,6 +360,15 @@ pub enum ReplayError {
     /// The first line is not a header this build understands.
     #[error("line 1: {0}")]
     BadHeader(String),
+    /// The log was written in another format version (version 1: before SRP_A was an SRP
+    /// task's recorded result); this build reads only [`VERSION`].
+    #[error("line 1: log version {found} is not supported (this build reads {supported})")]
+    UnsupportedVersion {
+        /// The header's version.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
     /// An input line could not be read.
     #[error("line {line}: {reason}")]
     BadInput {
@@ -397,10 +411,10 @@ pub fn read_log(reader: impl BufRead) -> Result<EventLog, ReplayError> {
         )));
     }
     if header.version != VERSION {
-        return Err(ReplayError::BadHeader(format!(
-            "log version {} is not supported (this build reads {VERSION})",
-            header.version
-        )));
+        return Err(ReplayError::UnsupportedVersion {
+            found: header.version,
+            supported: VERSION,
+        });
     }
     let mut inputs = Vec::new();
     for (index, line) in lines {
@@ -578,6 +592,32 @@ mod tests {
             read_log(&br#"{"format":"x","version":1}"#[..]),
             Err(ReplayError::BadHeader(_))
         ));
+    }
+
+    #[test]
+    fn a_version_1_log_is_refused_with_its_version() {
+        let mut header = serde_json::to_value(LogHeader::new(config(), [1; 32])).unwrap();
+        header["version"] = 1.into();
+        let mut bytes = serde_json::to_vec(&header).unwrap();
+        bytes.push(b'\n');
+        let err = read_log(bytes.as_slice()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReplayError::UnsupportedVersion {
+                    found: 1,
+                    supported: VERSION
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "line 1: log version 1 is not supported (this build reads 2)"
+        );
+        // The version this build writes reads back.
+        let current = serde_json::to_vec(&LogHeader::new(config(), [1; 32])).unwrap();
+        assert!(read_log(current.as_slice()).is_ok());
     }
 
     #[cfg(unix)]

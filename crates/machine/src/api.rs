@@ -124,7 +124,8 @@ impl Machine {
             State::Restoring {} => UserState::Unknown,
             State::SignedOut {} if guest => UserState::Guest,
             State::SignedOut {} => UserState::SignedOut,
-            State::InitiatingAuth { attempt, .. }
+            State::ComputingSrpA { attempt, .. }
+            | State::InitiatingAuth { attempt, .. }
             | State::RespondingToChallenge { attempt, .. }
             | State::ComputingClaim { attempt, .. }
             | State::AwaitingChallengeAnswer { attempt, .. }

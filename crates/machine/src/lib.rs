@@ -110,5 +110,5 @@ pub use output::{
 };
 pub use secret::Secret;
 pub use session::{PersistedSession, Tokens};
-pub use srp_task::{SrpFailure, SrpOutput, SrpTask};
+pub use srp_task::{KeptEphemerals, SrpFailure, SrpFailureKind, SrpOutput, SrpTask};
 pub use time::Timestamp;

@@ -18,7 +18,7 @@ use cognito_auth_machine::*;
 use common::*;
 use model::driver::{
     decode_session, outputs_json, replay as replay_driver, run_decoded, run_session, Checks,
-    ConfigChoice, Driver, Step,
+    ConfigChoice, Driver, Reply, Step,
 };
 use model::strategy::Model;
 use proptest::test_runner::Config as ProptestConfig;
@@ -203,6 +203,11 @@ fn mfa_credentials_and_rejected_refresh_replay_identically() {
 fn first_srp_a(seed: [u8; 32]) -> String {
     let mut d = Driver::new(ConfigChoice::UserPool, seed);
     d.step(&Step::SignIn { user: 0, srp: true });
+    // The SRP_A task, run by the driver's SRP executor.
+    d.step(&Step::Answer {
+        nth: 0,
+        reply: Reply::Ok { ttl_s: 3600 },
+    });
     d.outstanding
         .iter()
         .find_map(|o| match &o.effect {

@@ -76,9 +76,7 @@ fn a_failed_srp_computation_fails_the_sign_in_with_its_message() {
     let (id, _) = h.take_effect(|e| matches!(e, Effect::Srp { .. }));
     h.complete(
         id,
-        EffectResult::Srp(Err(SrpFailure {
-            message: "SRP_B is zero".into(),
-        })),
+        EffectResult::Srp(Err(SrpFailure::computation("SRP_B is zero"))),
     );
     assert_eq!(
         h.reply(op),

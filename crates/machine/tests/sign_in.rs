@@ -588,11 +588,29 @@ fn a_second_sign_in_cancels_the_first() {
         h.reply(first),
         Some(Err(AuthError::Cancelled { .. }))
     ));
-    // The first flow's InitiateAuth answer arrives late and is ignored.
-    let (first_initiate, _) = h.take_user_pool("InitiateAuth");
-    let outputs = h.complete(first_initiate, service_error("NotAuthorizedException"));
+    // The first flow's SRP_A arrives late and is ignored.
+    let (first_a, _) = h.take_effect(|e| {
+        matches!(
+            e,
+            Effect::Srp {
+                task: SrpTask::PublicA { .. }
+            }
+        )
+    });
+    let late = SrpOutput::PublicA { srp_a: "0a".into() };
+    let outputs = h.complete(first_a, EffectResult::Srp(Ok(late)));
     assert!(matches!(outputs.as_slice(), [Output::Ignored { .. }]));
     assert!(h.reply(second).is_none());
+    assert_eq!(h.m.state().label(), "signing in (computing SRP_A)");
+    // The second goes on with its own SRP_A.
+    let (_, req) = h.take_user_pool("InitiateAuth");
+    let UserPoolRequest::InitiateAuth {
+        auth_parameters, ..
+    } = req
+    else {
+        unreachable!()
+    };
+    assert_ne!(auth_parameters.expose()["SRP_A"], "0a");
     assert_eq!(h.m.state().label(), "signing in (initiating auth)");
 }
 

@@ -126,6 +126,7 @@ mod scenarios {
             hosted_ui(),
             web_ui_replaces_a_sign_in(),
             totp_setup_then_a_new_device(),
+            password_srp_chosen_as_first_factor(),
             expired_federation_restored_and_renewal_refused(),
             sign_out_waiting_for_a_failed_deletion(),
         ] {
@@ -187,11 +188,11 @@ mod scenarios {
         h
     }
 
-    /// initiating_auth -> awaiting_web_redirect (a hosted-UI sign-in replaces a password one).
+    /// computing_srp_a -> awaiting_web_redirect (a hosted-UI sign-in replaces an SRP one).
     fn web_ui_replaces_a_sign_in() -> Harness {
         let mut h = Harness::new(web_config(), None);
         h.call(h.sign_in_call("ann", "pw"));
-        assert_eq!(h.m.state().name(), "initiating_auth");
+        assert_eq!(h.m.state().name(), "computing_srp_a");
         web_sign_in(&mut h);
         assert_eq!(h.m.state().name(), "awaiting_web_redirect");
         h
@@ -245,6 +246,35 @@ mod scenarios {
             })),
         );
         assert_eq!(h.m.state().name(), "fresh");
+        h
+    }
+
+    /// USER_AUTH: SELECT_CHALLENGE, the app chooses PASSWORD_SRP: awaiting_challenge_answer ->
+    /// computing_srp_a -> responding_to_challenge (SRP_A goes with the answer).
+    fn password_srp_chosen_as_first_factor() -> Harness {
+        let mut h = Harness::new(config_user_pool(), None);
+        h.call(ApiCall::SignIn {
+            username: "gus".into(),
+            password: Some(Secret::new("pw".into())),
+            flow: Some(AuthFlow::UserAuth),
+            preferred_challenge: None,
+            client_metadata: Default::default(),
+        });
+        let (id, _) = h.take_user_pool("InitiateAuth");
+        h.complete(
+            id,
+            EffectResult::UserPool(Ok(UserPoolResponse::Auth(cognito::AuthResponse {
+                challenge_name: Some("SELECT_CHALLENGE".into()),
+                session: Some(Secret::new("s".into())),
+                available_challenges: vec!["PASSWORD_SRP".into(), "EMAIL_OTP".into()],
+                ..Default::default()
+            }))),
+        );
+        assert_eq!(h.m.state().name(), "awaiting_challenge_answer");
+        h.call(Harness::confirm_call("PASSWORD_SRP"));
+        assert_eq!(h.m.state().name(), "computing_srp_a");
+        assert!(h.run_srp_a());
+        assert_eq!(h.m.state().name(), "responding_to_challenge");
         h
     }
 

@@ -5,6 +5,7 @@
 //! ├── restoring                      waiting for the stored session
 //! ├── signed_out                     no user (reported as Guest when the identity pool allows it)
 //! ├── signing_in {attempt}
+//! │   ├── computing_srp_a            the engine computes SRP_A (and keeps the ephemeral)
 //! │   ├── initiating_auth            InitiateAuth in flight
 //! │   ├── responding_to_challenge    RespondToAuthChallenge in flight
 //! │   ├── computing_claim            the engine computes the SRP claim signature
@@ -56,8 +57,8 @@ pub use self::session::UserSession;
 use self::shared::{Outbox, Shared, Snapshot, Waiter};
 use self::sign_in::challenge::ConfirmSignIn;
 use self::sign_in::{
-    Attempt, AwaitingAnswer, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, Origin,
-    RespondingToChallenge, SettingUpTotp,
+    Attempt, AwaitingAnswer, ComputingClaim, ComputingSrpA, ConfirmingDevice, InitiatingAuth,
+    NewDevice, Origin, RespondingToChallenge, SettingUpTotp,
 };
 pub use self::sign_in::{Challenge, Origin as SignInOrigin};
 pub use self::sign_out::SignOutPlan;
@@ -264,6 +265,17 @@ impl Shared {
             }
             _ => Super,
         }
+    }
+
+    #[state(superstate = "signing_in")]
+    fn computing_srp_a(
+        &mut self,
+        attempt: &mut Attempt,
+        step: &mut ComputingSrpA,
+        context: &mut Outbox,
+        event: &Routed,
+    ) -> Outcome<State> {
+        self.on_srp_a_step((attempt, step), context, event, Self::on_srp_a)
     }
 
     #[state(superstate = "signing_in")]

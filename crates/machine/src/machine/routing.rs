@@ -21,7 +21,7 @@ use crate::error::AuthError;
 use crate::input::{self, ApiCall, EffectResult, Input, StoreFailure};
 use crate::output::{EffectId, OperationId, TimerKind};
 use crate::session::PersistedSession;
-use crate::srp_task::SrpOutput;
+use crate::srp_task::{SrpFailure, SrpOutput};
 use crate::time::Timestamp;
 
 /// What an outstanding effect's result is for, and so the shape it must have.
@@ -32,7 +32,9 @@ pub(crate) enum Awaiting {
     /// A sign-in step's other user-pool call (AssociateSoftwareToken, VerifySoftwareToken,
     /// ConfirmDevice).
     SignInUserPool,
-    /// A sign-in step's SRP task (a claim, or a new device's verifier).
+    /// A sign-in step's `SRP_A` ([`crate::SrpTask::PublicA`]).
+    SignInSrpA,
+    /// A sign-in step's other SRP task (a claim, or a new device's verifier).
     SignInSrp,
     /// The hosted UI's authorization code at the token endpoint.
     CodeExchange,
@@ -62,6 +64,8 @@ pub(crate) enum Resolved {
     Auth(Answered<AuthResponse>),
     /// For [`Awaiting::SignInUserPool`].
     UserPool(Answered<UserPoolResponse>),
+    /// For [`Awaiting::SignInSrpA`]: `SRP_A`; a failed computation is an error too.
+    SrpA(Result<String, AuthError>),
     /// For [`Awaiting::SignInSrp`]; a failed computation is an error too.
     Srp(Result<SrpOutput, AuthError>),
     /// For [`Awaiting::CodeExchange`].
@@ -124,6 +128,13 @@ fn wrong_shape() -> AuthError {
     }
 }
 
+/// A failed SRP task, as the sign-in's error (the message never holds a secret).
+fn srp_failed(e: &SrpFailure) -> AuthError {
+    AuthError::UnexpectedResponse {
+        message: e.message.clone(),
+    }
+}
+
 fn wrong_kind() -> AuthError {
     AuthError::UnexpectedResponse {
         message: "a result of the wrong kind".into(),
@@ -152,11 +163,14 @@ impl Awaiting {
         match self {
             Self::SignInAuth => Resolved::Auth(auth(result).ok_or_else(wrong_shape)),
             Self::SignInUserPool => Resolved::UserPool(user_pool(result).ok_or_else(wrong_shape)),
+            Self::SignInSrpA => Resolved::SrpA(match result {
+                EffectResult::Srp(Ok(SrpOutput::PublicA { srp_a })) => Ok(srp_a),
+                EffectResult::Srp(Err(e)) => Err(srp_failed(&e)),
+                _ => Err(wrong_shape()),
+            }),
             Self::SignInSrp => Resolved::Srp(match result {
                 EffectResult::Srp(Ok(output)) => Ok(output),
-                EffectResult::Srp(Err(e)) => {
-                    Err(AuthError::UnexpectedResponse { message: e.message })
-                }
+                EffectResult::Srp(Err(e)) => Err(srp_failed(&e)),
                 _ => Err(wrong_shape()),
             }),
             Self::CodeExchange => Resolved::Tokens(match result {
@@ -266,6 +280,7 @@ impl Shared {
             }
             Resolved::Auth(_)
             | Resolved::UserPool(_)
+            | Resolved::SrpA(_)
             | Resolved::Srp(_)
             | Resolved::Tokens(_)
             | Resolved::Refresh(_)

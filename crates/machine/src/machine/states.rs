@@ -7,8 +7,8 @@ use statig::prelude::*;
 use super::routing::{Event, Resolved, Routed};
 use super::shared::{Outbox, Shared};
 use super::sign_in::{
-    Attempt, ComputingClaim, ConfirmingDevice, InitiatingAuth, NewDevice, RespondingToChallenge,
-    SettingUpTotp,
+    Attempt, ComputingClaim, ComputingSrpA, ConfirmingDevice, InitiatingAuth, NewDevice,
+    RespondingToChallenge, SettingUpTotp,
 };
 use super::State;
 use crate::cognito::{AuthResponse, ServiceError, UserPoolResponse};
@@ -43,6 +43,13 @@ fn user_pool_answer(
     }
 }
 
+fn srp_a_answer(result: &Resolved) -> Option<StepAnswer<'_, &str>> {
+    match result {
+        Resolved::SrpA(r) => Some(r.as_deref()),
+        _ => None,
+    }
+}
+
 fn srp_answer(result: &Resolved) -> Option<StepAnswer<'_, &SrpOutput>> {
     match result {
         Resolved::Srp(r) => Some(r.as_ref()),
@@ -56,6 +63,7 @@ impl State {
         match self {
             State::Restoring {} => "restoring",
             State::SignedOut {} => "signed out",
+            State::ComputingSrpA { .. } => "signing in (computing SRP_A)",
             State::InitiatingAuth { .. } => "signing in (initiating auth)",
             State::RespondingToChallenge { .. } => "signing in (responding to a challenge)",
             State::ComputingClaim { .. } => "signing in (computing the SRP claim)",
@@ -95,6 +103,7 @@ macro_rules! awaits {
 }
 
 awaits!(
+    ComputingSrpA,
     InitiatingAuth,
     RespondingToChallenge,
     ComputingClaim,
@@ -148,6 +157,17 @@ impl Shared {
         next: OnAnswer<S, Result<&'r UserPoolResponse, &'r ServiceError>>,
     ) -> Outcome<State> {
         self.on_step(now, out, event, user_pool_answer, next)
+    }
+
+    /// A step awaiting `SRP_A`.
+    pub(super) fn on_srp_a_step<'r, S: Awaits>(
+        &mut self,
+        now: (&Attempt, &S),
+        out: &mut Outbox,
+        event: &'r Routed,
+        next: OnAnswer<S, &'r str>,
+    ) -> Outcome<State> {
+        self.on_step(now, out, event, srp_a_answer, next)
     }
 
     /// A step awaiting an SRP task.

@@ -12,6 +12,7 @@ impl State {
         match self {
             State::Restoring {} => "restoring",
             State::SignedOut {} => "signed_out",
+            State::ComputingSrpA { .. } => "computing_srp_a",
             State::InitiatingAuth { .. } => "initiating_auth",
             State::RespondingToChallenge { .. } => "responding_to_challenge",
             State::ComputingClaim { .. } => "computing_claim",
@@ -53,6 +54,7 @@ pub const INITIAL: &str = "restoring";
 pub const STATES: &[&str] = &[
     "restoring",
     "signed_out",
+    "computing_srp_a",
     "initiating_auth",
     "responding_to_challenge",
     "computing_claim",
@@ -78,6 +80,7 @@ pub const SUPERSTATES: &[(&str, &[&str])] = &[
     (
         "signing_in",
         &[
+            "computing_srp_a",
             "initiating_auth",
             "responding_to_challenge",
             "computing_claim",
@@ -103,8 +106,13 @@ pub const EDGES: &[Edge] = &[
     Edge { from: &["restoring"], to: "session_expired", on: "stored session expired" },
     Edge { from: &["restoring"], to: "federated", on: "stored federation" },
     Edge { from: &["restoring"], to: "federation_expired", on: "stored federation expired" },
+    Edge { from: SIGN_IN_STARTS, to: "computing_srp_a", on: "sign_in (SRP first)" },
+    Edge { from: &["signing_in"], to: "computing_srp_a", on: "sign_in again (SRP first)" },
     Edge { from: SIGN_IN_STARTS, to: "initiating_auth", on: "sign_in" },
     Edge { from: &["signing_in"], to: "initiating_auth", on: "sign_in again, or a forgotten device" },
+    Edge { from: &["computing_srp_a"], to: "initiating_auth", on: "SRP_A computed" },
+    Edge { from: &["initiating_auth", "responding_to_challenge", "awaiting_challenge_answer"], to: "computing_srp_a", on: "DEVICE_SRP_AUTH, PASSWORD_SRP chosen" },
+    Edge { from: &["computing_srp_a"], to: "responding_to_challenge", on: "SRP_A computed (device, PASSWORD_SRP)" },
     Edge { from: &["signed_out", "session_expired", "signing_in"], to: "awaiting_web_redirect", on: "sign_in_with_web_ui" },
     Edge { from: &["signed_out", "federated", "federation_expired"], to: "federating", on: "federated_sign_in" },
     Edge { from: WEB_OR_SIGNING_IN, to: "signed_out", on: "sign_out, or failed (from signed out)" },

@@ -40,6 +40,8 @@ pub struct Harness {
     pub seed: [u8; 32],
     /// Every change of state seen, as (from, to) state names.
     pub transitions: std::collections::BTreeSet<(&'static str, &'static str)>,
+    /// The ephemerals the SRP tasks keep between SRP_A and the claim (the engine's store).
+    pub kept: std::sync::Mutex<KeptEphemerals>,
 }
 
 pub fn user_pool() -> UserPoolConfig {
@@ -203,6 +205,7 @@ impl Harness {
             log: Vec::new(),
             seed,
             transitions: Default::default(),
+            kept: Default::default(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| h.m.poll_output()).collect();
         h.absorb(&initial);
@@ -285,13 +288,40 @@ impl Harness {
     }
 
     /// Removes and returns the oldest pending effect matching `pred`.
+    /// Takes the oldest pending effect matching `pred`. If none matches, the pending `SRP_A`
+    /// tasks are run first, as the engine runs them unasked (they lead to the request a test
+    /// usually wants next), and the effects looked at again.
     pub fn take_effect(&mut self, pred: impl Fn(&Effect) -> bool) -> (EffectId, Effect) {
-        let i = self
-            .effects
-            .iter()
-            .position(|(_, e)| pred(e))
-            .unwrap_or_else(|| panic!("no matching effect among {:#?}", self.effects));
-        self.effects.remove(i)
+        loop {
+            if let Some(i) = self.effects.iter().position(|(_, e)| pred(e)) {
+                return self.effects.remove(i);
+            }
+            if !self.run_srp_a() {
+                panic!("no matching effect among {:#?}", self.effects);
+            }
+        }
+    }
+
+    /// Runs the oldest pending `SRP_A` task and feeds its result; false if there is none.
+    pub fn run_srp_a(&mut self) -> bool {
+        let is_a = |e: &Effect| {
+            matches!(
+                e,
+                Effect::Srp {
+                    task: SrpTask::PublicA { .. }
+                }
+            )
+        };
+        let Some(i) = self.effects.iter().position(|(_, e)| is_a(e)) else {
+            return false;
+        };
+        let (id, e) = self.effects.remove(i);
+        let Effect::Srp { task } = e else {
+            unreachable!()
+        };
+        let result = task.run(&self.kept);
+        self.complete(id, EffectResult::Srp(result));
+        true
     }
 
     pub fn take_user_pool(&mut self, op_name: &str) -> (EffectId, cognito::UserPoolRequest) {
@@ -320,7 +350,7 @@ impl Harness {
         let Effect::Srp { task } = e else {
             unreachable!()
         };
-        let result = task.run();
+        let result = task.clone().run(&self.kept);
         self.complete(id, EffectResult::Srp(result));
         task
     }

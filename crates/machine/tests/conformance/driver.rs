@@ -8,8 +8,8 @@ use cognito_auth_machine::cognito::{
     IdentityRequest, IdentityResponse, UserPoolRequest, UserPoolResponse,
 };
 use cognito_auth_machine::{
-    Answer, ApiCall, AuthError, Config, Effect, EffectId, EffectResult, Event, Input, Machine,
-    OperationId, Output, PersistedSession, ServiceError, Timestamp,
+    Answer, ApiCall, AuthError, Config, Effect, EffectId, EffectResult, Event, Input,
+    KeptEphemerals, Machine, OperationId, Output, PersistedSession, ServiceError, Timestamp,
 };
 
 /// The runner's wall clock, unix seconds: one hour before the earliest expiry the fixtures hold
@@ -61,6 +61,8 @@ pub(crate) struct Driver {
     pub(crate) notes: Vec<String>,
     /// Problems that make the case fail whatever the validations say.
     pub(crate) faults: Vec<String>,
+    /// The ephemerals the SRP tasks keep between SRP_A and the claim (the engine's store).
+    kept: std::sync::Mutex<KeptEphemerals>,
 }
 
 impl Driver {
@@ -78,6 +80,7 @@ impl Driver {
             identity_sent: Vec::new(),
             notes: Vec::new(),
             faults: Vec::new(),
+            kept: Default::default(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| d.m.poll_output()).collect();
         d.absorb(initial);
@@ -165,7 +168,7 @@ impl Driver {
                     backend.identity(request).map(EffectResult::Identity)
                 }
                 Effect::Srp { task } => {
-                    let r = task.run();
+                    let r = task.clone().run(&self.kept);
                     if let Err(e) = &r {
                         self.notes.push(format!("SRP task failed: {e}"));
                     }

@@ -24,9 +24,9 @@ use cognito_auth_machine::cognito::{
 use cognito_auth_machine::config::{IdentityPoolConfig, Tuning, UserPoolConfig};
 use cognito_auth_machine::session::{Federation, IdentityState};
 use cognito_auth_machine::{
-    Answer, ApiCall, AuthFlow, Config, Effect, EffectId, EffectResult, Event, Input, Machine,
-    OperationId, Output, PersistedSession, Secret, SignOutOptions, TimerKind, Timestamp, Tokens,
-    UserState,
+    Answer, ApiCall, AuthFlow, Config, Effect, EffectId, EffectResult, Event, Input,
+    KeptEphemerals, Machine, OperationId, Output, PersistedSession, Secret, SignOutOptions,
+    TimerKind, Timestamp, Tokens, UserState,
 };
 
 /// Serde round trip: what the engine logs must read back as the same value. (A macro rather
@@ -305,6 +305,8 @@ pub struct Driver {
     pub model: UserModel,
     /// Every change of state seen, as (from, to) state names.
     pub transitions: BTreeSet<(&'static str, &'static str)>,
+    /// The ephemerals the SRP tasks keep between SRP_A and the claim (the engine's store).
+    pub kept: std::sync::Mutex<KeptEphemerals>,
 }
 
 /// A small reference model of the user-pool user, kept from the answers the app sees: a
@@ -527,6 +529,7 @@ impl Driver {
             steps: 0,
             model: UserModel::default(),
             transitions: BTreeSet::new(),
+            kept: Default::default(),
         };
         let initial: Vec<Output> = std::iter::from_fn(|| d.m.poll_output()).collect();
         d.absorb(&initial, &Cause::Other, d.now);
@@ -837,7 +840,7 @@ impl Driver {
             _ => 3600,
         };
         match effect {
-            Effect::Srp { task } => EffectResult::Srp(task.run()),
+            Effect::Srp { task } => EffectResult::Srp(task.clone().run(&self.kept)),
             Effect::LoadSession => EffectResult::Loaded(Ok(None)),
             Effect::Persist { .. } | Effect::OpenUrl { .. } => EffectResult::Stored(Ok(())),
             Effect::OAuthToken { .. } => EffectResult::OAuth(Err(ServiceError::network("model"))),

@@ -36,7 +36,8 @@ fn scenario(n: u8) -> (ConfigChoice, Vec<Step>) {
         steps
     };
     match n % 8 {
-        0 => (ConfigChoice::UserPool, vec![sign_in(true)]),
+        // SRP_A first (computed by the SRP task), then InitiateAuth is outstanding.
+        0 => (ConfigChoice::UserPool, vec![sign_in(true), ok()]),
         1 => (ConfigChoice::UserPool, vec![sign_in(false)]),
         2 => (
             ConfigChoice::UserPool,

@@ -7,8 +7,9 @@ use cognito_auth_wire::{challenge as wire_challenge, error_code, param, verify_s
 
 use super::srp::ClaimKind;
 use super::{
-    delivery, json_list, unexpected, Attempt, AwaitingAnswer, ClaimRetry, InitiatingAuth,
-    RespondingToChallenge, SettingUpTotp, Shared, SrpEphemeral, TotpCall,
+    delivery, json_list, one_param as one, unexpected, AfterSrpA, Attempt, AwaitingAnswer,
+    ClaimRetry, InitiatingAuth, RespondingToChallenge, SettingUpTotp, Shared, SrpEphemeral,
+    TotpCall,
 };
 use crate::cognito::{
     Attribute, AuthResponse, CodeDelivery, ServiceError, StringMap, UserPoolRequest,
@@ -90,10 +91,6 @@ pub(crate) struct ConfirmSignIn<'a> {
     pub(crate) answer: &'a Secret<String>,
     pub(crate) attributes: &'a [Attribute],
     pub(crate) metadata: &'a StringMap,
-}
-
-fn one(k: &str, v: String) -> StringMap {
-    StringMap::from([(k.to_owned(), v)])
 }
 
 impl Shared {
@@ -217,13 +214,7 @@ impl Shared {
                     let err = unexpected("DEVICE_SRP_AUTH without a remembered device");
                     return self.fail_sign_in(out, attempt, err);
                 }
-                let srp = match self.new_ephemeral() {
-                    Ok(srp) => srp,
-                    Err(e) => return self.fail_sign_in(out, attempt, e),
-                };
-                let extra = one(param::SRP_A, srp.srp_a.clone());
-                let name = wire_challenge::DEVICE_SRP_AUTH;
-                self.respond(out, attempt, name, extra, session, None, Some(srp), None)
+                self.compute_srp_a(out, attempt, AfterSrpA::DeviceSrpAuth { session })
             }
             wire_challenge::SMS_MFA => ask(out, attempt, Challenge::SmsMfa(delivery(params))),
             wire_challenge::SMS_OTP => ask(out, attempt, Challenge::SmsOtp(delivery(params))),
@@ -395,23 +386,9 @@ impl Shared {
     ) -> State {
         let name = wire_challenge::SELECT_CHALLENGE;
         if factor == wire_challenge::PASSWORD_SRP {
-            let srp = match self.new_ephemeral() {
-                Ok(srp) => srp,
-                Err(e) => return self.fail_sign_in(out, attempt, e),
-            };
             attempt.password = Some(password);
-            let mut extra = one(param::ANSWER, wire_challenge::PASSWORD_SRP.into());
-            extra.insert(param::SRP_A.into(), srp.srp_a.clone());
-            return self.respond(
-                out,
-                attempt,
-                name,
-                extra,
-                session,
-                answering,
-                Some(srp),
-                None,
-            );
+            let then = AfterSrpA::PasswordSrp { session, answering };
+            return self.compute_srp_a(out, attempt, then);
         }
         let mut extra = one(param::ANSWER, wire_challenge::PASSWORD.into());
         extra.insert(param::PASSWORD.into(), password.expose().clone());

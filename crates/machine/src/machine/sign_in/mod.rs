@@ -68,6 +68,35 @@ pub struct Attempt {
     pub origin: Origin,
 }
 
+/// `computing_srp_a`: the engine computes `SRP_A` for a new ephemeral (and keeps the
+/// ephemeral); the random bytes are not kept here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputingSrpA {
+    /// The SRP task.
+    pub wait: EffectId,
+    /// What `SRP_A` is sent with.
+    pub then: AfterSrpA,
+}
+
+/// The request that carries a new `SRP_A`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AfterSrpA {
+    /// InitiateAuth (USER_SRP_AUTH, CUSTOM_AUTH with SRP, USER_AUTH preferring PASSWORD_SRP).
+    Initiate,
+    /// The answer to DEVICE_SRP_AUTH.
+    DeviceSrpAuth {
+        /// The session string to send.
+        session: Option<Secret<String>>,
+    },
+    /// The answer PASSWORD_SRP to SELECT_CHALLENGE.
+    PasswordSrp {
+        /// The session string to send.
+        session: Option<Secret<String>>,
+        /// The app-answered challenge, asked again if Cognito says the answer was wrong.
+        answering: Option<Challenge>,
+    },
+}
+
 /// `initiating_auth`: InitiateAuth in flight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InitiatingAuth {
@@ -193,6 +222,10 @@ fn delivery(params: &StringMap) -> Option<CodeDelivery> {
     })
 }
 
+fn one_param(k: &str, v: String) -> StringMap {
+    StringMap::from([(k.to_owned(), v)])
+}
+
 fn unexpected(what: &str) -> AuthError {
     AuthError::UnexpectedResponse {
         message: what.to_owned(),
@@ -314,13 +347,15 @@ impl Shared {
         if !srp_first {
             return self.initiate(out, attempt, None);
         }
-        match self.new_ephemeral() {
-            Ok(srp) => self.initiate(out, attempt, Some(srp)),
-            Err(e) => self.fail_sign_in(out, attempt, e),
-        }
+        self.compute_srp_a(out, attempt, AfterSrpA::Initiate)
     }
 
-    fn initiate(&mut self, out: &mut Outbox, attempt: Attempt, srp: Option<SrpEphemeral>) -> State {
+    pub(crate) fn initiate(
+        &mut self,
+        out: &mut Outbox,
+        attempt: Attempt,
+        srp: Option<SrpEphemeral>,
+    ) -> State {
         let mut p = self.base_auth_params(&attempt);
         if let Some(srp) = &srp {
             p.insert(param::SRP_A.into(), srp.srp_a.clone());
@@ -362,7 +397,7 @@ impl Shared {
     /// Sends RespondToAuthChallenge. `answering` is the app-answered challenge, `srp` the
     /// ephemeral whose SRP_A this answer carries, `claim` the PASSWORD_VERIFIER claim sent.
     #[allow(clippy::too_many_arguments)]
-    fn respond(
+    pub(crate) fn respond(
         &mut self,
         out: &mut Outbox,
         attempt: Attempt,

@@ -1,12 +1,16 @@
-//! The SRP steps of a sign-in: the ephemeral and SRP_A (computed here), the password and device
-//! claims and the new device's verifier (computed by the engine as [`SrpTask`]s), and the
-//! device confirmation. Why the split lies there: `docs/ARCHITECTURE.md`, "Where SRP runs".
+//! The SRP steps of a sign-in: a new ephemeral's random bytes (drawn here) and its SRP_A, the
+//! password and device claims and the new device's verifier (all computed by the engine as
+//! [`SrpTask`]s; the engine keeps the ephemeral between SRP_A and the claim), and the device
+//! confirmation. Why the split lies there: `docs/ARCHITECTURE.md`, "Where SRP runs".
 
 use serde::{Deserialize, Serialize};
 
 use cognito_auth_wire::{challenge as wire_challenge, param};
 
-use super::{unexpected, Attempt, ClaimRetry, ComputingClaim, ConfirmingDevice, NewDevice, Shared};
+use super::{
+    one_param, unexpected, AfterSrpA, Attempt, ClaimRetry, ComputingClaim, ComputingSrpA,
+    ConfirmingDevice, NewDevice, Shared,
+};
 use crate::cognito::{
     NewDeviceMetadata, ServiceError, StringMap, UserPoolRequest, UserPoolResponse,
 };
@@ -19,12 +23,11 @@ use crate::secret::Secret;
 use crate::session::{DeviceSecrets, Tokens};
 use crate::srp_task::{SrpOutput, SrpTask};
 
-/// A client ephemeral: the random bytes `a` is made from and the `SRP_A` sent for it.
+/// A client ephemeral, as the machine knows it once the engine computed its `SRP_A`: the
+/// engine keeps the secret part under that `SRP_A`, which the claim names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SrpEphemeral {
-    /// Random bytes of the ephemeral.
-    pub random: Secret<Vec<u8>>,
-    /// `SRP_A` (hex), computed from them.
+    /// `SRP_A` (hex).
     pub srp_a: String,
 }
 
@@ -36,15 +39,60 @@ pub(super) enum ClaimKind {
 }
 
 impl Shared {
-    /// Draws a new ephemeral and computes its `SRP_A` (one modular exponentiation).
-    pub(super) fn new_ephemeral(&mut self) -> Result<SrpEphemeral, AuthError> {
-        let random = Secret::new(self.rng.bytes(SrpTask::EPHEMERAL_RANDOM_LEN));
-        let eph = cognito_auth_srp::ClientEphemeral::from_random(random.expose())
-            .map_err(|e| unexpected(&e.to_string()))?;
-        Ok(SrpEphemeral {
-            random,
-            srp_a: eph.public_a_hex(),
-        })
+    /// Draws a new ephemeral's random bytes and asks the engine for its `SRP_A` (one modular
+    /// exponentiation, off the machine); `then` says which request carries it. The bytes leave
+    /// the machine here, once, and are not kept.
+    pub(super) fn compute_srp_a(
+        &mut self,
+        out: &mut Outbox,
+        attempt: Attempt,
+        then: AfterSrpA,
+    ) -> State {
+        let ephemeral = Secret::new(self.rng.bytes(SrpTask::EPHEMERAL_RANDOM_LEN));
+        let wait = self.effects.issue(
+            out,
+            Effect::Srp {
+                task: SrpTask::PublicA { ephemeral },
+            },
+            Awaiting::SignInSrpA,
+        );
+        State::computing_srp_a(attempt, ComputingSrpA { wait, then })
+    }
+
+    /// `SRP_A` arrived: send it.
+    pub(crate) fn on_srp_a(
+        &mut self,
+        out: &mut Outbox,
+        attempt: Attempt,
+        step: ComputingSrpA,
+        srp_a: &str,
+    ) -> State {
+        let srp = SrpEphemeral {
+            srp_a: srp_a.to_owned(),
+        };
+        match step.then {
+            AfterSrpA::Initiate => self.initiate(out, attempt, Some(srp)),
+            AfterSrpA::DeviceSrpAuth { session } => {
+                let extra = one_param(param::SRP_A, srp.srp_a.clone());
+                let name = wire_challenge::DEVICE_SRP_AUTH;
+                self.respond(out, attempt, name, extra, session, None, Some(srp), None)
+            }
+            AfterSrpA::PasswordSrp { session, answering } => {
+                let mut extra = one_param(param::ANSWER, wire_challenge::PASSWORD_SRP.into());
+                extra.insert(param::SRP_A.into(), srp.srp_a.clone());
+                let name = wire_challenge::SELECT_CHALLENGE;
+                self.respond(
+                    out,
+                    attempt,
+                    name,
+                    extra,
+                    session,
+                    answering,
+                    Some(srp),
+                    None,
+                )
+            }
+        }
     }
 
     /// Asks the engine for the claim signature answering a verifier challenge. A password
@@ -81,8 +129,7 @@ impl Shared {
                     return self.fail_sign_in(out, attempt, err);
                 };
                 let task = SrpTask::DeviceClaim {
-                    ephemeral: srp.random.clone(),
-                    srp_a: Some(srp.srp_a.clone()),
+                    srp_a: srp.srp_a.clone(),
                     device_group_key: d.device_group_key.clone(),
                     device_key: d.device_key.clone(),
                     device_password: d.device_password.clone(),
@@ -107,8 +154,8 @@ impl Shared {
                     .map(|p| p.pool_name().to_owned())
                     .unwrap_or_default();
                 let task = SrpTask::UserClaim {
-                    ephemeral: srp.random.clone(),
-                    srp_a: Some(srp.srp_a.clone()),
+                    srp_a: srp.srp_a.clone(),
+                    keep: may_retry,
                     pool_name,
                     user_id_for_srp: params
                         .get(param::USER_ID_FOR_SRP)
