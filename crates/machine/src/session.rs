@@ -4,13 +4,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::cognito::AwsCredentials;
 use crate::secret::Secret;
 use crate::time::Timestamp;
-use jwt::{payload_part, with_claims};
+use jwt::{with_claims, with_payload};
 
 mod jwt;
 
@@ -276,10 +275,9 @@ pub(crate) struct Issuance {
 impl Issuance {
     /// Reads `iss` and `client_id` from an access token, without verifying it.
     pub(crate) fn of(access_token: &str) -> Result<Self, JwtError> {
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload_part(access_token)?)
-            .map_err(|_| JwtError::Base64)?;
-        serde_json::from_slice(&json).map_err(|_| JwtError::Json)
+        with_payload(access_token, |json| {
+            serde_json::from_slice(json).map_err(|_| JwtError::Json)
+        })
     }
 
     /// Why tokens issued so were not issued by `pool` to one of `clients`, if they were not:

@@ -28,21 +28,19 @@ pub(super) struct RawClaims<'a> {
 /// to about 1 KB (more with many groups or custom attributes, which then take the heap).
 const PAYLOAD_STACK_BYTES: usize = 2048;
 
-/// The base64url payload part of a JWT (padding, which Cognito does not send, dropped).
-pub(super) fn payload_part(jwt: &str) -> Result<&str, JwtError> {
-    let mut parts = jwt.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwtError::Shape(jwt.split('.').count()));
-    };
-    Ok(payload.trim_end_matches('='))
-}
-
 /// Decodes a JWT's payload and hands its claims to `read`, which borrows them.
 pub(super) fn with_claims<R>(
     jwt: &str,
     read: impl FnOnce(RawClaims<'_>) -> R,
+) -> Result<R, JwtError> {
+    with_payload(jwt, |json| claims(json).map(read))
+}
+
+/// Decodes a JWT's payload (padding, which Cognito does not send, dropped) and hands the JSON
+/// bytes to `read`.
+pub(super) fn with_payload<R>(
+    jwt: &str,
+    read: impl FnOnce(&[u8]) -> Result<R, JwtError>,
 ) -> Result<R, JwtError> {
     // The payload lies between the first and the last dot. Only the payload can hold a
     // further dot, and a dot is not base64url: a token of more than three parts fails to
@@ -69,12 +67,12 @@ pub(super) fn with_claims<R>(
         // Not zeroed first: the decoder writes every byte of what it hands back.
         let mut buf = [MaybeUninit::<u8>::uninit(); PAYLOAD_STACK_BYTES];
         let json = decode_base64url(payload, &mut buf[..len]).map_err(|_| base64())?;
-        claims(json).map(read)
+        read(json)
     } else {
         let mut buf = Vec::with_capacity(len);
         let json = decode_base64url(payload, &mut buf.spare_capacity_mut()[..len])
             .map_err(|_| base64())?;
-        claims(json).map(read)
+        read(json)
     }
 }
 

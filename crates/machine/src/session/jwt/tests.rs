@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use serde::Deserialize;
 
 use super::super::{decode_claims, Claims, JwtError};
-use super::{decode_base64url, decoded_len, payload_part};
+use super::{decode_base64url, decoded_len};
 
 /// The claims struct the old decoder read with serde.
 #[derive(Deserialize)]
@@ -25,6 +25,18 @@ struct OracleClaims<'a> {
     cognito_username: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     token_use: Option<Cow<'a, str>>,
+}
+
+/// The old decoder's payload part: the second of exactly three dot-separated parts, padding
+/// dropped.
+fn payload_part(jwt: &str) -> Result<&str, JwtError> {
+    let mut parts = jwt.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Shape(jwt.split('.').count()));
+    };
+    Ok(payload.trim_end_matches('='))
 }
 
 /// The old `decode_claims`, verbatim but for the stack buffer (which changed nothing it
