@@ -33,7 +33,8 @@ const REFRESHES: usize = 200;
 /// Concurrent `tokens()` callers in the "stampede" log.
 const STAMPEDE: usize = 1000;
 /// Replay each log for at least this long (`MACHINE_REPLAY_MS` overrides it, e.g. to run the
-/// bench under callgrind).
+/// bench under callgrind; `MACHINE_REPLAY_LOGS=long` or a comma-separated list of `session`,
+/// `long`, `stampede` replays only those).
 fn min_replay() -> Duration {
     let ms = std::env::var("MACHINE_REPLAY_MS")
         .ok()
@@ -123,6 +124,7 @@ fn kind(input: &Input) -> String {
     }
 }
 
+#[inline(never)] // a symbol for `valgrind --toggle-collect=*replay_once*`
 fn replay_once(log: &EventLog, inputs: Vec<Input>) -> usize {
     let mut machine = Machine::new(log.header.config.clone(), log.header.seed);
     let mut outputs = 0;
@@ -213,6 +215,11 @@ fn machine_creation(log: &EventLog) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(n)
 }
 
+/// Whether `MACHINE_REPLAY_LOGS` (unset: every log) names `log`.
+fn selected(log: &str) -> bool {
+    std::env::var("MACHINE_REPLAY_LOGS").map_or(true, |v| v.split(',').any(|n| n.trim() == log))
+}
+
 fn report(name: &str, log: &EventLog) {
     let (rate, cpu_rate, replays, outputs) = throughput(log);
     println!(
@@ -282,16 +289,22 @@ fn main() {
         "  Machine::new + initial outputs: {:.0} ns",
         machine_creation(&logs[0])
     );
-    report(
-        "session (SRP sign-in, 20 tokens(), attributes, 1 refresh, sign-out)",
-        &logs[0],
-    );
-    report(
-        &format!("long session (sign-in, {REFRESHES} refreshes)"),
-        &logs[1],
-    );
-    report(
-        &format!("stampede ({STAMPEDE} tokens() at expiry)"),
-        &logs[2],
-    );
+    if selected("session") {
+        report(
+            "session (SRP sign-in, 20 tokens(), attributes, 1 refresh, sign-out)",
+            &logs[0],
+        );
+    }
+    if selected("long") {
+        report(
+            &format!("long session (sign-in, {REFRESHES} refreshes)"),
+            &logs[1],
+        );
+    }
+    if selected("stampede") {
+        report(
+            &format!("stampede ({STAMPEDE} tokens() at expiry)"),
+            &logs[2],
+        );
+    }
 }
