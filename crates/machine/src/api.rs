@@ -22,6 +22,9 @@ pub struct Machine {
     /// App calls that arrived before the stored session was loaded; replayed right after.
     deferred: Vec<Input>,
     published: UserState,
+    /// The states' outbox, kept between inputs so that handling one does not allocate it anew
+    /// (always empty between inputs: its outputs move to `outputs`).
+    scratch: Vec<Output>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -49,6 +52,7 @@ impl Machine {
             outputs: outputs.into(),
             deferred: Vec::new(),
             published: UserState::Unknown,
+            scratch: Vec::new(),
         }
     }
 
@@ -74,9 +78,10 @@ impl Machine {
         // A result is looked up once in the awaiting registry and moved into the typed shape
         // its effect was issued for (`machine/routing.rs`) before the states see it.
         let routed = self.sm.inner().route(input);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.scratch);
         self.sm.handle_with_context(&routed, &mut out);
-        self.outputs.extend(out);
+        self.outputs.extend(out.drain(..));
+        self.scratch = out;
         self.publish_user_state();
         if restoring && !matches!(self.sm.state(), State::Restoring {}) {
             for deferred in std::mem::take(&mut self.deferred) {
