@@ -40,12 +40,15 @@ fn refreshes_in_log(path: &std::path::Path) -> usize {
         .unwrap()
         .iter()
         .filter(|o| {
-            matches!(o, Output::Effect {
-                effect: Effect::UserPool {
-                    request: UserPoolRequest::InitiateAuth { auth_flow, .. },
-                },
-                ..
-            } if auth_flow == "REFRESH_TOKEN_AUTH")
+            matches!(
+                o,
+                Output::Effect {
+                    effect: Effect::UserPool {
+                        request: UserPoolRequest::RefreshTokenAuth { .. },
+                    },
+                    ..
+                }
+            )
         })
         .count()
 }

@@ -194,12 +194,15 @@ async fn ten_callers_at_expiry_share_one_refresh() {
     let refreshes = outputs
         .iter()
         .filter(|o| {
-            matches!(o, Output::Effect {
-                effect: Effect::UserPool {
-                    request: UserPoolRequest::InitiateAuth { auth_flow, .. },
-                },
-                ..
-            } if auth_flow == "REFRESH_TOKEN_AUTH")
+            matches!(
+                o,
+                Output::Effect {
+                    effect: Effect::UserPool {
+                        request: UserPoolRequest::RefreshTokenAuth { .. },
+                    },
+                    ..
+                }
+            )
         })
         .count();
     assert_eq!(refreshes, 1);

@@ -60,6 +60,21 @@ pub enum UserPoolRequest {
         /// Passed to Lambda triggers.
         client_metadata: StringMap,
     },
+    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: the refresh of a client without refresh-token
+    /// rotation. The same call as [`UserPoolRequest::InitiateAuth`] with the parameters
+    /// `REFRESH_TOKEN`, `SECRET_HASH` and `DEVICE_KEY`, given as fields so that the refresh
+    /// token is shared with the session (a clone of a [`Secret`] is a reference count) rather
+    /// than copied into a parameter map for every refresh.
+    RefreshTokenAuth {
+        /// The refresh token (`REFRESH_TOKEN`).
+        refresh_token: Secret<String>,
+        /// `SECRET_HASH`, when the app client has a secret.
+        secret_hash: Option<Secret<String>>,
+        /// The remembered device's key (`DEVICE_KEY`), when the pool tracks devices.
+        device_key: Option<String>,
+        /// Passed to Lambda triggers.
+        client_metadata: StringMap,
+    },
     /// `GetTokensFromRefreshToken`: a refresh that, on a client with refresh-token rotation,
     /// answers with a new refresh token too.
     GetTokensFromRefreshToken {
@@ -158,7 +173,7 @@ impl UserPoolRequest {
     /// The Cognito operation name, e.g. `InitiateAuth`.
     pub fn operation(&self) -> &'static str {
         match self {
-            Self::InitiateAuth { .. } => "InitiateAuth",
+            Self::InitiateAuth { .. } | Self::RefreshTokenAuth { .. } => "InitiateAuth",
             Self::RespondToAuthChallenge { .. } => "RespondToAuthChallenge",
             Self::GetTokensFromRefreshToken { .. } => "GetTokensFromRefreshToken",
             Self::DeleteUser { .. } => "DeleteUser",
@@ -171,6 +186,46 @@ impl UserPoolRequest {
             Self::AssociateSoftwareToken { .. } => "AssociateSoftwareToken",
             Self::VerifySoftwareToken { .. } => "VerifySoftwareToken",
             Self::Account { request, .. } => request.operation(),
+        }
+    }
+
+    /// The `AuthFlow` of an `InitiateAuth` call (`REFRESH_TOKEN_AUTH` for
+    /// [`UserPoolRequest::RefreshTokenAuth`]); `None` for other operations.
+    pub fn auth_flow(&self) -> Option<&str> {
+        match self {
+            Self::InitiateAuth { auth_flow, .. } => Some(auth_flow),
+            Self::RefreshTokenAuth { .. } => Some(cognito_auth_wire::flow::REFRESH_TOKEN_AUTH),
+            _ => None,
+        }
+    }
+
+    /// The `AuthParameters` of an `InitiateAuth` call: shared for
+    /// [`UserPoolRequest::InitiateAuth`], built from the fields (`REFRESH_TOKEN`,
+    /// `SECRET_HASH`, `DEVICE_KEY`) for [`UserPoolRequest::RefreshTokenAuth`]; `None` for other
+    /// operations.
+    pub fn auth_parameters(&self) -> Option<Secret<StringMap>> {
+        use cognito_auth_wire::param;
+        match self {
+            Self::InitiateAuth {
+                auth_parameters, ..
+            } => Some(auth_parameters.clone()),
+            Self::RefreshTokenAuth {
+                refresh_token,
+                secret_hash,
+                device_key,
+                ..
+            } => {
+                let mut p = StringMap::new();
+                p.insert(param::REFRESH_TOKEN.into(), refresh_token.expose().clone());
+                if let Some(hash) = secret_hash {
+                    p.insert(param::SECRET_HASH.into(), hash.expose().clone());
+                }
+                if let Some(key) = device_key {
+                    p.insert(param::DEVICE_KEY.into(), key.clone());
+                }
+                Some(Secret::new(p))
+            }
+            _ => None,
         }
     }
 }

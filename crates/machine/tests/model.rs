@@ -129,7 +129,7 @@ fn generated_sessions_reach_refreshes_and_expiry() {
             d.step(s);
         }
         let log = d.output_log();
-        refreshes += usize::from(log.contains("REFRESH_TOKEN_AUTH"));
+        refreshes += usize::from(log.contains(r#""op":"RefreshTokenAuth""#));
         signed_in += usize::from(log.contains(r#""to":"signedIn""#));
         expired += usize::from(log.contains("signedOutUserPoolsTokenInvalid"));
         federated += usize::from(log.contains(r#""to":"federated""#));

@@ -495,6 +495,6 @@ fn tokens_are_handed_out_until_the_refresh_instant_and_refreshed_from_it() {
     let (_, req) = w.h.take_user_pool("InitiateAuth");
     assert!(matches!(
         &req,
-        cognito::UserPoolRequest::InitiateAuth { auth_flow, .. } if auth_flow == "REFRESH_TOKEN_AUTH"
+        cognito::UserPoolRequest::RefreshTokenAuth { .. }
     ));
 }

@@ -67,10 +67,10 @@ fn assert_replays(config: Config, h: &Harness) {
 }
 
 fn auth_params(req: &UserPoolRequest) -> StringMap {
+    if let Some(parameters) = req.auth_parameters() {
+        return parameters.expose().clone();
+    }
     match req {
-        UserPoolRequest::InitiateAuth {
-            auth_parameters, ..
-        } => auth_parameters.expose().clone(),
         UserPoolRequest::RespondToAuthChallenge {
             challenge_responses,
             ..

@@ -43,16 +43,11 @@ fn the_refresh_timer_fires_ahead_of_expiry_and_concurrent_callers_share_one_refr
     );
     h.fire(TimerKind::TokensDue);
     let (id, req) = h.take_user_pool("InitiateAuth");
-    let UserPoolRequest::InitiateAuth {
-        auth_flow,
-        auth_parameters,
-        ..
-    } = &req
-    else {
-        unreachable!()
+    let UserPoolRequest::RefreshTokenAuth { refresh_token, .. } = &req else {
+        panic!("a REFRESH_TOKEN_AUTH refresh: {req:?}")
     };
-    assert_eq!(auth_flow, "REFRESH_TOKEN_AUTH");
-    assert_eq!(auth_parameters.expose()["REFRESH_TOKEN"], "refresh-ann-1");
+    assert_eq!(req.auth_flow(), Some("REFRESH_TOKEN_AUTH"));
+    assert_eq!(refresh_token.expose(), "refresh-ann-1");
     let callers: Vec<_> = (0..5).map(|i| tokens_op(&mut h, i % 2 == 0)).collect();
     assert!(
         h.effects.is_empty(),

@@ -25,6 +25,15 @@ fn body(request: &UserPoolRequest, client_id: &str) -> Value {
             client_metadata,
         } => json!({ "ClientId": client_id, "AuthFlow": auth_flow,
             "AuthParameters": auth_parameters.expose(), "ClientMetadata": meta(client_metadata) }),
+        R::RefreshTokenAuth {
+            refresh_token,
+            secret_hash,
+            device_key,
+            client_metadata,
+        } => json!({ "ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": { "REFRESH_TOKEN": refresh_token.expose(),
+                "SECRET_HASH": secret_hash.as_ref().map(Secret::expose), "DEVICE_KEY": device_key },
+            "ClientMetadata": meta(client_metadata) }),
         R::RespondToAuthChallenge {
             challenge_name,
             challenge_responses,

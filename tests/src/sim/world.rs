@@ -695,9 +695,10 @@ fn rotated_token(request: &UserPoolRequest) -> Option<&str> {
 }
 
 fn is_refresh(request: &UserPoolRequest) -> bool {
-    matches!(request, UserPoolRequest::InitiateAuth { auth_flow, .. }
-        if auth_flow == "REFRESH_TOKEN_AUTH" || auth_flow == "REFRESH_TOKEN")
-        || matches!(request, UserPoolRequest::GetTokensFromRefreshToken { .. })
+    matches!(
+        request.auth_flow(),
+        Some("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN")
+    ) || matches!(request, UserPoolRequest::GetTokensFromRefreshToken { .. })
 }
 
 /// Requests made with the session's tokens: their definitive rejection may end the session.

@@ -144,6 +144,50 @@ async fn initiate_auth_sends_the_request_and_reads_the_challenge() {
 }
 
 #[tokio::test]
+async fn refresh_token_auth_is_sent_as_initiate_auth_with_its_parameters() {
+    let (url, mut seen) = canned(vec![(
+        200,
+        r#"{"ChallengeParameters":{},"AuthenticationResult":{"AccessToken":"a.b.c","IdToken":"i.d.t","ExpiresIn":3600,"TokenType":"Bearer"}}"#,
+    )])
+    .await;
+    let request = UserPoolRequest::RefreshTokenAuth {
+        refresh_token: Secret::new("refresh-1".to_owned()),
+        secret_hash: Some(Secret::new("hash=".to_owned())),
+        device_key: Some("us-east-1_dk".to_owned()),
+        client_metadata: BTreeMap::from([("k".to_owned(), "v".to_owned())]),
+    };
+    let UserPoolResponse::Auth(auth) = clients(&url).user_pool(request).await.unwrap() else {
+        panic!("not an auth response");
+    };
+    let result = auth.authentication_result.unwrap();
+    assert_eq!(result.access_token.expose(), "a.b.c");
+    assert!(
+        result.refresh_token.is_none(),
+        "REFRESH_TOKEN_AUTH does not rotate"
+    );
+
+    let req = seen.recv().await.unwrap();
+    assert!(
+        req.head
+            .contains("AWSCognitoIdentityProviderService.InitiateAuth"),
+        "{}",
+        req.head
+    );
+    let body: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+    assert_eq!(body["ClientId"], "client123");
+    assert_eq!(body["AuthFlow"], "REFRESH_TOKEN_AUTH");
+    assert_eq!(
+        body["AuthParameters"],
+        serde_json::json!({
+            "REFRESH_TOKEN": "refresh-1",
+            "SECRET_HASH": "hash=",
+            "DEVICE_KEY": "us-east-1_dk",
+        })
+    );
+    assert_eq!(body["ClientMetadata"], serde_json::json!({ "k": "v" }));
+}
+
+#[tokio::test]
 async fn tokens_and_new_device_metadata_are_read() {
     let (url, _seen) = canned(vec![(
         200,

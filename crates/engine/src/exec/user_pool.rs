@@ -30,17 +30,24 @@ pub(crate) async fn call(
     let c = &pool.client;
     let client_id = pool.client_id.clone();
     match request {
+        // REFRESH_TOKEN_AUTH comes as its own variant (its refresh token shared, not copied
+        // into a map) but is the same call.
         UserPoolRequest::InitiateAuth {
-            auth_flow,
-            auth_parameters,
-            client_metadata,
+            ref client_metadata,
+            ..
+        }
+        | UserPoolRequest::RefreshTokenAuth {
+            ref client_metadata,
+            ..
         } => {
+            let auth_flow = request.auth_flow().unwrap_or_default();
+            let parameters = request.auth_parameters().map(|p| to_hash_map(p.expose()));
             let out = c
                 .initiate_auth()
                 .client_id(client_id)
-                .auth_flow(AuthFlowType::from(auth_flow.as_str()))
-                .set_auth_parameters(Some(to_hash_map(auth_parameters.expose())))
-                .set_client_metadata(metadata(&client_metadata))
+                .auth_flow(AuthFlowType::from(auth_flow))
+                .set_auth_parameters(parameters)
+                .set_client_metadata(metadata(client_metadata))
                 .send()
                 .await
                 .map_err(from_sdk_error)?;

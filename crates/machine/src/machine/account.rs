@@ -8,9 +8,8 @@ use crate::cognito::{DeviceRememberedStatus, UserPoolRequest, UserPoolResponse};
 use crate::error::AuthError;
 use crate::input::ApiCall;
 use crate::output::{Answer, OperationId};
-use crate::secret::Secret;
 use crate::session::Tokens;
-use cognito_auth_wire::{flow, param, verify_status};
+use cognito_auth_wire::verify_status;
 
 /// Whether `call` needs a signed-in user (an access token).
 pub(crate) fn is_authorized_call(call: &ApiCall) -> bool {
@@ -231,9 +230,10 @@ impl Shared {
     }
 }
 
-/// The refresh request for `tokens`.
 /// The user-pool refresh for `tokens`: GetTokensFromRefreshToken when the client rotates
-/// refresh tokens (configured, or learnt in auto mode), REFRESH_TOKEN_AUTH otherwise.
+/// refresh tokens (configured, or learnt in auto mode), REFRESH_TOKEN_AUTH otherwise (as
+/// [`UserPoolRequest::RefreshTokenAuth`], which shares the refresh token rather than copying
+/// it).
 pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPoolRequest> {
     let refresh = tokens.refresh_token.as_ref()?;
     let device_key = core
@@ -252,17 +252,10 @@ pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPool
             client_metadata: Default::default(),
         });
     }
-    let mut p = crate::cognito::StringMap::new();
-    p.insert(param::REFRESH_TOKEN.into(), refresh.expose().clone());
-    if let Some(h) = core.secret_hash(&tokens.username) {
-        p.insert(param::SECRET_HASH.into(), h.into_inner());
-    }
-    if let Some(d) = device_key {
-        p.insert(param::DEVICE_KEY.into(), d);
-    }
-    Some(UserPoolRequest::InitiateAuth {
-        auth_flow: flow::REFRESH_TOKEN_AUTH.into(),
-        auth_parameters: Secret::new(p),
+    Some(UserPoolRequest::RefreshTokenAuth {
+        refresh_token: refresh.clone(),
+        secret_hash: core.secret_hash(&tokens.username),
+        device_key,
         client_metadata: Default::default(),
     })
 }

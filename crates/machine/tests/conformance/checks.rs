@@ -527,12 +527,16 @@ fn our_fields(req: &UserPoolRequest) -> BTreeMap<String, Value> {
     let mut f: BTreeMap<&str, Value> = BTreeMap::new();
     match req {
         UserPoolRequest::InitiateAuth {
-            auth_flow,
-            auth_parameters,
-            client_metadata,
+            client_metadata, ..
+        }
+        | UserPoolRequest::RefreshTokenAuth {
+            client_metadata, ..
         } => {
-            f.insert("authFlow", json!(auth_flow));
-            f.insert("authParameters", json!(auth_parameters.expose()));
+            f.insert("authFlow", json!(req.auth_flow()));
+            f.insert(
+                "authParameters",
+                json!(req.auth_parameters().as_ref().map(|p| p.expose())),
+            );
             f.insert("clientMetadata", json!(client_metadata));
         }
         UserPoolRequest::RespondToAuthChallenge {
@@ -585,6 +589,8 @@ fn request_username(req: &UserPoolRequest) -> Option<String> {
         UserPoolRequest::InitiateAuth {
             auth_parameters, ..
         } => auth_parameters.expose().get("USERNAME").cloned(),
+        // A refresh's SECRET_HASH is computed for the signed-in user's name.
+        UserPoolRequest::RefreshTokenAuth { .. } => None,
         UserPoolRequest::RespondToAuthChallenge {
             challenge_responses,
             ..
@@ -707,6 +713,9 @@ pub(crate) fn secret_hashes(d: &Driver, config: &Config) -> Result<(), String> {
             UserPoolRequest::InitiateAuth {
                 auth_parameters, ..
             } => auth_parameters.expose().get("SECRET_HASH").cloned(),
+            UserPoolRequest::RefreshTokenAuth { secret_hash, .. } => {
+                secret_hash.as_ref().map(|h| h.expose().clone())
+            }
             UserPoolRequest::RespondToAuthChallenge {
                 challenge_responses,
                 ..

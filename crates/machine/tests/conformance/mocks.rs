@@ -22,11 +22,9 @@ use super::fixture::{string_list, string_map};
 
 /// The SDK method names a user-pool request may be mocked under.
 pub(crate) fn user_pool_api_names(req: &UserPoolRequest) -> Vec<String> {
-    if let UserPoolRequest::InitiateAuth { auth_flow, .. } = req {
-        if auth_flow == "REFRESH_TOKEN_AUTH" {
-            // Amplify Android refreshes with the newer GetTokensFromRefreshToken operation.
-            return vec!["getTokensFromRefreshToken".into(), "initiateAuth".into()];
-        }
+    if req.auth_flow() == Some("REFRESH_TOKEN_AUTH") {
+        // Amplify Android refreshes with the newer GetTokensFromRefreshToken operation.
+        return vec!["getTokensFromRefreshToken".into(), "initiateAuth".into()];
     }
     vec![lower_camel(req.operation())]
 }
@@ -262,7 +260,9 @@ pub(crate) fn user_pool_response(
     r: &Value,
 ) -> Result<UserPoolResponse, String> {
     Ok(match req {
-        UserPoolRequest::InitiateAuth { .. } | UserPoolRequest::RespondToAuthChallenge { .. } => {
+        UserPoolRequest::InitiateAuth { .. }
+        | UserPoolRequest::RefreshTokenAuth { .. }
+        | UserPoolRequest::RespondToAuthChallenge { .. } => {
             UserPoolResponse::Auth(auth_response(r)?)
         }
         UserPoolRequest::ConfirmDevice { .. } => UserPoolResponse::ConfirmDevice {

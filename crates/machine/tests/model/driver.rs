@@ -474,19 +474,8 @@ fn service_error(reply: Reply) -> Option<ServiceError> {
 pub fn refresh_token_of(effect: &Effect) -> Option<String> {
     match effect {
         Effect::UserPool {
-            request:
-                UserPoolRequest::InitiateAuth {
-                    auth_flow,
-                    auth_parameters,
-                    ..
-                },
-        } if auth_flow == "REFRESH_TOKEN_AUTH" => Some(
-            auth_parameters
-                .expose()
-                .get("REFRESH_TOKEN")
-                .cloned()
-                .unwrap_or_default(),
-        ),
+            request: UserPoolRequest::RefreshTokenAuth { refresh_token, .. },
+        } => Some(refresh_token.expose().clone()),
         _ => None,
     }
 }
@@ -874,21 +863,25 @@ impl Driver {
                 }
                 let challenged = reply == Reply::Challenge;
                 match request {
+                    UserPoolRequest::RefreshTokenAuth { refresh_token, .. } => {
+                        if challenged {
+                            return challenge("SMS_MFA", &[]);
+                        }
+                        // refresh-<user>-<n>; no rotation.
+                        let user = refresh_token
+                            .expose()
+                            .split('-')
+                            .nth(1)
+                            .unwrap_or("alice")
+                            .to_owned();
+                        tokens(auth_result(&user, now_s, ttl_s, serial, false))
+                    }
                     UserPoolRequest::InitiateAuth {
                         auth_flow,
                         auth_parameters,
                         ..
                     } => {
                         let p = auth_parameters.expose();
-                        if auth_flow == "REFRESH_TOKEN_AUTH" {
-                            if challenged {
-                                return challenge("SMS_MFA", &[]);
-                            }
-                            // refresh-<user>-<n>; no rotation.
-                            let rt = p.get("REFRESH_TOKEN").cloned().unwrap_or_default();
-                            let user = rt.split('-').nth(1).unwrap_or("alice").to_owned();
-                            return tokens(auth_result(&user, now_s, ttl_s, serial, false));
-                        }
                         let user = p.get("USERNAME").cloned().unwrap_or_default();
                         match (challenged, auth_flow.as_str()) {
                             (true, "USER_SRP_AUTH") => challenge(
