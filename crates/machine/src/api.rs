@@ -22,9 +22,6 @@ pub struct Machine {
     /// App calls that arrived before the stored session was loaded; replayed right after.
     deferred: Vec<Input>,
     published: UserState,
-    /// The states' outbox, kept between inputs so that handling one does not allocate it anew
-    /// (always empty between inputs: its outputs move to `outputs`).
-    scratch: Vec<Output>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -43,16 +40,15 @@ impl Machine {
     ///
     /// The first output is [`crate::Effect::LoadSession`].
     pub fn new(config: Config, seed: [u8; 32]) -> Self {
-        let mut outputs = Vec::new();
+        let mut outputs = VecDeque::new();
         let sm = Shared::new(config, &seed)
             .uninitialized_state_machine()
             .init_with_context(&mut outputs);
         Self {
             sm,
-            outputs: outputs.into(),
+            outputs,
             deferred: Vec::new(),
             published: UserState::Unknown,
-            scratch: Vec::new(),
         }
     }
 
@@ -78,10 +74,7 @@ impl Machine {
         // A result is looked up once in the awaiting registry and moved into the typed shape
         // its effect was issued for (`machine/routing.rs`) before the states see it.
         let routed = self.sm.inner().route(input);
-        let mut out = std::mem::take(&mut self.scratch);
-        self.sm.handle_with_context(&routed, &mut out);
-        self.outputs.extend(out.drain(..));
-        self.scratch = out;
+        self.sm.handle_with_context(&routed, &mut self.outputs);
         self.publish_user_state();
         if restoring && !matches!(self.sm.state(), State::Restoring {}) {
             for deferred in std::mem::take(&mut self.deferred) {

@@ -26,8 +26,9 @@ use crate::session::{
 };
 use crate::time::Timestamp;
 
-/// Outputs collected while one input is handled: the statig context.
-pub(crate) type Outbox = Vec<Output>;
+/// The statig context: the machine's queue of outputs, which the states append to and
+/// [`crate::Machine::poll_output`] drains (no intermediate buffer per input).
+pub(crate) type Outbox = std::collections::VecDeque<Output>;
 
 /// How to turn a user-pool response into an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,7 @@ impl Effects {
     pub(crate) fn issue_unanswered(&mut self, out: &mut Outbox, effect: Effect) -> EffectId {
         let effect_id = EffectId(self.next_id);
         self.next_id += 1;
-        out.push(Output::Effect { effect_id, effect });
+        out.push_back(Output::Effect { effect_id, effect });
         effect_id
     }
 }
@@ -193,21 +194,21 @@ impl Shared {
     }
 
     pub(crate) fn reply(out: &mut Outbox, op: OperationId, result: Result<Answer, AuthError>) {
-        out.push(Output::Reply { op, result });
+        out.push_back(Output::Reply { op, result });
     }
 
     pub(crate) fn trace(out: &mut Outbox, reason: impl Into<String>) {
-        out.push(Output::Ignored {
+        out.push_back(Output::Ignored {
             reason: reason.into(),
         });
     }
 
     pub(crate) fn set_timer(out: &mut Outbox, timer: TimerKind, at_mono_ms: u64) {
-        out.push(Output::SetTimer { timer, at_mono_ms });
+        out.push_back(Output::SetTimer { timer, at_mono_ms });
     }
 
     pub(crate) fn cancel_timer(out: &mut Outbox, timer: TimerKind) {
-        out.push(Output::CancelTimer { timer });
+        out.push_back(Output::CancelTimer { timer });
     }
 
     pub(crate) fn user_pool_config(&self) -> Result<&UserPoolConfig, AuthError> {
