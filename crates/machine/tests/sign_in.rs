@@ -675,6 +675,39 @@ fn secret_hash_is_sent_when_the_client_has_a_secret() {
 }
 
 #[test]
+fn the_refresh_of_a_client_with_a_secret_sends_the_users_secret_hash() {
+    let mut config = config_user_pool();
+    config.user_pool.as_mut().unwrap().app_client_secret = Some(Secret::new("s3cr3t".into()));
+    let mut h = Harness::signed_in(config, "lee");
+    h.call(ApiCall::FetchTokens {
+        force_refresh: true,
+    });
+    let (_, req) = h.take_user_pool("InitiateAuth");
+    let UserPoolRequest::RefreshTokenAuth {
+        refresh_token,
+        secret_hash,
+        device_key,
+        ..
+    } = &req
+    else {
+        panic!("a REFRESH_TOKEN_AUTH refresh: {req:?}")
+    };
+    let expected = cognito_auth_srp::secret_hash("lee", "client123", "s3cr3t");
+    assert_eq!(secret_hash.as_ref().map(Secret::expose), Some(&expected));
+    assert_eq!(device_key, &None, "no remembered device");
+    // What the engine sends as InitiateAuth's AuthParameters.
+    assert_eq!(req.auth_flow(), Some("REFRESH_TOKEN_AUTH"));
+    let parameters = req.auth_parameters().expect("InitiateAuth parameters");
+    assert_eq!(
+        parameters.expose(),
+        &std::collections::BTreeMap::from([
+            ("REFRESH_TOKEN".to_owned(), refresh_token.expose().clone()),
+            ("SECRET_HASH".to_owned(), expected),
+        ])
+    );
+}
+
+#[test]
 fn a_device_unknown_to_cognito_is_forgotten_and_the_password_claim_sent_again() {
     let mut h = Harness::new(config_user_pool(), None);
     let server = SrpServer::new("alice", "correct horse");
