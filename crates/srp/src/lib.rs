@@ -147,9 +147,10 @@ mod mont;
 
 /// Chooses the big-number kernels, for tests and benchmarks (feature `test-util`).
 ///
-/// By default the crate uses the x86-64 BMI2/ADX kernels when the CPU has them and the
-/// portable ones otherwise; this switch forces either, process-wide, so the same known-answer
-/// vectors can check both.
+/// By default the crate runs its exponentiations on AVX-512 IFMA when the CPU has it (with
+/// the BMI2/ADX kernels for the other products), else uses the x86-64 BMI2/ADX kernels when the
+/// CPU has them, else the portable ones; this switch forces any of them, process-wide, so the
+/// same known-answer vectors can check each.
 #[cfg(feature = "test-util")]
 #[doc(hidden)]
 pub mod test_util {
@@ -160,6 +161,9 @@ pub mod test_util {
         Portable,
         /// `mulx`/`adcx`/`adox` (x86-64 with BMI2 and ADX).
         Adx,
+        /// The exponentiations on AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`), the other
+        /// products on `mulx`/`adcx`/`adox` (x86-64 with AVX-512F, AVX-512 IFMA, BMI2 and ADX).
+        Ifma,
     }
 
     /// Uses `kernels` from now on, process-wide; false (and nothing changes) when this CPU
@@ -168,6 +172,7 @@ pub mod test_util {
         crate::mont::force(match kernels {
             Kernels::Portable => crate::mont::Kernels::Portable,
             Kernels::Adx => crate::mont::Kernels::Adx,
+            Kernels::Ifma => crate::mont::Kernels::Ifma,
         })
     }
 
@@ -176,6 +181,7 @@ pub mod test_util {
         match crate::mont::selected() {
             crate::mont::Kernels::Portable => Kernels::Portable,
             crate::mont::Kernels::Adx => Kernels::Adx,
+            crate::mont::Kernels::Ifma => Kernels::Ifma,
         }
     }
 }

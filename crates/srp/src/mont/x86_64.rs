@@ -218,3 +218,164 @@ impl Backend for Adx {
         super::kernels::final_sub(&high, extra)
     }
 }
+
+/// 52-bit digits of a value below 2^3120, in 64-bit lanes: 60 digits, padded to 64 lanes
+/// (eight 512-bit vectors) with zeros.
+pub(super) type Digits = [u64; DIGIT_LANES];
+/// Lanes of a [`Digits`] (eight vectors of eight).
+pub(super) const DIGIT_LANES: usize = 64;
+/// Digits in use: 60 x 52 = 3120 bits, so R' = 2^3120 > 4N as almost-Montgomery needs.
+pub(super) const DIGITS: usize = 60;
+const MASK52: u64 = (1 << 52) - 1;
+
+/// The 52-bit digits of `top * 2^3072 + x` (top is 0 or 1).
+pub(super) const fn to_digits(x: &Limbs, top: u64) -> Digits {
+    let mut out = [0u64; DIGIT_LANES];
+    let mut d = 0;
+    while d < DIGITS {
+        let bit = 52 * d;
+        let (limb, shift) = (bit / 64, bit % 64);
+        let lo = if limb < LIMBS { x[limb] >> shift } else { 0 };
+        let hi = if shift > 12 {
+            if limb + 1 < LIMBS {
+                x[limb + 1] << (64 - shift)
+            } else {
+                top << (64 - shift)
+            }
+        } else if limb == LIMBS {
+            top
+        } else {
+            0
+        };
+        out[d] = (lo | hi) & MASK52;
+        d += 1;
+    }
+    out
+}
+
+/// The inverse of [`to_digits`] for normalized digits of a value below 2^3073: (x, top).
+pub(super) fn from_digits(d: &Digits) -> (Limbs, u64) {
+    let mut out = [0u64; LIMBS];
+    let mut top = 0u64;
+    for (i, &digit) in d.iter().take(DIGITS).enumerate() {
+        let bit = 52 * i;
+        let (limb, shift) = (bit / 64, bit % 64);
+        out[limb] |= digit << shift;
+        if shift > 12 {
+            // The digit's upper bits continue in the next limb (or above bit 3071).
+            if limb + 1 < LIMBS {
+                out[limb + 1] |= digit >> (64 - shift);
+            } else {
+                top |= digit >> (64 - shift);
+            }
+        }
+    }
+    (out, top)
+}
+
+/// N in 52-bit digits.
+const N52: Digits = to_digits(&N, 0);
+
+/// Proof that the running CPU has AVX-512F and AVX-512 IFMA (and BMI2/ADX, which the other
+/// kernels of a process using these need): only [`Ifma::detect`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ifma(());
+
+impl Ifma {
+    /// `Some` when the CPU supports AVX-512F, AVX-512 IFMA, BMI2 and ADX (asked once).
+    #[inline]
+    pub(super) fn detect() -> Option<Ifma> {
+        static DETECTED: OnceLock<bool> = OnceLock::new();
+        let yes = *DETECTED.get_or_init(|| {
+            Adx::detect().is_some()
+                && std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512ifma")
+        });
+        yes.then_some(Ifma(()))
+    }
+
+    /// Almost-Montgomery product a * b / 2^3120 mod N for normalized digits of a, b < 2N:
+    /// normalized digits of a value below 2N (not fully reduced).
+    #[inline]
+    pub(super) fn amm(self, a: &Digits, b: &Digits) -> Digits {
+        // SAFETY: an `Ifma` exists only when the CPU has AVX-512F and AVX-512 IFMA, the
+        // features `amm_ifma` is compiled for.
+        unsafe { amm_ifma(a, b) }
+    }
+}
+
+/// Word-by-word almost-Montgomery multiplication with 52-bit digits in 64-bit lanes.
+///
+/// Each of the 60 steps adds a_i * b and m * N (m the step's Montgomery digit: the low digit
+/// of the accumulator, since -N^-1 = 1 mod 2^52), then drops the low digit (now a multiple of
+/// 2^52) and carries it into the next. The low halves of the 104-bit products
+/// (`vpmadd52luq`) land in the lanes of their digits, the high halves (`vpmadd52huq`) one lane
+/// up, through copies of b and N shifted up by one lane; lanes are not normalized inside the
+/// loop (each gains less than 2^55 per step, 60 steps stay below 2^61). Then one carry pass.
+/// No branch or address depends on the values.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
+    use core::arch::x86_64::*;
+    const V: usize = DIGIT_LANES / 8;
+    let load = |x: &Digits| -> [__m512i; V] {
+        let mut out = [_mm512_setzero_si512(); V];
+        for (k, o) in out.iter_mut().enumerate() {
+            // SAFETY: lanes 8k..8k + 8 lie inside the 64 lanes of `x`; unaligned load.
+            *o = unsafe { _mm512_loadu_si512(x.as_ptr().add(8 * k).cast()) };
+        }
+        out
+    };
+    let zero = _mm512_setzero_si512();
+    let bv = load(b);
+    let nv = load(&N52);
+    // b and N shifted up by one lane (lane 0 zero), for the high halves.
+    let mut bu = [zero; V];
+    let mut nu = [zero; V];
+    bu[0] = _mm512_alignr_epi64::<7>(bv[0], zero);
+    nu[0] = _mm512_alignr_epi64::<7>(nv[0], zero);
+    for k in 1..V {
+        bu[k] = _mm512_alignr_epi64::<7>(bv[k], bv[k - 1]);
+        nu[k] = _mm512_alignr_epi64::<7>(nv[k], nv[k - 1]);
+    }
+    let n0 = N52[0];
+    let mut r = [zero; V];
+    for &ai in a.iter().take(DIGITS) {
+        let bi = _mm512_set1_epi64(ai as i64);
+        let mut x = [zero; V];
+        let mut y = [zero; V];
+        for k in 0..V {
+            x[k] = _mm512_madd52lo_epu64(r[k], bi, bv[k]);
+            y[k] = _mm512_madd52hi_epu64(zero, bi, bu[k]);
+        }
+        let v = _mm_cvtsi128_si64(_mm512_castsi512_si128(x[0])) as u64;
+        let m = v & MASK52;
+        let mv = _mm512_set1_epi64(m as i64);
+        for k in 0..V {
+            x[k] = _mm512_madd52lo_epu64(x[k], mv, nv[k]);
+            y[k] = _mm512_madd52hi_epu64(y[k], mv, nu[k]);
+        }
+        // The low digit is now a multiple of 2^52; what carries out of it.
+        let carry = (v + (m.wrapping_mul(n0) & MASK52)) >> 52;
+        let mut z = [zero; V];
+        for k in 0..V {
+            z[k] = _mm512_add_epi64(x[k], y[k]);
+        }
+        for k in 0..V - 1 {
+            r[k] = _mm512_alignr_epi64::<1>(z[k + 1], z[k]);
+        }
+        r[V - 1] = _mm512_alignr_epi64::<1>(zero, z[V - 1]);
+        r[0] = _mm512_mask_add_epi64(r[0], 1, r[0], _mm512_set1_epi64(carry as i64));
+    }
+    let mut out = [0u64; DIGIT_LANES];
+    for (k, rk) in r.iter().enumerate() {
+        // SAFETY: lanes 8k..8k + 8 lie inside the 64 lanes of `out`; unaligned store.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(8 * k).cast(), *rk) };
+    }
+    let mut carry = 0u64;
+    for d in out.iter_mut() {
+        let s = *d + carry;
+        *d = s & MASK52;
+        carry = s >> 52;
+    }
+    out
+}
