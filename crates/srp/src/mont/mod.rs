@@ -55,7 +55,7 @@ mod x86_64;
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) use kernels::{force, selected, Kernels};
 pub(crate) use kernels::{mont_mul, mont_sqr};
-pub(crate) use pow::{g_pow_ct, pow_ct, warm_up, G_MAX_BITS};
+pub(crate) use pow::{g_pow_ct, pow_ct, sqr_n, warm_up, G_MAX_BITS};
 
 /// Number of 64-bit limbs in a 3072-bit value.
 pub(crate) const LIMBS: usize = 48;

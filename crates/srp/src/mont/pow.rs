@@ -146,6 +146,22 @@ pub(super) fn g_pow_ct_mont(exp: &[u64], nbits: usize) -> Limbs {
     acc
 }
 
+/// `x^(2^n)` in Montgomery form: `n` squarings of a Montgomery-form `x` (constant time for a
+/// fixed `n`).
+pub(crate) fn sqr_n(x: &Limbs, n: usize) -> Limbs {
+    #[cfg(target_arch = "x86_64")]
+    if selected() == Kernels::Ifma {
+        if let Some(ifma) = Ifma::detect() {
+            return ifma_pow::sqr_n(ifma, x, n);
+        }
+    }
+    let mut acc = *x;
+    for _ in 0..n {
+        acc = mont_sqr(&acc);
+    }
+    acc
+}
+
 /// Forces the g table to be built (benchmarks call this so the one-time cost is not measured).
 pub(crate) fn warm_up() {
     let _ = g_table();
@@ -197,6 +213,17 @@ pub(super) mod ifma_pow {
     fn leave(ifma: Ifma, x: &Digits) -> Limbs {
         let (limbs, top) = from_digits(&ifma.amm(x, &consts().r));
         final_sub(&limbs, top)
+    }
+
+    /// [`super::sqr_n`] on IFMA.
+    pub(in crate::mont) fn sqr_n(ifma: Ifma, x: &Limbs, n: usize) -> Limbs {
+        let mut acc = ifma.amm(&to_digits(x, 0), &consts().c[1]);
+        for _ in 0..n {
+            acc = ifma.amm(&acc, &acc);
+        }
+        let out = leave(ifma, &acc);
+        acc.zeroize();
+        out
     }
 
     /// [`super::pow_ct`] on IFMA.

@@ -453,6 +453,11 @@ mod ifma {
                 ifma_pow::pow_ct(ifma, &base, &e, nbits),
                 pow_ct_mont(&base, &e, nbits)
             );
+            let mut squared = base;
+            for _ in 0..nbits {
+                squared = mont_sqr(&squared);
+            }
+            prop_assert_eq!(ifma_pow::sqr_n(ifma, &base, nbits), squared);
             let g_bits = nbits.min(G_MAX_BITS);
             prop_assert_eq!(
                 ifma_pow::g_pow_ct(ifma, &e, g_bits),
