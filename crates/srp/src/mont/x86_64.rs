@@ -327,17 +327,15 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
     };
     let zero = _mm512_setzero_si512();
     let bv = load(b);
-    let nv = load(&N52);
-    // b and N shifted up by one lane (lane 0 zero), for the high halves.
+    // N shifted up by one lane (lane 0 zero), for the high halves, as memory operands.
+    let mut nu = [0u64; DIGIT_LANES];
+    nu[1..].copy_from_slice(&N52[..DIGIT_LANES - 1]);
+    // b shifted up by one lane (lane 0 zero), for the high halves.
     let mut bu = [zero; V];
-    let mut nu = [zero; V];
     bu[0] = _mm512_alignr_epi64::<7>(bv[0], zero);
-    nu[0] = _mm512_alignr_epi64::<7>(nv[0], zero);
     for k in 1..V {
         bu[k] = _mm512_alignr_epi64::<7>(bv[k], bv[k - 1]);
-        nu[k] = _mm512_alignr_epi64::<7>(nv[k], nv[k - 1]);
     }
-    let n0 = N52[0];
     let mut r = [zero; V];
     for &ai in a.iter().take(DIGITS) {
         let bi = _mm512_set1_epi64(ai as i64);
@@ -347,15 +345,12 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
             x[k] = _mm512_madd52lo_epu64(r[k], bi, bv[k]);
             y[k] = _mm512_madd52hi_epu64(zero, bi, bu[k]);
         }
-        let v = _mm_cvtsi128_si64(_mm512_castsi512_si128(x[0])) as u64;
-        let m = v & MASK52;
-        let mv = _mm512_set1_epi64(m as i64);
-        for k in 0..V {
-            x[k] = _mm512_madd52lo_epu64(x[k], mv, nv[k]);
-            y[k] = _mm512_madd52hi_epu64(y[k], mv, nu[k]);
-        }
-        // The low digit is now a multiple of 2^52; what carries out of it.
-        let carry = (v + (m.wrapping_mul(n0) & MASK52)) >> 52;
+        // m in every lane: the accumulator's low lane, whose upper 12 bits the products ignore
+        // (vpmadd52 reads 52 bits of each factor), so no mask and no trip through a register.
+        let mv = _mm512_broadcastq_epi64(_mm512_castsi512_si128(x[0]));
+        m_products(&mut x, &mut y, mv, &N52, &nu);
+        // The low digit is now a multiple of 2^52; what carries out of it (in lane 0).
+        let carry = _mm512_srli_epi64::<52>(x[0]);
         let mut z = [zero; V];
         for k in 0..V {
             z[k] = _mm512_add_epi64(x[k], y[k]);
@@ -364,7 +359,7 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
             r[k] = _mm512_alignr_epi64::<1>(z[k + 1], z[k]);
         }
         r[V - 1] = _mm512_alignr_epi64::<1>(zero, z[V - 1]);
-        r[0] = _mm512_mask_add_epi64(r[0], 1, r[0], _mm512_set1_epi64(carry as i64));
+        r[0] = _mm512_mask_add_epi64(r[0], 1, r[0], carry);
     }
     let mut out = [0u64; DIGIT_LANES];
     for (k, rk) in r.iter().enumerate() {
@@ -378,4 +373,63 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
         carry = s >> 52;
     }
     out
+}
+
+/// `x[k] += lo52(m * N_k)` and `y[k] += hi52(m * Nup_k)` for the eight vectors, lane 0 first.
+///
+/// One `asm!` block so the two products of vector 0, which the next Montgomery digit waits
+/// for, issue before the fourteen others (the compiler otherwise schedules them last, and the
+/// CPU's oldest-first issue then delays the whole step by several cycles).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn m_products(
+    x: &mut [core::arch::x86_64::__m512i; 8],
+    y: &mut [core::arch::x86_64::__m512i; 8],
+    m: core::arch::x86_64::__m512i,
+    n: &Digits,
+    nu: &Digits,
+) {
+    // SAFETY: only called from `amm_ifma`, compiled with AVX-512F and AVX-512 IFMA, which an
+    // `Ifma` proves the CPU has. The memory operands are the 64 lanes of `n` and of `nu`
+    // (offsets 0..448 bytes, 64 bytes each); nothing else is touched, no stack, no branch.
+    unsafe {
+        asm!(
+            "vpmadd52luq {x0}, {m}, zmmword ptr [{n}]",
+            "vpmadd52huq {y0}, {m}, zmmword ptr [{nu}]",
+            "vpmadd52luq {x1}, {m}, zmmword ptr [{n} + 64]",
+            "vpmadd52huq {y1}, {m}, zmmword ptr [{nu} + 64]",
+            "vpmadd52luq {x2}, {m}, zmmword ptr [{n} + 128]",
+            "vpmadd52huq {y2}, {m}, zmmword ptr [{nu} + 128]",
+            "vpmadd52luq {x3}, {m}, zmmword ptr [{n} + 192]",
+            "vpmadd52huq {y3}, {m}, zmmword ptr [{nu} + 192]",
+            "vpmadd52luq {x4}, {m}, zmmword ptr [{n} + 256]",
+            "vpmadd52huq {y4}, {m}, zmmword ptr [{nu} + 256]",
+            "vpmadd52luq {x5}, {m}, zmmword ptr [{n} + 320]",
+            "vpmadd52huq {y5}, {m}, zmmword ptr [{nu} + 320]",
+            "vpmadd52luq {x6}, {m}, zmmword ptr [{n} + 384]",
+            "vpmadd52huq {y6}, {m}, zmmword ptr [{nu} + 384]",
+            "vpmadd52luq {x7}, {m}, zmmword ptr [{n} + 448]",
+            "vpmadd52huq {y7}, {m}, zmmword ptr [{nu} + 448]",
+            x0 = inout(zmm_reg) x[0],
+            x1 = inout(zmm_reg) x[1],
+            x2 = inout(zmm_reg) x[2],
+            x3 = inout(zmm_reg) x[3],
+            x4 = inout(zmm_reg) x[4],
+            x5 = inout(zmm_reg) x[5],
+            x6 = inout(zmm_reg) x[6],
+            x7 = inout(zmm_reg) x[7],
+            y0 = inout(zmm_reg) y[0],
+            y1 = inout(zmm_reg) y[1],
+            y2 = inout(zmm_reg) y[2],
+            y3 = inout(zmm_reg) y[3],
+            y4 = inout(zmm_reg) y[4],
+            y5 = inout(zmm_reg) y[5],
+            y6 = inout(zmm_reg) y[6],
+            y7 = inout(zmm_reg) y[7],
+            m = in(zmm_reg) m,
+            n = in(reg) n.as_ptr(),
+            nu = in(reg) nu.as_ptr(),
+            options(nostack, preserves_flags, readonly),
+        );
+    }
 }
