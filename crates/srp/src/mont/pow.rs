@@ -20,8 +20,8 @@ fn digit(exp: &[u64], pos: usize, width: usize) -> usize {
 
 /// Writes `table[index]` into `out` by reading every entry and keeping the one whose position
 /// matches under a mask: the memory access pattern does not depend on `index`.
-#[inline]
-fn ct_select<const L: usize>(table: &[[u64; L]], index: usize, out: &mut [u64; L]) {
+#[inline(always)]
+pub(super) fn ct_select<const L: usize>(table: &[[u64; L]], index: usize, out: &mut [u64; L]) {
     *out = [0u64; L];
     for (i, entry) in table.iter().enumerate() {
         // 0 when i == index, non-zero otherwise; fold to a full mask without branching.
@@ -243,7 +243,7 @@ pub(super) mod ifma_pow {
         let windows = nbits.div_ceil(VAR_WINDOW).max(1);
         let mut acc = [0u64; 64];
         let mut entry = [0u64; 64];
-        ct_select(
+        ifma.select(
             &table,
             digit(exp, (windows - 1) * VAR_WINDOW, VAR_WINDOW),
             &mut acc,
@@ -252,7 +252,7 @@ pub(super) mod ifma_pow {
             for _ in 0..VAR_WINDOW {
                 acc = ifma.amm(&acc, &acc);
             }
-            ct_select(&table, digit(exp, w * VAR_WINDOW, VAR_WINDOW), &mut entry);
+            ifma.select(&table, digit(exp, w * VAR_WINDOW, VAR_WINDOW), &mut entry);
             acc = ifma.amm(&acc, &entry);
         }
         let out = leave(ifma, &acc);
@@ -271,11 +271,11 @@ pub(super) mod ifma_pow {
         let table = g_table();
         let windows = nbits.div_ceil(G_WINDOW).clamp(1, G_WINDOWS);
         let mut sel = [0u64; LIMBS];
-        ct_select(&table[0], digit(exp, 0, G_WINDOW), &mut sel);
+        ifma.select(&table[0], digit(exp, 0, G_WINDOW), &mut sel);
         let mut acc = to_digits(&sel, 0);
         let mut entry;
         for (j, row) in table.iter().enumerate().take(windows).skip(1) {
-            ct_select(row, digit(exp, j * G_WINDOW, G_WINDOW), &mut sel);
+            ifma.select(row, digit(exp, j * G_WINDOW, G_WINDOW), &mut sel);
             entry = to_digits(&sel, 0);
             acc = ifma.amm(&acc, &entry);
             entry.zeroize();

@@ -302,6 +302,26 @@ impl Ifma {
         // features `amm_ifma` is compiled for.
         unsafe { amm_ifma(a, b) }
     }
+
+    /// The constant-time table selection of `pow.rs` (every entry read, kept under a mask),
+    /// compiled for AVX-512F so the masked copy runs on 512-bit vectors.
+    #[inline]
+    pub(super) fn select<const L: usize>(
+        self,
+        table: &[[u64; L]],
+        index: usize,
+        out: &mut [u64; L],
+    ) {
+        // SAFETY: an `Ifma` exists only when the CPU has AVX-512F, the feature
+        // `select_avx512` is compiled for.
+        unsafe { select_avx512(table, index, out) }
+    }
+}
+
+/// [`super::pow::ct_select`] (inlined, the same source) with AVX-512F enabled.
+#[target_feature(enable = "avx512f")]
+fn select_avx512<const L: usize>(table: &[[u64; L]], index: usize, out: &mut [u64; L]) {
+    super::pow::ct_select(table, index, out);
 }
 
 /// Word-by-word almost-Montgomery multiplication with 52-bit digits in 64-bit lanes.
