@@ -401,6 +401,65 @@ mod ifma {
         assert_eq!(reduced(&ifma.amm(&pa, &pa)), expected_amm(a, a));
     }
 
+    /// Carry propagation one lane at a time, the oracle for the vector normalization.
+    fn normalize_scalar(lanes: &Digits) -> Digits {
+        let mut out = *lanes;
+        let mut carry = 0u64;
+        for d in out.iter_mut() {
+            let s = *d + carry;
+            *d = s & ((1 << 52) - 1);
+            carry = s >> 52;
+        }
+        assert_eq!(carry, 0);
+        out
+    }
+
+    #[test]
+    fn normalization_matches_scalar_carries() {
+        let Some(ifma) = ifma() else { return };
+        let mask = (1u64 << 52) - 1;
+        let mut cases = Vec::new();
+        // Carries rippling through runs of 2^52 - 1, across vector boundaries, from a lane that
+        // overflows before the run and from a lane that overflows only after the first pass.
+        for start in [0usize, 5, 7, 8, 30, 50] {
+            for run in [1usize, 2, 8, 9, 20] {
+                let mut lanes = [0u64; DIGIT_LANES];
+                lanes[start] = mask + 5;
+                for l in lanes.iter_mut().take(DIGITS - 1).skip(start + 1).take(run) {
+                    *l = mask;
+                }
+                cases.push(lanes);
+                let mut lanes2 = lanes;
+                lanes2[start] = mask;
+                if start > 0 {
+                    lanes2[start - 1] = 1 << 60;
+                }
+                cases.push(lanes2);
+            }
+        }
+        // Wide lanes everywhere (below 2^61), small at the top so the value stays below 2^3120.
+        let mut wide = [(1u64 << 61) - 1; DIGIT_LANES];
+        wide[DIGITS - 1..].fill(0);
+        cases.push(wide);
+        let mut ones = [mask; DIGIT_LANES];
+        ones[DIGITS - 1..].fill(0);
+        ones[0] = mask + 1;
+        cases.push(ones);
+        for lanes in &cases {
+            assert_eq!(ifma.normalize(lanes), normalize_scalar(lanes));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_wide_lanes_normalize(lanes in proptest::collection::vec(0u64..1 << 61, DIGITS - 1)) {
+            let Some(ifma) = ifma() else { return Ok(()) };
+            let mut d = [0u64; DIGIT_LANES];
+            d[..DIGITS - 1].copy_from_slice(&lanes);
+            prop_assert_eq!(ifma.normalize(&d), normalize_scalar(&d));
+        }
+    }
+
     #[test]
     fn digits_round_trip() {
         let x = below_n([0x0123_4567_89ab_cdef; LIMBS]);

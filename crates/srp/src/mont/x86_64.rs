@@ -276,6 +276,17 @@ pub(super) fn from_digits(d: &Digits) -> (Limbs, u64) {
 /// N in 52-bit digits.
 const N52: Digits = to_digits(&N, 0);
 
+/// N's digits one lane up (lane 0 zero), for the high halves of the products by m.
+const N52_UP: Digits = {
+    let mut up = [0u64; DIGIT_LANES];
+    let mut i = 1;
+    while i < DIGIT_LANES {
+        up[i] = N52[i - 1];
+        i += 1;
+    }
+    up
+};
+
 /// Proof that the running CPU has AVX-512F and AVX-512 IFMA (and BMI2/ADX, which the other
 /// kernels of a process using these need): only [`Ifma::detect`] makes one.
 #[derive(Clone, Copy, Debug)]
@@ -301,6 +312,20 @@ impl Ifma {
         // SAFETY: an `Ifma` exists only when the CPU has AVX-512F and AVX-512 IFMA, the
         // features `amm_ifma` is compiled for.
         unsafe { amm_ifma(a, b) }
+    }
+
+    /// [`normalize`] on lanes given in memory (for tests).
+    #[cfg(test)]
+    pub(super) fn normalize(self, lanes: &Digits) -> Digits {
+        use core::arch::x86_64::{__m512i, _mm512_loadu_si512};
+        // SAFETY: an `Ifma` proves AVX-512F; the loads read lanes 8k..8k + 8 of `lanes`.
+        unsafe {
+            let mut r: [__m512i; 8] = [_mm512_loadu_si512(lanes.as_ptr().cast()); 8];
+            for (k, rk) in r.iter_mut().enumerate() {
+                *rk = _mm512_loadu_si512(lanes.as_ptr().add(8 * k).cast());
+            }
+            normalize(r)
+        }
     }
 
     /// The constant-time table selection of `pow.rs` (every entry read, kept under a mask),
@@ -347,9 +372,6 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
     };
     let zero = _mm512_setzero_si512();
     let bv = load(b);
-    // N shifted up by one lane (lane 0 zero), for the high halves, as memory operands.
-    let mut nu = [0u64; DIGIT_LANES];
-    nu[1..].copy_from_slice(&N52[..DIGIT_LANES - 1]);
     // b shifted up by one lane (lane 0 zero), for the high halves.
     let mut bu = [zero; V];
     bu[0] = _mm512_alignr_epi64::<7>(bv[0], zero);
@@ -368,7 +390,7 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
         // m in every lane: the accumulator's low lane, whose upper 12 bits the products ignore
         // (vpmadd52 reads 52 bits of each factor), so no mask and no trip through a register.
         let mv = _mm512_broadcastq_epi64(_mm512_castsi512_si128(x[0]));
-        m_products(&mut x, &mut y, mv, &N52, &nu);
+        m_products(&mut x, &mut y, mv, &N52, &N52_UP);
         // The low digit is now a multiple of 2^52; what carries out of it (in lane 0).
         let carry = _mm512_srli_epi64::<52>(x[0]);
         let mut z = [zero; V];
@@ -381,16 +403,47 @@ fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
         r[V - 1] = _mm512_alignr_epi64::<1>(zero, z[V - 1]);
         r[0] = _mm512_mask_add_epi64(r[0], 1, r[0], carry);
     }
+    normalize(r)
+}
+
+/// Normalized digits of the value whose (possibly wide, below 2^61) 52-bit digits are the lanes
+/// of `r`; the value must be below 2^3120.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn normalize(mut r: [core::arch::x86_64::__m512i; 8]) -> Digits {
+    use core::arch::x86_64::*;
+    const V: usize = DIGIT_LANES / 8;
+    let zero = _mm512_setzero_si512();
+    // Normalize, in the vectors. First every lane's carry (below 2^9) moves one lane up; then
+    // each lane is at most 2^52 + 2^9, so carries are 0 or 1 and can only ripple through lanes
+    // equal to 2^52 - 1. Those ripples are resolved at once on 64-lane bit masks, like a
+    // carry-lookahead adder: with G the lanes above 2^52 - 1 (they carry) and P the lanes equal
+    // to it (they pass a carry on), the lanes that receive a carry are ((G << 1) + P) ^ P.
+    // The value is below 2N < 2^3120, so nothing carries out of lane 59.
+    let mask = _mm512_set1_epi64(MASK52 as i64);
+    let mut carries = [zero; V];
+    for k in 0..V {
+        carries[k] = _mm512_srli_epi64::<52>(r[k]);
+        r[k] = _mm512_and_si512(r[k], mask);
+    }
+    r[0] = _mm512_add_epi64(r[0], _mm512_alignr_epi64::<7>(carries[0], zero));
+    for k in 1..V {
+        r[k] = _mm512_add_epi64(r[k], _mm512_alignr_epi64::<7>(carries[k], carries[k - 1]));
+    }
+    let mut generate = 0u64;
+    let mut propagate = 0u64;
+    for (k, rk) in r.iter().enumerate() {
+        generate |= u64::from(_mm512_cmpgt_epu64_mask(*rk, mask)) << (8 * k);
+        propagate |= u64::from(_mm512_cmpeq_epu64_mask(*rk, mask)) << (8 * k);
+    }
+    let receive = ((generate << 1).wrapping_add(propagate)) ^ propagate;
+    let one = _mm512_set1_epi64(1);
     let mut out = [0u64; DIGIT_LANES];
     for (k, rk) in r.iter().enumerate() {
+        let lanes = (receive >> (8 * k)) as u8;
+        let d = _mm512_and_si512(_mm512_mask_add_epi64(*rk, lanes, *rk, one), mask);
         // SAFETY: lanes 8k..8k + 8 lie inside the 64 lanes of `out`; unaligned store.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(8 * k).cast(), *rk) };
-    }
-    let mut carry = 0u64;
-    for d in out.iter_mut() {
-        let s = *d + carry;
-        *d = s & MASK52;
-        carry = s >> 52;
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(8 * k).cast(), d) };
     }
     out
 }
