@@ -181,12 +181,12 @@ use super::x86_64::Ifma;
 /// (not fully reduced), and the last step reduces them.
 #[cfg(target_arch = "x86_64")]
 pub(super) mod ifma_pow {
-    use super::super::x86_64::{from_digits, to_digits, Digits, Ifma};
+    use super::super::x86_64::{from_digits, to_digits, Digits, Ifma, DIGIT_LANES};
     use super::*;
 
     /// The constants of the conversions: `c[k]` = 2^(3120 + 48 k) mod N in digits, for
-    /// k = 0..=G_WINDOWS (c[0] is R' mod N, the R'-form of 1; c[1] takes a value from R-form
-    /// to R'-form), and `r` = R mod N in digits (from R'-form back to R-form).
+    /// k = 0..=G_WINDOWS (`c[0]` is R' mod N, the R'-form of 1; `c[1]` takes a value from
+    /// R-form to R'-form), and `r` = R mod N in digits (from R'-form back to R-form).
     pub(super) struct Consts {
         pub(super) c: Vec<Digits>,
         pub(super) r: Digits,
@@ -229,8 +229,8 @@ pub(super) mod ifma_pow {
     /// [`super::pow_ct`] on IFMA.
     pub(in crate::mont) fn pow_ct(ifma: Ifma, base: &Limbs, exp: &[u64], nbits: usize) -> Limbs {
         let c = consts();
-        let b = ifma.amm(&to_digits(base, 0), &c.c[1]);
-        let mut table = vec![[0u64; 64]; 1 << VAR_WINDOW];
+        let mut b = ifma.amm(&to_digits(base, 0), &c.c[1]);
+        let mut table = vec![[0u64; DIGIT_LANES]; 1 << VAR_WINDOW];
         table[0] = c.c[0];
         table[1] = b;
         for i in 2..table.len() {
@@ -241,8 +241,8 @@ pub(super) mod ifma_pow {
             };
         }
         let windows = nbits.div_ceil(VAR_WINDOW).max(1);
-        let mut acc = [0u64; 64];
-        let mut entry = [0u64; 64];
+        let mut acc = [0u64; DIGIT_LANES];
+        let mut entry = [0u64; DIGIT_LANES];
         ifma.select(
             &table,
             digit(exp, (windows - 1) * VAR_WINDOW, VAR_WINDOW),
@@ -258,6 +258,7 @@ pub(super) mod ifma_pow {
         let out = leave(ifma, &acc);
         acc.zeroize();
         entry.zeroize();
+        b.zeroize();
         for t in table.iter_mut() {
             t.zeroize();
         }
@@ -266,7 +267,7 @@ pub(super) mod ifma_pow {
 
     /// [`super::g_pow_ct`] on IFMA. The table stays in R-form (64-bit limbs, as built): each
     /// product of the R'-form accumulator by an R-form entry divides by R' and multiplies by
-    /// R, a factor 2^-48 that a product by c[k] undoes after k of them.
+    /// R, a factor 2^-48 that a product by `c[k]` undoes after k of them.
     pub(in crate::mont) fn g_pow_ct(ifma: Ifma, exp: &[u64], nbits: usize) -> Limbs {
         let table = g_table();
         let windows = nbits.div_ceil(G_WINDOW).clamp(1, G_WINDOWS);

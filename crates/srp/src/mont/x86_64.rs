@@ -1,4 +1,7 @@
-//! BMI2/ADX Montgomery kernels for x86-64: the one module of the workspace allowed `unsafe`.
+//! BMI2/ADX Montgomery kernels and the AVX-512 IFMA almost-Montgomery product for x86-64: the
+//! one module of the workspace allowed `unsafe`.
+//!
+//! The IFMA part (from [`Digits`] down) is described where it starts; the BMI2/ADX part first.
 //!
 //! Why: the portable kernels spend about 3 cycles per 64x64-bit limb product, because every
 //! `u128` multiply-accumulate goes through one carry flag. `mulx` (BMI2) multiplies without
@@ -218,6 +221,21 @@ impl Backend for Adx {
         super::kernels::final_sub(&high, extra)
     }
 }
+
+// AVX-512 IFMA.
+//
+// Why: `vpmadd52luq`/`vpmadd52huq` multiply eight pairs of 52-bit digits per instruction and
+// add the low or high 52 bits of each 104-bit product to a 64-bit lane, so a lane can take
+// hundreds of products before it must be normalized; a CPU with two such units does 16
+// digit products per cycle where `mulx` does one 64-bit product. A 3072-bit product is 60 steps
+// of 32 of these instructions (the digit times b, m times N, low and high halves), against
+// about 3,200 (square) to 4,000 (product) 64-bit `mulx` products on the ADX path.
+//
+// Safety contract, as for `Adx`: the only way to run these instructions is through an
+// [`Ifma`], made only by [`Ifma::detect`] after `is_x86_feature_detected!`; the vector code is
+// in `#[target_feature]` functions that read and write only the arrays they are handed, at
+// fixed offsets; nothing branches on, or addresses memory by, the values (the carries are
+// resolved with lane masks, the digit m is a broadcast).
 
 /// 52-bit digits of a value below 2^3120, in 64-bit lanes: 60 digits, padded to 64 lanes
 /// (eight 512-bit vectors) with zeros.
