@@ -136,12 +136,12 @@
 //! `cargo bench -p cognito-auth-srp`: client critical path 0.30 ms (1.14 ms on the ADX kernels
 //! and 1.49 ms on the portable ones in the same run), A = g^a 0.068 ms (0.21 ms ADX, 0.23 ms
 //! portable), server verification 0.42 ms, server B 0.067 ms, device verifier 0.029 ms.
-//! `benches/peers.sh`, each implementation at its own default: A + claim 0.39 ms of CPU, 399x
-//! amazon-cognito-identity-js and 109x pycognito (the ADX kernels, run just before on the same
-//! machine: 1.43 ms, 110x and 29x). On CPUs without IFMA the earlier figures apply: on the
-//! Intel Xeon VM with BMI2 and ADX, critical path 1.30 ms, A 0.24 ms, A + claim 116-121x the JS
-//! SDK. (Older figures, on portable kernels and other machines, are kept as history in
-//! `docs/PERFORMANCE.md`.)
+//! `benches/peers.sh`, each implementation at its own default, three runs at load 1.0-5.6: A +
+//! claim 0.39-0.45 ms of CPU, 379-518x amazon-cognito-identity-js and 98-109x pycognito (the
+//! ADX kernels, each run just before on the same machine: 1.41-1.56 ms, 108-141x and 29x). On
+//! CPUs without IFMA the earlier figures apply: on the Intel Xeon VM with BMI2 and ADX, critical
+//! path 1.30 ms, A 0.24 ms, A + claim 116-121x the JS SDK. (Older figures, on portable kernels
+//! and other machines, are kept as history in `docs/PERFORMANCE.md`.)
 
 mod client;
 mod device;
