@@ -294,6 +294,10 @@ pub(super) fn from_digits(d: &Digits) -> (Limbs, u64) {
 /// N in 52-bit digits.
 const N52: Digits = to_digits(&N, 0);
 
+// The Montgomery digit of a step is the accumulator's low digit itself: -N^-1 = 1 mod 2^52,
+// i.e. N's low digit is 2^52 - 1.
+const _: () = assert!(N52[0] == MASK52);
+
 /// N's digits one lane up (lane 0 zero), for the high halves of the products by m.
 const N52_UP: Digits = {
     let mut up = [0u64; DIGIT_LANES];
@@ -335,10 +339,10 @@ impl Ifma {
     /// [`normalize`] on lanes given in memory (for tests).
     #[cfg(test)]
     pub(super) fn normalize(self, lanes: &Digits) -> Digits {
-        use core::arch::x86_64::{__m512i, _mm512_loadu_si512};
+        use core::arch::x86_64::{__m512i, _mm512_loadu_si512, _mm512_setzero_si512};
         // SAFETY: an `Ifma` proves AVX-512F; the loads read lanes 8k..8k + 8 of `lanes`.
         unsafe {
-            let mut r: [__m512i; 8] = [_mm512_loadu_si512(lanes.as_ptr().cast()); 8];
+            let mut r: [__m512i; 8] = [_mm512_setzero_si512(); 8];
             for (k, rk) in r.iter_mut().enumerate() {
                 *rk = _mm512_loadu_si512(lanes.as_ptr().add(8 * k).cast());
             }
@@ -374,8 +378,8 @@ fn select_avx512<const L: usize>(table: &[[u64; L]], index: usize, out: &mut [u6
 /// 2^52) and carries it into the next. The low halves of the 104-bit products
 /// (`vpmadd52luq`) land in the lanes of their digits, the high halves (`vpmadd52huq`) one lane
 /// up, through copies of b and N shifted up by one lane; lanes are not normalized inside the
-/// loop (each gains less than 2^55 per step, 60 steps stay below 2^61). Then one carry pass.
-/// No branch or address depends on the values.
+/// loop (each gains less than 2^55 per step, 60 steps stay below 2^61); [`normalize`] carries
+/// them at the end. No branch or address depends on the values.
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn amm_ifma(a: &Digits, b: &Digits) -> Digits {
     use core::arch::x86_64::*;
