@@ -8,9 +8,10 @@
 //! criterion's usual wall clock, which on a busy machine also counts time spent waiting for a
 //! core. `SRP_BENCH_CLOCK=cpu` or `=wall` runs only one of them.
 //!
-//! On a CPU with BMI2 and ADX the crate uses its `asm!` kernels; the two client figures are then
-//! taken a second time on the portable kernels (`..., portable kernels`), forced through the
-//! `test-util` switch, so both paths are compared in the same run.
+//! On a CPU with AVX-512 IFMA the crate runs its exponentiations on it, on one with BMI2 and ADX
+//! its `asm!` kernels; the two client figures are then taken again on each slower path the CPU
+//! has (`..., ADX kernels`, `..., portable kernels`), forced through the `test-util` switch, so
+//! the paths are compared in the same run.
 
 // The inputs are fixed constants known to be valid; a failure here is a bug worth a panic.
 #![allow(clippy::unwrap_used)]
@@ -145,15 +146,23 @@ fn run<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
             .unwrap()
         })
     });
-    if kernels_in_use() == Kernels::Adx && use_kernels(Kernels::Portable) {
-        group.bench_function("client critical path, portable kernels", |b| {
+    let default = kernels_in_use();
+    let others = [
+        (Kernels::Adx, "ADX kernels"),
+        (Kernels::Portable, "portable kernels"),
+    ];
+    for (kernels, name) in others {
+        if kernels == default || !use_kernels(kernels) {
+            continue;
+        }
+        group.bench_function(format!("client critical path, {name}"), |b| {
             b.iter(|| user_password_claim(black_box(&client), black_box(&input)).unwrap())
         });
-        group.bench_function("client A = g^a, portable kernels", |b| {
+        group.bench_function(format!("client A = g^a, {name}"), |b| {
             b.iter(|| ClientEphemeral::from_random(black_box(&[0x11; ClientEphemeral::RANDOM_LEN])))
         });
-        assert!(use_kernels(Kernels::Adx));
     }
+    assert!(use_kernels(default));
     group.finish();
 }
 

@@ -86,9 +86,7 @@ impl SecretExponent {
         };
         let mut acc = mont::g_pow_ct(chunk(top), top_bits);
         for c in (0..top).rev() {
-            for _ in 0..mont::G_MAX_BITS {
-                acc = mont::mont_sqr(&acc);
-            }
+            acc = mont::sqr_n(&acc, mont::G_MAX_BITS);
             let part = SecretLimbs(mont::g_pow_ct(chunk(c), mont::G_MAX_BITS));
             acc = mont::mont_mul(&acc, &part.0);
         }

@@ -127,16 +127,21 @@
 //! one 577-bit variable-base exponentiation (about 580 Montgomery squarings and 150
 //! multiplications, all constant time).
 //!
-//! The Montgomery kernels are picked at run time: on x86-64 CPUs with BMI2 and ADX, `asm!`
-//! kernels with `mulx` and two carry chains (`adcx`/`adox`); elsewhere portable `u128` code
-//! (see the `mont` module). Current figures, 2026-12-02 on the development VM (2 vCPUs of an
-//! "Intel(R) Xeon(R) Processor" with BMI2 and ADX, load average 1.8-4.5), thread CPU time,
-//! `cargo bench -p cognito-auth-srp`: client critical path 1.30 ms (1.87 ms on the portable
-//! kernels in the same run), A = g^a 0.24 ms (0.31 ms portable), server verification 1.74 ms,
-//! server B 0.25 ms, device verifier 0.10 ms. `benches/peers.sh`, each implementation at its
-//! own default: A + claim 1.51-1.52 ms of CPU, 116-121x amazon-cognito-identity-js and 31x
-//! pycognito. (Older figures, on portable kernels and another machine, are kept as history in
-//! `docs/PERFORMANCE.md`.)
+//! The Montgomery kernels are picked at run time: on x86-64 CPUs with AVX-512 IFMA (and BMI2
+//! and ADX), the exponentiations run on `vpmadd52luq`/`vpmadd52huq` over 52-bit digits, eight
+//! lanes per instruction; on x86-64 CPUs with BMI2 and ADX, `asm!` kernels with `mulx` and two
+//! carry chains (`adcx`/`adox`); elsewhere portable `u128` code (see the `mont` module).
+//! Current figures, 2026-12-02 18:19-18:23 UTC on a 2-vCPU "AMD EPYC" VM (Zen 5, with AVX-512
+//! IFMA, BMI2 and ADX; load average 1.4 before, 5.2 after), thread CPU time,
+//! `cargo bench -p cognito-auth-srp`: client critical path 0.30 ms (1.14 ms on the ADX kernels
+//! and 1.49 ms on the portable ones in the same run), A = g^a 0.068 ms (0.21 ms ADX, 0.23 ms
+//! portable), server verification 0.42 ms, server B 0.067 ms, device verifier 0.029 ms.
+//! `benches/peers.sh`, each implementation at its own default, three runs at load 1.0-5.6: A +
+//! claim 0.39-0.45 ms of CPU, 379-518x amazon-cognito-identity-js and 98-109x pycognito (the
+//! ADX kernels, each run just before on the same machine: 1.41-1.56 ms, 108-141x and 29x). On
+//! CPUs without IFMA the earlier figures apply: on the Intel Xeon VM with BMI2 and ADX, critical
+//! path 1.30 ms, A 0.24 ms, A + claim 116-121x the JS SDK. (Older figures, on portable kernels
+//! and other machines, are kept as history in `docs/PERFORMANCE.md`.)
 
 mod client;
 mod device;
@@ -147,9 +152,10 @@ mod mont;
 
 /// Chooses the big-number kernels, for tests and benchmarks (feature `test-util`).
 ///
-/// By default the crate uses the x86-64 BMI2/ADX kernels when the CPU has them and the
-/// portable ones otherwise; this switch forces either, process-wide, so the same known-answer
-/// vectors can check both.
+/// By default the crate runs its exponentiations on AVX-512 IFMA when the CPU has it (with
+/// the BMI2/ADX kernels for the other products), else uses the x86-64 BMI2/ADX kernels when the
+/// CPU has them, else the portable ones; this switch forces any of them, process-wide, so the
+/// same known-answer vectors can check each.
 #[cfg(feature = "test-util")]
 #[doc(hidden)]
 pub mod test_util {
@@ -160,6 +166,9 @@ pub mod test_util {
         Portable,
         /// `mulx`/`adcx`/`adox` (x86-64 with BMI2 and ADX).
         Adx,
+        /// The exponentiations on AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`), the other
+        /// products on `mulx`/`adcx`/`adox` (x86-64 with AVX-512F, AVX-512 IFMA, BMI2 and ADX).
+        Ifma,
     }
 
     /// Uses `kernels` from now on, process-wide; false (and nothing changes) when this CPU
@@ -168,6 +177,7 @@ pub mod test_util {
         crate::mont::force(match kernels {
             Kernels::Portable => crate::mont::Kernels::Portable,
             Kernels::Adx => crate::mont::Kernels::Adx,
+            Kernels::Ifma => crate::mont::Kernels::Ifma,
         })
     }
 
@@ -176,6 +186,7 @@ pub mod test_util {
         match crate::mont::selected() {
             crate::mont::Kernels::Portable => Kernels::Portable,
             crate::mont::Kernels::Adx => Kernels::Adx,
+            crate::mont::Kernels::Ifma => Kernels::Ifma,
         }
     }
 }

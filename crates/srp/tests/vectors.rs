@@ -6,8 +6,9 @@
 //! SDKs draw 128) and the server's random `b`, so both halves of this crate are checked: the client must reproduce the SDK's SRP_A and PASSWORD_CLAIM_SIGNATURE, and
 //! the server must reproduce B and accept the SDK's signature.
 //!
-//! Every check runs twice, on the portable big-number kernels and on the x86-64 BMI2/ADX ones
-//! (when the CPU has them), chosen through the crate's `test-util` switch.
+//! Every check runs on each big-number path the CPU has: the portable kernels, the x86-64
+//! BMI2/ADX ones and the AVX-512 IFMA exponentiations, chosen through the crate's `test-util`
+//! switch.
 
 // Test helpers outside #[test] functions: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -28,28 +29,34 @@ fn on_both_paths(check: impl Fn()) {
     static TURN: Mutex<()> = Mutex::new(());
     let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut ran = 0;
-    for kernels in [Kernels::Portable, Kernels::Adx] {
+    for kernels in [Kernels::Portable, Kernels::Adx, Kernels::Ifma] {
         if use_kernels(kernels) {
             assert_eq!(kernels_in_use(), kernels);
             check();
             ran += 1;
         } else {
-            // Only the ADX kernels can be missing, and only on a CPU without them.
-            assert_eq!(kernels, Kernels::Adx);
-            assert!(
-                !cpu_has_adx(),
-                "the CPU lists bmi2 and adx but they were refused"
-            );
+            // Only the x86-64 kernels can be missing, and only on a CPU without them.
+            match kernels {
+                Kernels::Portable => panic!("the portable kernels were refused"),
+                Kernels::Adx => assert!(
+                    !cpu_has(&["bmi2", "adx"]),
+                    "the CPU lists bmi2 and adx but they were refused"
+                ),
+                Kernels::Ifma => assert!(
+                    !cpu_has(&["bmi2", "adx", "avx512f", "avx512ifma"]),
+                    "the CPU lists bmi2, adx, avx512f and avx512ifma but they were refused"
+                ),
+            }
         }
     }
     assert!(ran >= 1);
 }
 
-/// Whether /proc/cpuinfo lists both bmi2 and adx (false where there is no such file).
-fn cpu_has_adx() -> bool {
+/// Whether /proc/cpuinfo lists all these flags (false where there is no such file).
+fn cpu_has(features: &[&str]) -> bool {
     let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let has = |f: &str| flags.split_whitespace().any(|w| w == f);
-    cfg!(target_arch = "x86_64") && has("bmi2") && has("adx")
+    cfg!(target_arch = "x86_64") && features.iter().all(|f| has(f))
 }
 
 #[derive(Deserialize)]

@@ -45,11 +45,15 @@ pub(crate) enum Kernels {
     Portable,
     /// The x86-64 BMI2/ADX kernels.
     Adx,
+    /// The exponentiations on x86-64 AVX-512 IFMA (`pow.rs`), every other product on the
+    /// BMI2/ADX kernels.
+    Ifma,
 }
 
 const UNKNOWN: u8 = 0;
 const PORTABLE: u8 = 1;
 const ADX: u8 = 2;
+const IFMA: u8 = 3;
 
 /// The chosen kernels: `UNKNOWN` until the first call asks the CPU, then `PORTABLE` or `ADX`.
 static CHOICE: AtomicU8 = AtomicU8::new(UNKNOWN);
@@ -61,12 +65,14 @@ pub(crate) fn selected() -> Kernels {
     match CHOICE.load(Ordering::Relaxed) {
         PORTABLE => Kernels::Portable,
         ADX => Kernels::Adx,
+        IFMA => Kernels::Ifma,
         _ => {
             let detected = detect();
             CHOICE.store(
                 match detected {
                     Kernels::Portable => PORTABLE,
                     Kernels::Adx => ADX,
+                    Kernels::Ifma => IFMA,
                 },
                 Ordering::Relaxed,
             );
@@ -78,23 +84,45 @@ pub(crate) fn selected() -> Kernels {
 /// What the CPU supports.
 fn detect() -> Kernels {
     #[cfg(target_arch = "x86_64")]
+    if super::x86_64::Ifma::detect().is_some() {
+        return Kernels::Ifma;
+    }
+    #[cfg(target_arch = "x86_64")]
     if super::x86_64::Adx::detect().is_some() {
         return Kernels::Adx;
     }
     Kernels::Portable
 }
 
+/// Whether this CPU can run `kernels`.
+#[cfg(any(test, feature = "test-util"))]
+fn available(kernels: Kernels) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match kernels {
+            Kernels::Portable => true,
+            Kernels::Adx => super::x86_64::Adx::detect().is_some(),
+            Kernels::Ifma => super::x86_64::Ifma::detect().is_some(),
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        kernels == Kernels::Portable
+    }
+}
+
 /// Forces `kernels` for every later call (tests and benchmarks); returns false, changing
 /// nothing, when this CPU cannot run them.
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) fn force(kernels: Kernels) -> bool {
-    if kernels == Kernels::Adx && detect() != Kernels::Adx {
+    if !available(kernels) {
         return false;
     }
     CHOICE.store(
         match kernels {
             Kernels::Portable => PORTABLE,
             Kernels::Adx => ADX,
+            Kernels::Ifma => IFMA,
         },
         Ordering::Relaxed,
     );
@@ -104,8 +132,9 @@ pub(crate) fn force(kernels: Kernels) -> bool {
 /// Montgomery product a * b * R^-1 mod N for a, b < N, with the selected kernels.
 #[inline]
 pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
-    if selected() == Kernels::Adx {
-        // `Adx` exists only on x86-64 (elsewhere `selected` never answers `Adx`).
+    if selected() != Kernels::Portable {
+        // `Adx` exists only on x86-64 (elsewhere `selected` only answers `Portable`); the
+        // `Ifma` choice implies the CPU has BMI2 and ADX too.
         #[cfg(target_arch = "x86_64")]
         if let Some(adx) = super::x86_64::Adx::detect() {
             return mont_mul_with(adx, a, b);
@@ -117,8 +146,9 @@ pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
 /// Montgomery square a * a * R^-1 mod N for a < N, with the selected kernels.
 #[inline]
 pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {
-    if selected() == Kernels::Adx {
-        // `Adx` exists only on x86-64 (elsewhere `selected` never answers `Adx`).
+    if selected() != Kernels::Portable {
+        // `Adx` exists only on x86-64 (elsewhere `selected` only answers `Portable`); the
+        // `Ifma` choice implies the CPU has BMI2 and ADX too.
         #[cfg(target_arch = "x86_64")]
         if let Some(adx) = super::x86_64::Adx::detect() {
             return mont_sqr_with(adx, a);

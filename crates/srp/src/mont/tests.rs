@@ -215,11 +215,20 @@ mod adx {
             return;
         };
         let has = |f: &str| flags.split_whitespace().any(|w| w == f);
-        assert_eq!(Adx::detect().is_some(), has("bmi2") && has("adx"));
+        let adx = has("bmi2") && has("adx");
+        let ifma = adx && has("avx512f") && has("avx512ifma");
+        assert_eq!(Adx::detect().is_some(), adx);
+        assert_eq!(super::super::x86_64::Ifma::detect().is_some(), ifma);
         assert_eq!(
-            selected() == Kernels::Adx,
-            has("bmi2") && has("adx"),
-            "the default path is ADX exactly when the CPU has it"
+            selected(),
+            if ifma {
+                Kernels::Ifma
+            } else if adx {
+                Kernels::Adx
+            } else {
+                Kernels::Portable
+            },
+            "the default path is the best the CPU has"
         );
     }
 
@@ -332,6 +341,209 @@ mod adx {
                 }
             }
             prop_assert_eq!(acc_adx, acc_portable);
+        }
+    }
+}
+
+/// The AVX-512 IFMA almost-Montgomery product and exponentiations against the 64-bit-limb ones.
+#[cfg(target_arch = "x86_64")]
+mod ifma {
+    use super::super::pow::{g_pow_ct_mont, ifma_pow, pow_ct_mont};
+    use super::super::x86_64::{from_digits, to_digits, Digits, Ifma, DIGITS, DIGIT_LANES};
+    use super::*;
+
+    fn ifma() -> Option<Ifma> {
+        let ifma = Ifma::detect();
+        if ifma.is_none() {
+            eprintln!("CPU without AVX-512 IFMA: the IFMA kernels are not tested on this machine");
+        }
+        ifma
+    }
+
+    /// x mod N from digits of a value below 2N, checking the digits are normalized.
+    fn reduced(d: &Digits) -> Limbs {
+        assert!(d.iter().all(|&x| x < 1 << 52), "digits normalized");
+        assert!(d[DIGITS..].iter().all(|&x| x == 0), "padding lanes zero");
+        let (limbs, top) = from_digits(d);
+        assert!(top <= 1);
+        final_sub(&limbs, top)
+    }
+
+    /// a * b / 2^3120 mod N through the 64-bit-limb product: mont_mul divides by 2^3072, a
+    /// product by 2^3024 mod N divides by 2^48 more.
+    fn expected_amm(a: &Limbs, b: &Limbs) -> Limbs {
+        let k = ifma_pow::pow2_mod(3024);
+        reference_mont_mul(&reference_mont_mul(a, b), &k)
+    }
+
+    /// Values below N and, with `top`, their sums with N (below 2N, as the products see).
+    fn check_amm(ifma: Ifma, a: &Limbs, b: &Limbs) {
+        let want = expected_amm(a, b);
+        let (da, db) = (to_digits(a, 0), to_digits(b, 0));
+        assert_eq!(reduced(&ifma.amm(&da, &db)), want);
+        assert_eq!(reduced(&ifma.amm(&db, &da)), want);
+        assert_eq!(reduced(&ifma.amm(&da, &da)), expected_amm(a, a));
+        // a + N and b + N (below 2N since a, b < N): same residues.
+        let plus_n = |x: &Limbs| {
+            let mut s = [0u64; LIMBS];
+            let mut carry = 0u64;
+            for i in 0..LIMBS {
+                let (s1, c1) = x[i].overflowing_add(N[i]);
+                let (s2, c2) = s1.overflowing_add(carry);
+                s[i] = s2;
+                carry = (c1 | c2) as u64;
+            }
+            to_digits(&s, carry)
+        };
+        let (pa, pb) = (plus_n(a), plus_n(b));
+        assert_eq!(reduced(&ifma.amm(&pa, &pb)), want);
+        assert_eq!(reduced(&ifma.amm(&pa, &db)), want);
+        assert_eq!(reduced(&ifma.amm(&pa, &pa)), expected_amm(a, a));
+    }
+
+    /// Carry propagation one lane at a time, the oracle for the vector normalization.
+    fn normalize_scalar(lanes: &Digits) -> Digits {
+        let mut out = *lanes;
+        let mut carry = 0u64;
+        for d in out.iter_mut() {
+            let s = *d + carry;
+            *d = s & ((1 << 52) - 1);
+            carry = s >> 52;
+        }
+        assert_eq!(carry, 0);
+        out
+    }
+
+    #[test]
+    fn normalization_matches_scalar_carries() {
+        let Some(ifma) = ifma() else { return };
+        let mask = (1u64 << 52) - 1;
+        let mut cases = Vec::new();
+        // Carries rippling through runs of 2^52 - 1, across vector boundaries, from a lane that
+        // overflows before the run and from a lane that overflows only after the first pass.
+        for start in [0usize, 5, 7, 8, 30, 50] {
+            for run in [1usize, 2, 8, 9, 20] {
+                let mut lanes = [0u64; DIGIT_LANES];
+                lanes[start] = mask + 5;
+                for l in lanes.iter_mut().take(DIGITS - 1).skip(start + 1).take(run) {
+                    *l = mask;
+                }
+                cases.push(lanes);
+                let mut lanes2 = lanes;
+                lanes2[start] = mask;
+                if start > 0 {
+                    lanes2[start - 1] = 1 << 60;
+                }
+                cases.push(lanes2);
+            }
+        }
+        // Wide lanes everywhere (below 2^61), small at the top so the value stays below 2^3120.
+        let mut wide = [(1u64 << 61) - 1; DIGIT_LANES];
+        wide[DIGITS - 1..].fill(0);
+        cases.push(wide);
+        let mut ones = [mask; DIGIT_LANES];
+        ones[DIGITS - 1..].fill(0);
+        ones[0] = mask + 1;
+        cases.push(ones);
+        for lanes in &cases {
+            assert_eq!(ifma.normalize(lanes), normalize_scalar(lanes));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_wide_lanes_normalize(lanes in proptest::collection::vec(0u64..1 << 61, DIGITS - 1)) {
+            let Some(ifma) = ifma() else { return Ok(()) };
+            let mut d = [0u64; DIGIT_LANES];
+            d[..DIGITS - 1].copy_from_slice(&lanes);
+            prop_assert_eq!(ifma.normalize(&d), normalize_scalar(&d));
+        }
+    }
+
+    #[test]
+    fn digits_round_trip() {
+        let x = below_n([0x0123_4567_89ab_cdef; LIMBS]);
+        for top in [0, 1] {
+            let d = to_digits(&x, top);
+            assert_eq!(d.len(), DIGIT_LANES);
+            assert_eq!(from_digits(&d), (x, top));
+        }
+        assert_eq!(from_digits(&to_digits(&N, 0)), (N, 0));
+    }
+
+    #[test]
+    fn edge_values_match_reference() {
+        let Some(ifma) = ifma() else { return };
+        let mut one = [0u64; LIMBS];
+        one[0] = 1;
+        let mut n_minus_1 = N;
+        n_minus_1[0] -= 1;
+        let edges = [
+            [0u64; LIMBS],
+            one,
+            n_minus_1,
+            ONE_MONT,
+            R2,
+            below_n([u64::MAX; LIMBS]),
+        ];
+        for a in &edges {
+            for b in &edges {
+                check_amm(ifma, a, b);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_products_match_reference(a in arb_limbs(), b in arb_limbs()) {
+            let Some(ifma) = ifma() else { return Ok(()) };
+            check_amm(ifma, &below_n(a), &below_n(b));
+        }
+
+        #[test]
+        fn random_exponentiations_match(
+            base in arb_limbs(),
+            e in proptest::array::uniform10(any::<u64>()),
+            nbits in 1usize..=640,
+        ) {
+            let Some(ifma) = ifma() else { return Ok(()) };
+            let base = to_mont(&below_n(base));
+            prop_assert_eq!(
+                ifma_pow::pow_ct(ifma, &base, &e, nbits),
+                pow_ct_mont(&base, &e, nbits)
+            );
+            let mut squared = base;
+            for _ in 0..nbits {
+                squared = mont_sqr(&squared);
+            }
+            prop_assert_eq!(ifma_pow::sqr_n(ifma, &base, nbits), squared);
+            let g_bits = nbits.min(G_MAX_BITS);
+            prop_assert_eq!(
+                ifma_pow::g_pow_ct(ifma, &e, g_bits),
+                g_pow_ct_mont(&e, g_bits)
+            );
+        }
+    }
+
+    #[test]
+    fn exponentiation_edges_match() {
+        let Some(ifma) = ifma() else { return };
+        let mut n_minus_1 = N;
+        n_minus_1[0] -= 1;
+        for base in [[0u64; LIMBS], ONE_MONT, to_mont(&n_minus_1), R2] {
+            for e in [[0u64; 10], [u64::MAX; 10]] {
+                for nbits in [1, 5, 256, 576, 577, 640] {
+                    assert_eq!(
+                        ifma_pow::pow_ct(ifma, &base, &e, nbits),
+                        pow_ct_mont(&base, &e, nbits)
+                    );
+                    let g_bits = nbits.min(G_MAX_BITS);
+                    assert_eq!(
+                        ifma_pow::g_pow_ct(ifma, &e, g_bits),
+                        g_pow_ct_mont(&e, g_bits)
+                    );
+                }
+            }
         }
     }
 }
