@@ -672,6 +672,12 @@ fn secret_hash_is_sent_when_the_client_has_a_secret() {
         auth_parameters.expose()["SECRET_HASH"],
         cognito_auth_srp::secret_hash("lee", "client123", "s3cr3t")
     );
+    // What the engine sends: this request's own flow and parameters.
+    assert_eq!(req.auth_flow(), Some("USER_PASSWORD_AUTH"));
+    assert_eq!(
+        req.auth_parameters().as_ref().map(Secret::expose),
+        Some(auth_parameters.expose())
+    );
 }
 
 #[test]
