@@ -19,20 +19,15 @@ pub fn user_pool_request(request: &UserPoolRequest, client_id: &str) -> (String,
 fn body(request: &UserPoolRequest, client_id: &str) -> Value {
     use UserPoolRequest as R;
     let mut b = match request {
+        // REFRESH_TOKEN_AUTH has its own variant; its parameters are built as the engine builds
+        // them (`auth_parameters`), so no absent one goes out as null.
         R::InitiateAuth {
-            auth_flow,
-            auth_parameters,
-            client_metadata,
-        } => json!({ "ClientId": client_id, "AuthFlow": auth_flow,
-            "AuthParameters": auth_parameters.expose(), "ClientMetadata": meta(client_metadata) }),
-        R::RefreshTokenAuth {
-            refresh_token,
-            secret_hash,
-            device_key,
-            client_metadata,
-        } => json!({ "ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
-            "AuthParameters": { "REFRESH_TOKEN": refresh_token.expose(),
-                "SECRET_HASH": secret_hash.as_ref().map(Secret::expose), "DEVICE_KEY": device_key },
+            client_metadata, ..
+        }
+        | R::RefreshTokenAuth {
+            client_metadata, ..
+        } => json!({ "ClientId": client_id, "AuthFlow": request.auth_flow(),
+            "AuthParameters": request.auth_parameters().as_ref().map(Secret::expose),
             "ClientMetadata": meta(client_metadata) }),
         R::RespondToAuthChallenge {
             challenge_name,
