@@ -70,7 +70,7 @@ async fn a_signed_in_session_has_every_part() {
     assert!(session.is_signed_in());
     let tokens = session.tokens.unwrap();
     assert_eq!(session.username.unwrap(), "alice");
-    assert_eq!(session.user_sub.unwrap(), tokens.sub);
+    assert_eq!(session.user_sub.unwrap(), &*tokens.sub);
     assert!(!tokens.sub.is_empty());
     let credentials = auth.aws_credentials().await.unwrap();
     assert_eq!(session.identity_id.unwrap(), credentials.identity_id);
@@ -281,7 +281,7 @@ async fn sign_in_client_metadata_reaches_the_challenge_trigger() {
         .await
         .unwrap();
     assert!(done.is_signed_in(), "{done:?}");
-    assert_eq!(auth.tokens().await.unwrap().username, "hal");
+    assert_eq!(&*auth.tokens().await.unwrap().username, "hal");
 
     // Without the metadata the trigger expects nothing it could match: "42" does not sign in.
     let other = engine();

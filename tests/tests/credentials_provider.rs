@@ -233,7 +233,7 @@ impl cognito_auth::AwsCredentialsProvider for AppCredentials {
         Result<cognito_auth::IdentityCredentials, cognito_auth::ProviderError>,
     > {
         Box::pin(async move {
-            let user = request.tokens.map(|t| t.username);
+            let user = request.tokens.map(|t| t.username.to_string());
             self.asked
                 .lock()
                 .unwrap()

@@ -42,7 +42,7 @@ async fn srp_sign_in_rejects_a_wrong_password_and_accepts_the_right_one() {
     assert_eq!(step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
     let tokens = auth.tokens().await.unwrap();
-    assert_eq!(tokens.username, "alice");
+    assert_eq!(&*tokens.username, "alice");
     let attributes = auth.fetch_user_attributes().await.unwrap();
     assert!(
         attributes.iter().any(|a| a.name == "email"),
@@ -68,7 +68,7 @@ async fn tokens_are_refreshed_after_the_clock_passes_their_expiry() {
         "expired tokens must be refreshed"
     );
     assert!(after.expires_at_s > before.expires_at_s + 3600);
-    assert_eq!(after.username, "alice");
+    assert_eq!(&*after.username, "alice");
     assert_eq!(auth.user_state(), UserState::SignedIn);
     // The refreshed access token is accepted by the service.
     auth.fetch_user_attributes().await.unwrap();
@@ -115,7 +115,7 @@ async fn the_session_survives_a_restart_through_the_file_store() {
         .build()
         .unwrap();
     assert_eq!(settled(&auth).await, UserState::SignedIn);
-    assert_eq!(auth.tokens().await.unwrap().username, "alice");
+    assert_eq!(&*auth.tokens().await.unwrap().username, "alice");
     auth.sign_out(SignOutOptions::default()).await.unwrap();
     assert_eq!(auth.user_state(), UserState::SignedOut);
 }

@@ -273,7 +273,7 @@ async fn a_tracked_device_is_confirmed_at_sign_in_listed_and_forgotten() {
     assert_eq!(devices.len(), 1, "{devices:?}");
     assert_eq!(devices[0].device_key, device.device_key);
     assert_eq!(
-        auth.tokens().await.unwrap().username,
+        &*auth.tokens().await.unwrap().username,
         "dora",
         "the session is intact after the device confirmation"
     );

@@ -126,7 +126,7 @@ async fn sms_mfa_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
         .next_step;
     assert_eq!(step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
-    assert_eq!(auth.tokens().await.unwrap().username, "sam");
+    assert_eq!(&*auth.tokens().await.unwrap().username, "sam");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +161,7 @@ async fn email_otp_rejects_a_wrong_code_then_accepts_the_one_from_the_outbox() {
         SignInStep::Done
     );
     assert_eq!(auth.user_state(), UserState::SignedIn);
-    assert_eq!(auth.tokens().await.unwrap().username, "erin");
+    assert_eq!(&*auth.tokens().await.unwrap().username, "erin");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +180,7 @@ async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
     // GetUserAuthFactors: an entry of the account-operation table and nothing else on the
     // client side (the proof operation of the table).
     let factors = auth.call(account::GetUserAuthFactors {}).await.unwrap();
-    assert_eq!(factors.username, "alice");
+    assert_eq!(&*factors.username, "alice");
     assert_eq!(factors.preferred_mfa_setting, None);
     assert!(factors.user_mfa_setting_list.is_empty(), "{factors:?}");
     assert_eq!(factors.configured_user_auth_factors, ["PASSWORD"]);
@@ -231,7 +231,7 @@ async fn totp_set_up_after_sign_in_is_asked_on_the_next_sign_in() {
         SignInStep::Done
     );
     assert_eq!(auth.user_state(), UserState::SignedIn);
-    assert_eq!(auth.tokens().await.unwrap().username, "alice");
+    assert_eq!(&*auth.tokens().await.unwrap().username, "alice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -323,7 +323,7 @@ fn claims(jwt: &str) -> serde_json::Map<String, serde_json::Value> {
 async fn signed_in_and_credentials_work(world: &World, auth: &Auth) {
     assert_eq!(auth.user_state(), UserState::SignedIn);
     let tokens = auth.tokens().await.expect("tokens");
-    assert_eq!(tokens.username, "alice");
+    assert_eq!(&*tokens.username, "alice");
     let access = claims(tokens.access_token.expose());
     let scope = access["scope"].as_str().unwrap_or_default();
     for s in SCOPES {
@@ -363,7 +363,7 @@ async fn signed_in_and_credentials_work(world: &World, auth: &Auth) {
     assert_eq!(auth.user_state(), UserState::SignedIn);
     // The app asked for `aws.cognito.signin.user.admin`: the user's own operations work.
     let user = auth.call(account::GetUser {}).await.expect("GetUser");
-    assert_eq!(user.username, "alice");
+    assert_eq!(&*user.username, "alice");
 }
 
 /// Without a browser: redirects that are not the sign-in's (no or another `state`, another

@@ -64,7 +64,7 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
     assert_eq!(change.to, UserState::SignedIn, "{change:?}");
 
     let tokens = auth.tokens().await.unwrap();
-    assert_eq!(tokens.username, "bob");
+    assert_eq!(&*tokens.username, "bob");
     assert!(tokens.refresh_token.is_some());
     assert_eq!(auth.username().await.unwrap(), "bob");
 
@@ -72,7 +72,7 @@ async fn sign_up_confirm_password_sign_in_refresh_attributes_sign_out() {
         .tokens_with(FetchOptions::default().force_refresh())
         .await
         .unwrap();
-    assert_eq!(refreshed.username, "bob");
+    assert_eq!(&*refreshed.username, "bob");
     assert!(
         refreshed.refresh_token.is_some(),
         "the refresh token is kept when the service does not rotate it"

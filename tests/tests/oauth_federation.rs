@@ -280,7 +280,7 @@ async fn a_custom_provider_sign_in_is_federated_under_the_federation_provider_na
     assert_eq!(signed_in.next_step, SignInStep::Done);
     assert_eq!(auth.user_state(), UserState::SignedIn);
     let tokens = auth.tokens().await.expect("tokens");
-    assert_eq!(tokens.username, "carol");
+    assert_eq!(&*tokens.username, "carol");
     let id_token = tokens.id_token.clone().expect("an id token (openid scope)");
 
     // Credentials for an authenticated identity, linked to the provider's login.

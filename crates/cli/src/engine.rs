@@ -346,8 +346,8 @@ impl Engine {
             id_token,
             access_token,
             refresh_token: tokens.refresh_token.map(|t| t.expose().clone()),
-            username: tokens.username,
-            sub: tokens.sub,
+            username: tokens.username.to_string(),
+            sub: tokens.sub.to_string(),
             expires_at_s: tokens.expires_at_s,
         })
     }

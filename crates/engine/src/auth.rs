@@ -559,7 +559,7 @@ impl Auth {
 
     /// The signed-in user's name (from the tokens; refreshes them first if they are due).
     pub async fn username(&self) -> Result<String, Error> {
-        self.tokens().await.map(|t| t.username)
+        self.tokens().await.map(|t| t.username.to_string())
     }
 
     /// A `watch` receiver always holding the current state.

@@ -32,9 +32,12 @@ impl Auth {
             user_state,
             username: tokens
                 .as_ref()
-                .map(|t| t.username.clone())
+                .map(|t| t.username.to_string())
                 .map_err(Clone::clone),
-            user_sub: tokens.as_ref().map(|t| t.sub.clone()).map_err(Clone::clone),
+            user_sub: tokens
+                .as_ref()
+                .map(|t| t.sub.to_string())
+                .map_err(Clone::clone),
             tokens,
             identity_id,
             credentials,

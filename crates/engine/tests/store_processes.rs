@@ -28,8 +28,8 @@ fn session(marker: &str) -> PersistedSession {
             issued_at_s: None,
             clock_drift_s: 0,
             arrived: None,
-            username: "alice".to_owned(),
-            sub: "sub-1".to_owned(),
+            username: "alice".into(),
+            sub: "sub-1".into(),
         }),
         ..PersistedSession::default()
     }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,10 +39,12 @@ pub struct Tokens {
     /// and the persisted drift then).
     #[serde(skip)]
     pub arrived: Option<Timestamp>,
-    /// `username` claim of the access token (`cognito:username` of the id token).
-    pub username: String,
+    /// `username` claim of the access token (`cognito:username` of the id token). Shared, as
+    /// the token strings are: a clone of the tokens (the session, the stored copy, each
+    /// caller's answer) copies no string.
+    pub username: Arc<str>,
     /// `sub` claim.
-    pub sub: String,
+    pub sub: Arc<str>,
 }
 
 /// Equality of the tokens themselves; when they arrived is local bookkeeping.
@@ -312,9 +315,9 @@ impl Issuance {
 struct Kept {
     exp: i64,
     iat: Option<i64>,
-    sub: Option<String>,
+    sub: Option<Arc<str>>,
     /// `username` of an access token, `cognito:username` of an id token.
-    username: Option<String>,
+    username: Option<Arc<str>>,
 }
 
 impl Tokens {
@@ -326,12 +329,38 @@ impl Tokens {
         id_token: Option<Secret<String>>,
         refresh_token: Option<Secret<String>>,
     ) -> Result<Self, JwtError> {
+        Self::read_jwts(None, access_token, id_token, refresh_token)
+    }
+
+    /// [`Tokens::from_jwts`] for the tokens a refresh of `previous` returned: a `username` or
+    /// `sub` the same as before (as they always are: a refresh does not change the user) is
+    /// shared with `previous` rather than allocated again.
+    pub(crate) fn refreshed(
+        previous: &Tokens,
+        access_token: Secret<String>,
+        id_token: Option<Secret<String>>,
+        refresh_token: Option<Secret<String>>,
+    ) -> Result<Self, JwtError> {
+        Self::read_jwts(Some(previous), access_token, id_token, refresh_token)
+    }
+
+    fn read_jwts(
+        previous: Option<&Tokens>,
+        access_token: Secret<String>,
+        id_token: Option<Secret<String>>,
+        refresh_token: Option<Secret<String>>,
+    ) -> Result<Self, JwtError> {
+        let shared = |s: &str, old: Option<&Arc<str>>| match old {
+            Some(old) if **old == *s => Arc::clone(old),
+            _ => Arc::from(s),
+        };
+        let (old_sub, old_name) = (previous.map(|p| &p.sub), previous.map(|p| &p.username));
         // The id token's strings are copied only when the access token lacks them.
         let access = with_claims(access_token.expose(), |c| Kept {
             exp: c.exp,
             iat: c.iat,
-            sub: c.sub.map(Cow::into_owned),
-            username: c.username.map(Cow::into_owned),
+            sub: c.sub.as_deref().map(|s| shared(s, old_sub)),
+            username: c.username.as_deref().map(|s| shared(s, old_name)),
         })?;
         let need_sub = access.sub.is_none();
         let need_name = access.username.is_none();
@@ -341,11 +370,16 @@ impl Tokens {
                 with_claims(t.expose(), |c| Kept {
                     exp: c.exp,
                     iat: c.iat,
-                    sub: c.sub.filter(|_| need_sub).map(Cow::into_owned),
+                    sub: c
+                        .sub
+                        .filter(|_| need_sub)
+                        .as_deref()
+                        .map(|s| shared(s, old_sub)),
                     username: c
                         .cognito_username
                         .filter(|_| need_name)
-                        .map(Cow::into_owned),
+                        .as_deref()
+                        .map(|s| shared(s, old_name)),
                 })
             })
             .transpose()?;
@@ -509,6 +543,38 @@ mod tests {
         assert_eq!(decode_claims("a.b"), Err(JwtError::Shape(2)));
         assert_eq!(decode_claims("a.!!.c"), Err(JwtError::Base64));
         assert_eq!(decode_claims("a.e30.c"), Err(JwtError::Json));
+    }
+
+    #[test]
+    fn refreshed_tokens_share_the_unchanged_strings_of_the_previous_ones() {
+        let access = |user: &str, sub: &str| {
+            Secret::new(test_jwt::jwt(
+                &serde_json::json!({"exp": 100, "username": user, "sub": sub}),
+            ))
+        };
+        let id = |user: &str, sub: &str| {
+            Secret::new(test_jwt::jwt(
+                &serde_json::json!({"exp": 90, "cognito:username": user, "sub": sub}),
+            ))
+        };
+        let first = Tokens::from_jwts(access("alice", "s-1"), None, None).unwrap();
+        let again = Tokens::refreshed(&first, access("alice", "s-1"), None, None).unwrap();
+        assert!(Arc::ptr_eq(&again.username, &first.username));
+        assert!(Arc::ptr_eq(&again.sub, &first.sub));
+        // What changed is read from the new tokens, whichever token carries it.
+        let other = Tokens::refreshed(&first, access("bob", "s-1"), None, None).unwrap();
+        assert_eq!((&*other.username, &*other.sub), ("bob", "s-1"));
+        assert!(!Arc::ptr_eq(&other.username, &first.username));
+        assert!(Arc::ptr_eq(&other.sub, &first.sub));
+        let bare = Secret::new(test_jwt::jwt(&serde_json::json!({"exp": 100})));
+        let from_id = Tokens::refreshed(&first, bare, Some(id("alice", "s-2")), None).unwrap();
+        assert_eq!((&*from_id.username, &*from_id.sub), ("alice", "s-2"));
+        assert!(Arc::ptr_eq(&from_id.username, &first.username));
+        assert_eq!(from_id.expires_at_s, 90);
+        assert_eq!(
+            Tokens::refreshed(&first, Secret::new("a.b".into()), None, None).err(),
+            Some(JwtError::Shape(2))
+        );
     }
 
     #[test]

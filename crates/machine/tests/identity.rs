@@ -93,7 +93,8 @@ fn signed_in_users_federate_their_id_token() {
             .tokens
             .as_ref()
             .unwrap()
-            .username,
+            .username
+            .as_ref(),
         "ann"
     );
     insta::assert_yaml_snapshot!(h.trace);
@@ -551,7 +552,7 @@ fn a_guest_who_signs_in_keeps_the_guest_identity_id() {
         stored.identity.identity_id.as_deref(),
         Some("us-east-1:guest")
     );
-    assert_eq!(stored.tokens.as_ref().unwrap().username, "ann");
+    assert_eq!(&*stored.tokens.as_ref().unwrap().username, "ann");
     insta::assert_yaml_snapshot!(h.trace);
 }
 

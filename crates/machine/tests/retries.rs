@@ -200,7 +200,7 @@ fn a_refused_early_refresh_still_hands_out_the_valid_cached_tokens() {
     });
     let (id, _) = h.take_user_pool("InitiateAuth");
     h.complete(id, service_error("ResourceNotFoundException"));
-    assert!(matches!(h.reply(cached), Some(Ok(Answer::Tokens(t))) if t.username == "ann"));
+    assert!(matches!(h.reply(cached), Some(Ok(Answer::Tokens(t))) if &*t.username == "ann"));
     assert!(
         matches!(
             h.reply(forced),
@@ -229,7 +229,7 @@ fn not_authorized_ends_the_session() {
     let persisted = h.persisted.as_ref().unwrap();
     assert!(persisted.tokens_invalid);
     assert_eq!(
-        persisted.tokens.as_ref().map(|t| t.username.as_str()),
+        persisted.tokens.as_ref().map(|t| &*t.username),
         Some("ann"),
         "the user name is kept for the next sign-in"
     );

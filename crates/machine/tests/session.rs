@@ -29,7 +29,7 @@ fn tokens_reply(h: &Harness, op: OperationId) -> Tokens {
 fn cached_tokens_are_served_without_a_call() {
     let mut h = Harness::signed_in(config_user_pool(), "ann");
     let op = tokens_op(&mut h, false);
-    assert_eq!(tokens_reply(&h, op).username, "ann");
+    assert_eq!(&*tokens_reply(&h, op).username, "ann");
     assert!(h.effects.is_empty());
 }
 
@@ -115,7 +115,7 @@ fn stale_but_unexpired_tokens_are_still_handed_out() {
     let (id, _) = h.take_user_pool("InitiateAuth");
     h.complete(id, network_error());
     let op = tokens_op(&mut h, false);
-    assert_eq!(tokens_reply(&h, op).username, "ann");
+    assert_eq!(&*tokens_reply(&h, op).username, "ann");
 }
 
 #[test]
@@ -450,7 +450,7 @@ fn calls_before_the_session_is_loaded_are_answered_after_it() {
         ..Default::default()
     };
     h.complete(load, EffectResult::Loaded(Ok(Some(stored))));
-    assert_eq!(tokens_reply(&h, op).username, "ann");
+    assert_eq!(&*tokens_reply(&h, op).username, "ann");
     assert_eq!(h.m.user_state(), UserState::SignedIn);
 }
 

@@ -55,7 +55,7 @@ fn srp_sign_in_with_the_right_password_is_verified_and_signs_in() {
         vec![UserState::SignedOut, UserState::SignedIn]
     );
     let stored = h.persisted.as_ref().expect("session persisted");
-    assert_eq!(stored.tokens.as_ref().unwrap().username, "alice");
+    assert_eq!(&*stored.tokens.as_ref().unwrap().username, "alice");
     assert!(h.timers.contains_key(&TimerKind::TokensDue));
     insta::assert_yaml_snapshot!(h.trace);
 }

@@ -524,7 +524,7 @@ mod tests {
             done.unwrap();
         }
         let loaded = store_in(&dir).load().await.unwrap().unwrap();
-        assert!(loaded.tokens.unwrap().username == "alice");
+        assert!(&*loaded.tokens.unwrap().username == "alice");
         let names: Vec<_> = fs::read_dir(dir.path().join("sub"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -496,7 +496,7 @@ mod tests {
                 "ConfiguredUserAuthFactors": ["PASSWORD", "EMAIL_OTP"]}))
             .unwrap();
         let out = GetUserAuthFactors::output(response).unwrap();
-        assert_eq!(out.username, "alice");
+        assert_eq!(&*out.username, "alice");
         assert_eq!(out.preferred_mfa_setting, None);
         assert_eq!(out.user_mfa_setting_list, ["SOFTWARE_TOKEN_MFA"]);
         assert_eq!(out.configured_user_auth_factors, ["PASSWORD", "EMAIL_OTP"]);

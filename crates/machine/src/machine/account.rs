@@ -66,7 +66,7 @@ impl Shared {
         tokens: &Tokens,
     ) {
         let access_token = tokens.access_token.clone();
-        let this_device = self.devices.get(&tokens.username).cloned();
+        let this_device = self.devices.get(&*tokens.username).cloned();
         let no_device = || AuthError::InvalidState {
             call: call.name().into(),
             state: "this device is not tracked by the user pool".into(),
@@ -116,7 +116,7 @@ impl Shared {
                 };
                 (
                     CallKind::ForgetLocalDevice {
-                        username: tokens.username.clone(),
+                        username: tokens.username.to_string(),
                         device_key: key.clone(),
                     },
                     UserPoolRequest::ForgetDevice {
@@ -238,7 +238,7 @@ pub(crate) fn refresh_request(core: &Shared, tokens: &Tokens) -> Option<UserPool
     let refresh = tokens.refresh_token.as_ref()?;
     let device_key = core
         .devices
-        .get(&tokens.username)
+        .get(&*tokens.username)
         .map(|d| d.device_key.clone());
     if core.refreshes_with_rotation() {
         return Some(UserPoolRequest::GetTokensFromRefreshToken {

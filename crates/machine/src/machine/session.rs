@@ -53,7 +53,7 @@ impl Shared {
             return State::signed_out();
         };
         if session.tokens_invalid {
-            return State::session_expired(tokens.username);
+            return State::session_expired(tokens.username.to_string());
         }
         // A restore starts a new monotonic clock: the wall clock and the persisted drift judge
         // the tokens now (unless the clock went back, see `Tokens::restored`), and the
@@ -221,7 +221,12 @@ impl Shared {
                     .refresh_token
                     .clone()
                     .or_else(|| session.tokens.refresh_token.clone());
-                match Tokens::from_jwts(r.access_token.clone(), r.id_token.clone(), refresh) {
+                match Tokens::refreshed(
+                    &session.tokens,
+                    r.access_token.clone(),
+                    r.id_token.clone(),
+                    refresh,
+                ) {
                     Ok(tokens) => {
                         self.retry.tokens = 0;
                         let session = UserSession {
@@ -332,7 +337,7 @@ impl Shared {
                 ..Snapshot::default()
             },
         );
-        State::session_expired(session.tokens.username.clone())
+        State::session_expired(session.tokens.username.to_string())
     }
 }
 

@@ -467,7 +467,7 @@ fn session(
             }
         }
         if let Some(sub) = resp["userSubResult"].as_str() {
-            expect_eq(&mut errors, "userSubResult", sub, t.sub.as_str());
+            expect_eq(&mut errors, "userSubResult", sub, &t.sub);
         }
         if let Some(access) = resp["accessToken"].as_str() {
             if access != t.access_token.expose() {

@@ -352,7 +352,7 @@ impl UserModel {
             }
             (Some(ApiCall::FederatedSignIn { .. }), _) => self.user = None,
             (_, Answer::Tokens(t)) => match &self.user {
-                Some(user) if *user != t.username => {
+                Some(user) if **user != *t.username => {
                     return Err(format!(
                         "tokens of {:?} handed out while {user:?} is signed in",
                         t.username
