@@ -61,14 +61,53 @@ pub(crate) struct Effects {
     /// Every effect issued whose result has not arrived yet, with what it is for
     /// (see `machine/routing.rs`): entered by [`Effects::issue`], removed when the result is
     /// routed and dispatched.
-    pub(crate) awaiting: BTreeMap<EffectId, Awaiting>,
+    pub(crate) awaiting: AwaitedEffects,
+}
+
+/// The registry of awaited effects: entries sorted by effect id, found by bisection. Ids are
+/// issued in increasing order, so an entry is appended; few effects are outstanding at once
+/// (a refresh, a store write, the calls in flight). Unlike a `BTreeMap`, which frees its node
+/// when it empties and allocates one again at the next effect (as a session does on every
+/// refresh), the vector keeps its allocation.
+#[derive(Debug, Default)]
+pub(crate) struct AwaitedEffects(Vec<(EffectId, Awaiting)>);
+
+impl AwaitedEffects {
+    fn position(&self, effect_id: EffectId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&effect_id, |(id, _)| *id)
+    }
+
+    /// Enters `effect_id` (replacing an entry under the same id, which issuing never makes).
+    pub(crate) fn insert(&mut self, effect_id: EffectId, awaiting: Awaiting) {
+        if self.0.last().is_none_or(|(last, _)| *last < effect_id) {
+            self.0.push((effect_id, awaiting));
+            return;
+        }
+        match self.position(effect_id) {
+            Ok(i) => self.0[i].1 = awaiting,
+            Err(i) => self.0.insert(i, (effect_id, awaiting)),
+        }
+    }
+
+    pub(crate) fn get(&self, effect_id: &EffectId) -> Option<&Awaiting> {
+        self.position(*effect_id).ok().map(|i| &self.0[i].1)
+    }
+
+    pub(crate) fn remove(&mut self, effect_id: &EffectId) -> Option<Awaiting> {
+        self.position(*effect_id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 impl Effects {
     fn new() -> Self {
         Self {
             next_id: 1,
-            awaiting: BTreeMap::new(),
+            awaiting: AwaitedEffects::default(),
         }
     }
 
@@ -420,4 +459,34 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) federation_invalid: bool,
     pub(crate) hosted_ui: bool,
     pub(crate) federation_provider_name: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AwaitedEffects, Awaiting, EffectId};
+
+    #[test]
+    fn the_awaited_effects_are_found_by_id_in_any_order_of_entry_and_removal() {
+        let mut awaited = AwaitedEffects::default();
+        for id in [3, 5, 8] {
+            awaited.insert(EffectId(id), Awaiting::Refresh);
+        }
+        // Out of order (issuing never does it) and under an id already entered.
+        awaited.insert(EffectId(4), Awaiting::Identity);
+        awaited.insert(EffectId(1), Awaiting::Load);
+        awaited.insert(EffectId(5), Awaiting::Outcome);
+        assert_eq!(awaited.len(), 5);
+        assert_eq!(awaited.get(&EffectId(4)), Some(&Awaiting::Identity));
+        assert_eq!(awaited.get(&EffectId(5)), Some(&Awaiting::Outcome));
+        assert_eq!(awaited.get(&EffectId(2)), None);
+        assert_eq!(awaited.remove(&EffectId(5)), Some(Awaiting::Outcome));
+        assert_eq!(awaited.remove(&EffectId(5)), None);
+        assert_eq!(awaited.get(&EffectId(8)), Some(&Awaiting::Refresh));
+        for id in [1, 3, 4, 8] {
+            assert!(awaited.remove(&EffectId(id)).is_some(), "{id}");
+        }
+        assert_eq!(awaited.len(), 0);
+        awaited.insert(EffectId(9), Awaiting::Refresh);
+        assert_eq!(awaited.get(&EffectId(9)), Some(&Awaiting::Refresh));
+    }
 }
