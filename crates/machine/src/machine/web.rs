@@ -168,6 +168,7 @@ fn same_redirect_target(target: &str, configured: &str) -> bool {
 /// invalid, expired or revoked) is the definitive rejection that Cognito's API spells
 /// `NotAuthorizedException`; every other failure keeps its kind (network, 5xx, ...).
 /// Other results are returned as they are.
+#[inline]
 pub(crate) fn oauth_refresh_as_user_pool(result: EffectResult) -> EffectResult {
     let EffectResult::OAuth(result) = result else {
         return result;
