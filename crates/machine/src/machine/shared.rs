@@ -471,10 +471,13 @@ mod tests {
         for id in [3, 5, 8] {
             awaited.insert(EffectId(id), Awaiting::Refresh);
         }
-        // Out of order (issuing never does it) and under an id already entered.
+        // Out of order (issuing never does it) and under ids already entered, the last one's
+        // included.
         awaited.insert(EffectId(4), Awaiting::Identity);
         awaited.insert(EffectId(1), Awaiting::Load);
         awaited.insert(EffectId(5), Awaiting::Outcome);
+        awaited.insert(EffectId(8), Awaiting::Load);
+        awaited.insert(EffectId(8), Awaiting::Refresh);
         assert_eq!(awaited.len(), 5);
         assert_eq!(awaited.get(&EffectId(4)), Some(&Awaiting::Identity));
         assert_eq!(awaited.get(&EffectId(5)), Some(&Awaiting::Outcome));
